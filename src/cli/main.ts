@@ -1,0 +1,50 @@
+/** The `adequate` command line: one yargs command module per stage (src/cli/commands/), errors mapped to exit codes
+ *  (2 for user errors with one clear line, 1 for internal faults). */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { isUserError } from '../errors.js';
+import { commands } from './commands/index.js';
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let usageError: string | undefined;
+  const parser = yargs(argv as string[])
+    .scriptName('adequate')
+    .usage('$0 <command> [options]\n\nCompile ONNX networks into approximate, verified accelerators.')
+    .strict()
+    .demandCommand(1, 'give a command; see adequate --help')
+    .recommendCommands()
+    .wrap(Math.min(120, process.stdout.columns || 100))
+    .help()
+    .alias('h', 'help')
+    .version()
+    .fail((msg, err) => {
+      if (err) throw err;
+      usageError = msg;
+    });
+  for (const c of commands) parser.command(c);
+  try {
+    await parser.parseAsync();
+  } catch (e) {
+    return reportError(e);
+  }
+  if (usageError !== undefined) {
+    process.stderr.write(`adequate: error[E_USAGE]: ${usageError} (see adequate --help)\n`);
+    return 2;
+  }
+  return process.exitCode === undefined ? 0 : Number(process.exitCode);
+}
+
+function reportError(e: unknown): number {
+  if (isUserError(e)) {
+    process.stderr.write(`adequate: error[${e.code}]: ${e.message}\n`);
+    return 2;
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  process.stderr.write(`adequate: internal error: ${err.message}\n`);
+  if (process.env.ADEQUATE_DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);
+  else process.stderr.write('adequate: this is a bug in adequate; rerun with ADEQUATE_DEBUG=1 for a stack trace and report it\n');
+  return 1;
+}
+
+const code = await main(hideBin(process.argv));
+process.exitCode = code;

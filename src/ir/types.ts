@@ -136,8 +136,9 @@ export interface GatherNode extends NodeBase {
   readonly op: 'Gather';
   readonly attrs: { readonly axis: number };
 }
-/** Fake quantization kept from QDQ models: QuantizeLinear then DequantizeLinear collapsed into one annotated op
- *  (the float model rounds to the codes; the quantizer reads `quant`). Inputs: x. */
+/** QuantizeLinear / DequantizeLinear kept from QDQ models as annotations for the quantizer: scale and zero point are
+ *  folded into `quant` (they must be constants). QuantizeLinear maps float x to int8/uint8 codes (round half to even,
+ *  saturate); DequantizeLinear maps codes back to float. Input: x only. */
 export interface QuantizeLinearNode extends NodeBase {
   readonly op: 'QuantizeLinear';
   readonly attrs: { readonly quant: QuantParams };
@@ -200,8 +201,6 @@ export interface Graph {
   /** Nodes in a topological order. */
   readonly nodes: readonly Node[];
 }
-
-export const FLOAT_OPS: readonly OpName[] = [];
 
 export function sizeOf(shape: readonly number[]): number {
   let n = 1;

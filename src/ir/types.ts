@@ -27,7 +27,8 @@ export interface QuantParams {
   readonly scale: readonly number[];
   readonly zeroPoint: readonly number[];
   readonly axis?: number;
-  readonly dtype: 'int8' | 'uint8';
+  /** Code type; int32 only on DequantizeLinear of biases (as QDQ models store them). */
+  readonly dtype: 'int8' | 'uint8' | 'int32';
 }
 
 interface NodeBase {
@@ -120,11 +121,11 @@ export interface SplitNode extends NodeBase {
   readonly op: 'Split';
   readonly attrs: { readonly axis: number; readonly sizes: readonly number[] };
 }
-/** Slice with every dimension resolved: for dimension d, indices start[d], start[d]+step[d], ... while inside the
- *  clamped end; the output shape is already known. */
+/** Slice with every dimension resolved: dimension d takes counts[d] indices starts[d], starts[d]+steps[d], ...
+ *  (steps may be negative; every index lies inside the input). */
 export interface SliceNode extends NodeBase {
   readonly op: 'Slice';
-  readonly attrs: { readonly starts: readonly number[]; readonly steps: readonly number[] };
+  readonly attrs: { readonly starts: readonly number[]; readonly steps: readonly number[]; readonly counts: readonly number[] };
 }
 /** Constant padding; `pads` are begin values of every dimension then end values (may be negative = crop). */
 export interface PadNode extends NodeBase {

@@ -1,0 +1,56 @@
+/** Float Gemm and MatMul kernels. Loop order i-k-j: one A element scales a contiguous row of B into a float64
+ *  accumulator row, so the inner loop streams memory; results are rounded to float32 once. */
+import type { GemmNode, Tensor } from '../ir/types.js';
+import { makeTensor, sizeOf } from '../ir/types.js';
+import { broadcastIndex } from './broadcast.js';
+
+export function gemm(node: GemmNode, a: Tensor, b: Tensor, c: Tensor | undefined, outShape: readonly number[]): Tensor {
+  const { alpha, beta, transA, transB } = node.attrs;
+  const [M, N] = [outShape[0]!, outShape[1]!];
+  const K = transA ? a.shape[0]! : a.shape[1]!;
+  const ad = a.data, bd = b.data;
+  const out = makeTensor('float32', outShape);
+  const row = new Float64Array(N);
+  const cIndex = c ? broadcastIndex(c.shape, outShape) : undefined;
+  for (let i = 0; i < M; i++) {
+    row.fill(0);
+    for (let k = 0; k < K; k++) {
+      const av = ad[transA ? k * M + i : i * K + k]!;
+      if (transB) for (let j = 0; j < N; j++) row[j] = row[j]! + av * bd[j * K + k]!;
+      else {
+        const base = k * N;
+        for (let j = 0; j < N; j++) row[j] = row[j]! + av * bd[base + j]!;
+      }
+    }
+    for (let j = 0; j < N; j++) {
+      const cv = c && cIndex ? beta * c.data[cIndex[i * N + j]!]! : 0;
+      out.data[i * N + j] = alpha * row[j]! + cv;
+    }
+  }
+  return out;
+}
+
+/** NumPy matmul: 1-D operands promoted and their unit dimension removed; batch dimensions broadcast. */
+export function matmul(a: Tensor, b: Tensor, outShape: readonly number[]): Tensor {
+  const a2 = a.shape.length === 1 ? [1, a.shape[0]!] : a.shape;
+  const b2 = b.shape.length === 1 ? [b.shape[0]!, 1] : b.shape;
+  const M = a2[a2.length - 2]!, K = a2[a2.length - 1]!, N = b2[b2.length - 1]!;
+  const batchShape = outShape.slice(0, outShape.length - (a.shape.length > 1 ? 1 : 0) - (b.shape.length > 1 ? 1 : 0));
+  const batches = sizeOf(batchShape);
+  const aBatch = broadcastIndex(a2.slice(0, -2), batchShape), bBatch = broadcastIndex(b2.slice(0, -2), batchShape);
+  const out = makeTensor('float32', outShape);
+  const row = new Float64Array(N);
+  for (let t = 0; t < batches; t++) {
+    const aOff = aBatch[t]! * M * K, bOff = bBatch[t]! * K * N, oOff = t * M * N;
+    for (let i = 0; i < M; i++) {
+      row.fill(0);
+      for (let k = 0; k < K; k++) {
+        const av = a.data[aOff + i * K + k]!;
+        const base = bOff + k * N;
+        for (let j = 0; j < N; j++) row[j] = row[j]! + av * b.data[base + j]!;
+      }
+      for (let j = 0; j < N; j++) out.data[oOff + i * N + j] = row[j]!;
+    }
+  }
+  return out;
+}

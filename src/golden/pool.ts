@@ -1,0 +1,87 @@
+/** Pooling and normalisation kernels: MaxPool, AveragePool (count_include_pad, ceil mode, dilations), global pools
+ *  and LRN. Windows are lifted to 3-D like Conv's. */
+import type { AveragePoolNode, LrnNode, MaxPoolNode, Tensor } from '../ir/types.js';
+import { makeTensor, sizeOf } from '../ir/types.js';
+import { window3 } from './window.js';
+
+export function pool(node: MaxPoolNode | AveragePoolNode, x: Tensor, outShape: readonly number[]): Tensor {
+  const win = window3(x.shape, outShape, node.attrs);
+  const r = node.attrs.kernelShape.length;
+  const padEnd = [0, 0, 0];
+  node.attrs.pads.slice(r).forEach((p, i) => (padEnd[3 - r + i] = p));
+  const isMax = node.op === 'MaxPool';
+  const includePad = node.op === 'AveragePool' && node.attrs.countIncludePad;
+  const planes = x.shape[0]! * x.shape[1]!;
+  const [ID, IH, IW] = win.in, [OD, OH, OW] = win.out;
+  const inPlane = ID * IH * IW, outPlane = OD * OH * OW;
+  const out = makeTensor('float32', outShape);
+  // For every output position along one axis: the taps inside the input, and the tap count that the divisor uses.
+  const axis = (a: 0 | 1 | 2) =>
+    Array.from({ length: win.out[a] }, (_, o) => {
+      const taps: number[] = [];
+      let padded = 0;
+      for (let kk = 0; kk < win.k[a]; kk++) {
+        const i = o * win.s[a] - win.p[a] + kk * win.d[a];
+        if (i >= 0 && i < win.in[a]) taps.push(i);
+        if (i >= -win.p[a] && i < win.in[a] + padEnd[a]!) padded++;
+      }
+      return { taps, padded };
+    });
+  const [az, ay, ax] = [axis(0), axis(1), axis(2)];
+  for (let pl = 0; pl < planes; pl++) {
+    const xb = pl * inPlane;
+    let o = pl * outPlane;
+    for (const z of az)
+      for (const y of ay)
+        for (const xw of ax) {
+          let acc = isMax ? -Infinity : 0;
+          for (const iz of z.taps)
+            for (const iy of y.taps) {
+              const row = xb + (iz * IH + iy) * IW;
+              for (const ix of xw.taps) {
+                const v = x.data[row + ix]!;
+                acc = isMax ? (v > acc || v !== v ? v : acc) : acc + v;
+              }
+            }
+          const count = includePad ? z.padded * y.padded * xw.padded : z.taps.length * y.taps.length * xw.taps.length;
+          out.data[o++] = isMax ? acc : acc / count;
+        }
+  }
+  return out;
+}
+
+export function globalPool(op: 'GlobalAveragePool' | 'GlobalMaxPool', x: Tensor, outShape: readonly number[]): Tensor {
+  const planes = x.shape[0]! * x.shape[1]!;
+  const inner = sizeOf(x.shape.slice(2));
+  const out = makeTensor('float32', outShape);
+  for (let p = 0; p < planes; p++) {
+    let acc = op === 'GlobalMaxPool' ? -Infinity : 0;
+    for (let i = 0; i < inner; i++) {
+      const v = x.data[p * inner + i]!;
+      acc = op === 'GlobalMaxPool' ? Math.max(acc, v) : acc + v;
+    }
+    out.data[p] = op === 'GlobalMaxPool' ? acc : acc / inner;
+  }
+  return out;
+}
+
+/** Local response normalisation across channels: y = x / (bias + alpha/size * sum of x^2 over the window)^beta. */
+export function lrn(node: LrnNode, x: Tensor): Tensor {
+  const { size, alpha, beta, bias } = node.attrs;
+  const [N, C] = [x.shape[0]!, x.shape[1]!];
+  const inner = sizeOf(x.shape.slice(2));
+  const out = makeTensor('float32', x.shape);
+  const lo = Math.floor((size - 1) / 2), hi = Math.ceil((size - 1) / 2);
+  for (let n = 0; n < N; n++)
+    for (let c = 0; c < C; c++)
+      for (let i = 0; i < inner; i++) {
+        let sq = 0;
+        for (let cc = Math.max(0, c - lo); cc <= Math.min(C - 1, c + hi); cc++) {
+          const v = x.data[(n * C + cc) * inner + i]!;
+          sq += v * v;
+        }
+        const idx = (n * C + c) * inner + i;
+        out.data[idx] = x.data[idx]! / Math.pow(bias + (alpha / size) * sq, beta);
+      }
+  return out;
+}

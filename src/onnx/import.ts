@@ -1,0 +1,202 @@
+/** ONNX model -> IR graph: one forward walk over the nodes that lowers each one (src/onnx/lower-*.ts), infers every
+ *  output shape (src/ir/shapes.ts), and folds any node whose inputs are all constant with the golden model's own
+ *  `evalNode`, so shape arithmetic (Shape -> Gather -> Concat -> Reshape) disappears at import. */
+import { readFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { userError } from '../errors.js';
+import { evalNode } from '../golden/evaluate.js';
+import { inferOutputs, type TypeShape } from '../ir/shapes.js';
+import type { Graph, Node, Tensor, ValueInfo } from '../ir/types.js';
+import { Attributes, describeNode } from './attributes.js';
+import { decodeModel } from './decode.js';
+import type { LowerContext, Lowerer } from './lower-context.js';
+import { computeLowerers } from './lower-compute.js';
+import { elementwiseLowerers } from './lower-elementwise.js';
+import { layoutLowerers } from './lower-layout.js';
+import { poolLowerers } from './lower-pool.js';
+import { valueLowerers } from './lower-values.js';
+import { toNum, type GraphProto, type NodeProto, type ValueInfoProto } from './proto.js';
+import { dtypeOfOnnx, tensorFromProto } from './tensor.js';
+import { finishGraph } from './finish.js';
+
+const LOWERERS: Readonly<Record<string, Lowerer>> = {
+  ...computeLowerers,
+  ...elementwiseLowerers,
+  ...poolLowerers,
+  ...layoutLowerers,
+  ...valueLowerers,
+};
+
+/** Ops never folded even on constant inputs: QDQ pairs are quantization annotations the quantizer reads. */
+const KEEP_ON_CONSTANTS = new Set<string>(['QuantizeLinear', 'DequantizeLinear']);
+
+export interface ImportOptions {
+  /** Size of a free (symbolic) batch dimension; default 1. */
+  readonly batch?: number;
+  /** Shapes fixed by the user for named inputs (`--input-shape name=1x3x32x32`). */
+  readonly inputShapes?: ReadonlyMap<string, readonly number[]>;
+  /** Graph inputs bound to constant values (the conformance runner binds integer inputs this way). */
+  readonly bindConstants?: ReadonlyMap<string, Tensor>;
+}
+
+export function importOnnxFile(file: string, options: ImportOptions = {}): Graph {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch {
+    throw userError('E_IO', `cannot read '${file}': check the path`);
+  }
+  return importOnnx(bytes, file, options);
+}
+
+export function importOnnx(bytes: Uint8Array, file: string, options: ImportOptions = {}): Graph {
+  const { model, irVersion, opset } = decodeModel(bytes, file);
+  const g = model.graph!;
+  const modelDir = dirname(file);
+  const values = new Map<string, ValueInfo>();
+  const constants = new Map<string, Tensor>();
+  const aliases = new Map<string, string>();
+  const nodes: Node[] = [];
+  const names = new Set<string>();
+
+  for (const init of g.initializer ?? []) {
+    const name = init.name ?? '';
+    const t = tensorFromProto(init, modelDir, `initializer '${name}'`);
+    constants.set(name, t);
+    values.set(name, { name, dtype: t.dtype, shape: t.shape });
+  }
+  const inputs: ValueInfo[] = [];
+  for (const vi of g.input ?? []) {
+    const name = vi.name ?? '';
+    const bound = options.bindConstants?.get(name);
+    if (bound) {
+      constants.set(name, bound);
+      values.set(name, { name, dtype: bound.dtype, shape: bound.shape });
+    } else if (!constants.has(name)) {
+      const info = inputInfo(vi, options, file);
+      inputs.push(info);
+      values.set(name, info);
+    }
+  }
+  for (const v of values.keys()) names.add(v);
+
+  const resolve = (n: string) => aliases.get(n) ?? n;
+  const freshName = (base: string) => {
+    let n = base, k = 1;
+    while (names.has(n)) n = `${base}_${k++}`;
+    names.add(n);
+    return n;
+  };
+
+  const addNode = (node: Node) => {
+    const infos = node.inputs.map((i) => values.get(i)!);
+    const outs: TypeShape[] = inferOutputs(node, infos);
+    if (node.inputs.every((i) => constants.has(i)) && !KEEP_ON_CONSTANTS.has(node.op)) {
+      const results = evalNode(node, node.inputs.map((i) => constants.get(i)!), outs.map((o) => o.shape));
+      node.outputs.forEach((o, k) => setConstant(o, results[k]!));
+      return;
+    }
+    node.outputs.forEach((o, k) => values.set(o, { name: o, ...outs[k]! }));
+    nodes.push(node);
+  };
+  const setConstant = (name: string, t: Tensor) => {
+    constants.set(name, t);
+    values.set(name, { name, dtype: t.dtype, shape: t.shape });
+  };
+
+  sortedNodes(g, file).forEach((np, index) => {
+    const where = `${file}: ${describeNode(np, index)}`;
+    const op = np.opType ?? '';
+    const lower = np.domain && np.domain !== 'ai.onnx' ? undefined : LOWERERS[op];
+    if (!lower)
+      throw userError(
+        'E_ONNX_UNSUPPORTED_OP',
+        `${where}: op '${op}' of domain '${np.domain || 'ai.onnx'}' (opset ${opset}) is not supported; see docs/ops.md for the supported ops`,
+      );
+    const ins = (np.input ?? []).map((i) => (i === '' ? '' : resolve(i)));
+    for (const i of ins)
+      if (i !== '' && !values.has(i)) throw userError('E_ONNX_DECODE', `${where}: input '${i}' is not produced by any node, initializer or graph input`);
+    const ctx = makeContext(np, where, freshName(np.name || `${op}_${index}`), opset, ins, modelDir, values, constants, freshName);
+    const lowered = lower(ctx);
+    for (const [name, t] of lowered.constants ?? []) setConstant(name, t);
+    lowered.values?.forEach((t, k) => setConstant(np.output?.[k] ?? '', t));
+    lowered.alias?.forEach((a, k) => aliases.set(np.output?.[k] ?? '', a));
+    for (const node of lowered.nodes ?? []) addNode(node);
+  });
+
+  return finishGraph({
+    name: g.name || basename(file, '.onnx'),
+    source: { file: basename(file), irVersion, opset, producer: `${model.producerName ?? ''} ${model.producerVersion ?? ''}`.trim() },
+    inputs,
+    outputs: (g.output ?? []).map((o) => o.name ?? ''),
+    values,
+    constants,
+    nodes,
+    aliases,
+  });
+}
+
+function makeContext(
+  np: NodeProto, where: string, name: string, opset: number, inputs: string[], modelDir: string,
+  values: ReadonlyMap<string, ValueInfo>, constants: ReadonlyMap<string, Tensor>, fresh: (b: string) => string,
+): LowerContext {
+  const has = (i: number) => (inputs[i] ?? '') !== '';
+  const need = (i: number) => {
+    if (!has(i)) throw userError('E_ONNX_DECODE', `${where}: input ${i} is required`);
+    return inputs[i]!;
+  };
+  return {
+    where, name, opset, inputs, outputs: [...(np.output ?? [])],
+    attrs: new Attributes(np, where, modelDir),
+    has,
+    info: (i) => values.get(need(i))!,
+    constantOrUndefined: (i) => (has(i) ? constants.get(inputs[i]!) : undefined),
+    constant: (i, what) => {
+      const t = constants.get(need(i));
+      if (!t) throw userError('E_ONNX_ATTRIBUTE', `${where}: input '${inputs[i]}' (${what}) must be a constant (an initializer or computable at import)`);
+      return t;
+    },
+    fresh: (suffix) => fresh(`${name}.${suffix}`),
+  };
+}
+
+function inputInfo(vi: ValueInfoProto, options: ImportOptions, file: string): ValueInfo {
+  const name = vi.name ?? '';
+  const tt = vi.type?.tensorType;
+  if (!tt) throw userError('E_ONNX_UNSUPPORTED_OP', `${file}: graph input '${name}' is not a tensor`);
+  const dtype = dtypeOfOnnx(tt.elemType ?? 0, `${file}: graph input '${name}'`);
+  const fixed = options.inputShapes?.get(name);
+  if (fixed) return { name, dtype, shape: [...fixed] };
+  const dims = tt.shape?.dim ?? [];
+  const shape = dims.map((d, i) => {
+    const v = d.dimValue !== undefined && d.dimValue !== null ? toNum(d.dimValue) : 0;
+    if (v > 0) return v;
+    if (i === 0 && dims.length > 1) return options.batch ?? 1;
+    const label = d.dimParam ? `'${d.dimParam}'` : v === 0 && d.dimValue !== undefined && d.dimValue !== null ? `${v}` : 'unknown';
+    throw userError(
+      'E_SHAPE',
+      `${file}: graph input '${name}' dimension ${i} is ${label}; fix it with --input-shape ${name}=${dims.map((x, j) => (j === i ? 'N' : x.dimValue ? toNum(x.dimValue) : j === 0 ? 1 : 'N')).join('x')} (numbers for N)`,
+    );
+  });
+  return { name, dtype, shape };
+}
+
+/** Nodes in topological order (ONNX requires it, but some exporters do not comply). */
+function sortedNodes(g: GraphProto, file: string): NodeProto[] {
+  const nodes = g.node ?? [];
+  const produced = new Set<string>([...(g.initializer ?? []).map((t) => t.name ?? ''), ...(g.input ?? []).map((v) => v.name ?? ''), '']);
+  const out: NodeProto[] = [];
+  const pending = [...nodes];
+  while (pending.length > 0) {
+    const k = pending.findIndex((n) => (n.input ?? []).every((i) => produced.has(i)));
+    if (k < 0) {
+      const n = pending[0]!;
+      const missing = (n.input ?? []).find((i) => !produced.has(i));
+      throw userError('E_ONNX_DECODE', `${file}: ${describeNode(n, nodes.indexOf(n))} reads '${missing}', which nothing produces (or the graph has a cycle)`);
+    }
+    const [n] = pending.splice(k, 1);
+    out.push(n!);
+    for (const o of n!.output ?? []) produced.add(o);
+  }
+  return out;
+}

@@ -1,0 +1,94 @@
+/** The multiplier library as the rest of the compiler sees it: the built-in set (exact signed and unsigned, a sample of
+ *  every generated family, the 36 shipped EvoApprox tables with their published power) merged with a user library
+ *  folder, whose entries shadow built-ins of the same id. */
+import { userError } from '../errors.js';
+import {
+  builtinEvoApproxBytes, builtinEvoApproxIds, builtinPublished, EVOAPPROX_CITATION, relativePublishedPower,
+} from './evoapprox.js';
+import { exhaustiveTable } from './evaluate.js';
+import { describeSpec, generate, parseSpecId, specId, type FamilySpec } from './families.js';
+import { computeMetrics } from './metrics.js';
+import { relativeSwitchingPower } from './power.js';
+import { libraryIds, loadMultiplier } from './store.js';
+import { decodeTable } from './table-file.js';
+import { moduleNameFor, type Multiplier } from './types.js';
+import { toVerilog } from './verilog.js';
+
+/** The generated sample of the built-in set: each family from near-exact to coarse (see docs/multipliers.md). */
+export function builtinSpecs(): FamilySpec[] {
+  const specs: FamilySpec[] = [];
+  for (const signed of [false, true]) {
+    specs.push({ family: 'exact', signed });
+    for (const k of [4, 6, 8, 10]) for (const correct of [false, true]) specs.push({ family: 'trunc', signed, k, correct });
+    for (const [v, h] of [[6, 0], [8, 1], [10, 2], [12, 2]] as const) specs.push({ family: 'bam', signed, v, h });
+    for (const [a, b] of [[1, 1], [2, 2], [3, 3], [4, 4], [0, 3]] as const) specs.push({ family: 'optrunc', signed, a, b });
+  }
+  for (const k of [3, 4, 5, 6]) specs.push({ family: 'drum', signed: false, k });
+  return specs;
+}
+
+/** A generated multiplier: netlist, its Verilog, exhaustive table, metrics and switching-activity power. */
+export function makeGenerated(spec: FamilySpec): Multiplier {
+  const id = specId(spec);
+  const netlist = generate(spec);
+  const table = exhaustiveTable(netlist, spec.signed);
+  const moduleName = moduleNameFor(id);
+  const exact = spec.family === 'exact';
+  return {
+    id,
+    signed: spec.signed,
+    table,
+    relativePower: exact ? 1 : relativeSwitchingPower(netlist, spec.signed),
+    powerSource: exact ? 'exact' : 'switching',
+    metrics: computeMetrics(table, spec.signed),
+    source: { kind: exact ? 'exact' : 'generated', description: describeSpec(spec) },
+    netlist,
+    verilog: toVerilog(netlist, moduleName, `${id}: ${describeSpec(spec)}`),
+    moduleName,
+    gates: netlist.gates.length,
+  };
+}
+
+/** A shipped EvoApprox table with its published figures (null power for the four older ones without a CSV row). */
+export function makeEvoApprox(id: string): Multiplier {
+  const table = decodeTable(builtinEvoApproxBytes(id), false, 'ba', `multipliers/evoapprox/${id}.bin`);
+  const pub = builtinPublished();
+  const published = pub.rows.get(id);
+  const power = published ? relativePublishedPower(pub, published, false) : null;
+  return {
+    id,
+    signed: false,
+    table,
+    relativePower: power,
+    powerSource: power === null ? 'unknown' : 'published',
+    metrics: computeMetrics(table, false),
+    source: { kind: 'evoapprox', description: `EvoApprox 8x8 unsigned multiplier ${id} (behavioural table)`, citation: EVOAPPROX_CITATION },
+    ...(published ? { published } : {}),
+  };
+}
+
+let builtins: Multiplier[] | undefined;
+
+export function builtinLibrary(): readonly Multiplier[] {
+  builtins ??= [...builtinSpecs().map(makeGenerated), ...builtinEvoApproxIds().map(makeEvoApprox)];
+  return builtins;
+}
+
+/** Built-ins plus the multipliers of a library folder (folder entries shadow built-ins of the same id). */
+export function loadLibrary(libDir?: string): Multiplier[] {
+  const user = libDir === undefined ? [] : libraryIds(libDir).map((id) => loadMultiplier(libDir, id));
+  const shadowed = new Set(user.map((m) => m.id));
+  return [...builtinLibrary().filter((m) => !shadowed.has(m.id)), ...user];
+}
+
+/** One multiplier by id: from the library folder, the built-ins, or (any generated id) generated on demand. */
+export function getMultiplier(id: string, libDir?: string): Multiplier {
+  if (libDir !== undefined && libraryIds(libDir).includes(id)) return loadMultiplier(libDir, id);
+  const builtin = builtinLibrary().find((m) => m.id === id);
+  if (builtin) return builtin;
+  const spec = parseSpecId(id);
+  if (spec) return makeGenerated(spec);
+  const ids = loadLibrary(libDir).map((m) => m.id);
+  const near = ids.filter((x) => x.toLowerCase().includes(id.toLowerCase().slice(0, 4))).slice(0, 5);
+  throw userError('E_MULT', `no multiplier "${id}" in the library${libDir ? ` (${libDir})` : ''}; ${near.length ? `did you mean ${near.join(', ')}? ` : ''}see adequate mult list`);
+}

@@ -27,6 +27,9 @@ const LOWERERS: Readonly<Record<string, Lowerer>> = {
   ...valueLowerers,
 };
 
+/** ONNX op types (default domain) the importer lowers. */
+export const SUPPORTED_OPS: readonly string[] = Object.keys(LOWERERS).sort();
+
 /** Ops never folded even on constant inputs: QDQ pairs are quantization annotations the quantizer reads. */
 const KEEP_ON_CONSTANTS = new Set<string>(['QuantizeLinear', 'DequantizeLinear']);
 

@@ -13,6 +13,7 @@ export function dtypeOfOnnx(elemType: number, where: string): DType {
     case DT.FLOAT:
     case DT.DOUBLE:
     case DT.FLOAT16:
+    case DT.BFLOAT16:
       return 'float32';
     case DT.INT64:
       return 'int64';
@@ -29,7 +30,7 @@ export function dtypeOfOnnx(elemType: number, where: string): DType {
     default:
       throw userError(
         'E_ONNX_ATTRIBUTE',
-        `${where}: element type ${DT[elemType] ?? elemType} is not supported (adequate handles float32/64/16, int64/32/16, int8, uint8, bool)`,
+        `${where}: element type ${DT[elemType] ?? elemType} is not supported (adequate handles float32/64/16, bfloat16, int64/32/16, int8, uint8, bool)`,
       );
   }
 }
@@ -67,7 +68,7 @@ function readExternal(t: TensorProto, modelDir: string, where: string): Uint8Arr
 }
 
 const RAW_BYTES: Record<number, number> = {
-  [DT.FLOAT]: 4, [DT.DOUBLE]: 8, [DT.FLOAT16]: 2, [DT.INT64]: 8, [DT.INT32]: 4, [DT.INT16]: 2, [DT.UINT16]: 2,
+  [DT.FLOAT]: 4, [DT.DOUBLE]: 8, [DT.FLOAT16]: 2, [DT.BFLOAT16]: 2, [DT.INT64]: 8, [DT.INT32]: 4, [DT.INT16]: 2, [DT.UINT16]: 2,
   [DT.INT8]: 1, [DT.UINT8]: 1, [DT.BOOL]: 1,
 };
 
@@ -82,6 +83,7 @@ function fromRaw(raw: Uint8Array, elemType: number, dtype: DType, n: number, whe
       case DT.FLOAT: out[i] = view.getFloat32(4 * i, true); break;
       case DT.DOUBLE: out[i] = view.getFloat64(8 * i, true); break;
       case DT.FLOAT16: out[i] = halfToFloat(view.getUint16(2 * i, true)); break;
+      case DT.BFLOAT16: out[i] = bfloatToFloat(view.getUint16(2 * i, true)); break;
       case DT.INT64: out[i] = Number(view.getBigInt64(8 * i, true)); break;
       case DT.INT32: out[i] = view.getInt32(4 * i, true); break;
       case DT.INT16: out[i] = view.getInt16(2 * i, true); break;
@@ -100,12 +102,20 @@ function fromFields(t: TensorProto, elemType: number, dtype: DType, n: number, w
     case DT.DOUBLE: src = t.doubleData ?? []; break;
     case DT.INT64: src = toNums(t.int64Data); break;
     case DT.FLOAT16: src = (t.int32Data ?? []).map(halfToFloat); break;
+    case DT.BFLOAT16: src = (t.int32Data ?? []).map(bfloatToFloat); break;
     default: src = t.int32Data ?? []; break;
   }
   if (src.length !== n) throw userError('E_ONNX_DECODE', `${where}: holds ${src.length} values, the shape needs ${n}`);
   const out = allocData(dtype, n);
   for (let i = 0; i < n; i++) out[i] = src[i]!;
   return out;
+}
+
+/** bfloat16 bits (the top half of a float32) -> number. */
+function bfloatToFloat(h: number): number {
+  const v = new DataView(new ArrayBuffer(4));
+  v.setUint32(0, h << 16);
+  return v.getFloat32(0);
 }
 
 /** IEEE 754 binary16 bits -> number. */

@@ -40,7 +40,6 @@ export function importVerilogFile(file: string, opts: VerilogImportOptions): Imp
   const table = exhaustiveTable(netlist, signed);
   const published = opts.published?.rows.get(moduleName);
   const pubPower = published && opts.published ? relativePublishedPower(opts.published, published, signed) : null;
-  const evo = /^mul8[us]_/.test(moduleName);
   const multiplier: Multiplier = {
     id: moduleName,
     signed,
@@ -52,7 +51,7 @@ export function importVerilogFile(file: string, opts: VerilogImportOptions): Imp
       kind: 'verilog',
       description: `${signed ? 'signed' : 'unsigned'} netlist ${moduleName} imported from ${basename(file)}`,
       file: basename(file),
-      ...(evo ? { citation: EVOAPPROX_CITATION } : {}),
+      ...(published ? { citation: EVOAPPROX_CITATION } : {}),
     },
     netlist,
     verilog: toVerilog(netlist, moduleName, `${moduleName}: flattened by yosys from ${basename(file)}`),

@@ -48,6 +48,7 @@ interface YosysPort {
 }
 interface YosysCell {
   type: string;
+  attributes?: Record<string, unknown>;
   connections: Record<string, YosysBit[]>;
 }
 export interface YosysModule {
@@ -86,7 +87,9 @@ export function fromYosysModule(mod: YosysModule, where: string): GateNetlist {
       throw userError('E_MULT', `${where}: cell ${name} of type ${cell.type} is not a combinational gate; give a purely combinational multiplier`);
     const y = cell.connections.Y?.[0];
     if (y === undefined) throw new Error(`internal error: yosys cell ${name} has no Y`);
-    driver.set(y, { op, ins: GATE_PORTS[op].map((p) => cell.connections[p]?.[0] ?? 'x'), name });
+    const src = cell.attributes?.src;
+    const label = typeof src === 'string' ? `the logic at ${src.split('|')[0]!.replace(/^.*\//, '')}` : `cell ${name}`;
+    driver.set(y, { op, ins: GATE_PORTS[op].map((p) => cell.connections[p]?.[0] ?? 'x'), name: label });
   }
   const gates: Gate[] = [];
   const netOf = new Map<YosysBit, number>(fixed);
@@ -96,9 +99,9 @@ export function fromYosysModule(mod: YosysModule, where: string): GateNetlist {
     if (known !== undefined) return known;
     const d = driver.get(bit);
     if (d === undefined) throw userError('E_MULT', `${where}: ${path} is undriven (bit ${String(bit)}); drive every output bit`);
-    if (visiting.has(bit)) throw userError('E_MULT', `${where}: combinational loop through cell ${d.name}; break the loop`);
+    if (visiting.has(bit)) throw userError('E_MULT', `${where}: combinational loop through ${d.name}; break the loop`);
     visiting.add(bit);
-    const ins = d.ins.map((b) => visit(b, `an input of cell ${d.name}`));
+    const ins = d.ins.map((b) => visit(b, `an input of ${d.name}`));
     visiting.delete(bit);
     gates.push({ op: d.op, in: ins });
     const net = FIRST_GATE_NET + gates.length - 1;

@@ -15,8 +15,8 @@ export interface ErrorMetrics {
   readonly errorVariance: number; // Var(approx - exact)
   readonly mse: number; // E[(approx - exact)^2]
   readonly wce: number; // max |approx - exact| over operand pairs of nonzero weight
-  readonly mre: number; // E[|approx - exact| / max(1, |exact|)]
-  readonly wcre: number; // max |approx - exact| / max(1, |exact|)
+  readonly mre: number; // E[|approx - exact| / |exact| | exact != 0]
+  readonly wcre: number; // max |approx - exact| / |exact| over exact != 0
   readonly errorProbability: number; // P(approx != exact)
   readonly maePct: number;
   readonly wcePct: number;

@@ -22,7 +22,7 @@ function quote(path: string): string {
   return `"${path}"`;
 }
 
-/** Runs a Yosys script; a failure is the user's input when `inputFile` is given (a parse error), else a tool fault. */
+/** Runs a Yosys script; a failure means Yosys could not take the Verilog (a user error naming the file). */
 function runYosys(script: string, where: string): void {
   const r = spawnSync('yosys', ['-q', '-p', script], { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.error) throw userError('E_TOOL', `cannot run yosys (${r.error.message}); install it (apt-get install yosys)`);
@@ -95,8 +95,8 @@ export function synthCost(verilog: string, moduleName: string): SynthCost {
     writeFileSync(src, verilog);
     const asic = join(dir, 'asic.json');
     const fpga = join(dir, 'fpga.json');
-    runYosys(`read_verilog ${quote(src)}; synth -flatten -top ${moduleName}; abc -g ${GATE_SET}; opt_clean; tee -q -o ${quote(asic)} stat -json -tech cmos`, moduleName);
-    runYosys(`read_verilog ${quote(src)}; synth_xilinx -flatten -noiopad -top ${moduleName}; tee -q -o ${quote(fpga)} stat -json`, moduleName);
+    runYosys(`read_verilog ${quote(src)}; synth -flatten -top ${moduleName}; abc -g ${GATE_SET}; opt_clean; tee -q -o ${asic} stat -json -tech cmos`, moduleName);
+    runYosys(`read_verilog ${quote(src)}; synth_xilinx -flatten -noiopad -top ${moduleName}; tee -q -o ${fpga} stat -json`, moduleName);
     const a = JSON.parse(readFileSync(asic, 'utf8')) as StatJson;
     const f = JSON.parse(readFileSync(fpga, 'utf8')) as StatJson;
     const luts = Object.entries(f.design.num_cells_by_type)

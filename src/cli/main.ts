@@ -11,6 +11,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .scriptName('adequate')
     .usage('$0 <command> [options]\n\nCompile ONNX networks into approximate, verified accelerators.')
     .strict()
+    .strictCommands()
     .demandCommand(1, 'give a command; see adequate --help')
     .recommendCommands()
     .wrap(Math.min(120, process.stdout.columns || 100))

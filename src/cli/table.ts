@@ -5,7 +5,8 @@ export type Cell = string | number;
 export function formatTable(header: readonly string[], rows: readonly (readonly Cell[])[], footer?: readonly Cell[]): string {
   const all = [header, ...rows, ...(footer ? [footer] : [])].map((r) => r.map((c) => String(c)));
   const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || r[i] === ''));
+  const isNumber = (c: Cell | undefined) => typeof c === 'number' || c === '' || (typeof c === 'string' && /^[-+]?[\d,]*\.?\d+(e[-+]?\d+)?\s*%?$/i.test(c));
+  const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => isNumber(r[i])));
   const line = (r: readonly string[]): string =>
     r
       .map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))

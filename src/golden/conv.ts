@@ -1,51 +1,67 @@
 /** Float Conv kernel (any group count, strides, dilations, pads; 1-D to 3-D via `window3`).
- *  Why this loop order: for each (output channel, input channel, kernel tap) one weight is broadcast along a whole
- *  output row, so the innermost loop is a strided multiply-add over contiguous memory with no bounds test inside
- *  (the valid output range per tap is computed once). Accumulation is in float64, rounded to float32 at the end. */
+ *  Why this shape: per image and group, the input windows are copied once into a column matrix col[k][p]
+ *  (k = input channel x kernel tap, p = output position, zeros where the window covers padding); then each output
+ *  channel is a sum of weight x column rows, so the innermost loop is a long contiguous multiply-add over output
+ *  positions with no bounds tests. Accumulation is in float64, rounded to float32 once per output. */
 import type { ConvNode, Tensor } from '../ir/types.js';
 import { makeTensor } from '../ir/types.js';
-import { validRange, window3 } from './window.js';
+import { validRange, window3, type Window3 } from './window.js';
 
 export function conv(node: ConvNode, x: Tensor, w: Tensor, b: Tensor | undefined, outShape: readonly number[]): Tensor {
   const g = node.attrs.group;
   const win = window3(x.shape, outShape, node.attrs);
   const [N, C, M] = [x.shape[0]!, x.shape[1]!, w.shape[0]!];
+  const cPerG = C / g, mPerG = M / g;
+  const inPlane = win.in[0] * win.in[1] * win.in[2];
+  const P = win.out[0] * win.out[1] * win.out[2];
+  const taps = win.k[0] * win.k[1] * win.k[2];
+  const K = cPerG * taps;
+  const col = new Float64Array(K * P);
+  const acc = new Float64Array(P);
+  const wd = w.data, out = makeTensor('float32', outShape);
+  for (let n = 0; n < N; n++)
+    for (let grp = 0; grp < g; grp++) {
+      const xBase = (n * C + grp * cPerG) * inPlane;
+      for (let ci = 0; ci < cPerG; ci++) im2colChannel(x.data, xBase + ci * inPlane, win, col, ci * taps * P);
+      for (let mi = 0; mi < mPerG; mi++) {
+        const m = grp * mPerG + mi;
+        acc.fill(b ? b.data[m]! : 0);
+        const wBase = m * K;
+        for (let k = 0; k < K; k++) {
+          const wv = wd[wBase + k]!;
+          const row = k * P;
+          for (let p = 0; p < P; p++) acc[p] = acc[p]! + wv * col[row + p]!;
+        }
+        out.data.set(acc, (n * M + m) * P);
+      }
+    }
+  return out;
+}
+
+/** Copies one input channel's windows into `taps` rows of `col` starting at `base` (row = kernel tap). */
+function im2colChannel(xd: Tensor['data'], xBase: number, win: Window3, col: Float64Array, base: number): void {
   const [ID, IH, IW] = win.in, [OD, OH, OW] = win.out, [KD, KH, KW] = win.k;
   const [SD, SH, SW] = win.s, [DD, DH, DW] = win.d, [PD, PH, PW] = win.p;
-  const cPerG = C / g, mPerG = M / g;
-  const inPlane = ID * IH * IW, outPlane = OD * OH * OW, kSize = KD * KH * KW;
-  const xd = x.data, wd = w.data, out = makeTensor('float32', outShape);
-  const acc = new Float64Array(outPlane);
-  const xRange = Array.from({ length: KW }, (_, kx) => validRange(IW, OW, SW, PW, kx * DW - PW));
-  for (let n = 0; n < N; n++) {
-    for (let m = 0; m < M; m++) {
-      acc.fill(b ? b.data[m]! : 0);
-      const grp = Math.floor(m / mPerG);
-      for (let ci = 0; ci < cPerG; ci++) {
-        const xBase = (n * C + grp * cPerG + ci) * inPlane;
-        const wBase = (m * cPerG + ci) * kSize;
-        for (let kz = 0; kz < KD; kz++) {
-          const [z0, z1] = validRange(ID, OD, SD, PD, kz * DD - PD);
-          for (let ky = 0; ky < KH; ky++) {
-            const [y0, y1] = validRange(IH, OH, SH, PH, ky * DH - PH);
-            for (let kx = 0; kx < KW; kx++) {
-              const wv = wd[wBase + (kz * KH + ky) * KW + kx]!;
-              const [x0, x1] = xRange[kx]!;
-              for (let oz = z0; oz < z1; oz++) {
-                const iz = oz * SD + kz * DD - PD;
-                for (let oy = y0; oy < y1; oy++) {
-                  const iy = oy * SH + ky * DH - PH;
-                  const rowIn = xBase + (iz * IH + iy) * IW + kx * DW - PW;
-                  const rowOut = (oz * OH + oy) * OW;
-                  for (let ox = x0; ox < x1; ox++) acc[rowOut + ox] = acc[rowOut + ox]! + wv * xd[rowIn + ox * SW]!;
-                }
-              }
-            }
+  const P = OD * OH * OW;
+  let row = base;
+  for (let kz = 0; kz < KD; kz++) {
+    const z = validRange(ID, OD, SD, PD, kz * DD - PD);
+    for (let ky = 0; ky < KH; ky++) {
+      const y = validRange(IH, OH, SH, PH, ky * DH - PH);
+      for (let kx = 0; kx < KW; kx++) {
+        const xr = validRange(IW, OW, SW, PW, kx * DW - PW);
+        const x0 = xr[0], x1 = xr[1];
+        col.fill(0, row, row + P);
+        for (let oz = z[0]; oz < z[1]; oz++) {
+          const iz = oz * SD + kz * DD - PD;
+          for (let oy = y[0]; oy < y[1]; oy++) {
+            const src = xBase + (iz * IH + oy * SH + ky * DH - PH) * IW + kx * DW - PW;
+            const dst = row + (oz * OH + oy) * OW;
+            for (let ox = x0; ox < x1; ox++) col[dst + ox] = xd[src + ox * SW]!;
           }
         }
+        row += P;
       }
-      out.data.set(acc, (n * M + m) * outPlane);
     }
   }
-  return out;
 }

@@ -107,6 +107,8 @@ export function importOnnx(bytes: Uint8Array, file: string, options: ImportOptio
     values.set(name, { name, dtype: t.dtype, shape: t.shape });
   };
 
+  const consumed = new Set<string>([...(g.node ?? []).flatMap((n) => n.input ?? []), ...(g.output ?? []).map((o) => o.name ?? '')]);
+  consumed.delete('');
   sortedNodes(g, file).forEach((np, index) => {
     const where = `${file}: ${describeNode(np, index)}`;
     const op = np.opType ?? '';
@@ -119,7 +121,7 @@ export function importOnnx(bytes: Uint8Array, file: string, options: ImportOptio
     const ins = (np.input ?? []).map((i) => (i === '' ? '' : resolve(i)));
     for (const i of ins)
       if (i !== '' && !values.has(i)) throw userError('E_ONNX_DECODE', `${where}: input '${i}' is not produced by any node, initializer or graph input`);
-    const ctx = makeContext(np, where, freshName(np.name || `${op}_${index}`), opset, ins, modelDir, values, constants, freshName);
+    const ctx = makeContext(np, where, freshName(np.name || `${op}_${index}`), opset, ins, modelDir, values, constants, freshName, consumed);
     const lowered = lower(ctx);
     for (const [name, t] of lowered.constants ?? []) setConstant(name, t);
     lowered.values?.forEach((t, k) => setConstant(np.output?.[k] ?? '', t));
@@ -142,6 +144,7 @@ export function importOnnx(bytes: Uint8Array, file: string, options: ImportOptio
 function makeContext(
   np: NodeProto, where: string, name: string, opset: number, inputs: string[], modelDir: string,
   values: ReadonlyMap<string, ValueInfo>, constants: ReadonlyMap<string, Tensor>, fresh: (b: string) => string,
+  consumed: ReadonlySet<string>,
 ): LowerContext {
   const has = (i: number) => (inputs[i] ?? '') !== '';
   const need = (i: number) => {
@@ -160,6 +163,7 @@ function makeContext(
       return t;
     },
     fresh: (suffix) => fresh(`${name}.${suffix}`),
+    outputUsed: (k) => consumed.has(np.output?.[k] ?? ''),
   };
 }
 

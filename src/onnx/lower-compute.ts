@@ -28,7 +28,7 @@ const matmul: Lowerer = (ctx) => single<MatMulNode>(ctx, 'MatMul', {});
 const batchNorm: Lowerer = (ctx) => {
   if (ctx.attrs.int('training_mode', 0) !== 0) ctx.attrs.unsupported('training_mode', 1, 'inference mode only (0)');
   if (ctx.attrs.int('spatial', 1) !== 1) ctx.attrs.unsupported('spatial', 0, 'spatial=1 only');
-  if (ctx.outputs.slice(1).some((o) => o !== ''))
+  if ([1, 2, 3, 4].some((k) => ctx.outputUsed(k)))
     throw userError('E_ONNX_ATTRIBUTE', `${ctx.where}: the running mean/variance outputs (training) are not supported; export the model in eval mode`);
   const eps = ctx.attrs.float('epsilon', 1e-5);
   const [scale, bias, mean, variance] = [1, 2, 3, 4].map((i) => ctx.constant(i, ['scale', 'B', 'mean', 'var'][i - 1]!));

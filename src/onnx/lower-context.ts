@@ -24,6 +24,9 @@ export interface LowerContext {
   constantOrUndefined(i: number): Tensor | undefined;
   /** The value of input i, which must be a constant; `what` names it in the error. */
   constant(i: number, what: string): Tensor;
+  /** Whether output k is read by any node or is a graph output (optional outputs such as Dropout's mask are
+   *  accepted when nothing reads them). */
+  outputUsed(k: number): boolean;
   /** A new tensor name, unique in the graph. */
   fresh(suffix: string): string;
 }
@@ -56,7 +59,8 @@ export function intList(ctx: LowerContext, i: number, what: string): number[] {
 /** One IR node with the ONNX node's own inputs (omitted optional ones dropped) and outputs. */
 export function single<N extends Node>(ctx: LowerContext, op: N['op'], attrs: N['attrs'], inputs?: readonly string[]): Lowered {
   const ins = (inputs ?? ctx.inputs).filter((n) => n !== '');
-  const outs = [...ctx.outputs];
-  while (outs.length > 1 && outs[outs.length - 1] === '') outs.pop();
+  // Every IR op has one output except Split; optional ONNX outputs (MaxPool indices, Dropout mask, BatchNorm
+  // statistics) were checked to be unused by the lowerer.
+  const outs = op === 'Split' ? [...ctx.outputs] : [ctx.outputs[0]!];
   return { nodes: [{ name: ctx.name, op, attrs, inputs: ins, outputs: outs } as unknown as Node] };
 }

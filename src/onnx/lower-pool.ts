@@ -5,7 +5,7 @@ import { single, type Lowerer } from './lower-context.js';
 import { resolveWindow } from './lower-window.js';
 
 const maxPool: Lowerer = (ctx) => {
-  if (ctx.outputs[1]) throw userError('E_ONNX_ATTRIBUTE', `${ctx.where}: the Indices output of MaxPool is not supported`);
+  if (ctx.outputUsed(1)) throw userError('E_ONNX_ATTRIBUTE', `${ctx.where}: the Indices output of MaxPool is not supported`);
   const window = resolveWindow(ctx, ctx.attrs.ints('kernel_shape'));
   return single<MaxPoolNode>(ctx, 'MaxPool', { ...window, ceilMode: ctx.attrs.int('ceil_mode', 0) !== 0 });
 };

@@ -9,7 +9,7 @@ import { dtypeOfOnnx } from './tensor.js';
 const identity: Lowerer = (ctx) => ({ alias: [ctx.inputs[0]!] });
 
 const dropout: Lowerer = (ctx) => {
-  if (ctx.outputs[1]) throw userError('E_ONNX_ATTRIBUTE', `${ctx.where}: the mask output of Dropout is not supported (inference only)`);
+  if (ctx.outputUsed(1)) throw userError('E_ONNX_ATTRIBUTE', `${ctx.where}: the mask output of Dropout is not supported (inference only)`);
   if (ctx.has(2) && ctx.constant(2, 'training_mode').data[0]) ctx.attrs.unsupported('training_mode', true, 'inference only');
   return { alias: [ctx.inputs[0]!] };
 };

@@ -1,6 +1,10 @@
 /** Every CLI command, in the order `adequate --help` lists them. */
 import type { CommandModule } from 'yargs';
+import { evalCommand } from './eval.js';
+import { importCommand } from './import.js';
+import { inspectCommand } from './inspect.js';
 import { mult } from './mult.js';
+import { runCommand } from './run.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [mult];
+export const commands: CommandModule<any, any>[] = [importCommand, inspectCommand, runCommand, evalCommand, mult];

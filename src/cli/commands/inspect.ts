@@ -1,0 +1,42 @@
+/** `adequate inspect MODEL.onnx|DIR`: one row per layer (op, shapes, parameters, MACs, weight bits), totals below. */
+import type { CommandModule } from 'yargs';
+import { layerStats, totalsOf } from '../../ir/stats.js';
+import { formatShape } from '../../ir/types.js';
+import { formatTable, groupDigits } from '../table.js';
+import { loadModel, withModelOptions, type ModelArgs } from '../load.js';
+
+interface Args extends ModelArgs {
+  model: string;
+  json?: boolean;
+}
+
+export const inspectCommand: CommandModule<object, Args> = {
+  command: 'inspect <model>',
+  describe: 'list the layers of a model or IR folder: shapes, parameters, MACs',
+  builder: (y) =>
+    withModelOptions(y)
+      .positional('model', { type: 'string', demandOption: true, describe: 'a .onnx file or an IR folder' })
+      .option('json', { type: 'boolean', describe: 'print rows and totals as JSON' }) as never,
+  handler: (args) => {
+    const graph = loadModel(args.model, args);
+    const rows = layerStats(graph);
+    const totals = totalsOf(rows);
+    if (args.json) {
+      console.log(JSON.stringify({
+        model: args.model,
+        inputs: graph.inputs,
+        outputs: graph.outputs.map((o) => graph.values.get(o)),
+        rows: rows.map((r) => ({ layer: r.name, op: r.op, input_shapes: r.inputShapes, output_shape: r.outputShape, params: r.params, macs: r.macs, weight_bits: r.weightBits })),
+        totals,
+      }, null, 2));
+      return;
+    }
+    const table = formatTable(
+      ['layer', 'op', 'input', 'output', 'params', 'MACs'],
+      rows.map((r) => [r.name, r.op, r.inputShapes.map(formatShape).join(', '), formatShape(r.outputShape), groupDigits(r.params), groupDigits(r.macs)]),
+      ['total', `${totals.layers} layers`, '', '', groupDigits(totals.params), groupDigits(totals.macs)],
+    );
+    console.log(table);
+    console.log(`weight storage: ${groupDigits(totals.weight_bits)} bits (${(totals.weight_bits / 8 / 1024).toFixed(1)} KiB)`);
+  },
+};

@@ -1,0 +1,55 @@
+/** `adequate run MODEL|DIR --input X.npy --output Y.npy`: the float golden model on NumPy files. */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CommandModule } from 'yargs';
+import { userError } from '../../errors.js';
+import { runBatched } from '../../golden/batch.js';
+import type { Tensor } from '../../ir/types.js';
+import { readNpy, writeNpy } from '../../io/npy.js';
+import { loadModel, withModelOptions, type ModelArgs } from '../load.js';
+import { startProgress, type Progress } from '../progress.js';
+
+interface Args extends ModelArgs {
+  model: string;
+  input: string[];
+  output?: string;
+  'output-dir'?: string;
+}
+
+export const runCommand: CommandModule<object, Args> = {
+  command: 'run <model>',
+  describe: 'run the float golden model on .npy inputs',
+  builder: (y) =>
+    withModelOptions(y)
+      .positional('model', { type: 'string', demandOption: true, describe: 'a .onnx file or an IR folder' })
+      .option('input', { alias: 'i', type: 'string', array: true, demandOption: true, describe: 'X.npy for a one-input model, or NAME=X.npy per input; N samples along dimension 0' })
+      .option('output', { alias: 'o', type: 'string', describe: 'write the first output here (.npy)' })
+      .option('output-dir', { type: 'string', describe: 'write every output as NAME.npy in this folder' })
+      .check((a) => {
+        if (!a.output && !a['output-dir']) throw new Error('give --output Y.npy or --output-dir DIR');
+        return true;
+      }) as never,
+  handler: (args) => {
+    const graph = loadModel(args.model, args);
+    const feeds = new Map<string, Tensor>();
+    for (const spec of args.input) {
+      const eq = spec.indexOf('=');
+      const [name, file] = eq > 0 ? [spec.slice(0, eq), spec.slice(eq + 1)] : [graph.inputs[0]?.name ?? '', spec];
+      if (eq < 0 && graph.inputs.length !== 1)
+        throw userError('E_USAGE', `the model has ${graph.inputs.length} inputs (${graph.inputs.map((i) => i.name).join(', ')}): give --input NAME=FILE.npy for each`);
+      if (!graph.inputs.some((i) => i.name === name))
+        throw userError('E_USAGE', `--input ${spec}: the model has no input '${name}' (inputs: ${graph.inputs.map((i) => i.name).join(', ')})`);
+      feeds.set(name, readNpy(file));
+    }
+    let progress: Progress | undefined;
+    const outs = runBatched(graph, feeds, (k, n) => {
+      if (n > 1) (progress ??= startProgress('run', n)).tick(k);
+    });
+    progress?.end();
+    if (args.output) writeNpy(args.output, outs[0]!);
+    if (args['output-dir']) {
+      mkdirSync(args['output-dir'], { recursive: true });
+      graph.outputs.forEach((o, k) => writeNpy(join(args['output-dir']!, `${o.replace(/[^\w.-]/g, '_')}.npy`), outs[k]!));
+    }
+  },
+};

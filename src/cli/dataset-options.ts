@@ -1,0 +1,52 @@
+/** The dataset flags shared by eval, quantize and the exploration commands, and how they combine with a model's own
+ *  dataset.json (flags win). */
+import type { Argv } from 'yargs';
+import { userError } from '../errors.js';
+import { datasetOptionsFromConfig, findDatasetConfig, loadDataset, parseNumberList, type Dataset, type DatasetOptions, type SplitName } from '../io/dataset.js';
+
+export interface DatasetArgs {
+  readonly inputs?: string | undefined;
+  readonly labels?: string | undefined;
+  readonly limit?: number | undefined;
+  readonly offset?: number | undefined;
+  readonly 'input-scale'?: string | undefined;
+  readonly 'input-mean'?: string | undefined;
+  readonly 'input-std'?: string | undefined;
+}
+
+export function withDatasetOptions<T>(y: Argv<T>) {
+  return y
+    .option('inputs', { type: 'string', describe: 'samples (.npy or MNIST IDX), N along dimension 0; default: the model folder\'s dataset.json' })
+    .option('labels', { type: 'string', describe: 'labels (.npy or IDX): N integers, or N one-hot rows' })
+    .option('limit', { type: 'number', describe: 'use at most N samples' })
+    .option('offset', { type: 'number', describe: 'skip the first N samples' })
+    .option('input-scale', { type: 'string', describe: 'multiply raw values by this first (e.g. 1/255)' })
+    .option('input-mean', { type: 'string', describe: 'then subtract this (one value or one per channel, comma-separated)' })
+    .option('input-std', { type: 'string', describe: 'then divide by this (one value or one per channel)' });
+}
+
+function parseScale(text: string): number {
+  const v = parseNumberList(text, '--input-scale');
+  if (typeof v !== 'number') throw userError('E_USAGE', `--input-scale '${text}' must be one number (or a fraction like 1/255)`);
+  return v;
+}
+
+/** Loads the dataset the flags name, or the model's dataset.json split when --inputs is absent. */
+export function loadDatasetFor(modelPath: string, args: DatasetArgs, inputShape: readonly number[], split: SplitName = 'test'): Dataset {
+  const overrides: Partial<DatasetOptions> = {
+    ...(args.inputs !== undefined ? { inputs: args.inputs } : {}),
+    ...(args.labels !== undefined ? { labels: args.labels } : {}),
+    ...(args.limit !== undefined ? { limit: args.limit } : {}),
+    ...(args.offset !== undefined ? { offset: args.offset } : {}),
+    ...(args['input-scale'] !== undefined ? { inputScale: parseScale(args['input-scale']) } : {}),
+    ...(args['input-mean'] !== undefined ? { inputMean: parseNumberList(args['input-mean'], '--input-mean') } : {}),
+    ...(args['input-std'] !== undefined ? { inputStd: parseNumberList(args['input-std'], '--input-std') } : {}),
+  };
+  let opts: DatasetOptions | undefined;
+  if (args.inputs === undefined) {
+    const cfg = findDatasetConfig(modelPath);
+    opts = cfg ? datasetOptionsFromConfig(cfg, split, overrides) ?? datasetOptionsFromConfig(cfg, split === 'test' ? 'calib' : 'test', overrides) : undefined;
+    if (!opts) throw userError('E_USAGE', `no data: give --inputs X (and --labels Y), or put a dataset.json next to ${modelPath} (see docs/datasets.md)`);
+  } else opts = overrides as DatasetOptions;
+  return loadDataset(opts, { shape: inputShape });
+}

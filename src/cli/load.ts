@@ -1,0 +1,51 @@
+/** How every command gets a model: an `.onnx` file is imported (and the import pipeline run), a folder is read as a
+ *  saved IR. The import options (--batch, --input-shape) are shared by every command that takes a model. */
+import { statSync } from 'node:fs';
+import type { Argv } from 'yargs';
+import { userError } from '../errors.js';
+import { loadIr } from '../ir/serialize.js';
+import type { Graph } from '../ir/types.js';
+import { importOnnxFile, type ImportOptions } from '../onnx/import.js';
+import { importPipeline, runPipeline } from '../passes/pipeline.js';
+
+export interface ModelArgs {
+  readonly batch?: number | undefined;
+  readonly 'input-shape'?: readonly string[] | undefined;
+}
+
+export function withModelOptions<T>(y: Argv<T>) {
+  return y
+    .option('batch', { type: 'number', describe: 'size of a free (symbolic) batch dimension (default 1)' })
+    .option('input-shape', {
+      type: 'string',
+      array: true,
+      describe: 'fix an input shape: NAME=1x3x32x32 (repeatable)',
+    });
+}
+
+/** `name=1x3x32x32` -> [name, [1,3,32,32]]. */
+export function parseInputShape(spec: string): [string, number[]] {
+  const m = /^(.+)=(\d+(?:x\d+)*)$/.exec(spec);
+  if (!m) throw userError('E_USAGE', `--input-shape '${spec}' must look like NAME=1x3x32x32`);
+  return [m[1]!, m[2]!.split('x').map(Number)];
+}
+
+export function importOptions(args: ModelArgs): ImportOptions {
+  const shapes = new Map((args['input-shape'] ?? []).map(parseInputShape));
+  if (args.batch !== undefined && !(Number.isInteger(args.batch) && args.batch >= 1))
+    throw userError('E_USAGE', `--batch ${args.batch} must be a positive integer`);
+  return { ...(args.batch !== undefined ? { batch: args.batch } : {}), inputShapes: shapes };
+}
+
+export function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export function loadModel(path: string, args: ModelArgs = {}): Graph {
+  if (isDirectory(path)) return loadIr(path);
+  return runPipeline(importOnnxFile(path, importOptions(args)), importPipeline);
+}

@@ -1,0 +1,77 @@
+/** Per-layer size figures: parameters, multiply-accumulates, and weight storage in bits. `adequate inspect` prints
+ *  them and reports build on them; weight bits follow each constant's storage type, so passes that change formats
+ *  keep the totals true. */
+import type { Graph, Node, Tensor } from './types.js';
+import { sizeOf } from './types.js';
+
+export interface LayerStats {
+  readonly name: string;
+  readonly op: Node['op'];
+  /** Shapes of the node's run-time inputs (constants excluded). */
+  readonly inputShapes: readonly (readonly number[])[];
+  readonly outputShape: readonly number[];
+  /** Elements of the constant tensors the node reads as parameters (weights, biases, per-channel affine). */
+  readonly params: number;
+  readonly macs: number;
+  readonly weightBits: number;
+}
+
+export interface GraphTotals {
+  readonly layers: number;
+  readonly params: number;
+  readonly macs: number;
+  readonly weight_bits: number;
+}
+
+const BITS: Record<Tensor['dtype'], number> = { float32: 32, int64: 64, int32: 32, int8: 8, uint8: 8, bool: 1 };
+
+/** Multiply-accumulates of one node: every output element of Conv/Gemm/MatMul costs one per reduction term. */
+export function macsOf(node: Node, graph: Graph): number {
+  const out = graph.values.get(node.outputs[0]!)!.shape;
+  const inShape = (i: number) => graph.values.get(node.inputs[i]!)?.shape ?? [];
+  switch (node.op) {
+    case 'Conv': {
+      const w = inShape(1);
+      return sizeOf(out) * sizeOf(w.slice(1));
+    }
+    case 'Gemm': {
+      const a = inShape(0);
+      return sizeOf(out) * (node.attrs.transA ? a[0]! : a[1]!);
+    }
+    case 'MatMul': {
+      const a = inShape(0);
+      return sizeOf(out) * a[a.length - 1]!;
+    }
+    default:
+      return 0;
+  }
+}
+
+/** Whether a constant input is a parameter (not shape or index arithmetic, which is int64). */
+function isParam(t: Tensor): boolean {
+  return t.dtype !== 'int64';
+}
+
+export function layerStats(graph: Graph): LayerStats[] {
+  return graph.nodes.map((n) => {
+    const consts = n.inputs.map((i) => graph.constants.get(i)).filter((t): t is Tensor => t !== undefined && isParam(t));
+    return {
+      name: n.name,
+      op: n.op,
+      inputShapes: n.inputs.filter((i) => !graph.constants.has(i)).map((i) => graph.values.get(i)!.shape),
+      outputShape: graph.values.get(n.outputs[0]!)!.shape,
+      params: consts.reduce((s, t) => s + t.data.length, 0),
+      macs: macsOf(n, graph),
+      weightBits: consts.reduce((s, t) => s + t.data.length * BITS[t.dtype], 0),
+    };
+  });
+}
+
+export function totalsOf(rows: readonly LayerStats[]): GraphTotals {
+  return {
+    layers: rows.length,
+    params: rows.reduce((s, r) => s + r.params, 0),
+    macs: rows.reduce((s, r) => s + r.macs, 0),
+    weight_bits: rows.reduce((s, r) => s + r.weightBits, 0),
+  };
+}

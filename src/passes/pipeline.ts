@@ -1,0 +1,19 @@
+/** Pass pipelines: explicit ordered arrays, one comment per step. */
+import type { Graph } from '../ir/types.js';
+import { foldBatchNorm } from './fold-batchnorm.js';
+import type { Pass } from './pass.js';
+
+/** Run right after import: the graph the user's model means, in the fewest ops. */
+export const importPipeline: readonly Pass[] = [
+  // BatchNormalization after Conv/Gemm becomes part of the layer's weights and bias.
+  foldBatchNorm,
+];
+
+export function runPipeline(graph: Graph, passes: readonly Pass[], after?: (pass: Pass, g: Graph) => void): Graph {
+  let g = graph;
+  for (const p of passes) {
+    g = p.run(g).graph;
+    after?.(p, g);
+  }
+  return g;
+}

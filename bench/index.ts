@@ -1,4 +1,5 @@
 /** Every benchmark `npm run bench` runs, in order. */
+import { multipliersBench } from './multipliers.js';
 import type { Benchmark } from './types.js';
 
-export const benchmarks: Benchmark[] = [];
+export const benchmarks: Benchmark[] = [multipliersBench];

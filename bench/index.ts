@@ -1,5 +1,6 @@
 /** Every benchmark `npm run bench` runs, in order. */
+import { goldenFloat } from './golden-float.js';
 import { multipliersBench } from './multipliers.js';
 import type { Benchmark } from './types.js';
 
-export const benchmarks: Benchmark[] = [multipliersBench];
+export const benchmarks: Benchmark[] = [goldenFloat, multipliersBench];

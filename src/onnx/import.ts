@@ -180,10 +180,8 @@ function inputInfo(vi: ValueInfoProto, options: ImportOptions, file: string): Va
     if (v > 0) return v;
     if (i === 0 && dims.length > 1) return options.batch ?? 1;
     const label = d.dimParam ? `'${d.dimParam}'` : v === 0 && d.dimValue !== undefined && d.dimValue !== null ? `${v}` : 'unknown';
-    throw userError(
-      'E_SHAPE',
-      `${file}: graph input '${name}' dimension ${i} is ${label}; fix it with --input-shape ${name}=${dims.map((x, j) => (j === i ? 'N' : x.dimValue ? toNum(x.dimValue) : j === 0 ? 1 : 'N')).join('x')} (numbers for N)`,
-    );
+    const example = dims.map((x, j) => (j === 0 ? options.batch ?? 1 : x.dimValue && toNum(x.dimValue) > 0 ? toNum(x.dimValue) : `<${x.dimParam || `d${j}`}>`)).join('x');
+    throw userError('E_SHAPE', `${file}: graph input '${name}' dimension ${i} is ${label}; fix it with --input-shape ${name}=${example}, a number in place of each <...>`);
   });
   return { name, dtype, shape };
 }

@@ -4,7 +4,7 @@ import { userError } from '../errors.js';
 import type { Dataset } from '../io/dataset.js';
 import type { Graph, Tensor } from '../ir/types.js';
 import { makeTensor, sizeOf } from '../ir/types.js';
-import { runOutputs } from './evaluate.js';
+import { runOutputs, type EvalContext } from './evaluate.js';
 
 export type BatchRunner = (batch: Tensor) => Tensor;
 
@@ -16,11 +16,11 @@ export interface Top1Result {
   readonly predictions: Int32Array;
 }
 
-/** The float golden model as a runner for a one-input graph. */
-export function floatRunner(graph: Graph): BatchRunner {
+/** The golden model (float, or integer for a quantized graph) as a runner for a one-input graph. */
+export function graphRunner(graph: Graph, ctx?: EvalContext): BatchRunner {
   if (graph.inputs.length !== 1) throw userError('E_USAGE', `accuracy needs a one-input model; this one has ${graph.inputs.length} inputs`);
   const name = graph.inputs[0]!.name;
-  return (batch) => runOutputs(graph, new Map([[name, batch]]))[0]!;
+  return (batch) => runOutputs(graph, new Map([[name, batch]]), ctx)[0]!;
 }
 
 export function argmaxRows(t: Tensor, rows: number): Int32Array {

@@ -5,7 +5,7 @@
  *  positions with no bounds tests. Accumulation is in float64, rounded to float32 once per output. */
 import type { ConvNode, Tensor } from '../ir/types.js';
 import { makeTensor } from '../ir/types.js';
-import { validRange, window3, type Window3 } from './window.js';
+import { im2col, window3 } from './window.js';
 
 export function conv(node: ConvNode, x: Tensor, w: Tensor, b: Tensor | undefined, outShape: readonly number[]): Tensor {
   const g = node.attrs.group;
@@ -22,7 +22,7 @@ export function conv(node: ConvNode, x: Tensor, w: Tensor, b: Tensor | undefined
   for (let n = 0; n < N; n++)
     for (let grp = 0; grp < g; grp++) {
       const xBase = (n * C + grp * cPerG) * inPlane;
-      for (let ci = 0; ci < cPerG; ci++) im2colChannel(x.data, xBase + ci * inPlane, win, col, ci * taps * P);
+      for (let ci = 0; ci < cPerG; ci++) im2col(x.data, xBase + ci * inPlane, win, col, ci * taps * P, 0);
       for (let mi = 0; mi < mPerG; mi++) {
         const m = grp * mPerG + mi;
         acc.fill(b ? b.data[m]! : 0);
@@ -36,32 +36,4 @@ export function conv(node: ConvNode, x: Tensor, w: Tensor, b: Tensor | undefined
       }
     }
   return out;
-}
-
-/** Copies one input channel's windows into `taps` rows of `col` starting at `base` (row = kernel tap). */
-function im2colChannel(xd: Tensor['data'], xBase: number, win: Window3, col: Float64Array, base: number): void {
-  const [ID, IH, IW] = win.in, [OD, OH, OW] = win.out, [KD, KH, KW] = win.k;
-  const [SD, SH, SW] = win.s, [DD, DH, DW] = win.d, [PD, PH, PW] = win.p;
-  const P = OD * OH * OW;
-  let row = base;
-  for (let kz = 0; kz < KD; kz++) {
-    const z = validRange(ID, OD, SD, PD, kz * DD - PD);
-    for (let ky = 0; ky < KH; ky++) {
-      const y = validRange(IH, OH, SH, PH, ky * DH - PH);
-      for (let kx = 0; kx < KW; kx++) {
-        const xr = validRange(IW, OW, SW, PW, kx * DW - PW);
-        const x0 = xr[0], x1 = xr[1];
-        col.fill(0, row, row + P);
-        for (let oz = z[0]; oz < z[1]; oz++) {
-          const iz = oz * SD + kz * DD - PD;
-          for (let oy = y[0]; oy < y[1]; oy++) {
-            const src = xBase + (iz * IH + oy * SH + ky * DH - PH) * IW + kx * DW - PW;
-            const dst = row + (oz * OH + oy) * OW;
-            for (let ox = x0; ox < x1; ox++) col[dst + ox] = xd[src + ox * SW]!;
-          }
-        }
-        row += P;
-      }
-    }
-  }
 }

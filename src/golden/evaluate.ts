@@ -10,12 +10,35 @@ import { cast, concat, gather, pad, reshape, slice, split, transpose } from './l
 import { globalPool, lrn, pool } from './pool.js';
 import { dequantizeLinear, quantizeLinear } from './quantize.js';
 import { softmax } from './softmax.js';
+import { qaveragePool, qsum, qtable } from './integer/qelementwise.js';
+import { qconv, qgemm } from './integer/qlinear.js';
+
+/** What the integer layers need from outside the graph: the product table of a library multiplier by id. */
+export interface EvalContext {
+  readonly productTable: (multiplierId: string) => Int32Array;
+}
+
+const NO_MULTIPLIERS: EvalContext = {
+  productTable: (id) => {
+    throw userError('E_MULT', `the graph uses multiplier '${id}' but no multiplier library was given to the golden model`);
+  },
+};
 
 /** Evaluates one node; `outShapes` are the inferred output shapes (from `inferOutputs`). */
-export function evalNode(node: Node, ins: readonly Tensor[], outShapes: readonly (readonly number[])[]): Tensor[] {
+export function evalNode(node: Node, ins: readonly Tensor[], outShapes: readonly (readonly number[])[], ctx: EvalContext = NO_MULTIPLIERS): Tensor[] {
   const x = ins[0]!;
   const shape = outShapes[0]!;
   switch (node.op) {
+    case 'QConv':
+      return [qconv(node, x, ins[1]!, ins[2]!, shape, node.attrs.multiplier === undefined ? undefined : ctx.productTable(node.attrs.multiplier))];
+    case 'QGemm':
+      return [qgemm(node, x, ins[1]!, ins[2]!, shape, node.attrs.multiplier === undefined ? undefined : ctx.productTable(node.attrs.multiplier))];
+    case 'QSum':
+      return [qsum(node, ins, shape)];
+    case 'QTable':
+      return [qtable(node, x)];
+    case 'QAveragePool':
+      return [qaveragePool(node, x, shape)];
     case 'Conv':
       return [conv(node, x, ins[1]!, ins[2], shape)];
     case 'Gemm':
@@ -89,7 +112,7 @@ export function checkFeed(info: ValueInfo, t: Tensor, where: string): void {
 
 /** Runs the graph on one set of feeds (one per graph input, shapes exactly as declared); returns every value
  *  computed, so callers can read outputs or intermediate tensors. */
-export function runGraph(graph: Graph, feeds: ReadonlyMap<string, Tensor>): Map<string, Tensor> {
+export function runGraph(graph: Graph, feeds: ReadonlyMap<string, Tensor>, ctx?: EvalContext): Map<string, Tensor> {
   const env = new Map<string, Tensor>(graph.constants);
   for (const info of graph.inputs) {
     const t = feeds.get(info.name);
@@ -100,14 +123,14 @@ export function runGraph(graph: Graph, feeds: ReadonlyMap<string, Tensor>): Map<
   for (const node of graph.nodes) {
     const ins = node.inputs.map((n) => (n === '' ? undefined : env.get(n)));
     const outShapes = node.outputs.map((o) => graph.values.get(o)!.shape);
-    const outs = evalNode(node, ins as Tensor[], outShapes);
+    const outs = evalNode(node, ins as Tensor[], outShapes, ctx);
     node.outputs.forEach((o, i) => env.set(o, outs[i]!));
   }
   return env;
 }
 
 /** The graph's outputs, in order. */
-export function runOutputs(graph: Graph, feeds: ReadonlyMap<string, Tensor>): Tensor[] {
-  const env = runGraph(graph, feeds);
+export function runOutputs(graph: Graph, feeds: ReadonlyMap<string, Tensor>, ctx?: EvalContext): Tensor[] {
+  const env = runGraph(graph, feeds, ctx);
   return graph.outputs.map((o) => env.get(o)!);
 }

@@ -2,32 +2,18 @@
  *  and LRN. Windows are lifted to 3-D like Conv's. */
 import type { AveragePoolNode, LrnNode, MaxPoolNode, Tensor } from '../ir/types.js';
 import { makeTensor, sizeOf } from '../ir/types.js';
-import { window3 } from './window.js';
+import { window3, windowTaps } from './window.js';
 
 export function pool(node: MaxPoolNode | AveragePoolNode, x: Tensor, outShape: readonly number[]): Tensor {
   const win = window3(x.shape, outShape, node.attrs);
-  const r = node.attrs.kernelShape.length;
-  const padEnd = [0, 0, 0];
-  node.attrs.pads.slice(r).forEach((p, i) => (padEnd[3 - r + i] = p));
   const isMax = node.op === 'MaxPool';
   const includePad = node.op === 'AveragePool' && node.attrs.countIncludePad;
   const planes = x.shape[0]! * x.shape[1]!;
   const [ID, IH, IW] = win.in, [OD, OH, OW] = win.out;
   const inPlane = ID * IH * IW, outPlane = OD * OH * OW;
-  const out = makeTensor('float32', outShape);
-  // For every output position along one axis: the taps inside the input, and the tap count that the divisor uses.
-  const axis = (a: 0 | 1 | 2) =>
-    Array.from({ length: win.out[a] }, (_, o) => {
-      const taps: number[] = [];
-      let padded = 0;
-      for (let kk = 0; kk < win.k[a]; kk++) {
-        const i = o * win.s[a] - win.p[a] + kk * win.d[a];
-        if (i >= 0 && i < win.in[a]) taps.push(i);
-        if (i >= -win.p[a] && i < win.in[a] + padEnd[a]!) padded++;
-      }
-      return { taps, padded };
-    });
-  const [az, ay, ax] = [axis(0), axis(1), axis(2)];
+  // MaxPool also runs on integer codes (quantized graphs) and keeps their dtype.
+  const out = makeTensor(isMax ? x.dtype : 'float32', outShape);
+  const [az, ay, ax] = windowTaps(win, node.attrs.pads);
   for (let pl = 0; pl < planes; pl++) {
     const xb = pl * inPlane;
     let o = pl * outPlane;
@@ -53,7 +39,7 @@ export function pool(node: MaxPoolNode | AveragePoolNode, x: Tensor, outShape: r
 export function globalPool(op: 'GlobalAveragePool' | 'GlobalMaxPool', x: Tensor, outShape: readonly number[]): Tensor {
   const planes = x.shape[0]! * x.shape[1]!;
   const inner = sizeOf(x.shape.slice(2));
-  const out = makeTensor('float32', outShape);
+  const out = makeTensor(op === 'GlobalMaxPool' ? x.dtype : 'float32', outShape);
   for (let p = 0; p < planes; p++) {
     let acc = op === 'GlobalMaxPool' ? -Infinity : 0;
     for (let i = 0; i < inner; i++) {

@@ -2,11 +2,8 @@
  *  x = (code - zero_point) * scale; per tensor or per index along `axis`. */
 import type { QuantParams, Tensor } from '../ir/types.js';
 import { makeTensor, sizeOf } from '../ir/types.js';
+import { roundHalfEven } from '../ir/arith.js';
 
-function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
 
 function perElement(q: QuantParams, shape: readonly number[], f: (i: number, k: number) => void): void {
   const n = sizeOf(shape);
@@ -18,9 +15,11 @@ function perElement(q: QuantParams, shape: readonly number[], f: (i: number, k: 
   for (let i = 0; i < n; i++) f(i, Math.floor(i / inner) % len);
 }
 
+const DTYPE_RANGE = { uint8: [0, 255], int8: [-128, 127], int32: [-(2 ** 31), 2 ** 31 - 1] } as const;
+
 export function quantizeLinear(q: QuantParams, x: Tensor): Tensor {
   const out = makeTensor(q.dtype, x.shape);
-  const [lo, hi] = q.dtype === 'uint8' ? [0, 255] : q.dtype === 'int8' ? [-128, 127] : [-(2 ** 31), 2 ** 31 - 1];
+  const [lo, hi] = [q.qmin ?? DTYPE_RANGE[q.dtype][0], q.qmax ?? DTYPE_RANGE[q.dtype][1]];
   perElement(q, x.shape, (i, k) => {
     const v = roundHalfEven(Math.fround(x.data[i]! / q.scale[k]!)) + q.zeroPoint[k]!;
     out.data[i] = Math.min(hi, Math.max(lo, v));

@@ -1,6 +1,6 @@
 /** Sliding-window geometry shared by the Conv and pool kernels: any 1-D, 2-D or 3-D window is lifted to 3-D by
  *  adding unit dimensions in front, so each kernel has one loop nest. */
-import type { WindowAttrs } from '../ir/types.js';
+import type { TensorData, WindowAttrs } from '../ir/types.js';
 
 export interface Window3 {
   /** Input spatial size, output spatial size, kernel, stride, dilation, begin pad: [d, h, w] each. */
@@ -36,4 +36,59 @@ export function validRange(size: number, outSize: number, s: number, p: number, 
   const lo = Math.max(0, Math.ceil(-offset / s));
   const hi = Math.min(outSize, Math.floor((size - 1 - offset) / s) + 1);
   return [lo, Math.max(lo, hi)];
+}
+
+/** Copies one input channel's windows into `taps` rows of `col` starting at `base` (row = kernel tap, column =
+ *  output position); positions in the padding get `pad` (0 for floats, the zero point for codes). */
+export function im2col(xd: TensorData, xBase: number, win: Window3, col: Float64Array | Int32Array, base: number, pad: number): void {
+  const [ID, IH, IW] = win.in, [OD, OH, OW] = win.out, [KD, KH, KW] = win.k;
+  const [SD, SH, SW] = win.s, [DD, DH, DW] = win.d, [PD, PH, PW] = win.p;
+  const P = OD * OH * OW;
+  let row = base;
+  for (let kz = 0; kz < KD; kz++) {
+    const z = validRange(ID, OD, SD, PD, kz * DD - PD);
+    for (let ky = 0; ky < KH; ky++) {
+      const y = validRange(IH, OH, SH, PH, ky * DH - PH);
+      for (let kx = 0; kx < KW; kx++) {
+        const xr = validRange(IW, OW, SW, PW, kx * DW - PW);
+        const x0 = xr[0], x1 = xr[1];
+        col.fill(pad, row, row + P);
+        for (let oz = z[0]; oz < z[1]; oz++) {
+          const iz = oz * SD + kz * DD - PD;
+          for (let oy = y[0]; oy < y[1]; oy++) {
+            const src = xBase + (iz * IH + oy * SH + ky * DH - PH) * IW + kx * DW - PW;
+            const dst = row + (oz * OH + oy) * OW;
+            for (let ox = x0; ox < x1; ox++) col[dst + ox] = xd[src + ox * SW]!;
+          }
+        }
+        row += P;
+      }
+    }
+  }
+}
+
+/** One axis of a pooling window: for each output position, the input indices inside the input (`taps`) and the
+ *  number of taps inside input plus padding (`padded`, the count_include_pad divisor). */
+export interface AxisTaps {
+  readonly taps: readonly number[];
+  readonly padded: number;
+}
+
+/** The taps of every output position along the three (lifted) axes; `pads` are the window's ONNX-order pads. */
+export function windowTaps(win: Window3, pads: readonly number[]): [AxisTaps[], AxisTaps[], AxisTaps[]] {
+  const r = pads.length / 2;
+  const padEnd = [0, 0, 0];
+  pads.slice(r).forEach((p, i) => (padEnd[3 - r + i] = p));
+  const axis = (a: 0 | 1 | 2): AxisTaps[] =>
+    Array.from({ length: win.out[a] }, (_, o) => {
+      const taps: number[] = [];
+      let padded = 0;
+      for (let kk = 0; kk < win.k[a]; kk++) {
+        const i = o * win.s[a] - win.p[a] + kk * win.d[a];
+        if (i >= 0 && i < win.in[a]) taps.push(i);
+        if (i >= -win.p[a] && i < win.in[a] + padEnd[a]!) padded++;
+      }
+      return { taps, padded };
+    });
+  return [axis(0), axis(1), axis(2)];
 }

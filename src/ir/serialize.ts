@@ -73,7 +73,7 @@ export function encodeIr(graph: Graph): { json: string; weights: Uint8Array } {
     source: graph.source,
     inputs: graph.inputs.map((v) => ({ name: v.name, dtype: v.dtype, shape: [...v.shape] })),
     outputs: [...graph.outputs],
-    values: [...graph.values.values()].map((v) => ({ name: v.name, dtype: v.dtype, shape: [...v.shape] })),
+    values: [...graph.values.values()].map((v) => ({ name: v.name, dtype: v.dtype, shape: [...v.shape], ...(v.quant ? { quant: v.quant } : {}) })),
     constants: records,
     nodes: graph.nodes.map((n) => ({ name: n.name, op: n.op, inputs: n.inputs, outputs: n.outputs, attrs: encodeNumbers(n.attrs) })),
   };

@@ -65,6 +65,32 @@ export function inferOutputs(node: Node, ins: readonly TypeShape[]): TypeShape[]
       if (b && (b.shape.length !== 1 || b.shape[0] !== wt.shape[0])) fail(node, `bias ${fmt(b.shape)} must be [${wt.shape[0]}]`);
       return same(windowShape(node, x.shape, node.attrs, false, wt.shape[0]!));
     }
+    case 'QConv': {
+      const wt = ins[1];
+      if (!wt || x.shape[1] !== wt.shape[1]! * node.attrs.group) fail(node, `weights ${fmt(wt?.shape ?? [])} do not match input ${fmt(x.shape)}`);
+      checkPerChannel(node, wt.shape[0]!, ins[2]);
+      return same(windowShape(node, x.shape, node.attrs, false, wt.shape[0]!), node.attrs.outType);
+    }
+    case 'QGemm': {
+      const wt = ins[1]?.shape ?? [];
+      if (x.shape.length !== 2 || wt.length !== 2 || x.shape[1] !== wt[1]) fail(node, `needs x [B, K] and w [N, K], got ${fmt(x.shape)} and ${fmt(wt)}`);
+      checkPerChannel(node, wt[0]!, ins[2]);
+      return same([x.shape[0]!, wt[0]!], node.attrs.outType);
+    }
+    case 'QSum': {
+      if (node.attrs.zeroPoints.length !== ins.length || node.attrs.multipliers.length !== ins.length) fail(node, `needs one zero point and multiplier per input`);
+      let shape: readonly number[] = x.shape;
+      for (const other of ins.slice(1)) {
+        const b = broadcastShapes(shape, other.shape);
+        if (!b) fail(node, `shapes ${fmt(shape)} and ${fmt(other.shape)} do not broadcast`);
+        shape = b;
+      }
+      return same(shape, node.attrs.outType);
+    }
+    case 'QTable':
+      return same(x.shape, node.attrs.outType);
+    case 'QAveragePool':
+      return same(windowShape(node, x.shape, node.attrs, node.attrs.ceilMode, x.shape[1]!));
     case 'MaxPool':
     case 'AveragePool':
       return same(windowShape(node, x.shape, node.attrs, node.attrs.ceilMode, x.shape[1]!));
@@ -166,6 +192,13 @@ export function inferOutputs(node: Node, ins: readonly TypeShape[]): TypeShape[]
       return exhaustive;
     }
   }
+}
+
+function checkPerChannel(node: Node & { attrs: { wZeroPoint: readonly number[]; mantissa: readonly number[]; shift: readonly number[]; wScale: readonly number[] } }, channels: number, bias: TypeShape | undefined): void {
+  const a = node.attrs;
+  for (const [what, v] of [['wZeroPoint', a.wZeroPoint], ['mantissa', a.mantissa], ['shift', a.shift], ['wScale', a.wScale]] as const)
+    if (v.length !== channels && !(v.length === 1 && what === 'wZeroPoint')) fail(node, `${what} has ${v.length} entries for ${channels} output channels`);
+  if (!bias || bias.dtype !== 'int32' || bias.shape.length !== 1 || bias.shape[0] !== channels) fail(node, `bias must be int32 [${channels}]`);
 }
 
 function matmulShape(node: Node, a: readonly number[], b: readonly number[]): number[] {

@@ -75,3 +75,8 @@ export function totalsOf(rows: readonly LayerStats[]): GraphTotals {
     weight_bits: rows.reduce((s, r) => s + r.weightBits, 0),
   };
 }
+
+/** 'integer' when the graph holds quantized layers (the golden model then runs integer arithmetic inside them). */
+export function arithmeticOf(graph: Graph): 'float32' | 'integer' {
+  return graph.nodes.some((n) => n.op === 'QConv' || n.op === 'QGemm' || n.op === 'QSum' || n.op === 'QTable') ? 'integer' : 'float32';
+}

@@ -19,6 +19,19 @@ export interface ValueInfo {
   readonly name: string;
   readonly dtype: DType;
   readonly shape: readonly number[];
+  /** Set on the integer tensors of a quantized graph: what its codes mean. */
+  readonly quant?: CodeQuant;
+}
+
+/** The meaning of a tensor of integer codes (one per tensor: activations are quantized per tensor):
+ *  real = scale * (code - zeroPoint), codes in [qmin, qmax] of `bits`-bit `scheme` codes (see ir/arithmetic.md). */
+export interface CodeQuant {
+  readonly scale: number;
+  readonly zeroPoint: number;
+  readonly bits: number;
+  readonly scheme: 'unsigned' | 'signed';
+  readonly qmin: number;
+  readonly qmax: number;
 }
 
 /** Quantization of a tensor, as imported from QDQ pairs or set by the quantizer: real = scale * (code - zeroPoint).
@@ -27,8 +40,11 @@ export interface QuantParams {
   readonly scale: readonly number[];
   readonly zeroPoint: readonly number[];
   readonly axis?: number;
-  /** Code type; int32 only on DequantizeLinear of biases (as QDQ models store them). */
+  /** Code type; int32 on DequantizeLinear of biases (as QDQ models store them) and for codes wider than 8 bits. */
   readonly dtype: 'int8' | 'uint8' | 'int32';
+  /** Code range when narrower than the dtype's (quantizer-made graphs with 2 to 16-bit codes). */
+  readonly qmin?: number;
+  readonly qmax?: number;
 }
 
 interface NodeBase {
@@ -154,7 +170,84 @@ export interface CastNode extends NodeBase {
   readonly attrs: { readonly to: DType };
 }
 
+/** What every quantized multiply-accumulate layer (QConv, QGemm) carries; see ir/arithmetic.md.
+ *  acc[m] = bias[m] + sum_k P(a_k, w_mk) - wZeroPoint[m] * sum_k a_k - aZeroPoint * sum_k w_mk + K * aZeroPoint * wZeroPoint[m]
+ *  where P is exact multiplication, or the 8x8 multiplier `multiplier` (library id) on the raw codes; then
+ *  out = clamp(outZeroPoint + round(acc * mantissa[m] / 2^(31 + shift[m])), lo, hi). Padding positions hold the
+ *  activation code aZeroPoint and go through P like any other. */
+export interface QLinearAttrs {
+  readonly aZeroPoint: number;
+  /** Per output channel (one entry = per tensor). */
+  readonly wZeroPoint: readonly number[];
+  readonly mantissa: readonly number[];
+  readonly shift: readonly number[];
+  readonly rounding: 'half-away' | 'half-even';
+  readonly outZeroPoint: number;
+  readonly lo: number;
+  readonly hi: number;
+  /** Bits of the accumulator register: holds acc (bias included) for every possible input. */
+  readonly accBits: number;
+  /** Scales, for reports and for re-deriving the requantization: activation, per-channel weight, output. */
+  readonly aScale: number;
+  readonly wScale: readonly number[];
+  readonly outScale: number;
+  /** Id of the 8x8 multiplier in the multiplier library; absent = exact. */
+  readonly multiplier?: string;
+  readonly outType: CodeDType;
+}
+
+/** Storage type of a code tensor: 8-bit codes in uint8/int8, wider ones (up to 16 bits) in int32. */
+export type CodeDType = 'uint8' | 'int8' | 'int32';
+
+export function codeDType(q: Pick<CodeQuant, 'bits' | 'scheme'>): CodeDType {
+  return q.bits > 8 ? 'int32' : q.scheme === 'unsigned' ? 'uint8' : 'int8';
+}
+
+/** Integer convolution: inputs x (codes), w (codes, [M, C/group, k...]), bias (int32, [M]). */
+export interface QConvNode extends NodeBase {
+  readonly op: 'QConv';
+  readonly attrs: WindowAttrs & { readonly group: number } & QLinearAttrs;
+}
+/** Integer fully connected layer: inputs x (codes, [B, K]), w (codes, [N, K]), bias (int32, [N]). */
+export interface QGemmNode extends NodeBase {
+  readonly op: 'QGemm';
+  readonly attrs: QLinearAttrs;
+}
+/** Sum of rescaled code tensors (Add, Sub, Sum, Mul by a constant, and rescaling to another scale):
+ *  out = clamp(outZeroPoint + round((sum_i (x_i - zeroPoints[i]) * multipliers[i]) / 2^shift), lo, hi), inputs
+ *  broadcast like Add. multipliers[i] = round(s_i / s_out * 2^shift), signed. */
+export interface QSumNode extends NodeBase {
+  readonly op: 'QSum';
+  readonly attrs: {
+    readonly zeroPoints: readonly number[];
+    readonly multipliers: readonly number[];
+    readonly shift: number;
+    readonly rounding: 'half-away' | 'half-even';
+    readonly outZeroPoint: number;
+    readonly lo: number;
+    readonly hi: number;
+    readonly outType: CodeDType;
+  };
+}
+/** A lookup table over input codes (activations in the middle of a network): out = table[x - inMin]. */
+export interface QTableNode extends NodeBase {
+  readonly op: 'QTable';
+  readonly attrs: { readonly inMin: number; readonly table: readonly number[]; readonly outType: CodeDType };
+}
+/** Average pooling on codes (input and output share scale and zero point):
+ *  out = zeroPoint + round(sum (x - zeroPoint) / count), count as in AveragePool. GlobalAveragePool becomes one with
+ *  a window over the whole spatial extent. */
+export interface QAveragePoolNode extends NodeBase {
+  readonly op: 'QAveragePool';
+  readonly attrs: WindowAttrs & { readonly ceilMode: boolean; readonly countIncludePad: boolean; readonly zeroPoint: number; readonly rounding: 'half-away' | 'half-even' };
+}
+
 export type Node =
+  | QConvNode
+  | QGemmNode
+  | QSumNode
+  | QTableNode
+  | QAveragePoolNode
   | ConvNode
   | GemmNode
   | MatMulNode

@@ -14,7 +14,8 @@ const ALL_OPS: Record<OpName, true> = {
   Relu: true, LeakyRelu: true, Clip: true, Sigmoid: true, Tanh: true, HardSigmoid: true, HardSwish: true, Softmax: true,
   LogSoftmax: true, MaxPool: true, AveragePool: true, GlobalAveragePool: true, GlobalMaxPool: true, LRN: true,
   ChannelAffine: true, Reshape: true, Transpose: true, Concat: true, Split: true, Slice: true, Pad: true, Gather: true,
-  QuantizeLinear: true, DequantizeLinear: true, Cast: true,
+  QuantizeLinear: true, DequantizeLinear: true, Cast: true, QConv: true, QGemm: true, QSum: true, QTable: true,
+  QAveragePool: true,
 };
 
 test('the schema names exactly the node kinds of src/ir/types.ts', () => {

@@ -1,12 +1,15 @@
 /** `adequate eval MODEL|DIR --inputs X --labels Y`: top-1 accuracy of the golden model on a labelled dataset. */
 import type { CommandModule } from 'yargs';
-import { floatRunner, top1 } from '../../golden/accuracy.js';
+import { graphRunner, top1 } from '../../golden/accuracy.js';
 import { loadDatasetFor, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
 import { loadModel, withModelOptions, type ModelArgs } from '../load.js';
 import { startProgress } from '../progress.js';
+import { evalContext } from '../eval-context.js';
+import { arithmeticOf } from '../../ir/stats.js';
 
 interface Args extends ModelArgs, DatasetArgs {
   model: string;
+  library?: string;
   json?: boolean;
 }
 
@@ -16,6 +19,7 @@ export const evalCommand: CommandModule<object, Args> = {
   builder: (y) =>
     withDatasetOptions(withModelOptions(y))
       .positional('model', { type: 'string', demandOption: true, describe: 'a .onnx file or an IR folder' })
+      .option('library', { type: 'string', describe: 'multiplier library folder (for approximate multipliers not built in)' })
       .option('json', { type: 'boolean', describe: 'print one JSON object (top1, count, ...)' }) as never,
   handler: (args) => {
     const graph = loadModel(args.model, args);
@@ -23,12 +27,12 @@ export const evalCommand: CommandModule<object, Args> = {
     const data = loadDatasetFor(args.model, args, input.shape);
     const progress = startProgress('eval', data.count);
     const t0 = performance.now();
-    const r = top1(floatRunner(graph), input.shape, data, (done) => progress.tick(done));
+    const r = top1(graphRunner(graph, evalContext(args.library)), input.shape, data, (done) => progress.tick(done));
     const seconds = (performance.now() - t0) / 1000;
     progress.end();
     const result = {
       model: args.model,
-      arithmetic: 'float32',
+      arithmetic: arithmeticOf(graph),
       inputs: data.inputsFile,
       labels: data.labelsFile,
       top1: r.top1,
@@ -37,6 +41,6 @@ export const evalCommand: CommandModule<object, Args> = {
       samples_per_second: +(r.count / seconds).toFixed(1),
     };
     if (args.json) console.log(JSON.stringify(result, null, 2));
-    else console.log(`top-1 accuracy ${(100 * r.top1).toFixed(2)}% (${r.correct}/${r.count}) on ${data.inputsFile}, float32 golden model, ${result.samples_per_second} samples/s`);
+    else console.log(`top-1 accuracy ${(100 * r.top1).toFixed(2)}% (${r.correct}/${r.count}) on ${data.inputsFile}, ${result.arithmetic} golden model, ${result.samples_per_second} samples/s`);
   },
 };

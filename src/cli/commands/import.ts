@@ -5,6 +5,7 @@ import { layerStats, totalsOf } from '../../ir/stats.js';
 import { formatShape } from '../../ir/types.js';
 import { writeDirAtomically } from '../../io/atomic-dir.js';
 import { groupDigits } from '../table.js';
+import { copyDatasetConfig } from '../dataset-copy.js';
 import { loadModel, withModelOptions, type ModelArgs } from '../load.js';
 
 interface Args extends ModelArgs {
@@ -23,7 +24,10 @@ export const importCommand: CommandModule<object, Args> = {
       .option('json', { type: 'boolean', describe: 'print a JSON summary' }) as never,
   handler: async (args) => {
     const graph = loadModel(args.model, args);
-    await writeDirAtomically(args.out, (tmp) => saveIr(tmp, graph));
+    await writeDirAtomically(args.out, (tmp) => {
+      saveIr(tmp, graph);
+      copyDatasetConfig(args.model, tmp);
+    });
     const totals = totalsOf(layerStats(graph));
     const summary = {
       out: args.out,

@@ -4,7 +4,8 @@ import { evalCommand } from './eval.js';
 import { importCommand } from './import.js';
 import { inspectCommand } from './inspect.js';
 import { mult } from './mult.js';
+import { quantizeCommand } from './quantize.js';
 import { runCommand } from './run.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [importCommand, inspectCommand, runCommand, evalCommand, mult];
+export const commands: CommandModule<any, any>[] = [importCommand, inspectCommand, runCommand, evalCommand, quantizeCommand, mult];

@@ -1,0 +1,324 @@
+/** Post-training quantization: float graph + calibration statistics -> integer graph (ir/arithmetic.md).
+ *  Why: every later stage (approximate multipliers, emitters, verification) works on the codes this pass defines.
+ *  What: graph inputs get a QuantizeLinear; Conv/Gemm/MatMul (with a following Relu/Clip folded into the saturation
+ *  bounds) become QConv/QGemm; Add/Sub/Sum and Mul/Div by constants become QSum; mid-network activations become
+ *  QTable lookups; pools, ReLU/Clip, Concat and the shape ops run on codes directly. Trailing Softmax/LogSoftmax stay
+ *  in float on the host after a DequantizeLinear: the accelerator's output is the last integer tensor, and argmax
+ *  is unchanged. Integer graph outputs are dequantized so the graph keeps its float interface.
+ *  Assumes: shapes static, BatchNormalization already folded where possible, QDQ pairs absorbed (absorb-qdq). */
+import { userError } from '../errors.js';
+import { chooseQuantParams, dequantize, quantize, activationBounds, type FusedActivation } from '../ir/arith.js';
+import { activation } from '../golden/elementwise.js';
+import type { CodeQuant, Graph, Node, Tensor, UnaryNode, ValueInfo } from '../ir/types.js';
+import { codeDType, makeTensor } from '../ir/types.js';
+import type { CalibrationStats } from './calibrate.js';
+import type { Pass, PassResult } from './pass.js';
+import { layerConfig, type LayerQuantConfig, type QuantizeConfig } from './quantize-config.js';
+import { gemmRows, quantizeWeights } from './quantize-linear.js';
+import { activationRange } from './range-methods.js';
+import { rescaleAttrs } from './quantize-rescale.js';
+
+export interface QuantizeOptions {
+  readonly config: QuantizeConfig;
+  readonly stats: CalibrationStats;
+}
+
+export const quantizePass: Pass<QuantizeOptions> = {
+  name: 'quantize',
+  summary: 'post-training quantization to integer codes (calibrated ranges)',
+  run: (graph, options) => {
+    if (!options) throw new Error('internal error: quantize needs calibration statistics');
+    return quantizeGraph(graph, options);
+  },
+};
+
+const HOST_OPS = new Set(['Softmax', 'LogSoftmax']);
+const SHAPE_OPS = new Set(['Reshape', 'Transpose', 'Split', 'Slice', 'Gather', 'MaxPool']);
+
+function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassResult {
+  const values = new Map<string, ValueInfo>();
+  const constants = new Map<string, Tensor>();
+  const nodes: Node[] = [];
+  const consumers = new Map<string, Node[]>();
+  for (const n of graph.nodes) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  const producer = new Map(graph.nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
+  const info = (v: string) => graph.values.get(v)!;
+  const constant = (v: string) => graph.constants.get(v);
+  const counts = { layers: 0, tables: 0, rescales: 0, fused: 0 };
+
+  // Host tail: Softmax/LogSoftmax whose results only reach graph outputs (possibly through shape ops).
+  const host = new Set<Node>();
+  for (const n of [...graph.nodes].reverse()) {
+    const outsHostOnly = n.outputs.every((o) => (consumers.get(o) ?? []).every((c) => host.has(c)));
+    if (outsHostOnly && (HOST_OPS.has(n.op) || (n.op === 'Reshape' && (consumers.get(n.outputs[0]!) ?? []).length > 0))) host.add(n);
+  }
+  // Activation nodes folded into the Conv/Gemm before them.
+  const fused = new Map<Node, UnaryNode>();
+  for (const n of graph.nodes) {
+    if (!['Conv', 'Gemm', 'MatMul', 'ChannelAffine'].includes(n.op)) continue;
+    const next = consumers.get(n.outputs[0]!) ?? [];
+    const a = next[0];
+    if (next.length === 1 && a && (a.op === 'Relu' || a.op === 'Clip') && !graph.outputs.includes(n.outputs[0]!)) fused.set(n, a as UnaryNode);
+  }
+  const fusedNodes = new Set<Node>(fused.values());
+
+  const codeQuant = (v: string, cfg: LayerQuantConfig): CodeQuant => {
+    const s = stats.get(v);
+    if (!s) throw new Error(`internal error: no calibration statistics for '${v}'`);
+    const r = activationRange(s, cfg.activationRange, cfg.activationBits, cfg.scheme);
+    return chooseQuantParams(r.min, r.max, cfg.activationBits, cfg.scheme);
+  };
+  const codes = new Map<string, string>(); // float value -> its code tensor
+  const quantOf = (codeName: string) => values.get(codeName)!.quant!;
+  const addValue = (name: string, dtype: ValueInfo['dtype'], shape: readonly number[], quant?: CodeQuant) =>
+    values.set(name, quant ? { name, dtype, shape, quant } : { name, dtype, shape });
+  const addConstant = (name: string, t: Tensor) => {
+    constants.set(name, t);
+    addValue(name, t.dtype, t.shape);
+  };
+  const codeIn = (n: Node, i: number): string => {
+    const v = n.inputs[i]!;
+    const c = codes.get(v);
+    if (c === undefined) throw userError('E_QUANT', `node '${n.name}' (${n.op}): input '${v}' is not an integer tensor here (a constant operand this op cannot take); the op has no integer form in this position`);
+    return c;
+  };
+  const emitCoded = (node: Node, floatOut: string, quant: CodeQuant) => {
+    nodes.push(node);
+    addValue(floatOut, codeDType(quant), info(floatOut).shape, quant);
+    codes.set(floatOut, floatOut);
+  };
+
+  for (const input of graph.inputs) {
+    const q = codeQuant(input.name, config.defaults);
+    const name = `${input.name}.q`;
+    values.set(input.name, input);
+    nodes.push({ name: `${input.name}.quantize`, op: 'QuantizeLinear', attrs: { quant: { scale: [q.scale], zeroPoint: [q.zeroPoint], dtype: codeDType(q), qmin: q.qmin, qmax: q.qmax } }, inputs: [input.name], outputs: [name] });
+    addValue(name, codeDType(q), input.shape, q);
+    codes.set(input.name, name);
+  }
+
+  for (const n of graph.nodes) {
+    if (fusedNodes.has(n)) continue;
+    const cfg = layerConfig(config, n.name);
+    if (host.has(n)) {
+      // Float on the host: dequantize integer inputs.
+      const ins = n.inputs.map((v) => {
+        const c = codes.get(v);
+        if (c === undefined) return v;
+        const f = `${v}.float`;
+        if (!values.has(f)) {
+          const q = quantOf(c);
+          nodes.push({ name: `${v}.dequantize`, op: 'DequantizeLinear', attrs: { quant: { scale: [q.scale], zeroPoint: [q.zeroPoint], dtype: codeDType(q) } }, inputs: [c], outputs: [f] });
+          addValue(f, 'float32', info(v).shape);
+        }
+        return f;
+      });
+      nodes.push({ ...n, inputs: ins } as Node);
+      for (const o of n.outputs) values.set(o, info(o));
+      continue;
+    }
+    switch (n.op) {
+      case 'Conv':
+      case 'ChannelAffine':
+      case 'Gemm':
+      case 'MatMul': {
+        const act = fused.get(n);
+        const out = act ? act.outputs[0]! : n.outputs[0]!;
+        const fusedAct: FusedActivation = !act ? { kind: 'none' } : act.op === 'Relu' ? { kind: 'relu' } : { kind: 'clip', min: act.attrs.min ?? -Infinity, max: act.attrs.max ?? Infinity };
+        const x = codeIn(n, 0);
+        const a = quantOf(x), q = codeQuant(out, cfg);
+        const lin = linearLayer(n, graph);
+        const qw = quantizeWeights(lin.weights, lin.bias, a, q, fusedAct, cfg, config.rounding);
+        const [wName, bName] = [`${n.name}.wq`, `${n.name}.bq`];
+        addConstant(wName, qw.codes);
+        addConstant(bName, qw.bias);
+        const node: Node = lin.conv
+          ? { name: n.name, op: 'QConv', attrs: { ...lin.conv, ...qw.attrs }, inputs: [x, wName, bName], outputs: [out] }
+          : { name: n.name, op: 'QGemm', attrs: qw.attrs, inputs: [x, wName, bName], outputs: [out] };
+        emitCoded(node, out, q);
+        counts.layers++;
+        if (act) counts.fused++;
+        break;
+      }
+      case 'Add':
+      case 'Sub':
+      case 'Sum':
+      case 'Mul':
+      case 'Div': {
+        const q = codeQuant(n.outputs[0]!, cfg);
+        const terms = sumTerms(n, graph, codes, quantOf, cfg, (name, t) => addConstant(name, t));
+        emitCoded({ name: n.name, op: 'QSum', attrs: rescaleAttrs(terms.map((t) => t.quant), terms.map((t) => t.sign), q, { kind: 'none' }, config.rounding), inputs: terms.map((t) => t.code), outputs: [n.outputs[0]!] }, n.outputs[0]!, q);
+        counts.rescales++;
+        break;
+      }
+      case 'Relu':
+      case 'Clip': {
+        const x = codeIn(n, 0), a = quantOf(x);
+        const act: FusedActivation = n.op === 'Relu' ? { kind: 'relu' } : { kind: 'clip', min: n.attrs.min ?? -Infinity, max: n.attrs.max ?? Infinity };
+        const { lo, hi } = activationBounds(act, a);
+        emitCoded({ name: n.name, op: 'Clip', attrs: { min: lo, max: hi }, inputs: [x], outputs: [n.outputs[0]!] }, n.outputs[0]!, a);
+        break;
+      }
+      case 'LeakyRelu':
+      case 'Sigmoid':
+      case 'Tanh':
+      case 'HardSigmoid':
+      case 'HardSwish': {
+        const x = codeIn(n, 0), a = quantOf(x), q = codeQuant(n.outputs[0]!, cfg);
+        const f = activation(n);
+        const table = Array.from({ length: a.qmax - a.qmin + 1 }, (_, i) => quantize(Math.fround(f(Math.fround(dequantize(a.qmin + i, a)))), q));
+        emitCoded({ name: n.name, op: 'QTable', attrs: { inMin: a.qmin, table, outType: codeDType(q) }, inputs: [x], outputs: [n.outputs[0]!] }, n.outputs[0]!, q);
+        counts.tables++;
+        break;
+      }
+      case 'AveragePool':
+      case 'GlobalAveragePool': {
+        const x = codeIn(n, 0), a = quantOf(x);
+        const spatial = info(n.inputs[0]!).shape.slice(2);
+        const window = n.op === 'AveragePool' ? n.attrs : { kernelShape: spatial, strides: spatial.map(() => 1), pads: [...spatial, ...spatial].map(() => 0), dilations: spatial.map(() => 1), ceilMode: false, countIncludePad: false };
+        emitCoded({ name: n.name, op: 'QAveragePool', attrs: { ...window, zeroPoint: a.zeroPoint, rounding: config.rounding }, inputs: [x], outputs: [n.outputs[0]!] }, n.outputs[0]!, a);
+        break;
+      }
+      case 'GlobalMaxPool': {
+        const x = codeIn(n, 0), spatial = info(n.inputs[0]!).shape.slice(2);
+        const attrs = { kernelShape: spatial, strides: spatial.map(() => 1), pads: [...spatial, ...spatial].map(() => 0), dilations: spatial.map(() => 1), ceilMode: false };
+        emitCoded({ name: n.name, op: 'MaxPool', attrs, inputs: [x], outputs: [n.outputs[0]!] }, n.outputs[0]!, quantOf(x));
+        break;
+      }
+      case 'Pad': {
+        const x = codeIn(n, 0), a = quantOf(x);
+        emitCoded({ ...n, attrs: { ...n.attrs, value: quantize(n.attrs.value, a) }, inputs: [x] }, n.outputs[0]!, a);
+        break;
+      }
+      case 'Concat': {
+        const q = codeQuant(n.outputs[0]!, cfg);
+        const ins = n.inputs.map((v, i) => {
+          const c = codeIn(n, i), a = quantOf(c);
+          if (a.scale === q.scale && a.zeroPoint === q.zeroPoint && a.bits === q.bits) return c;
+          const r = `${v}.rescaled_for.${n.name}`;
+          nodes.push({ name: r, op: 'QSum', attrs: rescaleAttrs([a], [1], q, { kind: 'none' }, config.rounding), inputs: [c], outputs: [r] });
+          addValue(r, codeDType(q), info(v).shape, q);
+          counts.rescales++;
+          return r;
+        });
+        emitCoded({ ...n, inputs: ins }, n.outputs[0]!, q);
+        break;
+      }
+      default: {
+        if (!SHAPE_OPS.has(n.op) || n.inputs.slice(1).some((i) => !constant(i)))
+          throw userError('E_QUANT', `node '${n.name}' (${n.op}) has no integer form; adequate quantizes Conv, Gemm, MatMul with constant weights, Add/Sub/Sum, Mul/Div by constants, activations, pools, Concat and shape ops (see ir/arithmetic.md)`);
+        const x = codeIn(n, 0), a = quantOf(x);
+        for (const i of n.inputs.slice(1)) addConstant(i, constant(i)!);
+        nodes.push({ ...n, inputs: [x, ...n.inputs.slice(1)] } as Node);
+        for (const o of n.outputs) {
+          addValue(o, codeDType(a), info(o).shape, a);
+          codes.set(o, o);
+        }
+      }
+    }
+  }
+
+  // Integer graph outputs go back to float under their own names; the code tensor is renamed `<name>.q`.
+  let result = nodes;
+  for (const out of graph.outputs) {
+    const c = codes.get(out);
+    if (c === undefined) continue;
+    const q = quantOf(c), renamed = `${out}.q`;
+    result = result.map((n) => ({ ...n, inputs: n.inputs.map((i) => (i === c ? renamed : i)), outputs: n.outputs.map((o) => (o === c ? renamed : o)) }) as Node);
+    values.set(renamed, { ...values.get(c)!, name: renamed });
+    result.push({ name: `${out}.dequantize`, op: 'DequantizeLinear', attrs: { quant: { scale: [q.scale], zeroPoint: [q.zeroPoint], dtype: codeDType(q) } }, inputs: [renamed], outputs: [out] });
+    values.set(out, { name: out, dtype: 'float32', shape: info(out).shape });
+  }
+  const used = new Set(result.flatMap((n) => [...n.inputs, ...n.outputs]));
+  return {
+    graph: {
+      ...graph,
+      nodes: result,
+      values: new Map([...values].filter(([k]) => used.has(k) || graph.inputs.some((i) => i.name === k))),
+      constants: new Map([...constants].filter(([k]) => used.has(k))),
+    },
+    stats: counts,
+  };
+}
+
+interface LinearLayer {
+  readonly weights: Tensor;
+  readonly bias: Tensor | undefined;
+  readonly conv?: Extract<Node, { op: 'Conv' }>['attrs'];
+}
+
+/** The weights of a Conv/Gemm/MatMul/ChannelAffine as rows per output channel, with its bias. */
+function linearLayer(n: Node, graph: Graph): LinearLayer {
+  const c = (i: number) => (n.inputs[i] === undefined ? undefined : graph.constants.get(n.inputs[i]!));
+  const need = (i: number, what: string) => {
+    const t = c(i);
+    if (!t || t.dtype !== 'float32') throw userError('E_QUANT', `node '${n.name}' (${n.op}): ${what} must be a float constant to quantize it`);
+    return t;
+  };
+  switch (n.op) {
+    case 'Conv':
+      return { weights: need(1, 'the weight'), bias: n.inputs[2] ? need(2, 'the bias') : undefined, conv: n.attrs };
+    case 'ChannelAffine': {
+      const s = need(1, 'the scale'), t = need(2, 'the shift'), C = s.data.length;
+      const x = graph.values.get(n.inputs[0]!)!.shape;
+      if (x.length < 3) throw userError('E_QUANT', `node '${n.name}' (ChannelAffine) on a ${x.length}-D tensor has no integer form; fold it into a layer first`);
+      const r = x.length - 2;
+      const ones = Array<number>(r).fill(1);
+      return {
+        weights: makeTensor('float32', [C, 1, ...ones], Float32Array.from(s.data)),
+        bias: t,
+        conv: { kernelShape: ones, strides: ones, dilations: ones, pads: Array<number>(2 * r).fill(0), group: C },
+      };
+    }
+    case 'Gemm': {
+      if (n.attrs.transA) throw userError('E_QUANT', `node '${n.name}' (Gemm): transA=1 has no integer form; export the model without transA`);
+      const w = gemmRows(need(1, 'B'), n.attrs.transB, n.attrs.alpha);
+      const N = w.shape[0]!;
+      const cT = n.inputs[2] ? need(2, 'C') : undefined;
+      if (cT && cT.data.length !== N && cT.data.length !== 1) throw userError('E_QUANT', `node '${n.name}' (Gemm): C of shape [${cT.shape}] varies by row; only a bias per output is supported`);
+      const bias = cT ? makeTensor('float32', [N], Float32Array.from({ length: N }, (_, j) => n.attrs.beta * cT.data[cT.data.length === 1 ? 0 : j]!)) : undefined;
+      return { weights: w, bias };
+    }
+    case 'MatMul': {
+      const b = need(1, 'the second operand');
+      if (b.shape.length !== 2 || graph.values.get(n.inputs[0]!)!.shape.length !== 2) throw userError('E_QUANT', `node '${n.name}' (MatMul): only 2-D x times a constant 2-D matrix has an integer form`);
+      return { weights: gemmRows(b, false, 1), bias: undefined };
+    }
+    default:
+      throw new Error(`internal error: ${n.op} is not a linear layer`);
+  }
+}
+
+interface SumTerm {
+  readonly code: string;
+  readonly quant: CodeQuant;
+  readonly sign: number;
+}
+
+/** The rescaled operands of Add/Sub/Sum (integer tensors or constants quantized on their own) and of Mul/Div by a
+ *  positive or negative scalar constant (one operand whose scale absorbs the constant). */
+function sumTerms(n: Node, graph: Graph, codes: Map<string, string>, quantOf: (c: string) => CodeQuant, cfg: LayerQuantConfig, addConstant: (name: string, t: Tensor) => void): SumTerm[] {
+  if (n.op === 'Mul' || n.op === 'Div') {
+    const [x, k] = codes.has(n.inputs[0]!) ? [0, 1] : [1, 0];
+    const c = graph.constants.get(n.inputs[k]!);
+    if (!codes.has(n.inputs[x]!) || !c || c.data.length !== 1 || (n.op === 'Div' && k === 0))
+      throw userError('E_QUANT', `node '${n.name}' (${n.op}): only multiplication or division by a scalar constant has an integer form`);
+    const code = codes.get(n.inputs[x]!)!, q = quantOf(code), f = n.op === 'Mul' ? c.data[0]! : 1 / c.data[0]!;
+    return [{ code, quant: { ...q, scale: q.scale * Math.abs(f) }, sign: Math.sign(f) }];
+  }
+  return n.inputs.map((v, i) => {
+    const sign = n.op === 'Sub' && i === 1 ? -1 : 1;
+    const code = codes.get(v);
+    if (code !== undefined) return { code, quant: quantOf(code), sign };
+    const t = graph.constants.get(v);
+    if (!t || t.dtype !== 'float32') throw userError('E_QUANT', `node '${n.name}' (${n.op}): operand '${v}' is neither an integer tensor nor a float constant`);
+    let min = 0, max = 0;
+    for (const x of t.data) [min, max] = [Math.min(min, x), Math.max(max, x)];
+    const q = chooseQuantParams(min, max, cfg.activationBits, cfg.scheme);
+    const codesT = makeTensor(codeDType(q), t.shape);
+    t.data.forEach((x, j) => (codesT.data[j] = quantize(x, q)));
+    const name = `${v}.q`;
+    addConstant(name, codesT);
+    return { code: name, quant: q, sign };
+  });
+}

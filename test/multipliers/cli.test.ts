@@ -6,14 +6,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { getMultiplier } from '../../src/multipliers/library.js';
-import { runCli } from '../helpers/cli.js';
+import { execFile } from 'node:child_process';
+import { runCli, REPO, type CliResult } from '../helpers/cli.js';
 import { testWithTool } from '../helpers/tools.js';
 
 const FIX = new URL('./fixtures/', import.meta.url).pathname;
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'adequate-mult-cli-'));
 
-function expectUserError(args: string[], re: RegExp, lib?: string): void {
-  const r = runCli(args);
+/** runCli without blocking the test worker: the Yosys-backed commands take seconds each under load. */
+function cli(args: readonly string[]): Promise<CliResult> {
+  return new Promise((done) => {
+    execFile(process.execPath, [join(REPO, 'bin', 'adequate.js'), ...args], { cwd: REPO, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+async function expectUserError(args: string[], re: RegExp, lib?: string): Promise<void> {
+  const r = await cli(args);
   expect(r.code, r.stderr).toBe(2);
   expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
   expect(r.stderr).toMatch(re);
@@ -63,54 +74,54 @@ describe('mult list / show / export', () => {
   });
 });
 
-describe('mult import / generate / characterize', () => {
-  testWithTool('yosys', 'import a folder with published metrics: ids printed, power from the CSV', () => {
+describe('mult import / generate / characterize', async () => {
+  testWithTool('yosys', 'import a folder with published metrics: ids printed, power from the CSV', async () => {
     const dir = tmp(), src = join(dir, 'evo'), lib = join(dir, 'lib');
     mkdirSync(src);
     for (const f of ['mul8u_HX1.v', 'mul8u_HX2.v']) copyFileSync(join(FIX, f), join(src, f));
     const csv = join(dir, 'm.csv');
     writeFileSync(csv, 'name,area,delay,ep%,mae%,mre%,pwr,wce%,wcre%\nmul8u_EXACT,700,1.4,0.00,0.00,0.00,0.400,0.00,0.00\nmul8u_HX2,100,0.5,99,2.8,25,0.100,11,100\n');
-    const r = runCli(['mult', 'import', src, '-o', lib, '--metrics', csv]);
+    const r = await cli(['mult', 'import', src, '-o', lib, '--metrics', csv]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim().split('\n')).toEqual(['mul8u_HX1', 'mul8u_HX2']);
-    const hx2 = JSON.parse(runCli(['mult', 'show', 'mul8u_HX2', '--library', lib, '--json']).stdout) as { relativePower: number; powerSource: string };
+    const hx2 = JSON.parse((await cli(['mult', 'show', 'mul8u_HX2', '--library', lib, '--json'])).stdout) as { relativePower: number; powerSource: string };
     expect(hx2).toMatchObject({ relativePower: 0.25, powerSource: 'published' });
     expect(readFileSync(join(lib, 'mul8u_HX1', 'netlist.v'), 'utf8')).toMatch(/module mul8u_HX1\(A, B, O\);/);
-    expectUserError(['mult', 'import', join(src, 'mul8u_HX1.v'), '--library', lib], /already in .*--replace/);
-    const j = runCli(['mult', 'import', join(src, 'mul8u_HX1.v'), '--library', lib, '--replace', '--json']);
+    await expectUserError(['mult', 'import', join(src, 'mul8u_HX1.v'), '--library', lib], /already in .*--replace/);
+    const j = await cli(['mult', 'import', join(src, 'mul8u_HX1.v'), '--library', lib, '--replace', '--json']);
     expect((JSON.parse(j.stdout) as { id: string }).id).toBe('mul8u_HX1');
   });
-  testWithTool('yosys', 'generate adds netlists; characterize reports synthesis and weighted metrics', () => {
+  testWithTool('yosys', 'generate adds netlists; characterize reports synthesis and weighted metrics', async () => {
     const dir = tmp(), lib = join(dir, 'lib');
-    expect(runCli(['mult', 'generate', 'trunc-u8-k7c', 'drum-u8-k5', '--library', lib]).stdout.trim()).toBe('trunc-u8-k7c\ndrum-u8-k5');
+    expect((await cli(['mult', 'generate', 'trunc-u8-k7c', 'drum-u8-k5', '--library', lib])).stdout.trim()).toBe('trunc-u8-k7c\ndrum-u8-k5');
     const hist = join(dir, 'h.json');
     const a = Array.from({ length: 256 }, (_, i) => (i < 64 ? 1 : 0));
     writeFileSync(hist, JSON.stringify({ a, b: a }));
-    const r = runCli(['mult', 'characterize', 'trunc-u8-k7c', '--library', lib, '--hist', hist, '--json']);
+    const r = await cli(['mult', 'characterize', 'trunc-u8-k7c', '--library', lib, '--hist', hist, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const [c] = JSON.parse(r.stdout) as { synth: { cells: number; transistors: number; luts: number }; weightedMetrics: { mae: number }; metrics: { mae: number } }[];
     expect(c!.synth.cells).toBeGreaterThan(0);
     expect(c!.weightedMetrics.mae).not.toBe(c!.metrics.mae);
-    const shown = JSON.parse(runCli(['mult', 'show', 'trunc-u8-k7c', '--library', lib, '--json']).stdout) as { synth: unknown };
+    const shown = JSON.parse((await cli(['mult', 'show', 'trunc-u8-k7c', '--library', lib, '--json'])).stdout) as { synth: unknown };
     expect(shown.synth).toEqual(c!.synth);
   }, 120_000);
 });
 
-describe('bad input: exit 2, one line, nothing added', () => {
-  testWithTool('yosys', 'Verilog that does not fit', () => {
+describe('bad input: exit 2, one line, nothing added', async () => {
+  testWithTool('yosys', 'Verilog that does not fit', async () => {
     const lib = join(tmp(), 'lib');
-    expectUserError(['mult', 'import', join(FIX, 'bad_ports.v'), '--library', lib], /E_MULT.*ports must be input \[7:0\] A/, lib);
-    expectUserError(['mult', 'import', join(FIX, 'loop.v'), '--library', lib], /combinational loop/, lib);
-    expectUserError(['mult', 'import', join(FIX, 'two_tops.v'), '--library', lib], /several top modules.*--top/, lib);
-    expectUserError(['mult', 'import', join(FIX, 'not_verilog.v'), '--library', lib], /yosys cannot read it/, lib);
-    expectUserError(['mult', 'import', FIX, '--library', lib], /ports must be|combinational loop|several top|cannot read/, lib);
+    await expectUserError(['mult', 'import', join(FIX, 'bad_ports.v'), '--library', lib], /E_MULT.*ports must be input \[7:0\] A/, lib);
+    await expectUserError(['mult', 'import', join(FIX, 'loop.v'), '--library', lib], /combinational loop/, lib);
+    await expectUserError(['mult', 'import', join(FIX, 'two_tops.v'), '--library', lib], /several top modules.*--top/, lib);
+    await expectUserError(['mult', 'import', join(FIX, 'not_verilog.v'), '--library', lib], /yosys cannot read it/, lib);
+    await expectUserError(['mult', 'import', FIX, '--library', lib], /ports must be|combinational loop|several top|cannot read/, lib);
   });
-  test('tables, ids and options that do not fit', () => {
+  test('tables, ids and options that do not fit', async () => {
     const dir = tmp(), lib = join(dir, 'lib'), short = join(dir, 'short.bin');
     writeFileSync(short, new Uint8Array(1000));
-    expectUserError(['mult', 'import-table', short, '--unsigned', '--library', lib], /131072 bytes.*1000/, lib);
-    expectUserError(['mult', 'import-table', short, '--library', lib], /exactly one of --signed and --unsigned/, lib);
-    expectUserError(['mult', 'show', 'mul8u_NOPE'], /no multiplier "mul8u_NOPE"/);
-    expectUserError(['mult', 'generate', 'trunc-u8-k99', '--library', lib], /not a generated multiplier id/, lib);
+    await expectUserError(['mult', 'import-table', short, '--unsigned', '--library', lib], /131072 bytes.*1000/, lib);
+    await expectUserError(['mult', 'import-table', short, '--library', lib], /exactly one of --signed and --unsigned/, lib);
+    await expectUserError(['mult', 'show', 'mul8u_NOPE'], /no multiplier "mul8u_NOPE"/);
+    await expectUserError(['mult', 'generate', 'trunc-u8-k99', '--library', lib], /not a generated multiplier id/, lib);
   });
 });

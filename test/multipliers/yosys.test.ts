@@ -49,9 +49,10 @@ describe('hand-written EvoApprox-style fixtures', () => {
 
 describe('generated netlists read back through yosys', () => {
   const ids = ['exact-u8', 'exact-s8', 'trunc-s8-k6c', 'bam-u8-v6h2', 'optrunc-s8-a2b3', 'drum-u8-k4'];
-  testWithTool('yosys', 'assign style and cell style give the generator\'s exact table', () => {
-    const dir = tmp();
-    for (const id of ids) {
+  // One test per id: each is a few synchronous Yosys runs, short enough to keep the test worker responsive.
+  for (const id of ids)
+    testWithTool('yosys', `${id}: assign style and cell style give the generator's exact table`, () => {
+      const dir = tmp();
       const spec = parseSpecId(id)!;
       const n = generate(spec);
       const want = exhaustiveTable(n, spec.signed);
@@ -63,8 +64,7 @@ describe('generated netlists read back through yosys', () => {
         expect(m.signed, `${id} ${style}`).toBe(spec.signed);
         expect(Array.from(m.table), `${id} ${style}`).toEqual(Array.from(want));
       }
-    }
-  }, 120_000);
+    }, 120_000);
 });
 
 describe('cost model', () => {

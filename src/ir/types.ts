@@ -19,8 +19,11 @@ export interface ValueInfo {
   readonly name: string;
   readonly dtype: DType;
   readonly shape: readonly number[];
-  /** Set on the integer tensors of a quantized graph: what its codes mean. */
+  /** On integer tensors: what their codes mean. On float tensors of a QDQ model: the quantization the model asks
+   *  for (set by absorb-qdq, used by quantize instead of calibration). */
   readonly quant?: CodeQuant;
+  /** On float weight constants of a QDQ model: per-axis quantization (one entry per index along `axis`). */
+  readonly axisQuant?: { readonly axis: number; readonly params: readonly CodeQuant[] };
 }
 
 /** The meaning of a tensor of integer codes (one per tensor: activations are quantized per tensor):

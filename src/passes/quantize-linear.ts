@@ -20,7 +20,7 @@ export interface QuantizedWeights {
  *  quantization `a` and outputs of `out`; `given` are a QDQ model's own weight parameters (used as they are). */
 export function quantizeWeights(
   w: Tensor, b: Tensor | undefined, a: CodeQuant, out: CodeQuant, act: FusedActivation, cfg: LayerQuantConfig,
-  rounding: RoundingMode, given?: readonly AffineQuant[],
+  rounding: RoundingMode, given?: readonly CodeQuant[],
 ): QuantizedWeights {
   const M = w.shape[0]!, K = sizeOf(w.shape) / M;
   const rows = Array.from({ length: M }, (_, m) => w.data.subarray(m * K, (m + 1) * K));

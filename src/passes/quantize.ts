@@ -63,6 +63,8 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
   const fusedNodes = new Set<Node>(fused.values());
 
   const codeQuant = (v: string, cfg: LayerQuantConfig): CodeQuant => {
+    const given = info(v).quant;
+    if (given) return given;
     const s = stats.get(v);
     if (!s) throw new Error(`internal error: no calibration statistics for '${v}'`);
     const r = activationRange(s, cfg.activationRange, cfg.activationBits, cfg.scheme);
@@ -128,7 +130,7 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
         const x = codeIn(n, 0);
         const a = quantOf(x), q = codeQuant(out, cfg);
         const lin = linearLayer(n, graph);
-        const qw = quantizeWeights(lin.weights, lin.bias, a, q, fusedAct, cfg, config.rounding);
+        const qw = quantizeWeights(lin.weights, lin.bias, a, q, fusedAct, cfg, config.rounding, givenWeightQuant(n, graph));
         const [wName, bName] = [`${n.name}.wq`, `${n.name}.bq`];
         addConstant(wName, qw.codes);
         addConstant(bName, qw.bias);
@@ -239,6 +241,18 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
     },
     stats: counts,
   };
+}
+
+/** The weight quantization a QDQ model gave (absorb-qdq annotations), per output channel or per tensor. */
+function givenWeightQuant(n: Node, graph: Graph): CodeQuant[] | undefined {
+  const w = graph.values.get(n.inputs[1] ?? '');
+  if (!w) return undefined;
+  if (w.quant) return [w.quant];
+  if (!w.axisQuant) return undefined;
+  // Output channels: axis 0 of Conv weights and of Gemm B with transB; axis 1 of B [K, N] otherwise.
+  const outAxis = n.op === 'Conv' || (n.op === 'Gemm' && n.attrs.transB) ? 0 : 1;
+  if (w.axisQuant.axis !== outAxis) throw userError('E_QUANT', `node '${n.name}' (${n.op}): the model quantizes its weights along axis ${w.axisQuant.axis}, not along the output channels (axis ${outAxis})`);
+  return [...w.axisQuant.params];
 }
 
 interface LinearLayer {

@@ -9,6 +9,7 @@ import type { Graph } from '../../ir/types.js';
 import { writeDirAtomically } from '../../io/atomic-dir.js';
 import { calibrate } from '../../passes/calibrate.js';
 import { quantizePass } from '../../passes/quantize.js';
+import { absorbQdq } from '../../passes/absorb-qdq.js';
 import { DEFAULT_CONFIG, parseQuantizeConfig, type QuantizeConfig } from '../../passes/quantize-config.js';
 import { RANGE_METHODS, type RangeMethod } from '../../passes/range-methods.js';
 import { loadDatasetFor, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
@@ -55,14 +56,14 @@ export const quantizeCommand: CommandModule<object, Args> = {
       .option('config', { type: 'string', describe: 'JSON file: {"defaults": {...}, "layers": {"<layer>": {...}}, "rounding": ...}' })
       .option('json', { type: 'boolean', describe: 'print the result as JSON' }) as never,
   handler: async (args) => {
-    const graph = loadModel(args.model, args);
+    const graph = absorbQdq.run(loadModel(args.model, args)).graph;
     const config = buildConfig(args);
     const input = graph.inputs[0];
     if (!input || graph.inputs.length !== 1) throw userError('E_QUANT', `quantization needs a one-input model; this one has ${graph.inputs.length} inputs`);
     if (!(Number.isInteger(args.calib) && args.calib >= 1)) throw userError('E_USAGE', `--calib ${args.calib} must be a positive integer`);
     const calibData = loadDatasetFor(args.model, { ...args, limit: args.calib }, input.shape, 'calib');
     if (calibData.count < Math.min(args.calib, 10))
-      throw userError('E_DATASET', `only ${calibData.count} calibration samples in ${calibData.inputsFile}; give at least 10 (--calib ${args.calib} asked for more)`);
+      throw userError('E_DATASET', `only ${calibData.count} calibration samples in ${calibData.inputsFile} (--calib ${args.calib}); give at least 10 samples, or lower --calib to what the file holds`);
     let progress: Progress | undefined;
     const stats = calibrate(graph, calibData.inputs, (done, total) => (progress ??= startProgress('calibrate', total)).tick(done));
     progress?.end(`(${calibData.count} samples, two sweeps)`);

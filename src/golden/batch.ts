@@ -3,7 +3,7 @@
 import { userError } from '../errors.js';
 import type { Graph, Tensor, ValueInfo } from '../ir/types.js';
 import { formatShape, makeTensor, sizeOf } from '../ir/types.js';
-import { runOutputs } from './evaluate.js';
+import { runGraph, type EvalContext } from './evaluate.js';
 
 /** Number of runs a feed needs: 1 when it has the input's exact shape, N/B when it is [N, ...per-sample]. */
 export function runsFor(info: ValueInfo, t: Tensor, where: string): number {
@@ -22,17 +22,30 @@ export function sliceRun(info: ValueInfo, t: Tensor, k: number): Tensor {
   return makeTensor(t.dtype, info.shape, t.data.subarray(k * n, (k + 1) * n));
 }
 
-export function runBatched(graph: Graph, feeds: ReadonlyMap<string, Tensor>, onRun?: (k: number, runs: number) => void): Tensor[] {
+export interface BatchedRun {
+  readonly outputs: Tensor[];
+  /** Every node output, stacked over the runs (when asked for with `keepAll`). */
+  readonly layers: Map<string, Tensor>;
+}
+
+export function runBatched(graph: Graph, feeds: ReadonlyMap<string, Tensor>, onRun?: (k: number, runs: number) => void, ctx?: EvalContext, keepAll = false): BatchedRun {
   const runs = new Set(graph.inputs.map((info) => runsFor(info, feeds.get(info.name) ?? missing(info), 'run')));
   if (runs.size > 1) throw userError('E_DATASET', `the input files hold different numbers of samples (${[...runs].join(', ')} runs)`);
   const count = runs.size === 0 ? 1 : [...runs][0]!;
   const results: Tensor[][] = [];
+  const layerNames = keepAll ? graph.nodes.flatMap((n) => n.outputs) : [];
+  const layerParts = new Map<string, Tensor[]>(layerNames.map((n) => [n, []]));
   for (let k = 0; k < count; k++) {
     const run = new Map(graph.inputs.map((info) => [info.name, sliceRun(info, feeds.get(info.name)!, k)]));
-    results.push(runOutputs(graph, run));
+    const env = runGraph(graph, run, ctx);
+    results.push(graph.outputs.map((o) => env.get(o)!));
+    for (const n of layerNames) layerParts.get(n)!.push(env.get(n)!);
     onRun?.(k + 1, count);
   }
-  return graph.outputs.map((_, o) => stack(results.map((r) => r[o]!)));
+  return {
+    outputs: graph.outputs.map((_, o) => stack(results.map((r) => r[o]!))),
+    layers: new Map([...layerParts].map(([n, parts]) => [n, stack(parts)])),
+  };
 }
 
 function missing(info: ValueInfo): never {

@@ -8,8 +8,16 @@ import type { Tensor } from '../../ir/types.js';
 import { readNpy, writeNpy } from '../../io/npy.js';
 import { loadModel, withModelOptions, type ModelArgs } from '../load.js';
 import { startProgress, type Progress } from '../progress.js';
+import { evalContext } from '../eval-context.js';
+
+/** A tensor name as a file name: path separators and other odd characters become '_'. */
+function safeName(name: string): string {
+  return name.replace(/[^\w.-]/g, '_').replace(/^\.+/, '_');
+}
 
 interface Args extends ModelArgs {
+  'dump-layers'?: string;
+  library?: string;
   model: string;
   input: string[];
   output?: string;
@@ -25,8 +33,10 @@ export const runCommand: CommandModule<object, Args> = {
       .option('input', { alias: 'i', type: 'string', array: true, demandOption: true, describe: 'X.npy for a one-input model, or NAME=X.npy per input; N samples along dimension 0' })
       .option('output', { alias: 'o', type: 'string', describe: 'write the first output here (.npy)' })
       .option('output-dir', { type: 'string', describe: 'write every output as NAME.npy in this folder' })
+      .option('dump-layers', { type: 'string', describe: 'write every layer output (integer codes in a quantized IR) as NAME.npy in this folder' })
+      .option('library', { type: 'string', describe: 'multiplier library folder (for approximate multipliers not built in)' })
       .check((a) => {
-        if (!a.output && !a['output-dir']) throw new Error('give --output Y.npy or --output-dir DIR');
+        if (!a.output && !a['output-dir'] && !a['dump-layers']) throw new Error('give --output Y.npy, --output-dir DIR or --dump-layers DIR');
         return true;
       }) as never,
   handler: (args) => {
@@ -42,14 +52,21 @@ export const runCommand: CommandModule<object, Args> = {
       feeds.set(name, readNpy(file));
     }
     let progress: Progress | undefined;
-    const outs = runBatched(graph, feeds, (k, n) => {
+    const dump = args['dump-layers'];
+    const { outputs: outs, layers } = runBatched(graph, feeds, (k, n) => {
       if (n > 1) (progress ??= startProgress('run', n)).tick(k);
-    });
+    }, evalContext(args.library), dump !== undefined);
     progress?.end();
+    if (dump !== undefined) {
+      mkdirSync(dump, { recursive: true });
+      // One file per layer, named after the node (the RTL and HLS debug flows compare layer by layer).
+      for (const n of graph.nodes)
+        n.outputs.forEach((o, k) => writeNpy(join(dump, `${safeName(n.name)}${n.outputs.length > 1 ? `.${k}` : ''}.npy`), layers.get(o)!));
+    }
     if (args.output) writeNpy(args.output, outs[0]!);
     if (args['output-dir']) {
       mkdirSync(args['output-dir'], { recursive: true });
-      graph.outputs.forEach((o, k) => writeNpy(join(args['output-dir']!, `${o.replace(/[^\w.-]/g, '_')}.npy`), outs[k]!));
+      graph.outputs.forEach((o, k) => writeNpy(join(args['output-dir']!, `${safeName(o)}.npy`), outs[k]!));
     }
   },
 };

@@ -1,0 +1,115 @@
+/** The integer golden model: hand-worked layers (zero points, an approximate table, rounding ties), integer
+ *  Conv/Gemm against a float reference on the dequantized values (within one LSB, fast-check), and the table path
+ *  against the exact path with an exact table (bit for bit). */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { conv } from '../../src/golden/conv.js';
+import { evalNode } from '../../src/golden/evaluate.js';
+import { qaveragePool, qsum } from '../../src/golden/integer/qelementwise.js';
+import { qconv, qgemm } from '../../src/golden/integer/qlinear.js';
+import { chooseQuantParams, dequantize, quantize } from '../../src/ir/arith.js';
+import { inferOutputs } from '../../src/ir/shapes.js';
+import type { CodeQuant, ConvNode, QConvNode, QGemmNode, Tensor } from '../../src/ir/types.js';
+import { makeTensor } from '../../src/ir/types.js';
+import { quantizeWeights } from '../../src/passes/quantize-linear.js';
+import { DEFAULT_LAYER } from '../../src/passes/quantize-config.js';
+import { exactTable } from '../../src/multipliers/index.js';
+import { seeded } from '../helpers/onnx-builder.js';
+
+const t = (dtype: 'int32' | 'uint8', shape: number[], data: number[]): Tensor =>
+  makeTensor(dtype, shape, dtype === 'int32' ? Int32Array.from(data) : Uint8Array.from(data));
+
+const linearAttrs = (over: Partial<QGemmNode['attrs']>): QGemmNode['attrs'] => ({
+  aZeroPoint: 0, wZeroPoint: [0], mantissa: [2 ** 30], shift: [0], rounding: 'half-away', outZeroPoint: 0, lo: 0, hi: 255,
+  accBits: 32, aScale: 1, wScale: [1], outScale: 1, outType: 'uint8', ...over,
+});
+
+describe('hand-worked integer layers', () => {
+  test('QGemm with zero points and a table multiplier P(a, w) = a*w + 1', () => {
+    // x codes [3, 5] as two batch rows of K = 1; w = 7; za = 2, zw = 4; bias 10; M = 0.5 (mantissa 2^30, shift 0).
+    // acc = bias + P(a,w) - zw*a - za*w + za*zw: a=3: 10 + 22 - 12 - 14 + 8 = 14 -> 7 (+zo 1 = 8);
+    // a=5: 10 + 36 - 20 - 14 + 8 = 20 -> 10 (+1 = 11). Exact multiplication would give 13 -> 6.5 -> 7 (+1 = 8), 19 -> 9.5 -> 10 (+1 = 11).
+    const node: QGemmNode = { name: 'g', op: 'QGemm', inputs: [], outputs: [], attrs: linearAttrs({ aZeroPoint: 2, wZeroPoint: [4], outZeroPoint: 1 }) };
+    const table = exactTable(false).map((v) => v + 1);
+    const x = t('uint8', [2, 1], [3, 5]), w = t('uint8', [1, 1], [7]), b = t('int32', [1], [10]);
+    expect(Array.from(qgemm(node, x, w, b, [2, 1], Int32Array.from(table)).data)).toEqual([8, 11]);
+    expect(Array.from(qgemm(node, x, w, b, [2, 1], undefined).data)).toEqual([8, 11]);
+    const even = { ...node, attrs: { ...node.attrs, rounding: 'half-even' as const } };
+    expect(Array.from(qgemm(even, x, w, b, [2, 1], undefined).data)).toEqual([7, 11]); // 6.5 -> 6, 9.5 -> 10
+  });
+
+  test('QConv padding carries the activation zero point through the multiplier', () => {
+    // 1x1x1x2 input, codes [5, 6], za = 5 (so real values [0, 1]); 1x3 kernel w = [1, 1, 1] zw = 0; pad 1 each side.
+    // Exact: outputs (pad, 5, 6) -> 0 + 0 + 1 = 1 ; (5, 6, pad) -> 0 + 1 + 0 = 1. With P(a,w) = a*w + 1 every tap adds 1:
+    // acc = 3*(1) + sum(a*w) - za*sum(w) = 3 + (5+5+6) - 5*3 = 4 for the first, 4 for the second.
+    const attrs = { ...linearAttrs({ aZeroPoint: 5, mantissa: [2 ** 30], shift: [-1] }), kernelShape: [1, 3], strides: [1, 1], pads: [0, 1, 0, 1], dilations: [1, 1], group: 1 };
+    const node: QConvNode = { name: 'c', op: 'QConv', inputs: [], outputs: [], attrs };
+    const x = t('uint8', [1, 1, 1, 2], [5, 6]), w = t('uint8', [1, 1, 1, 3], [1, 1, 1]), b = t('int32', [1], [0]);
+    expect(Array.from(qconv(node, x, w, b, [1, 1, 1, 2], undefined).data)).toEqual([1, 1]); // M = 1 (shift -1)
+    expect(Array.from(qconv(node, x, w, b, [1, 1, 1, 2], Int32Array.from(exactTable(false).map((v) => v + 1))).data)).toEqual([4, 4]);
+  });
+
+  test('QSum rescales, rounds and saturates; QAveragePool rounds the mean', () => {
+    const node = { name: 's', op: 'QSum' as const, inputs: [], outputs: [], attrs: { zeroPoints: [10, 0], multipliers: [3, -2], shift: 1, rounding: 'half-away' as const, outZeroPoint: 100, lo: 0, hi: 255, outType: 'uint8' as const } };
+    // (x - 10) * 3 - y * 2, / 2, + 100: x=13,y=1 -> (9 - 2)/2 = 3.5 -> 4 -> 104; x=10,y=200 -> -400/2 = -200 -> -100 -> 0 (saturates)
+    expect(Array.from(qsum(node, [t('uint8', [2], [13, 10]), t('uint8', [2], [1, 200])], [2]).data)).toEqual([104, 0]);
+    const pool = { name: 'p', op: 'QAveragePool' as const, inputs: [], outputs: [], attrs: { kernelShape: [1, 2], strides: [1, 2], pads: [0, 0, 0, 0], dilations: [1, 1], ceilMode: false, countIncludePad: false, zeroPoint: 3, rounding: 'half-even' as const } };
+    // windows (3, 6): centred (0, 3) mean 1.5 -> 2 (even) -> 5; (4, 4): (1, 1) -> 1 -> 4
+    expect(Array.from(qaveragePool(pool, t('uint8', [1, 1, 1, 4], [3, 6, 4, 4]), [1, 1, 1, 2]).data)).toEqual([5, 4]);
+  });
+});
+
+/** A random conv layer, quantized; returns the integer output and the float reference on dequantized values. */
+function randomConv(seed: number, c: number, m: number, group: number, k: number, stride: number, pad: number, hw: number, scheme: 'unsigned' | 'signed') {
+  const cfg = { ...DEFAULT_LAYER, scheme };
+  const xf = seeded(seed, c * hw * hw).map((v) => (scheme === 'unsigned' ? (v + 1) * 2 : v * 2));
+  const wf = seeded(seed + 1, (m * c * k * k) / group), bf = seeded(seed + 2, m);
+  const aq: CodeQuant = chooseQuantParams(Math.min(...xf), Math.max(...xf), 8, scheme);
+  const floatNode: ConvNode = { name: 'f', op: 'Conv', inputs: ['x', 'w', 'b'], outputs: ['y'], attrs: { kernelShape: [k, k], strides: [stride, stride], pads: [pad, pad, pad, pad], dilations: [1, 1], group } };
+  const xs = { dtype: 'float32' as const, shape: [1, c, hw, hw] };
+  const ws = { dtype: 'float32' as const, shape: [m, c / group, k, k] };
+  const outShape = inferOutputs(floatNode, [xs, ws, { dtype: 'float32', shape: [m] }])[0]!.shape;
+  const xCodes = makeTensor(scheme === 'unsigned' ? 'uint8' : 'int8', xs.shape);
+  xf.forEach((v, i) => (xCodes.data[i] = quantize(v, aq)));
+  const xDeq = makeTensor('float32', xs.shape, Float32Array.from(xCodes.data, (cd) => dequantize(cd, aq)));
+  const rough = conv(floatNode, xDeq, makeTensor('float32', ws.shape, wf), makeTensor('float32', [m], bf), outShape);
+  const oq = chooseQuantParams(Math.min(...rough.data), Math.max(...rough.data), 8, scheme);
+  const qw = quantizeWeights(makeTensor('float32', ws.shape, wf), makeTensor('float32', [m], bf), aq, oq, { kind: 'none' }, cfg, 'half-away');
+  const wDeq = makeTensor('float32', ws.shape, Float32Array.from(qw.codes.data, (cd, i) => dequantize(cd, { ...aq, scale: qw.attrs.wScale[Math.floor(i / (wf.length / m))]!, zeroPoint: qw.attrs.wZeroPoint.length === 1 ? qw.attrs.wZeroPoint[0]! : qw.attrs.wZeroPoint[Math.floor(i / (wf.length / m))]! })));
+  const bDeq = makeTensor('float32', [m], Float32Array.from(qw.bias.data, (v, j) => v * aq.scale * qw.attrs.wScale[j]!));
+  const reference = conv(floatNode, xDeq, wDeq, bDeq, outShape);
+  const node: QConvNode = { name: 'q', op: 'QConv', inputs: [], outputs: [], attrs: { ...floatNode.attrs, ...qw.attrs } };
+  return { node, xCodes, qw, outShape, reference, oq };
+}
+
+describe('integer Conv against a float reference', () => {
+  test('within one LSB of the real result (fast-check)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 3 }), fc.boolean(),
+        fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 0, max: 1 }), fc.constantFrom<'unsigned' | 'signed'>('unsigned', 'signed'),
+        (seed, c, mMul, depthwise, k, stride, pad, scheme) => {
+          const group = depthwise ? c : 1, m = c * mMul;
+          const r = randomConv(seed, c, m, group, k, stride, pad, 6, scheme);
+          const got = qconv(r.node, r.xCodes, r.qw.codes, r.qw.bias, r.outShape, undefined);
+          for (let i = 0; i < got.data.length; i++) {
+            const ideal = Math.min(r.oq.qmax, Math.max(r.oq.qmin, r.oq.zeroPoint + r.reference.data[i]! / r.oq.scale));
+            expect(Math.abs(got.data[i]! - ideal)).toBeLessThanOrEqual(1);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  test('a table holding the exact products gives exactly the exact path (unsigned and signed)', () => {
+    for (const scheme of ['unsigned', 'signed'] as const) {
+      const r = randomConv(77, 3, 6, 1, 3, 1, 1, 9, scheme);
+      const exact = qconv(r.node, r.xCodes, r.qw.codes, r.qw.bias, r.outShape, undefined);
+      const viaTable = qconv(r.node, r.xCodes, r.qw.codes, r.qw.bias, r.outShape, exactTable(scheme === 'signed'));
+      expect(Array.from(viaTable.data)).toEqual(Array.from(exact.data));
+      const viaEval = evalNode({ ...r.node, attrs: { ...r.node.attrs, multiplier: 'exact' } }, [r.xCodes, r.qw.codes, r.qw.bias], [r.outShape], { productTable: () => exactTable(scheme === 'signed') })[0]!;
+      expect(Array.from(viaEval.data)).toEqual(Array.from(exact.data));
+    }
+  });
+});

@@ -22,7 +22,7 @@ export function conv(node: ConvNode, x: Tensor, w: Tensor, b: Tensor | undefined
   for (let n = 0; n < N; n++)
     for (let grp = 0; grp < g; grp++) {
       const xBase = (n * C + grp * cPerG) * inPlane;
-      for (let ci = 0; ci < cPerG; ci++) im2col(x.data, xBase + ci * inPlane, win, col, ci * taps * P, 0);
+      for (let ci = 0; ci < cPerG; ci++) im2col(x.data, xBase + ci * inPlane, win, col, ci * taps * P, 0, P, 1);
       for (let mi = 0; mi < mPerG; mi++) {
         const m = grp * mPerG + mi;
         acc.fill(b ? b.data[m]! : 0);

@@ -38,30 +38,30 @@ export function validRange(size: number, outSize: number, s: number, p: number, 
   return [lo, Math.max(lo, hi)];
 }
 
-/** Copies one input channel's windows into `taps` rows of `col` starting at `base` (row = kernel tap, column =
- *  output position); positions in the padding get `pad` (0 for floats, the zero point for codes). */
-export function im2col(xd: TensorData, xBase: number, win: Window3, col: Float64Array | Int32Array, base: number, pad: number): void {
+/** Copies one input channel's windows into `col`: element (tap t, output position p) goes to
+ *  col[base + t * strideT + p * strideP] (strideP = 1 gives one row per tap, strideT = 1 one row per position);
+ *  positions in the padding get `pad` (0 for floats, the zero point for codes). */
+export function im2col(xd: TensorData, xBase: number, win: Window3, col: Float64Array | Int32Array | Uint8Array, base: number, pad: number, strideT: number, strideP: number): void {
   const [ID, IH, IW] = win.in, [OD, OH, OW] = win.out, [KD, KH, KW] = win.k;
   const [SD, SH, SW] = win.s, [DD, DH, DW] = win.d, [PD, PH, PW] = win.p;
   const P = OD * OH * OW;
-  let row = base;
+  let t = 0;
   for (let kz = 0; kz < KD; kz++) {
     const z = validRange(ID, OD, SD, PD, kz * DD - PD);
     for (let ky = 0; ky < KH; ky++) {
       const y = validRange(IH, OH, SH, PH, ky * DH - PH);
-      for (let kx = 0; kx < KW; kx++) {
+      for (let kx = 0; kx < KW; kx++, t++) {
         const xr = validRange(IW, OW, SW, PW, kx * DW - PW);
-        const x0 = xr[0], x1 = xr[1];
-        col.fill(pad, row, row + P);
+        const row = base + t * strideT;
+        for (let p = 0; p < P; p++) col[row + p * strideP] = pad;
         for (let oz = z[0]; oz < z[1]; oz++) {
           const iz = oz * SD + kz * DD - PD;
           for (let oy = y[0]; oy < y[1]; oy++) {
             const src = xBase + (iz * IH + oy * SH + ky * DH - PH) * IW + kx * DW - PW;
-            const dst = row + (oz * OH + oy) * OW;
-            for (let ox = x0; ox < x1; ox++) col[dst + ox] = xd[src + ox * SW]!;
+            const dst = row + (oz * OH + oy) * OW * strideP;
+            for (let ox = xr[0]; ox < xr[1]; ox++) col[dst + ox * strideP] = xd[src + ox * SW]!;
           }
         }
-        row += P;
       }
     }
   }

@@ -45,6 +45,8 @@ export const INT32_MIN = -2147483648;
 export const INT32_MAX = 2147483647;
 const TWO32 = 4294967296;
 const TWO53 = 9007199254740992;
+/** 2^-t for t in [0, 63]: a table, because `2 ** t` with a variable t is a slow Math.pow call in the hot path. */
+const INV_POW2 = Array.from({ length: 64 }, (_, t) => 2 ** -t);
 
 /** Code range of B-bit codes: unsigned [0, 2^B - 1]; signed symmetric [-(2^(B-1) - 1), 2^(B-1) - 1] (the code
  *  -2^(B-1) is never produced, so negation never overflows and signed multipliers see a symmetric range). */
@@ -141,6 +143,19 @@ export function mulShiftRound(acc: number, mantissa: number, shift: number, mode
   if (acc === 0 || mantissa === 0 || t > 63) return 0; // |acc * m| < 2^63 <= 2^(t-1): rounds to 0
   const neg = acc < 0;
   const a = neg ? -acc : acc;
+  // Fast path (the golden model calls this once per output): x = a*m/2^t in one rounded double has relative error
+  // <= 2^-52, so for x < 2^30 its absolute error is < 2^-22. Rounding is then decided unless x lies within 2^-20 of a
+  // tie (near an integer both floor and ceil round to that integer). Ties and large values take the exact path below.
+  if (t >= 0) {
+    const x = (a * mantissa) * INV_POW2[t]!;
+    if (x < 1073741824) {
+      const f = Math.floor(x), frac = x - f;
+      if (Math.abs(frac - 0.5) > 9.5367431640625e-7) {
+        const q = frac > 0.5 ? f + 1 : f;
+        return neg ? 0 - q : q;
+      }
+    }
+  }
   let q: number, cmp: number; // cmp: sign of (remainder - half)
   if (a < 4194304) {
     const p = a * mantissa; // < 2^22 * 2^31: exact

@@ -30,10 +30,13 @@ export function macsOf(node: Node, graph: Graph): number {
   const out = graph.values.get(node.outputs[0]!)!.shape;
   const inShape = (i: number) => graph.values.get(node.inputs[i]!)?.shape ?? [];
   switch (node.op) {
-    case 'Conv': {
+    case 'Conv':
+    case 'QConv': {
       const w = inShape(1);
       return sizeOf(out) * sizeOf(w.slice(1));
     }
+    case 'QGemm':
+      return sizeOf(out) * inShape(1)[1]!;
     case 'Gemm': {
       const a = inShape(0);
       return sizeOf(out) * (node.attrs.transA ? a[0]! : a[1]!);

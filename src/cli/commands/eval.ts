@@ -1,10 +1,9 @@
 /** `adequate eval MODEL|DIR --inputs X --labels Y`: top-1 accuracy of the golden model on a labelled dataset. */
 import type { CommandModule } from 'yargs';
-import { graphRunner, top1 } from '../../golden/accuracy.js';
 import { loadDatasetFor, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
 import { loadModel, withModelOptions, type ModelArgs } from '../load.js';
 import { startProgress } from '../progress.js';
-import { evalContext } from '../eval-context.js';
+import { evaluateParallel } from '../../golden/parallel.js';
 import { arithmeticOf } from '../../ir/stats.js';
 
 interface Args extends ModelArgs, DatasetArgs {
@@ -21,13 +20,13 @@ export const evalCommand: CommandModule<object, Args> = {
       .positional('model', { type: 'string', demandOption: true, describe: 'a .onnx file or an IR folder' })
       .option('library', { type: 'string', describe: 'multiplier library folder (for approximate multipliers not built in)' })
       .option('json', { type: 'boolean', describe: 'print one JSON object (top1, count, ...)' }) as never,
-  handler: (args) => {
+  handler: async (args) => {
     const graph = loadModel(args.model, args);
     const input = graph.inputs[0]!;
     const data = loadDatasetFor(args.model, args, input.shape);
     const progress = startProgress('eval', data.count);
     const t0 = performance.now();
-    const r = top1(graphRunner(graph, evalContext(args.library)), input.shape, data, (done) => progress.tick(done));
+    const r = await evaluateParallel(graph, data, { multiplierLibrary: args.library, onProgress: (done) => progress.tick(done) });
     const seconds = (performance.now() - t0) / 1000;
     progress.end();
     const result = {
@@ -39,6 +38,7 @@ export const evalCommand: CommandModule<object, Args> = {
       correct: r.correct,
       count: r.count,
       samples_per_second: +(r.count / seconds).toFixed(1),
+      workers: r.workers,
     };
     if (args.json) console.log(JSON.stringify(result, null, 2));
     else console.log(`top-1 accuracy ${(100 * r.top1).toFixed(2)}% (${r.correct}/${r.count}) on ${data.inputsFile}, ${result.arithmetic} golden model, ${result.samples_per_second} samples/s`);

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { userError } from '../../errors.js';
-import { graphRunner, top1 } from '../../golden/accuracy.js';
+import { evaluateParallel } from '../../golden/parallel.js';
 import { saveIr } from '../../ir/serialize.js';
 import type { Graph } from '../../ir/types.js';
 import { writeDirAtomically } from '../../io/atomic-dir.js';
@@ -72,7 +72,7 @@ export const quantizeCommand: CommandModule<object, Args> = {
       saveIr(tmp, qgraph);
       copyDatasetConfig(args.model, tmp);
     });
-    const accuracy = measure(args, graph, qgraph, input.shape, calibData);
+    const accuracy = await measure(args, graph, qgraph, input.shape, calibData);
     report(args, qgraph, counts, accuracy, calibData.count);
   },
 };
@@ -108,15 +108,15 @@ interface Accuracy {
 }
 
 /** Float and integer top-1 on held-out samples: the dataset's test split, or the samples after the calibration ones. */
-function measure(args: Args, graph: Graph, qgraph: Graph, shape: readonly number[], calib: Dataset): Accuracy | undefined {
+async function measure(args: Args, graph: Graph, qgraph: Graph, shape: readonly number[], calib: Dataset): Promise<Accuracy | undefined> {
   let data: Dataset;
   if (args.inputs === undefined) data = loadDatasetFor(args.model, { ...args, limit: args['eval-limit'] }, shape, 'test');
   else if (args.labels === undefined) return undefined;
   else data = loadDatasetFor(args.model, { ...args, offset: (args.offset ?? 0) + calib.count, limit: args['eval-limit'] }, shape);
   if (!data.labels) return undefined;
   const progress = startProgress('evaluate', 2 * data.count);
-  const f = top1(graphRunner(graph), shape, data, (d) => progress.tick(d));
-  const q = top1(graphRunner(qgraph), shape, data, (d) => progress.tick(data.count + d));
+  const f = await evaluateParallel(graph, data, { multiplierLibrary: undefined, onProgress: (d) => progress.tick(d) });
+  const q = await evaluateParallel(qgraph, data, { multiplierLibrary: undefined, onProgress: (d) => progress.tick(data.count + d) });
   progress.end();
   return { float: f.top1, quantized: q.top1, count: data.count, source: data.inputsFile };
 }

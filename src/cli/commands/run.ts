@@ -8,7 +8,7 @@ import type { Tensor } from '../../ir/types.js';
 import { readNpy, writeNpy } from '../../io/npy.js';
 import { loadModel, withModelOptions, type ModelArgs } from '../load.js';
 import { startProgress, type Progress } from '../progress.js';
-import { evalContext } from '../eval-context.js';
+import { libraryContext as evalContext } from '../../golden/parallel.js';
 
 /** A tensor name as a file name: path separators and other odd characters become '_'. */
 function safeName(name: string): string {

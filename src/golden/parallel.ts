@@ -1,0 +1,90 @@
+/** Top-1 accuracy over a dataset on every core: the samples are split into contiguous slices, one worker thread per
+ *  slice, each running the golden model (float or integer, with library multipliers) on its own copy of the graph.
+ *  Falls back to one thread for small datasets or when the built worker script is missing (tests run from src/). */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { encodeIr } from '../ir/serialize.js';
+import type { Graph } from '../ir/types.js';
+import type { Dataset } from '../io/dataset.js';
+import { packagePath } from '../paths.js';
+import { getMultiplier } from '../multipliers/index.js';
+import { graphRunner, top1, type Top1Result } from './accuracy.js';
+import type { EvalContext } from './evaluate.js';
+
+export interface ParallelOptions {
+  readonly multiplierLibrary: string | undefined;
+  /** Worker count; default: all cores, at most one per 64 samples. */
+  readonly workers?: number;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface WorkerJob {
+  readonly json: string;
+  readonly weights: Uint8Array;
+  readonly inputs: Float32Array;
+  readonly labels: Int32Array;
+  readonly sampleShape: readonly number[];
+  /** The product tables the graph's layers use, resolved once here (workers do not load the library). */
+  readonly tables: Readonly<Record<string, Int32Array>>;
+}
+
+export const WORKER_SCRIPT = packagePath('dist', 'src', 'golden', 'parallel-worker.js');
+
+export function libraryContext(libraryDir: string | undefined): EvalContext {
+  const cache = new Map<string, Int32Array>();
+  return {
+    productTable: (id) => {
+      let t = cache.get(id);
+      if (!t) cache.set(id, (t = getMultiplier(id, libraryDir).table));
+      return t;
+    },
+  };
+}
+
+export async function evaluateParallel(graph: Graph, data: Dataset, options: ParallelOptions): Promise<Top1Result & { workers: number }> {
+  const wanted = options.workers ?? Math.min(availableParallelism(), Math.ceil(data.count / 64));
+  const workers = Math.max(1, Math.min(wanted, data.count));
+  const shape = graph.inputs[0]!.shape;
+  if (workers === 1 || !existsSync(WORKER_SCRIPT)) {
+    const r = top1(graphRunner(graph, libraryContext(options.multiplierLibrary)), shape, data, options.onProgress);
+    return { ...r, workers: 1 };
+  }
+  const { json, weights } = encodeIr(graph);
+  const ctx = libraryContext(options.multiplierLibrary);
+  const tables: Record<string, Int32Array> = {};
+  for (const n of graph.nodes) if ((n.op === 'QConv' || n.op === 'QGemm') && n.attrs.multiplier !== undefined) tables[n.attrs.multiplier] = ctx.productTable(n.attrs.multiplier);
+  const per = data.inputs.data.length / data.count;
+  const labels = data.labels!;
+  const bounds = Array.from({ length: workers + 1 }, (_, i) => Math.round((i * data.count) / workers));
+  const done = new Array<number>(workers).fill(0);
+  const parts = await Promise.all(
+    bounds.slice(0, -1).map((start, w) => {
+      const end = bounds[w + 1]!;
+      const job: WorkerJob = {
+        json, weights,
+        inputs: (data.inputs.data as Float32Array).slice(start * per, end * per),
+        labels: labels.slice(start, end),
+        sampleShape: data.inputs.shape.slice(1),
+        tables,
+      };
+      return new Promise<Int32Array>((resolve, reject) => {
+        const worker = new Worker(WORKER_SCRIPT, { workerData: job });
+        worker.on('message', (m: { done?: number; predictions?: Int32Array; error?: string; code?: string }) => {
+          if (m.error !== undefined) reject(Object.assign(new Error(m.error), { code: m.code }));
+          else if (m.predictions) resolve(m.predictions);
+          else if (m.done !== undefined) {
+            done[w] = m.done;
+            options.onProgress?.(done.reduce((a, b) => a + b, 0), data.count);
+          }
+        });
+        worker.on('error', reject);
+      });
+    }),
+  );
+  const predictions = new Int32Array(data.count);
+  parts.forEach((p, w) => predictions.set(p, bounds[w]!));
+  let correct = 0;
+  for (let i = 0; i < data.count; i++) if (predictions[i] === labels[i]) correct++;
+  return { top1: correct / data.count, correct, count: data.count, predictions, workers };
+}

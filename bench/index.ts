@@ -1,7 +1,8 @@
 /** Every benchmark `npm run bench` runs, in order. */
 import { goldenFloat } from './golden-float.js';
 import { goldenInteger } from './golden-integer.js';
+import { quantMethods } from './quant-methods.js';
 import { multipliersBench } from './multipliers.js';
 import type { Benchmark } from './types.js';
 
-export const benchmarks: Benchmark[] = [goldenFloat, goldenInteger, multipliersBench];
+export const benchmarks: Benchmark[] = [goldenFloat, goldenInteger, quantMethods, multipliersBench];

@@ -103,7 +103,10 @@ export function weightRange(values: ArrayLike<number>, method: WeightRangeMethod
  *  into the 2^bits code levels. */
 function klRange(s: TensorStats, bits: number, scheme: QuantScheme): Range {
   const h = s.histogram, nb = h.length, w = (s.max - s.min) / nb;
-  const levels = scheme === 'unsigned' || s.min >= 0 ? 2 ** bits - 1 : 2 ** (bits - 1) - 1;
+  // Code levels per side: all of them for one-sided data, half for data on both sides of zero (either scheme).
+  const oneSided = s.min >= 0 || s.max <= 0;
+  const levels = oneSided ? 2 ** bits - 1 : Math.floor((2 ** bits - 1) / 2);
+  void scheme;
   const zeroBin = Math.max(0, Math.min(nb - 1, Math.floor(-s.min / w)));
   // Fold the histogram onto distance from zero (for one-sided data this is the histogram itself).
   const span = Math.max(zeroBin, nb - zeroBin);
@@ -112,31 +115,39 @@ function klRange(s: TensorStats, bits: number, scheme: QuantScheme): Range {
     const d = i >= zeroBin ? i - zeroBin : zeroBin - 1 - i;
     if (d < span) mag[d] = mag[d]! + h[i]!;
   }
+  // The bin holding exact zeros (ReLU outputs, black pixels) is left out of the comparison: it is quantized exactly
+  // whatever the threshold, and its spike would otherwise dominate the divergence.
+  mag[0] = 0;
   let bestT = span, bestKl = Infinity;
   for (let t = Math.min(levels, span); t <= span; t += Math.max(1, Math.floor(span / 256))) {
-    const p = Array.from(mag.subarray(0, t));
+    // P: the distribution clipped at t, outliers folded into its last bin; Q: the bins below t (without the
+    // outliers) merged into the code levels and spread back. At small t the outlier mass makes P and Q differ.
+    const raw = Array.from(mag.subarray(0, t));
+    const p = [...raw];
     let outliers = 0;
     for (let i = t; i < span; i++) outliers += mag[i]!;
     p[t - 1] = p[t - 1]! + outliers;
-    const kl = divergence(p, levels);
+    const kl = divergence(p, raw, levels);
     if (kl < bestKl) [bestKl, bestT] = [kl, t];
   }
   const limit = bestT * w;
   return { min: Math.max(s.min, -limit), max: Math.min(s.max, limit) };
 }
 
-/** KL(P || Q) where Q is P merged into `levels` groups and spread back over each group's non-empty bins. */
-function divergence(p: number[], levels: number): number {
-  const n = p.length, total = p.reduce((a, b) => a + b, 0);
-  if (total === 0) return 0;
+/** KL(P || Q), Q = `raw` merged into `levels` groups and spread back over each group's non-empty bins (both
+ *  normalised; a bin where P has mass and Q has none costs as if Q held a tiny epsilon). */
+function divergence(p: number[], raw: number[], levels: number): number {
+  const n = p.length;
   const q = new Array<number>(n).fill(0);
   for (let g = 0; g < levels; g++) {
     const a = Math.floor((g * n) / levels), b = Math.floor(((g + 1) * n) / levels);
     let sum = 0, nonzero = 0;
-    for (let i = a; i < b; i++) if (p[i]! > 0) (sum += p[i]!), nonzero++;
-    for (let i = a; i < b; i++) if (p[i]! > 0) q[i] = sum / nonzero;
+    for (let i = a; i < b; i++) if (raw[i]! > 0) (sum += raw[i]!), nonzero++;
+    for (let i = a; i < b; i++) if (raw[i]! > 0) q[i] = sum / nonzero;
   }
+  const pt = p.reduce((a, b) => a + b, 0), qt = q.reduce((a, b) => a + b, 0);
+  if (pt === 0 || qt === 0) return pt === 0 ? 0 : Infinity;
   let kl = 0;
-  for (let i = 0; i < n; i++) if (p[i]! > 0) kl += (p[i]! / total) * Math.log(p[i]! / q[i]!);
+  for (let i = 0; i < n; i++) if (p[i]! > 0) kl += (p[i]! / pt) * Math.log(p[i]! / pt / Math.max(q[i]! / qt, 1e-12));
   return kl;
 }

@@ -113,3 +113,22 @@ describe('integer Conv against a float reference', () => {
     }
   });
 });
+
+describe('WebAssembly table kernel', () => {
+  test('gives exactly the JavaScript loop on approximate tables (unsigned and signed, odd tile remainders)', async () => {
+    const { useWasmKernel } = await import('../../src/golden/integer/wasm-mac.js');
+    const { getMultiplier } = await import('../../src/multipliers/index.js');
+    const built = useWasmKernel(true);
+    if (process.env.CI === 'true') expect(built, 'dist/wasm/mac.wasm must be built (npm run build)').toBe(true);
+    for (const [scheme, id] of [['unsigned', 'mul8u_FTA'], ['signed', 'trunc-s8-k10c']] as const) {
+      const r = randomConv(99, 5, 7, 1, 3, 1, 1, 11, scheme); // 7 channels, 121 positions: remainders in both tile directions
+      const table = getMultiplier(id).table;
+      useWasmKernel(true);
+      const fast = qconv(r.node, r.xCodes, r.qw.codes, r.qw.bias, r.outShape, table);
+      useWasmKernel(false);
+      const slow = qconv(r.node, r.xCodes, r.qw.codes, r.qw.bias, r.outShape, table);
+      useWasmKernel(true);
+      expect(Array.from(fast.data)).toEqual(Array.from(slow.data));
+    }
+  });
+});

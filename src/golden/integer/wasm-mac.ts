@@ -23,7 +23,16 @@ const TABLE_BYTES = 65536 * 2;
 const SLOTS = 8;
 
 let kernel: Kernel | null | undefined;
+let enabled = true;
+
+/** Turns the WebAssembly kernel off or on (tests compare it with the JavaScript loop); returns whether it is built. */
+export function useWasmKernel(on: boolean): boolean {
+  enabled = on;
+  return load() !== null;
+}
+
 function load(): Kernel | null {
+  if (!enabled) return null;
   if (kernel !== undefined) return kernel;
   if (!existsSync(WASM_FILE) || process.env.ADEQUATE_NO_WASM) return (kernel = null);
   kernel = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(WASM_FILE))).exports as unknown as Kernel;

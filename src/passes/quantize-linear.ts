@@ -5,6 +5,7 @@ import {
   accumulatorWidths, chooseQuantParams, makeRequant, quantize, quantizeBias, signedBits,
   type AffineQuant, type FusedActivation, type RoundingMode,
 } from '../ir/arith.js';
+import { userError } from '../errors.js';
 import type { CodeQuant, QLinearAttrs, Tensor } from '../ir/types.js';
 import { codeDType, makeTensor, sizeOf } from '../ir/types.js';
 import type { LayerQuantConfig } from './quantize-config.js';
@@ -20,7 +21,7 @@ export interface QuantizedWeights {
  *  quantization `a` and outputs of `out`; `given` are a QDQ model's own weight parameters (used as they are). */
 export function quantizeWeights(
   w: Tensor, b: Tensor | undefined, a: CodeQuant, out: CodeQuant, act: FusedActivation, cfg: LayerQuantConfig,
-  rounding: RoundingMode, given?: readonly CodeQuant[],
+  rounding: RoundingMode, given?: readonly CodeQuant[], layer = 'layer',
 ): QuantizedWeights {
   const M = w.shape[0]!, K = sizeOf(w.shape) / M;
   const rows = Array.from({ length: M }, (_, m) => w.data.subarray(m * K, (m + 1) * K));
@@ -39,6 +40,8 @@ export function quantizeWeights(
   for (const v of bias.data) [biasMin, biasMax] = [Math.min(biasMin, v), Math.max(biasMax, v)];
   const biasBits = signedBits(biasMin, biasMax);
   const accBits = Math.max(...params.map((p) => accumulatorWidths(a, p, K, biasBits).acc));
+  if (accBits > 32)
+    throw userError('E_QUANT', `layer '${layer}': its accumulator needs ${accBits} bits (${K} products of ${a.bits}-bit by ${params[0]!.bits}-bit codes), more than the int32 register; use fewer bits for this layer (--config layers)`);
   const perTensorZero = params.every((p) => p.zeroPoint === params[0]!.zeroPoint);
   const attrs: QLinearAttrs = {
     aZeroPoint: a.zeroPoint,

@@ -130,7 +130,7 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
         const x = codeIn(n, 0);
         const a = quantOf(x), q = codeQuant(out, cfg);
         const lin = linearLayer(n, graph);
-        const qw = quantizeWeights(lin.weights, lin.bias, a, q, fusedAct, cfg, config.rounding, givenWeightQuant(n, graph));
+        const qw = quantizeWeights(lin.weights, lin.bias, a, q, fusedAct, cfg, config.rounding, givenWeightQuant(n, graph), n.name);
         const [wName, bName] = [`${n.name}.wq`, `${n.name}.bq`];
         addConstant(wName, qw.codes);
         addConstant(bName, qw.bias);

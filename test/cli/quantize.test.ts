@@ -80,4 +80,5 @@ describe('bad input', () => {
     fail(['--inputs', x], 'E_DATASET', 'only 3 calibration samples');
   });
   test('bits out of range', () => fail(['--bits', '20'], 'E_CONFIG', '2 to 16'));
+  test('an accumulator wider than int32', () => fail(['--bits', '16', '--calib', '20'], 'E_QUANT', 'accumulator needs'));
 });

@@ -129,6 +129,18 @@ export function runGraph(graph: Graph, feeds: ReadonlyMap<string, Tensor>, ctx?:
   return env;
 }
 
+/** Runs nodes[from..] over `env` (which must hold every tensor they read that earlier nodes produce) and adds their
+ *  outputs to it: the approximate-design evaluator restarts the graph at the first layer it changed. */
+export function runNodes(graph: Graph, env: Map<string, Tensor>, from: number, ctx?: EvalContext): Map<string, Tensor> {
+  for (let k = from; k < graph.nodes.length; k++) {
+    const node = graph.nodes[k]!;
+    const ins = node.inputs.map((n) => env.get(n) ?? graph.constants.get(n)!);
+    const outs = evalNode(node, ins, node.outputs.map((o) => graph.values.get(o)!.shape), ctx);
+    node.outputs.forEach((o, i) => env.set(o, outs[i]!));
+  }
+  return env;
+}
+
 /** The graph's outputs, in order. */
 export function runOutputs(graph: Graph, feeds: ReadonlyMap<string, Tensor>, ctx?: EvalContext): Tensor[] {
   const env = runGraph(graph, feeds, ctx);

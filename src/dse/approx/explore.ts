@@ -1,0 +1,153 @@
+/** ALWANN exploration: NSGA-II over tile multipliers and the layer-to-tile assignment of a quantized network,
+ *  minimising top-1 error and multiplier energy (arXiv 1907.07229; docs/approx.md).
+ *  Genome: T genes (the library index of each tile's multiplier) then N genes (the tile of each layer). Canonical form
+ *  (so equivalent designs share one archive entry): ordered mode sorts the layer tiles (consecutive layers share a
+ *  tile, tiles in network order); tiles are relabelled in order of first use, tiles with the same multiplier merged,
+ *  unused tiles set to the exact multiplier. Racing: a design is first measured on the first chunk of the evaluation
+ *  set; it is measured on the whole set only if its subset error, minus three standard errors, could still beat the
+ *  best fully measured front design of no more energy. */
+import { runNsga2, type Design, type EvaluationContext } from '../nsga2.js';
+import type { LayerBinding } from '../../passes/bind-multipliers.js';
+import { weightMap, type WeightUpdateMode } from './weight-update.js';
+import type { DesignEvaluator } from './evaluator.js';
+
+export interface Candidate {
+  /** Library id; the first candidate is the exact multiplier (bound as "no multiplier"). */
+  readonly id: string;
+  readonly signed: boolean;
+  readonly relativePower: number;
+  readonly table: Int32Array;
+}
+
+export interface LayerInfo {
+  readonly name: string;
+  readonly macs: number;
+  /** Activation-code histogram of the layer's input (index a & 255), for histogram-weighted weight updates. */
+  readonly histogram: Float64Array;
+  /** The layer's weight code range. */
+  readonly weightRange: [number, number];
+}
+
+export interface ExploreOptions {
+  readonly tiles: number;
+  readonly mode: 'free' | 'ordered';
+  readonly pop: number;
+  readonly gen: number;
+  readonly seed: number;
+  readonly weightUpdate: WeightUpdateMode;
+  /** Constraint: accuracy drop against the exact design, in percentage points. */
+  readonly maxDrop?: number;
+  readonly maxEnergy?: number;
+  readonly onGeneration?: (generation: number, generations: number, evaluations: number, best: ExploredDesign | undefined) => void;
+}
+
+export interface ExploredDesign {
+  readonly genome: readonly number[];
+  /** Library index per layer (0 = exact). */
+  readonly perLayer: readonly number[];
+  readonly tiles: readonly number[];
+  readonly layerTile: readonly number[];
+  readonly top1: number;
+  readonly relativeEnergy: number;
+  /** Measured on the whole evaluation set (false: rejected on the subset). */
+  readonly full: boolean;
+}
+
+export interface ExploreResult {
+  readonly exactTop1: number;
+  readonly designs: readonly ExploredDesign[];
+  readonly front: readonly ExploredDesign[];
+  readonly evaluations: number;
+  readonly fullEvaluations: number;
+  readonly seconds: number;
+}
+
+export function canonicalize(genome: readonly number[], tiles: number, mode: 'free' | 'ordered'): number[] {
+  const mults = genome.slice(0, tiles);
+  let layerTile = genome.slice(tiles);
+  if (mode === 'ordered') layerTile = [...layerTile].sort((a, b) => a - b);
+  // Merge tiles with the same multiplier, then relabel tiles in order of first use.
+  const byMult = new Map<number, number>();
+  const merged = layerTile.map((t) => {
+    const m = mults[t]!;
+    if (!byMult.has(m)) byMult.set(m, t);
+    return byMult.get(m)!;
+  });
+  const relabel = new Map<number, number>();
+  for (const t of merged) if (!relabel.has(t)) relabel.set(t, relabel.size);
+  const newMults = new Array<number>(tiles).fill(0);
+  for (const [old, fresh] of relabel) newMults[fresh] = mults[old]!;
+  return [...newMults, ...merged.map((t) => relabel.get(t)!)];
+}
+
+export function relativeEnergy(perLayer: readonly number[], layers: readonly LayerInfo[], library: readonly Candidate[]): number {
+  const total = layers.reduce((s, l) => s + l.macs, 0);
+  return layers.reduce((s, l, i) => s + l.macs * library[perLayer[i]!]!.relativePower, 0) / total;
+}
+
+export async function explore(evaluator: DesignEvaluator, layers: readonly LayerInfo[], library: readonly Candidate[], opts: ExploreOptions): Promise<ExploreResult> {
+  const t0 = performance.now();
+  const T = opts.tiles, N = layers.length;
+  const maps = new Map<string, Int32Array>();
+  const bindingsOf = (perLayer: readonly number[]): Map<string, LayerBinding> =>
+    new Map(layers.map((l, i): [string, LayerBinding] => {
+      const c = library[perLayer[i]!]!;
+      if (perLayer[i] === 0) return [l.name, { multiplier: undefined }];
+      if (opts.weightUpdate === 'none') return [l.name, { multiplier: c.id }];
+      const key = `${l.name}|${c.id}|${opts.weightUpdate}`;
+      let map = maps.get(key);
+      if (!map) maps.set(key, (map = weightMap(c.table, c.signed, opts.weightUpdate === 'histogram' ? l.histogram : undefined, l.weightRange)));
+      return [l.name, { multiplier: c.id, weightMap: map }];
+    }));
+  const exact = evaluator.evaluate(new Map());
+  const exactTop1 = exact.correct / exact.count;
+  const decoded = new Map<string, ExploredDesign>();
+  let fullEvaluations = 0;
+  const evaluate = (genome: readonly number[], ctx: EvaluationContext) => {
+    const tiles = genome.slice(0, T), layerTile = genome.slice(T);
+    const perLayer = layerTile.map((t) => tiles[t]!);
+    const energy = relativeEnergy(perLayer, layers, library);
+    const bindings = bindingsOf(perLayer);
+    let full = true;
+    let r = { correct: 0, count: 0 };
+    if (evaluator.chunkCount > 1) {
+      r = evaluator.evaluate(bindings, 1);
+      const e = 1 - r.correct / r.count;
+      const lower = e - 3 * Math.sqrt(Math.max(e * (1 - e), 1 / r.count) / r.count);
+      const beaten = ctx.front.some((d) => decoded.get(d.key)?.full && d.objectives[1]! <= energy && d.objectives[0]! < lower);
+      if (beaten) full = false;
+      else r = evaluator.evaluate(bindings);
+    } else r = evaluator.evaluate(bindings);
+    if (full) fullEvaluations++;
+    const top1 = r.correct / r.count;
+    const design: ExploredDesign = { genome, perLayer, tiles, layerTile, top1, relativeEnergy: energy, full };
+    decoded.set(genome.join(','), design);
+    const drop = 100 * (exactTop1 - top1);
+    const violation = (opts.maxDrop !== undefined ? Math.max(0, drop - opts.maxDrop) : 0) + (opts.maxEnergy !== undefined ? Math.max(0, energy - opts.maxEnergy) : 0);
+    return { objectives: [1 - top1, energy], violation };
+  };
+  // Seeds: the exact design and every single-multiplier design (all layers on tile 0).
+  const initial = library.map((_, m) => [m, ...Array<number>(T - 1).fill(0), ...Array<number>(N).fill(0)]);
+  const result = await runNsga2({
+    genes: [...Array<number>(T).fill(library.length), ...Array<number>(N).fill(T)],
+    objectives: 2,
+    evaluate,
+    pop: opts.pop,
+    gen: opts.gen,
+    seed: opts.seed,
+    initial,
+    canonicalize: (g) => canonicalize(g, T, opts.mode),
+    onGeneration: (info) => {
+      const best = bestWithin(info.front.map((d: Design) => decoded.get(d.key)!).filter((d) => d.full), exactTop1, opts.maxDrop ?? 0.5);
+      opts.onGeneration?.(info.generation, info.generations, info.evaluations, best);
+    },
+  });
+  const designs = result.archive.map((d) => decoded.get(d.key)!);
+  const front = result.front.map((d) => decoded.get(d.key)!).filter((d) => d.full).sort((a, b) => a.relativeEnergy - b.relativeEnergy);
+  return { exactTop1, designs, front, evaluations: result.evaluations, fullEvaluations, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** The lowest-energy design that loses at most `maxDrop` points against the exact design. */
+export function bestWithin(designs: readonly ExploredDesign[], exactTop1: number, maxDrop: number): ExploredDesign | undefined {
+  return designs.filter((d) => 100 * (exactTop1 - d.top1) <= maxDrop + 1e-9).sort((a, b) => a.relativeEnergy - b.relativeEnergy || b.top1 - a.top1)[0];
+}

@@ -5,7 +5,8 @@ import { importCommand } from './import.js';
 import { inspectCommand } from './inspect.js';
 import { mult } from './mult.js';
 import { quantizeCommand } from './quantize.js';
+import { approxCommand } from './approx.js';
 import { runCommand } from './run.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [importCommand, inspectCommand, runCommand, evalCommand, quantizeCommand, mult];
+export const commands: CommandModule<any, any>[] = [importCommand, inspectCommand, runCommand, evalCommand, quantizeCommand, approxCommand, mult];

@@ -89,20 +89,12 @@ export async function explore(evaluator: DesignEvaluator, layers: readonly Layer
   const t0 = performance.now();
   const T = opts.tiles, N = layers.length;
   const maps = new Map<string, Int32Array>();
-  const bindingsOf = (perLayer: readonly number[]): Map<string, LayerBinding> =>
-    new Map(layers.map((l, i): [string, LayerBinding] => {
-      const c = library[perLayer[i]!]!;
-      if (perLayer[i] === 0) return [l.name, { multiplier: undefined }];
-      if (opts.weightUpdate === 'none') return [l.name, { multiplier: c.id }];
-      const key = `${l.name}|${c.id}|${opts.weightUpdate}`;
-      let map = maps.get(key);
-      if (!map) maps.set(key, (map = weightMap(c.table, c.signed, opts.weightUpdate === 'histogram' ? l.histogram : undefined, l.weightRange)));
-      return [l.name, { multiplier: c.id, weightMap: map }];
-    }));
+  const bindingsOf = (perLayer: readonly number[]) => designBindings(perLayer, layers, library, opts.weightUpdate, maps);
   const exact = evaluator.evaluate(new Map());
   const exactTop1 = exact.correct / exact.count;
   const decoded = new Map<string, ExploredDesign>();
   let fullEvaluations = 0;
+  const measured: ExploredDesign[] = [];
   const evaluate = (genome: readonly number[], ctx: EvaluationContext) => {
     const tiles = genome.slice(0, T), layerTile = genome.slice(T);
     const perLayer = layerTile.map((t) => tiles[t]!);
@@ -114,11 +106,14 @@ export async function explore(evaluator: DesignEvaluator, layers: readonly Layer
       r = evaluator.evaluate(bindings, 1);
       const e = 1 - r.correct / r.count;
       const lower = e - 3 * Math.sqrt(Math.max(e * (1 - e), 1 / r.count) / r.count);
-      const beaten = ctx.front.some((d) => decoded.get(d.key)?.full && d.objectives[1]! <= energy && d.objectives[0]! < lower);
+      // Compared with every fully measured design so far (also those of the batch being evaluated).
+      void ctx;
+      const beaten = measured.some((d) => d.relativeEnergy <= energy && 1 - d.top1 < lower);
       if (beaten) full = false;
       else r = evaluator.evaluate(bindings);
     } else r = evaluator.evaluate(bindings);
     if (full) fullEvaluations++;
+    if (full) measured.push({ genome, perLayer, tiles, layerTile, top1: r.correct / r.count, relativeEnergy: energy, full });
     const top1 = r.correct / r.count;
     const design: ExploredDesign = { genome, perLayer, tiles, layerTile, top1, relativeEnergy: energy, full };
     decoded.set(genome.join(','), design);
@@ -145,6 +140,19 @@ export async function explore(evaluator: DesignEvaluator, layers: readonly Layer
   const designs = result.archive.map((d) => decoded.get(d.key)!);
   const front = result.front.map((d) => decoded.get(d.key)!).filter((d) => d.full).sort((a, b) => a.relativeEnergy - b.relativeEnergy);
   return { exactTop1, designs, front, evaluations: result.evaluations, fullEvaluations, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** The layer bindings of a design (library index per layer), with weight maps for `mode` (cached in `maps`). */
+export function designBindings(perLayer: readonly number[], layers: readonly LayerInfo[], library: readonly Candidate[], mode: WeightUpdateMode, maps = new Map<string, Int32Array>()): Map<string, LayerBinding> {
+  return new Map(layers.map((l, i): [string, LayerBinding] => {
+    const c = library[perLayer[i]!]!;
+    if (perLayer[i] === 0) return [l.name, { multiplier: undefined }];
+    if (mode === 'none') return [l.name, { multiplier: c.id }];
+    const key = `${l.name}|${c.id}|${mode}`;
+    let map = maps.get(key);
+    if (!map) maps.set(key, (map = weightMap(c.table, c.signed, mode === 'histogram' ? l.histogram : undefined, l.weightRange)));
+    return [l.name, { multiplier: c.id, weightMap: map }];
+  }));
 }
 
 /** The lowest-energy design that loses at most `maxDrop` points against the exact design. */

@@ -14,7 +14,7 @@ import { requantize } from '../../ir/arith.js';
 import type { QConvNode, QGemmNode, QLinearAttrs, Tensor } from '../../ir/types.js';
 import { makeTensor } from '../../ir/types.js';
 import { im2col, window3 } from '../window.js';
-import { wasmMac } from './wasm-mac.js';
+import { wasmAvailable, wasmMac } from './wasm-mac.js';
 
 /** The products of a multiplier: `table[(a & 255) * 256 + (w & 255)]`; undefined = exact. */
 export type ProductTable = Int32Array | undefined;
@@ -127,7 +127,24 @@ function finish(
   }
 }
 
-export function qconv(node: QConvNode, x: Tensor, w: Tensor, bias: Tensor, outShape: readonly number[], table: ProductTable): Tensor {
+/** Exact 8x8 product tables (unsigned, signed): an exact layer with 8-bit codes runs through the same fast table
+ *  kernel as an approximate one (identical results: the table holds a*w; tested). */
+const exactTables: Record<'u' | 's', Int32Array | undefined> = { u: undefined, s: undefined };
+function exactTableFor(x: Tensor, w: Tensor): ProductTable {
+  const bytes = (t: Tensor) => t.dtype === 'uint8' || t.dtype === 'int8';
+  if (!bytes(x) || !bytes(w) || x.dtype !== w.dtype) return undefined;
+  const k = x.dtype === 'int8' ? 's' : 'u';
+  let t = exactTables[k];
+  if (!t) {
+    t = new Int32Array(65536);
+    for (let a = 0; a < 256; a++) for (let b = 0; b < 256; b++) t[a * 256 + b] = k === 's' ? ((a << 24) >> 24) * ((b << 24) >> 24) : a * b;
+    exactTables[k] = t;
+  }
+  return wasmAvailable() ? t : undefined;
+}
+
+export function qconv(node: QConvNode, x: Tensor, w: Tensor, bias: Tensor, outShape: readonly number[], multiplierTable: ProductTable): Tensor {
+  const table = multiplierTable ?? exactTableFor(x, w);
   const g = node.attrs.group;
   const win = window3(x.shape, outShape, node.attrs);
   const [N, C, M] = [x.shape[0]!, x.shape[1]!, w.shape[0]!];
@@ -155,7 +172,8 @@ export function qconv(node: QConvNode, x: Tensor, w: Tensor, bias: Tensor, outSh
 }
 
 /** QGemm: x [B, K] codes (each batch row is already a contiguous row), w [N, K]. */
-export function qgemm(node: QGemmNode, x: Tensor, w: Tensor, bias: Tensor, outShape: readonly number[], table: ProductTable): Tensor {
+export function qgemm(node: QGemmNode, x: Tensor, w: Tensor, bias: Tensor, outShape: readonly number[], multiplierTable: ProductTable): Tensor {
+  const table = multiplierTable ?? exactTableFor(x, w);
   const [B, K] = [x.shape[0]!, x.shape[1]!];
   const N = w.shape[0]!;
   const out = makeTensor(node.attrs.outType, outShape);

@@ -31,6 +31,11 @@ export function useWasmKernel(on: boolean): boolean {
   return load() !== null;
 }
 
+/** Whether the kernel is built and enabled. */
+export function wasmAvailable(): boolean {
+  return load() !== null;
+}
+
 function load(): Kernel | null {
   if (!enabled) return null;
   if (kernel !== undefined) return kernel;

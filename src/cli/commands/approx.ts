@@ -1,0 +1,220 @@
+/** `adequate approx QDIR --inputs X --labels Y --tiles T --library L -o OUT`: ALWANN approximate-multiplier binding
+ *  (src/dse/approx/, docs/approx.md). Writes the chosen design as an IR, pareto.json and pareto.svg. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CommandModule } from 'yargs';
+import { userError } from '../../errors.js';
+import { runGraph } from '../../golden/evaluate.js';
+import { evaluateParallel, libraryContext } from '../../golden/parallel.js';
+import { rebatch } from '../../ir/rebatch.js';
+import { saveIr } from '../../ir/serialize.js';
+import { arithmeticOf, macsOf } from '../../ir/stats.js';
+import type { Graph } from '../../ir/types.js';
+import { makeTensor, sizeOf } from '../../ir/types.js';
+import { writeDirAtomically } from '../../io/atomic-dir.js';
+import type { Dataset } from '../../io/dataset.js';
+import { builtinLibrary, loadLibrary, type Multiplier } from '../../multipliers/index.js';
+import { bindMultipliers } from '../../passes/bind-multipliers.js';
+import { DesignEvaluator } from '../../dse/approx/evaluator.js';
+import { bestWithin, designBindings, explore, type Candidate, type ExploredDesign, type LayerInfo } from '../../dse/approx/explore.js';
+import type { WeightUpdateMode } from '../../dse/approx/weight-update.js';
+import { paretoSvg } from '../../report/pareto-svg.js';
+import { loadDatasetFor, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
+import { copyDatasetConfig } from '../dataset-copy.js';
+import { loadModel } from '../load.js';
+import { startProgress, type Progress } from '../progress.js';
+import { formatTable } from '../table.js';
+
+interface Args extends DatasetArgs {
+  model: string;
+  out: string;
+  tiles: number;
+  library: string;
+  mode: 'free' | 'ordered';
+  pop: number;
+  gen: number;
+  seed: number;
+  'max-drop': number;
+  'max-energy'?: number;
+  'weight-update': WeightUpdateMode;
+  eval: number;
+  holdout: number;
+  pick?: number;
+  json?: boolean;
+}
+
+export const approxCommand: CommandModule<object, Args> = {
+  command: 'approx <model>',
+  describe: 'bind approximate multipliers to tiles and layers (ALWANN: NSGA-II + weight update)',
+  builder: (y) =>
+    withDatasetOptions(y)
+      .positional('model', { type: 'string', demandOption: true, describe: 'a quantized IR folder (adequate quantize)' })
+      .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output IR folder (chosen design, pareto.json, pareto.svg)' })
+      .option('tiles', { type: 'number', default: 3, describe: 'compute tiles, each with one multiplier' })
+      .option('library', { type: 'string', default: 'builtin', describe: 'builtin, evoapprox, generated, or a library folder' })
+      .option('mode', { choices: ['free', 'ordered'] as const, default: 'free' as const, describe: 'free: any layer on any tile; ordered: consecutive layers share a tile' })
+      .option('pop', { type: 'number', default: 32 })
+      .option('gen', { type: 'number', default: 20 })
+      .option('seed', { type: 'number', default: 1 })
+      .option('max-drop', { type: 'number', default: 0.5, describe: 'accuracy points the chosen design may lose against exact' })
+      .option('max-energy', { type: 'number', describe: 'constraint on relative multiplier energy (exact = 1)' })
+      .option('weight-update', { choices: ['none', 'uniform', 'histogram'] as const, default: 'histogram' as const, describe: 'retraining-free weight compensation' })
+      .option('eval', { type: 'number', default: 2000, describe: 'evaluation images the search uses' })
+      .option('holdout', { type: 'number', default: 5000, describe: 'images after those for the final report (never seen by the search)' })
+      .option('pick', { type: 'number', describe: 'choose front design N (0 = lowest energy) instead of the max-drop rule' })
+      .option('json', { type: 'boolean' }) as never,
+  handler: async (args) => {
+    const graph = loadModel(args.model);
+    if (arithmeticOf(graph) !== 'integer') throw userError('E_DSE', `${args.model} is not a quantized IR; run adequate quantize first`);
+    const layerNodes = graph.nodes.filter((n) => n.op === 'QConv' || n.op === 'QGemm');
+    const wide = layerNodes.find((n) => graph.constants.get(n.inputs[1]!)!.dtype === 'int32');
+    if (wide) throw userError('E_DSE', `layer '${wide.name}' has codes wider than 8 bits; 8x8 multipliers need 8-bit weights and activations`);
+    if (!(Number.isInteger(args.tiles) && args.tiles >= 1)) throw userError('E_USAGE', `--tiles ${args.tiles} must be a positive integer`);
+    if (args.tiles > layerNodes.length) throw userError('E_DSE', `--tiles ${args.tiles} is more than the ${layerNodes.length} conv/dense layers; use at most ${layerNodes.length}`);
+    const signed = graph.constants.get(layerNodes[0]!.inputs[1]!)!.dtype === 'int8';
+    const library = candidates(args.library, signed);
+    const input = graph.inputs[0]!;
+    const evalData = loadDatasetFor(args.model, { ...args, limit: args.eval }, input.shape, 'test');
+    if (!evalData.labels) throw userError('E_DATASET', 'the exploration needs labels: give --labels');
+    const ctx = libraryContext(args.library.includes('/') ? args.library : undefined);
+    const layers = layerInfo(graph, layerNodes.map((n) => n.name), calibrationSamples(args, input.shape, evalData));
+    const evaluator = new DesignEvaluator(graph, evalData.inputs, evalData.labels, ctx);
+    let progress: Progress | undefined;
+    const result = await explore(evaluator, layers, library, {
+      tiles: args.tiles, mode: args.mode, pop: args.pop, gen: args.gen, seed: args.seed, weightUpdate: args['weight-update'], maxDrop: args['max-drop'],
+      ...(args['max-energy'] !== undefined ? { maxEnergy: args['max-energy'] } : {}),
+      onGeneration: (g, total, evals, best) => (progress ??= startProgress('explore', total)).tick(g, `${evals} designs${best ? `, best ${(100 * best.top1).toFixed(2)}% at energy ${best.relativeEnergy.toFixed(3)}` : ''}`),
+    });
+    progress?.end(`(${result.evaluations} designs, ${result.fullEvaluations} on the full set)`);
+    const chosen = args.pick !== undefined ? result.front[args.pick] : bestWithin(result.front, result.exactTop1, args['max-drop']);
+    if (!chosen) throw userError('E_DSE', `no design on the front ${args.pick !== undefined ? `has index ${args.pick}` : `loses at most ${args['max-drop']} points`}; raise --max-drop or --gen`);
+    const bound = bindMultipliers.run(graph, { layers: designBindings(chosen.perLayer, layers, library, args['weight-update']) }).graph;
+    const withoutUpdate = bindMultipliers.run(graph, { layers: designBindings(chosen.perLayer, layers, library, 'none') }).graph;
+    const holdout = holdoutData(args, input.shape, evalData);
+    const measure = async (g: Graph) => (holdout ? (await evaluateParallel(g, holdout, { multiplierLibrary: args.library.includes('/') ? args.library : undefined })).top1 : undefined);
+    const held = { exact: await measure(graph), chosen: await measure(bound), chosen_without_weight_update: await measure(withoutUpdate), count: holdout?.count ?? 0 };
+    const report = paretoReport(args, evalData.count, result, chosen, layers, library, held);
+    await writeDirAtomically(args.out, (tmp) => {
+      saveIr(tmp, bound);
+      copyDatasetConfig(args.model, tmp);
+      writeFileSync(join(tmp, 'pareto.json'), JSON.stringify(report, null, 2) + '\n');
+      writeFileSync(join(tmp, 'pareto.svg'), paretoSvg({
+        title: `${graph.name}: ${args.tiles} tiles, ${args.mode} assignment, ${library.length} multipliers`,
+        all: result.designs.filter((d) => d.full).map((d) => ({ energy: d.relativeEnergy, top1: d.top1 })),
+        front: result.front.map((d) => ({ energy: d.relativeEnergy, top1: d.top1 })),
+        exact: { energy: 1, top1: result.exactTop1 },
+        chosen: { energy: chosen.relativeEnergy, top1: chosen.top1 },
+        xLabel: 'relative multiplier energy (exact = 1)',
+        yLabel: `top-1 % on ${evalData.count} evaluation images`,
+      }));
+    });
+    if (args.json) console.log(JSON.stringify(report, null, 2));
+    else printReport(report);
+  },
+};
+
+function candidates(spec: string, signed: boolean): Candidate[] {
+  let all: readonly Multiplier[];
+  if (spec === 'builtin') all = builtinLibrary();
+  else if (spec === 'evoapprox' || spec === 'generated') all = builtinLibrary().filter((m) => m.source.kind === spec || m.source.kind === 'exact');
+  else all = loadLibrary(spec);
+  const fit = all.filter((m) => m.signed === signed && m.relativePower !== null);
+  const exact = fit.find((m) => m.source.kind === 'exact');
+  const rest = fit.filter((m) => m !== exact && m.source.kind !== 'exact');
+  if (!exact || rest.length === 0)
+    throw userError('E_DSE', `the library '${spec}' has no ${signed ? 'signed' : 'unsigned'} approximate multiplier with a known power; the quantized IR needs ${signed ? 'mul8s_*' : 'mul8u_*'}-style multipliers (quantize with --scheme ${signed ? 'unsigned' : 'signed'} to use the other kind)`);
+  return [exact, ...rest].map((m) => ({ id: m.id, signed: m.signed, relativePower: m.relativePower!, table: m.table }));
+}
+
+/** Up to 200 calibration samples (the model's calib split, else the evaluation samples) for activation histograms. */
+function calibrationSamples(args: Args, shape: readonly number[], evalData: Dataset): Dataset {
+  if (args.inputs !== undefined) return evalData;
+  try {
+    return loadDatasetFor(args.model, { ...args, limit: 200 }, shape, 'calib');
+  } catch {
+    return evalData;
+  }
+}
+
+function holdoutData(args: Args, shape: readonly number[], evalData: Dataset): Dataset | undefined {
+  if (args.holdout <= 0) return undefined;
+  try {
+    const d = loadDatasetFor(args.model, { ...args, offset: (args.offset ?? 0) + evalData.count, limit: args.holdout }, shape, 'test');
+    return d.labels ? d : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** MACs, input-code histograms (from the exact quantized graph on the calibration samples) and weight ranges. */
+function layerInfo(graph: Graph, names: readonly string[], calib: Dataset): LayerInfo[] {
+  const hist = new Map(names.map((n) => [n, new Float64Array(256)]));
+  const inputOf = new Map(graph.nodes.filter((n) => names.includes(n.name)).map((n) => [n.name, n.inputs[0]!]));
+  const count = Math.min(calib.count, 200);
+  const g = rebatch(graph, count) ?? graph;
+  const B = g.inputs[0]!.shape[0]!, per = sizeOf(g.inputs[0]!.shape.slice(1));
+  for (let s = 0; s + B <= count; s += B) {
+    const x = makeTensor('float32', g.inputs[0]!.shape, (calib.inputs.data as Float32Array).slice(s * per, (s + B) * per));
+    const env = runGraph(g, new Map([[g.inputs[0]!.name, x]]));
+    for (const [layer, v] of inputOf) {
+      const h = hist.get(layer)!;
+      for (const c of env.get(v)!.data) h[c & 255]!++;
+    }
+  }
+  return names.map((name) => {
+    const node = graph.nodes.find((n) => n.name === name)!;
+    const w = graph.constants.get(node.inputs[1]!)!;
+    let lo = Infinity, hi = -Infinity;
+    for (const v of w.data) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+    const signed = w.dtype === 'int8';
+    return { name, macs: macsOf(node, graph), histogram: hist.get(name)!, weightRange: signed ? [-127, 127] : [0, 255] };
+  });
+}
+
+interface HeldOut {
+  readonly exact: number | undefined;
+  readonly chosen: number | undefined;
+  readonly chosen_without_weight_update: number | undefined;
+  readonly count: number;
+}
+
+function describe(d: ExploredDesign, layers: readonly LayerInfo[], library: readonly Candidate[]) {
+  return {
+    genome: d.genome,
+    top1: d.top1,
+    relative_energy: +d.relativeEnergy.toFixed(6),
+    tiles: d.tiles.map((m) => library[m]!.id),
+    layers: layers.map((l, i) => ({ layer: l.name, tile: d.layerTile[i], multiplier: library[d.perLayer[i]!]!.id, macs: l.macs })),
+  };
+}
+
+function paretoReport(args: Args, evalCount: number, r: Awaited<ReturnType<typeof explore>>, chosen: ExploredDesign, layers: readonly LayerInfo[], library: readonly Candidate[], held: HeldOut) {
+  return {
+    model: args.model,
+    tiles: args.tiles,
+    mode: args.mode,
+    weight_update: args['weight-update'],
+    library: args.library,
+    multipliers: library.length,
+    evaluation_images: evalCount,
+    exact_top1: r.exactTop1,
+    evaluations: r.evaluations,
+    full_evaluations: r.fullEvaluations,
+    seconds: +r.seconds.toFixed(1),
+    designs_per_second: +(r.evaluations / r.seconds).toFixed(2),
+    front: r.front.map((d) => describe(d, layers, library)),
+    chosen: { ...describe(chosen, layers, library), heldout: held },
+  };
+}
+
+function printReport(rep: ReturnType<typeof paretoReport>): void {
+  console.log(formatTable(
+    ['#', 'top-1 %', 'energy', 'tiles'],
+    rep.front.map((d, i) => [i, (100 * d.top1).toFixed(2), d.relative_energy.toFixed(3), d.tiles.filter((t, k) => d.layers.some((l) => l.tile === k) && t).join(', ')]),
+  ));
+  const h = rep.chosen.heldout;
+  console.log(`exact: ${(100 * rep.exact_top1).toFixed(2)}% on the evaluation images; ${rep.evaluations} designs in ${rep.seconds}s (${rep.full_evaluations} on the full set)`);
+  console.log(`chosen: energy ${rep.chosen.relative_energy.toFixed(3)} (saves ${(100 * (1 - rep.chosen.relative_energy)).toFixed(1)}%), top-1 ${(100 * rep.chosen.top1).toFixed(2)}%` +
+    (h.chosen !== undefined ? `; on ${h.count} held-out images: ${(100 * h.chosen).toFixed(2)}% (exact ${(100 * h.exact!).toFixed(2)}%, without weight update ${(100 * h.chosen_without_weight_update!).toFixed(2)}%)` : ''));
+  for (const l of rep.chosen.layers) console.log(`  ${l.layer}: tile ${l.tile}, ${l.multiplier}`);
+}

@@ -1,0 +1,64 @@
+/** ALWANN pieces: genome canonical form, energy, weight update (against brute force), the bind pass, and the
+ *  design evaluator against the plain golden model. */
+import { describe, expect, test } from 'vitest';
+import { canonicalize, relativeEnergy, type Candidate, type LayerInfo } from '../../src/dse/approx/explore.js';
+import { weightMap } from '../../src/dse/approx/weight-update.js';
+import { exactTable } from '../../src/multipliers/index.js';
+import { getMultiplier } from '../../src/multipliers/index.js';
+
+describe('genome canonical form', () => {
+  test('tiles relabelled by first use, same-multiplier tiles merged, unused tiles exact', () => {
+    // tiles (mults) [5, 7, 5], layers on tiles [2, 1, 0, 1]: tiles 0 and 2 both hold 5 -> merged into first seen (2 -> label 0)
+    expect(canonicalize([5, 7, 5, 2, 1, 0, 1], 3, 'free')).toEqual([5, 7, 0, 0, 1, 0, 1]);
+    // idempotent
+    expect(canonicalize([5, 7, 0, 0, 1, 0, 1], 3, 'free')).toEqual([5, 7, 0, 0, 1, 0, 1]);
+  });
+  test('ordered mode makes the layer tiles non-decreasing', () => {
+    expect(canonicalize([3, 4, 9, 2, 0, 1, 0], 3, 'ordered')).toEqual([3, 4, 9, 0, 0, 1, 2]);
+  });
+});
+
+test('relative energy weighs each layer by its MACs', () => {
+  const lib = [{ relativePower: 1 }, { relativePower: 0.5 }, { relativePower: 0.1 }] as unknown as Candidate[];
+  const layers = [{ macs: 300 }, { macs: 100 }] as unknown as LayerInfo[];
+  expect(relativeEnergy([0, 0], layers, lib)).toBe(1);
+  expect(relativeEnergy([1, 2], layers, lib)).toBeCloseTo((300 * 0.5 + 100 * 0.1) / 400, 12);
+});
+
+describe('weight update', () => {
+  test('exact multiplier keeps every weight', () => {
+    const map = weightMap(exactTable(false), false);
+    for (let w = 0; w < 256; w++) expect(map[w]).toBe(w);
+  });
+
+  test('matches a brute-force least-squares search (uniform and histogram-weighted)', () => {
+    const m = getMultiplier('mul8u_QKX');
+    const hist = Float64Array.from({ length: 256 }, (_, x) => (x < 40 ? 50 - x : x % 7));
+    for (const h of [undefined, hist]) {
+      const map = weightMap(m.table, false, h);
+      for (const w of [0, 1, 17, 100, 128, 200, 255]) {
+        let best = w, bestErr = Infinity;
+        const err = (v: number) => {
+          let e = 0;
+          for (let x = 0; x < 256; x++) e += (h ? h[x]! : 1) * (m.table[x * 256 + v]! - x * w) ** 2;
+          return e;
+        };
+        bestErr = err(w);
+        for (let v = 0; v < 256; v++) if (err(v) < bestErr) [best, bestErr] = [v, err(v)];
+        expect(err(map[w]!)).toBeCloseTo(bestErr, 0);
+        expect(map[w], `w=${w}`).toBe(best);
+      }
+    }
+  });
+
+  test('a multiplier that drops two low bits of the weight: worked by hand', () => {
+    // P(x, w) = x * (w & ~3). w = 7 stored as 7 gives 4x (error 9x^2 per x), as 8 gives 8x (error x^2): moves to 8.
+    // w = 5 gives 4x (error x^2); 4 also gives 4x (a tie): kept as 5. w = 8 is exact: kept.
+    const t = new Int32Array(65536);
+    for (let x = 0; x < 256; x++) for (let w = 0; w < 256; w++) t[x * 256 + w] = x * (w & ~3);
+    const map = weightMap(t, false);
+    expect(map[7]).toBe(8);
+    expect(map[5]).toBe(5);
+    expect(map[8]).toBe(8);
+  });
+});

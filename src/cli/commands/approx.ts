@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { userError } from '../../errors.js';
 import { runGraph } from '../../golden/evaluate.js';
-import { evaluateParallel, libraryContext } from '../../golden/parallel.js';
+import { evaluateParallel } from '../../golden/parallel.js';
 import { rebatch } from '../../ir/rebatch.js';
 import { saveIr } from '../../ir/serialize.js';
 import { arithmeticOf, macsOf } from '../../ir/stats.js';
@@ -15,7 +15,7 @@ import { writeDirAtomically } from '../../io/atomic-dir.js';
 import type { Dataset } from '../../io/dataset.js';
 import { builtinLibrary, loadLibrary, type Multiplier } from '../../multipliers/index.js';
 import { bindMultipliers } from '../../passes/bind-multipliers.js';
-import { DesignEvaluator } from '../../dse/approx/evaluator.js';
+import { createRunner } from '../../dse/approx/pool.js';
 import { bestWithin, designBindings, explore, type Candidate, type ExploredDesign, type LayerInfo } from '../../dse/approx/explore.js';
 import type { WeightUpdateMode } from '../../dse/approx/weight-update.js';
 import { paretoSvg } from '../../report/pareto-svg.js';
@@ -76,15 +76,15 @@ export const approxCommand: CommandModule<object, Args> = {
     const input = graph.inputs[0]!;
     const evalData = loadDatasetFor(args.model, { ...args, limit: args.eval }, input.shape, 'test');
     if (!evalData.labels) throw userError('E_DATASET', 'the exploration needs labels: give --labels');
-    const ctx = libraryContext(args.library.includes('/') ? args.library : undefined);
     const layers = layerInfo(graph, layerNodes.map((n) => n.name), calibrationSamples(args, input.shape, evalData));
-    const evaluator = new DesignEvaluator(graph, evalData.inputs, evalData.labels, ctx);
+    const runner = createRunner(graph, evalData.inputs, evalData.labels, library, layers, args['weight-update']);
     let progress: Progress | undefined;
-    const result = await explore(evaluator, layers, library, {
+    const result = await explore(runner, layers, library, {
       tiles: args.tiles, mode: args.mode, pop: args.pop, gen: args.gen, seed: args.seed, weightUpdate: args['weight-update'], maxDrop: args['max-drop'],
       ...(args['max-energy'] !== undefined ? { maxEnergy: args['max-energy'] } : {}),
       onGeneration: (g, total, evals, best) => (progress ??= startProgress('explore', total)).tick(g, `${evals} designs${best ? `, best ${(100 * best.top1).toFixed(2)}% at energy ${best.relativeEnergy.toFixed(3)}` : ''}`),
     });
+    await runner.close();
     progress?.end(`(${result.evaluations} designs, ${result.fullEvaluations} on the full set)`);
     const chosen = args.pick !== undefined ? result.front[args.pick] : bestWithin(result.front, result.exactTop1, args['max-drop']);
     if (!chosen) throw userError('E_DSE', `no design on the front ${args.pick !== undefined ? `has index ${args.pick}` : `loses at most ${args['max-drop']} points`}; raise --max-drop or --gen`);

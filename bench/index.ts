@@ -2,7 +2,8 @@
 import { goldenFloat } from './golden-float.js';
 import { goldenInteger } from './golden-integer.js';
 import { quantMethods } from './quant-methods.js';
+import { approxBench } from './approx.js';
 import { multipliersBench } from './multipliers.js';
 import type { Benchmark } from './types.js';
 
-export const benchmarks: Benchmark[] = [goldenFloat, goldenInteger, quantMethods, multipliersBench];
+export const benchmarks: Benchmark[] = [goldenFloat, goldenInteger, quantMethods, approxBench, multipliersBench];

@@ -16,7 +16,7 @@ export function startProgress(label: string, total: number, stream: NodeJS.Write
     const rate = secs > 0 ? done / secs : 0;
     const eta = rate > 0 ? (total - done) / rate : 0;
     const pct = total > 0 ? Math.min(1, done / total) : 1;
-    const rateText = `${rate >= 100 ? rate.toFixed(0) : rate.toFixed(1)}/s`;
+    const rateText = rate >= 100 ? `${rate.toFixed(0)}/s` : rate >= 1 || rate === 0 ? `${rate.toFixed(1)}/s` : `${(1 / rate).toFixed(1)}s each`;
     return `${label} ${done}/${total} ${(pct * 100).toFixed(0)}% ${rateText} ETA ${formatSeconds(eta)}${note ? ' ' + note : ''}`;
   };
   return {

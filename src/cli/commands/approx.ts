@@ -4,19 +4,16 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { userError } from '../../errors.js';
-import { runGraph } from '../../golden/evaluate.js';
 import { evaluateParallel } from '../../golden/parallel.js';
-import { rebatch } from '../../ir/rebatch.js';
 import { saveIr } from '../../ir/serialize.js';
-import { arithmeticOf, macsOf } from '../../ir/stats.js';
+import { arithmeticOf } from '../../ir/stats.js';
 import type { Graph } from '../../ir/types.js';
-import { makeTensor, sizeOf } from '../../ir/types.js';
 import { writeDirAtomically } from '../../io/atomic-dir.js';
 import type { Dataset } from '../../io/dataset.js';
-import { builtinLibrary, loadLibrary, type Multiplier } from '../../multipliers/index.js';
 import { bindMultipliers } from '../../passes/bind-multipliers.js';
 import { createRunner } from '../../dse/approx/pool.js';
 import { bestWithin, designBindings, explore, type Candidate, type ExploredDesign, type LayerInfo } from '../../dse/approx/explore.js';
+import { layerInfo, libraryCandidates } from '../../dse/approx/setup.js';
 import type { WeightUpdateMode } from '../../dse/approx/weight-update.js';
 import { paretoSvg } from '../../report/pareto-svg.js';
 import { loadDatasetFor, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
@@ -72,11 +69,11 @@ export const approxCommand: CommandModule<object, Args> = {
     if (!(Number.isInteger(args.tiles) && args.tiles >= 1)) throw userError('E_USAGE', `--tiles ${args.tiles} must be a positive integer`);
     if (args.tiles > layerNodes.length) throw userError('E_DSE', `--tiles ${args.tiles} is more than the ${layerNodes.length} conv/dense layers; use at most ${layerNodes.length}`);
     const signed = graph.constants.get(layerNodes[0]!.inputs[1]!)!.dtype === 'int8';
-    const library = candidates(args.library, signed);
+    const library = libraryCandidates(args.library, signed);
     const input = graph.inputs[0]!;
     const evalData = loadDatasetFor(args.model, { ...args, limit: args.eval }, input.shape, 'test');
     if (!evalData.labels) throw userError('E_DATASET', 'the exploration needs labels: give --labels');
-    const layers = layerInfo(graph, layerNodes.map((n) => n.name), calibrationSamples(args, input.shape, evalData));
+    const layers = layerInfo(graph, layerNodes.map((n) => n.name), calibrationSamples(args, input.shape, evalData).inputs);
     const runner = createRunner(graph, evalData.inputs, evalData.labels, library, layers, args['weight-update']);
     let progress: Progress | undefined;
     const result = await explore(runner, layers, library, {
@@ -113,19 +110,6 @@ export const approxCommand: CommandModule<object, Args> = {
   },
 };
 
-function candidates(spec: string, signed: boolean): Candidate[] {
-  let all: readonly Multiplier[];
-  if (spec === 'builtin') all = builtinLibrary();
-  else if (spec === 'evoapprox' || spec === 'generated') all = builtinLibrary().filter((m) => m.source.kind === spec || m.source.kind === 'exact');
-  else all = loadLibrary(spec);
-  const fit = all.filter((m) => m.signed === signed && m.relativePower !== null);
-  const exact = fit.find((m) => m.source.kind === 'exact');
-  const rest = fit.filter((m) => m !== exact && m.source.kind !== 'exact');
-  if (!exact || rest.length === 0)
-    throw userError('E_DSE', `the library '${spec}' has no ${signed ? 'signed' : 'unsigned'} approximate multiplier with a known power; the quantized IR needs ${signed ? 'mul8s_*' : 'mul8u_*'}-style multipliers (quantize with --scheme ${signed ? 'unsigned' : 'signed'} to use the other kind)`);
-  return [exact, ...rest].map((m) => ({ id: m.id, signed: m.signed, relativePower: m.relativePower!, table: m.table }));
-}
-
 /** Up to 200 calibration samples (the model's calib split, else the evaluation samples) for activation histograms. */
 function calibrationSamples(args: Args, shape: readonly number[], evalData: Dataset): Dataset {
   if (args.inputs !== undefined) return evalData;
@@ -144,31 +128,6 @@ function holdoutData(args: Args, shape: readonly number[], evalData: Dataset): D
   } catch {
     return undefined;
   }
-}
-
-/** MACs, input-code histograms (from the exact quantized graph on the calibration samples) and weight ranges. */
-function layerInfo(graph: Graph, names: readonly string[], calib: Dataset): LayerInfo[] {
-  const hist = new Map(names.map((n) => [n, new Float64Array(256)]));
-  const inputOf = new Map(graph.nodes.filter((n) => names.includes(n.name)).map((n) => [n.name, n.inputs[0]!]));
-  const count = Math.min(calib.count, 200);
-  const g = rebatch(graph, count) ?? graph;
-  const B = g.inputs[0]!.shape[0]!, per = sizeOf(g.inputs[0]!.shape.slice(1));
-  for (let s = 0; s + B <= count; s += B) {
-    const x = makeTensor('float32', g.inputs[0]!.shape, (calib.inputs.data as Float32Array).slice(s * per, (s + B) * per));
-    const env = runGraph(g, new Map([[g.inputs[0]!.name, x]]));
-    for (const [layer, v] of inputOf) {
-      const h = hist.get(layer)!;
-      for (const c of env.get(v)!.data) h[c & 255]!++;
-    }
-  }
-  return names.map((name) => {
-    const node = graph.nodes.find((n) => n.name === name)!;
-    const w = graph.constants.get(node.inputs[1]!)!;
-    let lo = Infinity, hi = -Infinity;
-    for (const v of w.data) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
-    const signed = w.dtype === 'int8';
-    return { name, macs: macsOf(node, graph), histogram: hist.get(name)!, weightRange: signed ? [-127, 127] : [0, 255] };
-  });
 }
 
 interface HeldOut {

@@ -12,7 +12,56 @@ export const PB = 8;
 export const MB = 4;
 
 export function macWat() {
-  return `(module\n  (memory (export "memory") 1)\n${fn('dot_u16', 'i32.load16_u')}\n${fn('dot_s16', 'i32.load16_s')}\n${rowSums('row_sums_u', 'i32.load8_u')}\n${rowSums('row_sums_s', 'i32.load8_s')})\n`;
+  return `(module\n  (memory (export "memory") 1)\n${fn('dot_u16', 'i32.load16_u')}\n${fn('dot_s16', 'i32.load16_s')}\n${rowSums('row_sums_u', 'i32.load8_u')}\n${rowSums('row_sums_s', 'i32.load8_s')}\n${dotF64()})\n`;
+}
+
+// dot_f64 (rows, K, P, w, M, out): the float golden model's Conv/Gemm. rows: P x K f64 (receptive fields), w: M x K
+// f64, out[m * P + p] = sum_k w[m, k] * rows[p, k] in f64, k in order (one rounding per add, like the JavaScript loop).
+// Tiles of FP positions x FM channels keep the sums in locals.
+export const FP = 4;
+export const FM = 2;
+function dotF64() {
+  const L = [];
+  const l = (s) => L.push('    ' + s);
+  L.push('  (func (export "dot_f64") (param $rows i32) (param $K i32) (param $P i32) (param $w i32) (param $M i32) (param $out i32)');
+  l('(local $p i32) (local $m i32) (local $k i32) (local $kb i32)');
+  for (let i = 0; i < FP; i++) l(`(local $r${i} i32) (local $a${i} f64)`);
+  for (let j = 0; j < FM; j++) l(`(local $w${j} i32) (local $b${j} f64)`);
+  for (let i = 0; i < FP; i++) l(Array.from({ length: FM }, (_, j) => `(local $s${i}_${j} f64)`).join(' '));
+  l('(local.set $kb (i32.shl (local.get $K) (i32.const 3)))');
+  const tile = (pb, mb) => {
+    for (let i = 0; i < pb; i++) l(`(local.set $r${i} (i32.add (local.get $rows) (i32.mul (i32.add (local.get $p) (i32.const ${i})) (local.get $kb))))`);
+    for (let j = 0; j < mb; j++) l(`(local.set $w${j} (i32.add (local.get $w) (i32.mul (i32.add (local.get $m) (i32.const ${j})) (local.get $kb))))`);
+    for (let i = 0; i < pb; i++) for (let j = 0; j < mb; j++) l(`(local.set $s${i}_${j} (f64.const 0))`);
+    l('(local.set $k (i32.const 0))');
+    l('(block $kd (loop $kl (br_if $kd (i32.ge_u (local.get $k) (local.get $kb)))');
+    for (let i = 0; i < pb; i++) l(`  (local.set $a${i} (f64.load (i32.add (local.get $r${i}) (local.get $k))))`);
+    for (let j = 0; j < mb; j++) l(`  (local.set $b${j} (f64.load (i32.add (local.get $w${j}) (local.get $k))))`);
+    for (let i = 0; i < pb; i++)
+      for (let j = 0; j < mb; j++) l(`  (local.set $s${i}_${j} (f64.add (local.get $s${i}_${j}) (f64.mul (local.get $a${i}) (local.get $b${j}))))`);
+    l('  (local.set $k (i32.add (local.get $k) (i32.const 8))) (br $kl)))');
+    for (let i = 0; i < pb; i++)
+      for (let j = 0; j < mb; j++)
+        l(`(f64.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (i32.add (local.get $m) (i32.const ${j})) (local.get $P)) (i32.add (local.get $p) (i32.const ${i}))) (i32.const 3))) (local.get $s${i}_${j}))`);
+  };
+  const channels = (pb) => {
+    l('(local.set $m (i32.const 0))');
+    l(`(block $md (loop $ml (br_if $md (i32.gt_u (i32.add (local.get $m) (i32.const ${FM})) (local.get $M)))`);
+    tile(pb, FM);
+    l(`(local.set $m (i32.add (local.get $m) (i32.const ${FM}))) (br $ml)))`);
+    l('(block $m1d (loop $m1l (br_if $m1d (i32.ge_u (local.get $m) (local.get $M)))');
+    tile(pb, 1);
+    l('(local.set $m (i32.add (local.get $m) (i32.const 1))) (br $m1l)))');
+  };
+  l('(local.set $p (i32.const 0))');
+  l(`(block $pd (loop $pl (br_if $pd (i32.gt_u (i32.add (local.get $p) (i32.const ${FP})) (local.get $P)))`);
+  channels(FP);
+  l(`(local.set $p (i32.add (local.get $p) (i32.const ${FP}))) (br $pl)))`);
+  l('(block $p1d (loop $p1l (br_if $p1d (i32.ge_u (local.get $p) (local.get $P)))');
+  channels(1);
+  l('(local.set $p (i32.add (local.get $p) (i32.const 1))) (br $p1l)))');
+  L.push('  )');
+  return L.join('\n');
 }
 
 // row_sums_u / row_sums_s (rows, K, P, out): out[p] = sum_k rows[p * K + k] (bytes as unsigned or signed codes).

@@ -1,8 +1,10 @@
-/** Float Gemm and MatMul kernels. Loop order i-k-j: one A element scales a contiguous row of B into a float64
- *  accumulator row, so the inner loop streams memory; results are rounded to float32 once. */
+/** Float Gemm and MatMul kernels. Gemm runs on the WebAssembly dot-product kernel when it is built (rows of op(A)
+ *  against rows of op(B) transposed); otherwise, and for MatMul, loop order i-k-j: one A element scales a contiguous
+ *  row of B into a float64 accumulator row, so the inner loop streams memory. Results are rounded to float32 once. */
 import type { GemmNode, Tensor } from '../ir/types.js';
 import { makeTensor, sizeOf } from '../ir/types.js';
 import { broadcastIndex } from './broadcast.js';
+import { wasmDotF64 } from './integer/wasm-mac.js';
 
 export function gemm(node: GemmNode, a: Tensor, b: Tensor, c: Tensor | undefined, outShape: readonly number[]): Tensor {
   const { alpha, beta, transA, transB } = node.attrs;
@@ -10,8 +12,19 @@ export function gemm(node: GemmNode, a: Tensor, b: Tensor, c: Tensor | undefined
   const K = transA ? a.shape[0]! : a.shape[1]!;
   const ad = a.data, bd = b.data;
   const out = makeTensor('float32', outShape);
-  const row = new Float64Array(N);
   const cIndex = c ? broadcastIndex(c.shape, outShape) : undefined;
+  const cAt = (i: number, j: number) => (c && cIndex ? beta * c.data[cIndex[i * N + j]!]! : 0);
+  const fast = wasmDotF64(K, M, N);
+  if (fast) {
+    // Rows of op(A) as positions, rows of op(B)^T as channels: sums[j * M + i] = (op(A) op(B))[i, j].
+    for (let i = 0; i < M; i++) for (let k = 0; k < K; k++) fast.rows[i * K + k] = ad[transA ? k * M + i : i * K + k]!;
+    if (transB) fast.weights.set(bd);
+    else for (let j = 0; j < N; j++) for (let k = 0; k < K; k++) fast.weights[j * K + k] = bd[k * N + j]!;
+    const sums = fast.run();
+    for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) out.data[i * N + j] = alpha * sums[j * M + i]! + cAt(i, j);
+    return out;
+  }
+  const row = new Float64Array(N);
   for (let i = 0; i < M; i++) {
     row.fill(0);
     for (let k = 0; k < K; k++) {
@@ -22,10 +35,7 @@ export function gemm(node: GemmNode, a: Tensor, b: Tensor, c: Tensor | undefined
         for (let j = 0; j < N; j++) row[j] = row[j]! + av * bd[base + j]!;
       }
     }
-    for (let j = 0; j < N; j++) {
-      const cv = c && cIndex ? beta * c.data[cIndex[i * N + j]!]! : 0;
-      out.data[i * N + j] = alpha * row[j]! + cv;
-    }
+    for (let j = 0; j < N; j++) out.data[i * N + j] = alpha * row[j]! + cAt(i, j);
   }
   return out;
 }

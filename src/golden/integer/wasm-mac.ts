@@ -10,7 +10,9 @@ import { packagePath } from '../../paths.js';
 
 type Dot = (rows: number, K: number, P: number, wo: number, M: number, out: number) => void;
 type Sums = (rows: number, K: number, P: number, out: number) => void;
+type DotF64 = (rows: number, K: number, P: number, w: number, M: number, out: number) => void;
 interface Kernel {
+  readonly dot_f64: DotF64;
   readonly memory: WebAssembly.Memory;
   readonly dot_u16: Dot;
   readonly dot_s16: Dot;
@@ -100,6 +102,32 @@ export function wasmMac(K: number, P: number, M: number, table: Int32Array): Was
       (fit === 's16' ? k.dot_s16 : k.dot_u16)(rowsAt, K, P, woAt, M, outAt);
       (signedCodes ? k.row_sums_s : k.row_sums_u)(rowsAt, K, P, sumsAt);
       return { sums: new Int32Array(k.memory.buffer, outAt, M * P), rowSums: new Int32Array(k.memory.buffer, sumsAt, P) };
+    },
+  };
+}
+
+export interface WasmDotF64 {
+  /** P x K float64 rows to fill (row p = position p's receptive field). */
+  readonly rows: Float64Array;
+  /** M x K float64 weights to fill. */
+  readonly weights: Float64Array;
+  /** out[m * P + p] = sum_k weights[m, k] * rows[p, k], summed in k order. */
+  run(): Float64Array;
+}
+
+/** The float golden model's dot-product kernel (f64, 4 positions x 2 channels per tile), or undefined when the
+ *  WebAssembly module is not built. */
+export function wasmDotF64(K: number, P: number, M: number): WasmDotF64 | undefined {
+  const k = load();
+  if (!k) return undefined;
+  const rowsAt = SLOTS * TABLE_BYTES, wAt = rowsAt + P * K * 8, outAt = wAt + M * K * 8, end = outAt + M * P * 8;
+  if (end > k.memory.buffer.byteLength) k.memory.grow(Math.ceil((end - k.memory.buffer.byteLength) / 65536));
+  return {
+    rows: new Float64Array(k.memory.buffer, rowsAt, P * K),
+    weights: new Float64Array(k.memory.buffer, wAt, M * K),
+    run() {
+      k.dot_f64(rowsAt, K, P, wAt, M, outAt);
+      return new Float64Array(k.memory.buffer, outAt, M * P);
     },
   };
 }

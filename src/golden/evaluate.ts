@@ -129,10 +129,10 @@ export function runGraph(graph: Graph, feeds: ReadonlyMap<string, Tensor>, ctx?:
   return env;
 }
 
-/** Runs nodes[from..] over `env` (which must hold every tensor they read that earlier nodes produce) and adds their
+/** Runs nodes[from..to) over `env` (which must hold every tensor they read that earlier nodes produce) and adds their
  *  outputs to it: the approximate-design evaluator restarts the graph at the first layer it changed. */
-export function runNodes(graph: Graph, env: Map<string, Tensor>, from: number, ctx?: EvalContext): Map<string, Tensor> {
-  for (let k = from; k < graph.nodes.length; k++) {
+export function runNodes(graph: Graph, env: Map<string, Tensor>, from: number, ctx?: EvalContext, to = graph.nodes.length): Map<string, Tensor> {
+  for (let k = from; k < to; k++) {
     const node = graph.nodes[k]!;
     const ins = node.inputs.map((n) => env.get(n) ?? graph.constants.get(n)!);
     const outs = evalNode(node, ins, node.outputs.map((o) => graph.values.get(o)!.shape), ctx);

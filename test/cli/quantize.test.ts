@@ -52,6 +52,30 @@ test('signed scheme and a per-layer config file', () => {
   expect(j.accuracy.quantized_top1).toBeGreaterThan(0.97);
 });
 
+test('bias correction recovers most of the loss of 3-bit weights', () => {
+  const acc = (extra: string[]) => {
+    const r = runCli(['quantize', join(REPO, 'examples/lenet5-mnist/model.onnx'), '-o', join(dir, `bc${extra.length}`), '--weight-bits', '3', '--calib', '200', '--eval-limit', '2000', '--json', ...extra]);
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout).accuracy.quantized_top1 as number;
+  };
+  const plain = acc([]), corrected = acc(['--bias-correction']);
+  expect(corrected).toBeGreaterThan(plain + 0.003);
+});
+
+test('a QDQ model keeps its own scales and zero points', async () => {
+  const { loadIr } = await import('../../src/ir/serialize.js');
+  const out = join(dir, 'qdq');
+  const r = runCli(['quantize', join(REPO, 'test/models/qdq.onnx'), '-o', out, '--inputs', join(REPO, 'test/models/qdq.input.npy'), '--calib', '2']);
+  expect(r.code, r.stderr).toBe(0);
+  const g = loadIr(out);
+  const q = g.nodes.find((n) => n.op === 'QuantizeLinear')!;
+  // make_models.py: input quantized per tensor with scale 0.02, zero point 128 (uint8).
+  expect(q.op === 'QuantizeLinear' && [q.attrs.quant.scale[0], q.attrs.quant.zeroPoint[0]]).toEqual([Math.fround(0.02), 128]);
+  const conv = g.nodes.find((n) => n.op === 'QConv')!;
+  expect(conv.op === 'QConv' && conv.attrs.aScale).toBeCloseTo(0.02, 7);
+  expect(conv.op === 'QConv' && new Set(conv.attrs.wScale).size).toBe(4); // per-axis weight scales, one per output channel
+});
+
 describe('bad input', () => {
   const model = join(REPO, 'examples/lenet5-mnist/model.onnx');
   const fail = (args: string[], code: string, mention: string) => {

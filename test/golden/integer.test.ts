@@ -132,3 +132,34 @@ describe('WebAssembly table kernel', () => {
     }
   });
 });
+
+describe('integer Gemm against a float reference', () => {
+  test('within one LSB of the real result (fast-check)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 3 }), fc.constantFrom<'unsigned' | 'signed'>('unsigned', 'signed'), (seed, K, N, B, scheme) => {
+        const cfg = { ...DEFAULT_LAYER, scheme };
+        const xf = seeded(seed, B * K).map((v) => (scheme === 'unsigned' ? v + 1 : v));
+        const wf = seeded(seed + 1, N * K), bf = seeded(seed + 2, N);
+        const aq = chooseQuantParams(Math.min(...xf), Math.max(...xf), 8, scheme);
+        const xCodes = makeTensor(scheme === 'unsigned' ? 'uint8' : 'int8', [B, K]);
+        xf.forEach((v, i) => (xCodes.data[i] = quantize(v, aq)));
+        const ref = (w: (n: number, k: number) => number, b: (n: number) => number) =>
+          Array.from({ length: B * N }, (_, i) => {
+            const [r, n] = [Math.floor(i / N), i % N];
+            let s = b(n);
+            for (let k = 0; k < K; k++) s += dequantize(xCodes.data[r * K + k]!, aq) * w(n, k);
+            return s;
+          });
+        const rough = ref((n, k) => wf[n * K + k]!, (n) => bf[n]!);
+        const oq = chooseQuantParams(Math.min(...rough), Math.max(...rough), 8, scheme);
+        const qw = quantizeWeights(makeTensor('float32', [N, K], wf), makeTensor('float32', [N], bf), aq, oq, { kind: 'none' }, cfg, 'half-even');
+        const zw = (n: number) => (qw.attrs.wZeroPoint.length === 1 ? qw.attrs.wZeroPoint[0]! : qw.attrs.wZeroPoint[n]!);
+        const real = ref((n, k) => qw.attrs.wScale[n]! * (qw.codes.data[n * K + k]! - zw(n)), (n) => qw.bias.data[n]! * aq.scale * qw.attrs.wScale[n]!);
+        const node: QGemmNode = { name: 'g', op: 'QGemm', inputs: [], outputs: [], attrs: qw.attrs };
+        const got = qgemm(node, xCodes, qw.codes, qw.bias, [B, N], undefined);
+        real.forEach((y, i) => expect(Math.abs(got.data[i]! - Math.min(oq.qmax, Math.max(oq.qmin, oq.zeroPoint + y / oq.scale)))).toBeLessThanOrEqual(1));
+      }),
+      { numRuns: 150 },
+    );
+  });
+});

@@ -10,6 +10,7 @@ import { writeDirAtomically } from '../../io/atomic-dir.js';
 import { calibrate } from '../../passes/calibrate.js';
 import { quantizePass } from '../../passes/quantize.js';
 import { absorbQdq } from '../../passes/absorb-qdq.js';
+import { biasCorrection } from '../../passes/bias-correction.js';
 import { DEFAULT_CONFIG, parseQuantizeConfig, type QuantizeConfig } from '../../passes/quantize-config.js';
 import { RANGE_METHODS, type RangeMethod } from '../../passes/range-methods.js';
 import { loadDatasetFor, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
@@ -33,6 +34,7 @@ interface Args extends ModelArgs, DatasetArgs {
   'weight-method'?: 'minmax' | 'mse';
   rounding?: 'half-away' | 'half-even';
   config?: string;
+  'bias-correction'?: boolean;
   json?: boolean;
 }
 
@@ -53,6 +55,7 @@ export const quantizeCommand: CommandModule<object, Args> = {
       .option('method', { choices: RANGE_METHODS, describe: 'activation range: minmax (default), percentile, mse, kl' })
       .option('weight-method', { choices: ['minmax', 'mse'] as const, describe: 'weight range' })
       .option('rounding', { choices: ['half-away', 'half-even'] as const, describe: 'requantization rounding (default half-away)' })
+      .option('bias-correction', { type: 'boolean', describe: 'shift each channel bias by the mean weight-quantization error on the calibration data' })
       .option('config', { type: 'string', describe: 'JSON file: {"defaults": {...}, "layers": {"<layer>": {...}}, "rounding": ...}' })
       .option('json', { type: 'boolean', describe: 'print the result as JSON' }) as never,
   handler: async (args) => {
@@ -67,7 +70,9 @@ export const quantizeCommand: CommandModule<object, Args> = {
     let progress: Progress | undefined;
     const stats = calibrate(graph, calibData.inputs, (done, total) => (progress ??= startProgress('calibrate', total)).tick(done));
     progress?.end(`(${calibData.count} samples, two sweeps)`);
-    const { graph: qgraph, stats: counts } = quantizePass.run(graph, { config, stats });
+    const quantized = quantizePass.run(graph, { config, stats });
+    const counts = quantized.stats;
+    const qgraph = args['bias-correction'] ? biasCorrection.run(quantized.graph, { float: graph, samples: calibData.inputs }).graph : quantized.graph;
     await writeDirAtomically(args.out, (tmp) => {
       saveIr(tmp, qgraph);
       copyDatasetConfig(args.model, tmp);

@@ -162,9 +162,9 @@ export function qconv(node: QConvNode, x: Tensor, w: Tensor, bias: Tensor, outSh
     for (let grp = 0; grp < g; grp++) {
       const xBase = (n * C + grp * cPerG) * inPlane;
       const outBase = (n * M + grp * mPerG) * P;
-      // Row p of `rows`: position p's receptive field, term k = input channel x tap.
-      const target = mac ? mac.rows : rows!;
-      for (let ci = 0; ci < cPerG; ci++) im2col(x.data, xBase + ci * inPlane, win, target, ci * taps, za, 1, K);
+      // The kernel takes columns (element (k, p) at k * P + p: sequential writes); the JavaScript loop rows (p * K + k).
+      if (mac) for (let ci = 0; ci < cPerG; ci++) im2col(x.data, xBase + ci * inPlane, win, mac.cols, ci * taps * P, za, P, 1);
+      else for (let ci = 0; ci < cPerG; ci++) im2col(x.data, xBase + ci * inPlane, win, rows!, ci * taps, za, 1, K);
       const { sums, rowSums } = mac ? mac.run(pw.rowWeights.subarray(grp * mPerG * K, (grp + 1) * mPerG * K), x.dtype === 'int8') : sumsJs(node.attrs, pw, K, grp * mPerG, mPerG, rows!, P, table);
       finish(node.attrs, pw, bias.data, K, grp * mPerG, mPerG, P, sums, rowSums, out.data, outBase, P, 1);
     }
@@ -181,7 +181,7 @@ export function qgemm(node: QGemmNode, x: Tensor, w: Tensor, bias: Tensor, outSh
   const mac = table && K < 33000 ? wasmMac(K, B, N, table) : undefined;
   let result: { sums: ArrayLike<number>; rowSums: ArrayLike<number> | undefined };
   if (mac) {
-    mac.rows.set(x.data as ArrayLike<number>);
+    for (let b = 0; b < B; b++) for (let k = 0; k < K; k++) mac.cols[k * B + b] = x.data[b * K + k]!;
     result = mac.run(pw.rowWeights, x.dtype === 'int8');
   } else result = sumsJs(node.attrs, pw, K, 0, N, x.data instanceof Int32Array ? x.data : Int32Array.from(x.data), B, table);
   finish(node.attrs, pw, bias.data, K, 0, N, B, result.sums, result.rowSums, out.data, 0, 1, N);

@@ -16,8 +16,8 @@ interface Kernel {
   readonly memory: WebAssembly.Memory;
   readonly dot_u16: Dot;
   readonly dot_s16: Dot;
-  readonly row_sums_u: Sums;
-  readonly row_sums_s: Sums;
+  readonly col_sums_u: Sums;
+  readonly col_sums_s: Sums;
 }
 
 const WASM_FILE = packagePath('dist', 'wasm', 'mac.wasm');
@@ -78,8 +78,8 @@ function slotFor(k: Kernel, table: Int32Array, fit: 'u16' | 's16'): number {
 }
 
 export interface WasmMac {
-  /** P x K activation bytes to fill (row p = position p); writing a signed code stores its byte. */
-  readonly rows: Uint8Array;
+  /** K x P activation bytes to fill (element (k, p) at k * P + p); writing a signed code stores its byte. */
+  readonly cols: Uint8Array;
   /** Runs the kernel for the M x K weight codes: sums[m * P + p] and the per-position sums of the activation codes
    *  (signed when `signedCodes`). */
   run(w: ArrayLike<number>, signedCodes: boolean): { sums: Int32Array; rowSums: Int32Array };
@@ -93,14 +93,14 @@ export function wasmMac(K: number, P: number, M: number, table: Int32Array): Was
   const rowsAt = SLOTS * TABLE_BYTES, woAt = rowsAt + Math.ceil((P * K) / 4) * 4, outAt = woAt + M * K * 4, sumsAt = outAt + M * P * 4;
   const end = sumsAt + P * 4;
   if (end > k.memory.buffer.byteLength) k.memory.grow(Math.ceil((end - k.memory.buffer.byteLength) / 65536));
-  const rows = new Uint8Array(k.memory.buffer, rowsAt, P * K);
+  const cols = new Uint8Array(k.memory.buffer, rowsAt, P * K);
   return {
-    rows,
+    cols,
     run(w, signedCodes) {
       const wo = new Int32Array(k.memory.buffer, woAt, M * K);
       for (let i = 0; i < M * K; i++) wo[i] = base + ((w[i]! & 255) << 9);
       (fit === 's16' ? k.dot_s16 : k.dot_u16)(rowsAt, K, P, woAt, M, outAt);
-      (signedCodes ? k.row_sums_s : k.row_sums_u)(rowsAt, K, P, sumsAt);
+      (signedCodes ? k.col_sums_s : k.col_sums_u)(rowsAt, K, P, sumsAt);
       return { sums: new Int32Array(k.memory.buffer, outAt, M * P), rowSums: new Int32Array(k.memory.buffer, sumsAt, P) };
     },
   };

@@ -6,18 +6,11 @@
  *  Accumulation is in float64 (k in order, bias last), rounded to float32 once per output. */
 import type { ConvNode, Tensor } from '../ir/types.js';
 import { makeTensor } from '../ir/types.js';
-import { im2col, window3 } from './window.js';
+import { convGeometry, im2col } from './window.js';
 import { wasmDotF64 } from './integer/wasm-mac.js';
 
 export function conv(node: ConvNode, x: Tensor, w: Tensor, b: Tensor | undefined, outShape: readonly number[]): Tensor {
-  const g = node.attrs.group;
-  const win = window3(x.shape, outShape, node.attrs);
-  const [N, C, M] = [x.shape[0]!, x.shape[1]!, w.shape[0]!];
-  const cPerG = C / g, mPerG = M / g;
-  const inPlane = win.in[0] * win.in[1] * win.in[2];
-  const P = win.out[0] * win.out[1] * win.out[2];
-  const taps = win.k[0] * win.k[1] * win.k[2];
-  const K = cPerG * taps;
+  const { win, g, N, C, M, cPerG, mPerG, inPlane, P, taps, K } = convGeometry(x.shape, w.shape, outShape, node.attrs);
   const wd = w.data, out = makeTensor('float32', outShape);
   const fast = wasmDotF64(K, P, mPerG);
   const col = fast ? undefined : new Float64Array(K * P);

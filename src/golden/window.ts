@@ -30,6 +30,22 @@ export function window3(inShape: readonly number[], outShape: readonly number[],
   };
 }
 
+/** Sizes of a (grouped) convolution as the kernels loop over it: group count, batch, input and output channels,
+ *  channels per group, input plane and output positions per channel, taps, and K = reduction length per output. */
+export function convGeometry(x: readonly number[], w: readonly number[], outShape: readonly number[], attrs: WindowAttrs & { readonly group: number }) {
+  const win = window3(x, outShape, attrs);
+  const g = attrs.group;
+  const [N, C, M] = [x[0]!, x[1]!, w[0]!];
+  const cPerG = C / g, mPerG = M / g;
+  const taps = win.k[0] * win.k[1] * win.k[2];
+  return {
+    win, g, N, C, M, cPerG, mPerG, taps,
+    inPlane: win.in[0] * win.in[1] * win.in[2],
+    P: win.out[0] * win.out[1] * win.out[2],
+    K: cPerG * taps,
+  };
+}
+
 /** The range [lo, hi) of output positions o whose input index o*s - p + kk*d lies in [0, size). */
 export function validRange(size: number, outSize: number, s: number, p: number, offset: number): [number, number] {
   // offset = kk*d - p; need 0 <= o*s + offset < size.

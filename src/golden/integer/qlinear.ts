@@ -13,7 +13,7 @@
 import { requantize } from '../../ir/arith.js';
 import type { QConvNode, QGemmNode, QLinearAttrs, Tensor } from '../../ir/types.js';
 import { makeTensor } from '../../ir/types.js';
-import { im2col, window3 } from '../window.js';
+import { convGeometry, im2col } from '../window.js';
 import { wasmAvailable, wasmMac } from './wasm-mac.js';
 
 /** The products of a multiplier: `table[(a & 255) * 256 + (w & 255)]`; undefined = exact. */
@@ -145,14 +145,7 @@ function exactTableFor(x: Tensor, w: Tensor): ProductTable {
 
 export function qconv(node: QConvNode, x: Tensor, w: Tensor, bias: Tensor, outShape: readonly number[], multiplierTable: ProductTable): Tensor {
   const table = multiplierTable ?? exactTableFor(x, w);
-  const g = node.attrs.group;
-  const win = window3(x.shape, outShape, node.attrs);
-  const [N, C, M] = [x.shape[0]!, x.shape[1]!, w.shape[0]!];
-  const cPerG = C / g, mPerG = M / g;
-  const inPlane = win.in[0] * win.in[1] * win.in[2];
-  const P = win.out[0] * win.out[1] * win.out[2];
-  const taps = win.k[0] * win.k[1] * win.k[2];
-  const K = cPerG * taps;
+  const { win, g, N, C, M, cPerG, mPerG, inPlane, P, taps, K } = convGeometry(x.shape, w.shape, outShape, node.attrs);
   const pw = prepare(w.data, M, K, node.attrs);
   const out = makeTensor(node.attrs.outType, outShape);
   const za = node.attrs.aZeroPoint;

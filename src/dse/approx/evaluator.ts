@@ -70,8 +70,8 @@ export class DesignEvaluator {
     return bindMultipliers.run(this.base, { layers }).graph;
   }
 
-  /** Correct predictions and samples over the first `chunks` chunks. */
-  evaluate(layers: ReadonlyMap<string, LayerBinding>, chunks = this.chunks.length): { correct: number; count: number } {
+  /** Correct predictions and samples over chunks [first, chunks). */
+  evaluate(layers: ReadonlyMap<string, LayerBinding>, chunks = this.chunks.length, first = 0): { correct: number; count: number } {
     const g = this.bound(layers);
     const L = this.layerNodes.length;
     const keys = Array.from({ length: L }, (_, j) => this.prefixKey(layers, j));
@@ -91,6 +91,7 @@ export class DesignEvaluator {
     const out = g.outputs[0]!;
     let correct = 0, count = 0;
     this.chunks.slice(0, chunks).forEach((c, ci) => {
+      if (ci < first) return;
       const env = new Map(saved?.[ci] ?? c.env);
       // Layer by layer, checkpointing the environment in front of each later layer.
       for (let j = start; j < L; j++) {

@@ -3,9 +3,9 @@
  *  Genome: T genes (the library index of each tile's multiplier) then N genes (the tile of each layer). Canonical form
  *  (so equivalent designs share one archive entry): ordered mode sorts the layer tiles (consecutive layers share a
  *  tile, tiles in network order); tiles are relabelled in order of first use, tiles with the same multiplier merged,
- *  unused tiles set to the exact multiplier. Racing: a design is first measured on the first chunk of the evaluation
- *  set; it is measured on the whole set only if its subset error, minus three standard errors, could still beat the
- *  best fully measured front design of no more energy. */
+ *  unused tiles set to the exact multiplier. Racing: a design is measured on 1, 2, 4, ... chunks of the evaluation set
+ *  and stopped as soon as its error, minus three standard errors, is beaten by a fully measured front design of no
+ *  more energy (docs/approx.md). */
 import { runNsga2, type Design, type EvaluationContext } from '../nsga2.js';
 import type { LayerBinding } from '../../passes/bind-multipliers.js';
 import { weightMap, type WeightUpdateMode } from './weight-update.js';
@@ -96,17 +96,22 @@ export async function explore(runner: DesignRunner, layers: readonly LayerInfo[]
     const tiles = genome.slice(0, T), layerTile = genome.slice(T);
     const perLayer = layerTile.map((t) => tiles[t]!);
     const energy = relativeEnergy(perLayer, layers, library);
-    let full = true;
-    let r: DesignScore;
-    if (runner.chunkCount > 1) {
-      // Racing against the front of earlier generations only, so the outcome never depends on completion order.
-      r = await runner.evaluate(perLayer, 1);
-      const e = 1 - r.correct / r.count;
-      const lower = e - 3 * Math.sqrt(Math.max(e * (1 - e), 1 / r.count) / r.count);
-      const beaten = ctx.front.some((d) => decoded.get(d.key)?.full && d.objectives[1]! <= energy && d.objectives[0]! < lower);
-      if (beaten) full = false;
-      else r = await runner.evaluate(perLayer);
-    } else r = await runner.evaluate(perLayer);
+    // Racing in stages (1, 2, 4, ... chunks, then all): after each stage, stop if a fully measured design of an
+    // earlier generation with no more energy beats the error's lower bound (three standard errors); comparing only
+    // with earlier generations keeps the outcome independent of completion order.
+    let full = true, correct = 0, count = 0, done = 0;
+    for (let stage = 1; ; stage = Math.min(2 * stage, runner.chunkCount)) {
+      const r = await runner.evaluate(perLayer, stage, done);
+      [correct, count, done] = [correct + r.correct, count + r.count, stage];
+      if (done >= runner.chunkCount) break;
+      const e = 1 - correct / count;
+      const lower = e - 3 * Math.sqrt(Math.max(e * (1 - e), 1 / count) / count);
+      if (ctx.front.some((d) => decoded.get(d.key)?.full && d.objectives[1]! <= energy && d.objectives[0]! < lower)) {
+        full = false;
+        break;
+      }
+    }
+    const r: DesignScore = { correct, count };
     if (full) fullEvaluations++;
     const top1 = r.correct / r.count;
     decoded.set(genome.join(','), { genome, perLayer, tiles, layerTile, top1, relativeEnergy: energy, full });

@@ -20,7 +20,7 @@ export interface DesignScore {
 /** Evaluates designs given as a library index per layer, on the first `chunks` chunks (all when absent). */
 export interface DesignRunner {
   readonly chunkCount: number;
-  evaluate(perLayer: readonly number[], chunks?: number): Promise<DesignScore>;
+  evaluate(perLayer: readonly number[], chunks?: number, first?: number): Promise<DesignScore>;
   close(): Promise<void>;
 }
 
@@ -44,7 +44,7 @@ export function localRunner(graph: Graph, inputs: Tensor, labels: Int32Array, li
   const maps = new Map<string, Int32Array>();
   return {
     chunkCount: evaluator.chunkCount,
-    evaluate: async (perLayer, chunks) => evaluator.evaluate(designBindings(perLayer, layers, library, mode, maps), chunks),
+    evaluate: async (perLayer, chunks, first) => evaluator.evaluate(designBindings(perLayer, layers, library, mode, maps), chunks, first),
     close: async () => undefined,
   };
 }
@@ -55,7 +55,7 @@ export function createRunner(graph: Graph, inputs: Tensor, labels: Int32Array, l
   const init: PoolInit = { json, weights, inputs: inputs.data as Float32Array, inputShape: inputs.shape, labels, library, layers, weightUpdate: mode };
   const pool = Array.from({ length: workers }, () => new Worker(WORKER, { workerData: init }));
   const idle: Worker[] = [...pool];
-  const queue: { msg: { perLayer: readonly number[]; chunks: number | undefined }; resolve: (s: DesignScore) => void; reject: (e: Error) => void }[] = [];
+  const queue: { msg: { perLayer: readonly number[]; chunks: number | undefined; first: number | undefined }; resolve: (s: DesignScore) => void; reject: (e: Error) => void }[] = [];
   const pending = new Map<Worker, (typeof queue)[number]>();
   const pump = () => {
     while (idle.length > 0 && queue.length > 0) {
@@ -78,9 +78,9 @@ export function createRunner(graph: Graph, inputs: Tensor, labels: Int32Array, l
   const chunk = Math.min(250, labels.length);
   return {
     chunkCount: Math.ceil(labels.length / chunk),
-    evaluate: (perLayer, chunks) =>
+    evaluate: (perLayer, chunks, first) =>
       new Promise<DesignScore>((resolve, reject) => {
-        queue.push({ msg: { perLayer, chunks }, resolve, reject });
+        queue.push({ msg: { perLayer, chunks, first }, resolve, reject });
         pump();
       }),
     close: async () => {

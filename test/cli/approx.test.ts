@@ -2,22 +2,22 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { runCli, REPO } from '../helpers/cli.js';
+import { runCliAsync, REPO } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const dir = tempDir();
 const q = join(dir, 'lenet-q');
 const LENET = join(REPO, 'examples/lenet5-mnist/model.onnx');
 
-beforeAll(() => {
-  const r = runCli(['quantize', LENET, '-o', q, '--eval-limit', '100']);
+beforeAll(async () => {
+  const r = await runCliAsync(['quantize', LENET, '-o', q, '--eval-limit', '100']);
   if (r.code !== 0) throw new Error(r.stderr);
 }, 120000);
 
 describe('adequate approx', () => {
   const out = join(dir, 'ax');
-  test('a short search writes the chosen design, pareto.json and pareto.svg; the saved IR reproduces its accuracy', () => {
-    const r = runCli(['approx', q, '-o', out, '--library', 'evoapprox', '--tiles', '2', '--pop', '6', '--gen', '2', '--eval', '250', '--holdout', '250', '--seed', '3', '--json']);
+  test('a short search writes the chosen design, pareto.json and pareto.svg; the saved IR reproduces its accuracy', async () => {
+    const r = await runCliAsync(['approx', q, '-o', out, '--library', 'evoapprox', '--tiles', '2', '--pop', '6', '--gen', '2', '--eval', '250', '--holdout', '250', '--seed', '3', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(readFileSync(join(out, 'pareto.json'), 'utf8'));
     expect(JSON.parse(r.stdout).chosen.relative_energy).toBe(report.chosen.relative_energy);
@@ -27,29 +27,29 @@ describe('adequate approx', () => {
     expect(new Set(report.chosen.layers.map((l: { tile: number }) => l.tile)).size).toBeLessThanOrEqual(2);
     expect(readFileSync(join(out, 'pareto.svg'), 'utf8')).toContain('<svg');
     // The saved IR, run by eval on the same 250 images, measures exactly what the search measured.
-    const e = runCli(['eval', out, '--limit', '250', '--json']);
+    const e = await runCliAsync(['eval', out, '--limit', '250', '--json']);
     expect(e.code, e.stderr).toBe(0);
     expect(JSON.parse(e.stdout).top1).toBe(report.chosen.top1);
     // Same seed, same result.
-    const again = runCli(['approx', q, '-o', join(dir, 'ax2'), '--library', 'evoapprox', '--tiles', '2', '--pop', '6', '--gen', '2', '--eval', '250', '--holdout', '0', '--seed', '3', '--json']);
+    const again = await runCliAsync(['approx', q, '-o', join(dir, 'ax2'), '--library', 'evoapprox', '--tiles', '2', '--pop', '6', '--gen', '2', '--eval', '250', '--holdout', '0', '--seed', '3', '--json']);
     expect(JSON.parse(again.stdout).front).toEqual(report.front);
   });
 
   test.each([
     [['approx', LENET, '-o', join(dir, 'x1')], 'not a quantized IR'],
     [['approx', q, '-o', join(dir, 'x2'), '--tiles', '9'], 'more than the 5'],
-  ])('bad input %#', (args, mention) => {
-    const r = runCli(args as string[]);
+  ])('bad input %#', async (args, mention) => {
+    const r = await runCliAsync(args as string[]);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain('E_DSE');
     expect(r.stderr).toContain(mention);
     expect(existsSync(join(dir, 'x1')) || existsSync(join(dir, 'x2'))).toBe(false);
   });
 
-  test('a library without multipliers of the quantized signedness', () => {
+  test('a library without multipliers of the quantized signedness', async () => {
     const s = join(dir, 'lenet-s');
-    expect(runCli(['quantize', LENET, '-o', s, '--scheme', 'signed', '--eval-limit', '100']).code).toBe(0);
-    const r = runCli(['approx', s, '-o', join(dir, 'x3'), '--library', 'evoapprox']);
+    expect((await runCliAsync(['quantize', LENET, '-o', s, '--scheme', 'signed', '--eval-limit', '100'])).code).toBe(0);
+    const r = await runCliAsync(['approx', s, '-o', join(dir, 'x3'), '--library', 'evoapprox']);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain('no signed approximate multiplier');
   });

@@ -30,7 +30,7 @@ function convLayer() {
   const attrs: QConvNode['attrs'] = {
     kernelShape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1,
     aZeroPoint: 3, wZeroPoint: Array.from({ length: M }, (_, m) => 120 + (m % 9)), mantissa: Array<number>(M).fill(1 << 30), shift: Array<number>(M).fill(12),
-    rounding: 'half-away', outZeroPoint: 0, lo: 0, hi: 255, accBits: 24, aScale: 1, wScale: Array<number>(M).fill(1), outScale: 1, outType: 'uint8',
+    rounding: 'half-away', outZeroPoint: 0, lo: 0, hi: 255, accBits: 24, wBits: 8, aScale: 1, wScale: Array<number>(M).fill(1), outScale: 1, outType: 'uint8',
   };
   const node: QConvNode = { name: 'conv', op: 'QConv', inputs: [], outputs: [], attrs };
   const x = makeTensor('uint8', [1, C, H, H]), w = makeTensor('uint8', [M, C, 3, 3]), b = makeTensor('int32', [M]);

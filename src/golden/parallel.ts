@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { userError, type ErrorCode } from '../errors.js';
 import { encodeIr } from '../ir/serialize.js';
 import type { Graph } from '../ir/types.js';
 import type { Dataset } from '../io/dataset.js';
@@ -71,7 +72,7 @@ export async function evaluateParallel(graph: Graph, data: Dataset, options: Par
       return new Promise<Int32Array>((resolve, reject) => {
         const worker = new Worker(WORKER_SCRIPT, { workerData: job });
         worker.on('message', (m: { done?: number; predictions?: Int32Array; error?: string; code?: string }) => {
-          if (m.error !== undefined) reject(Object.assign(new Error(m.error), { code: m.code }));
+          if (m.error !== undefined) reject(m.code ? userError(m.code as ErrorCode, m.error) : new Error(m.error));
           else if (m.predictions) resolve(m.predictions);
           else if (m.done !== undefined) {
             done[w] = m.done;

@@ -58,6 +58,8 @@ function isParam(t: Tensor): boolean {
 export function layerStats(graph: Graph): LayerStats[] {
   return graph.nodes.map((n) => {
     const consts = n.inputs.map((i) => graph.constants.get(i)).filter((t): t is Tensor => t !== undefined && isParam(t));
+    // Quantized layers store weight codes of wBits bits (in uint8/int8 arrays); everything else by its dtype.
+    const bitsOf = (t: Tensor) => ((n.op === 'QConv' || n.op === 'QGemm') && t === graph.constants.get(n.inputs[1]!) ? n.attrs.wBits : BITS[t.dtype]);
     return {
       name: n.name,
       op: n.op,
@@ -65,7 +67,7 @@ export function layerStats(graph: Graph): LayerStats[] {
       outputShape: graph.values.get(n.outputs[0]!)!.shape,
       params: consts.reduce((s, t) => s + t.data.length, 0),
       macs: macsOf(n, graph),
-      weightBits: consts.reduce((s, t) => s + t.data.length * BITS[t.dtype], 0),
+      weightBits: consts.reduce((s, t) => s + t.data.length * bitsOf(t), 0),
     };
   });
 }

@@ -190,6 +190,8 @@ export interface QLinearAttrs {
   readonly hi: number;
   /** Bits of the accumulator register: holds acc (bias included) for every possible input. */
   readonly accBits: number;
+  /** Bits of the weight codes (storage counts this many bits per weight, whatever the array type). */
+  readonly wBits: number;
   /** Scales, for reports and for re-deriving the requantization: activation, per-channel weight, output. */
   readonly aScale: number;
   readonly wScale: readonly number[];

@@ -53,6 +53,7 @@ export function quantizeWeights(
     lo: requants[0]!.lo,
     hi: requants[0]!.hi,
     accBits,
+    wBits: params[0]!.bits,
     aScale: a.scale,
     wScale: params.map((p) => p.scale),
     outScale: out.scale,

@@ -21,7 +21,7 @@ const t = (dtype: 'int32' | 'uint8', shape: number[], data: number[]): Tensor =>
 
 const linearAttrs = (over: Partial<QGemmNode['attrs']>): QGemmNode['attrs'] => ({
   aZeroPoint: 0, wZeroPoint: [0], mantissa: [2 ** 30], shift: [0], rounding: 'half-away', outZeroPoint: 0, lo: 0, hi: 255,
-  accBits: 32, aScale: 1, wScale: [1], outScale: 1, outType: 'uint8', ...over,
+  accBits: 32, wBits: 8, aScale: 1, wScale: [1], outScale: 1, outType: 'uint8', ...over,
 });
 
 describe('hand-worked integer layers', () => {

@@ -129,7 +129,7 @@ async function measure(args: Args, graph: Graph, qgraph: Graph, shape: readonly 
 function report(args: Args, qgraph: Graph, counts: Readonly<Record<string, number>>, acc: Accuracy | undefined, calibCount: number): void {
   const layers = qgraph.nodes.flatMap((n) =>
     n.op === 'QConv' || n.op === 'QGemm'
-      ? [{ layer: n.name, op: n.op, weight_bits: qgraph.constants.get(n.inputs[1]!)!.dtype === 'int32' ? 16 : 8, activation_bits: qgraph.values.get(n.outputs[0]!)!.quant!.bits, scheme: qgraph.values.get(n.outputs[0]!)!.quant!.scheme, acc_bits: n.attrs.accBits, a_scale: n.attrs.aScale, out_scale: n.attrs.outScale, out_zero_point: n.attrs.outZeroPoint }]
+      ? [{ layer: n.name, op: n.op, weight_bits: n.attrs.wBits, activation_bits: qgraph.values.get(n.outputs[0]!)!.quant!.bits, scheme: qgraph.values.get(n.outputs[0]!)!.quant!.scheme, acc_bits: n.attrs.accBits, a_scale: n.attrs.aScale, out_scale: n.attrs.outScale, out_zero_point: n.attrs.outZeroPoint }]
       : [],
   );
   const result = { out: args.out, calibration_samples: calibCount, ...counts, layers_detail: layers, ...(acc ? { accuracy: { float_top1: acc.float, quantized_top1: acc.quantized, drop_points: +(100 * (acc.float - acc.quantized)).toFixed(3), count: acc.count } } : {}) };

@@ -2,36 +2,35 @@
  *  and LRN. Windows are lifted to 3-D like Conv's. */
 import type { AveragePoolNode, LrnNode, MaxPoolNode, Tensor } from '../ir/types.js';
 import { makeTensor, sizeOf } from '../ir/types.js';
-import { window3, windowTaps } from './window.js';
+import { window3, windowOffsets } from './window.js';
 
 export function pool(node: MaxPoolNode | AveragePoolNode, x: Tensor, outShape: readonly number[]): Tensor {
   const win = window3(x.shape, outShape, node.attrs);
   const isMax = node.op === 'MaxPool';
   const includePad = node.op === 'AveragePool' && node.attrs.countIncludePad;
   const planes = x.shape[0]! * x.shape[1]!;
-  const [ID, IH, IW] = win.in, [OD, OH, OW] = win.out;
-  const inPlane = ID * IH * IW, outPlane = OD * OH * OW;
+  const inPlane = win.in[0] * win.in[1] * win.in[2], outPlane = win.out[0] * win.out[1] * win.out[2];
   // MaxPool also runs on integer codes (quantized graphs) and keeps their dtype.
   const out = makeTensor(isMax ? x.dtype : 'float32', outShape);
-  const [az, ay, ax] = windowTaps(win, node.attrs.pads);
+  const { starts, offsets, padded } = windowOffsets(win, node.attrs.pads);
+  const xd = x.data, od = out.data;
   for (let pl = 0; pl < planes; pl++) {
-    const xb = pl * inPlane;
-    let o = pl * outPlane;
-    for (const z of az)
-      for (const y of ay)
-        for (const xw of ax) {
-          let acc = isMax ? -Infinity : 0;
-          for (const iz of z.taps)
-            for (const iy of y.taps) {
-              const row = xb + (iz * IH + iy) * IW;
-              for (const ix of xw.taps) {
-                const v = x.data[row + ix]!;
-                acc = isMax ? (v > acc || v !== v ? v : acc) : acc + v;
-              }
-            }
-          const count = includePad ? z.padded * y.padded * xw.padded : z.taps.length * y.taps.length * xw.taps.length;
-          out.data[o++] = isMax ? acc : acc / count;
+    const xb = pl * inPlane, ob = pl * outPlane;
+    for (let q = 0; q < outPlane; q++) {
+      const t0 = starts[q]!, t1 = starts[q + 1]!;
+      if (isMax) {
+        let acc = -Infinity;
+        for (let t = t0; t < t1; t++) {
+          const v = xd[xb + offsets[t]!]!;
+          if (v > acc || v !== v) acc = v;
         }
+        od[ob + q] = acc;
+      } else {
+        let acc = 0;
+        for (let t = t0; t < t1; t++) acc += xd[xb + offsets[t]!]!;
+        od[ob + q] = acc / (includePad ? padded[q]! : t1 - t0);
+      }
+    }
   }
   return out;
 }

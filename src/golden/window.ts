@@ -108,3 +108,23 @@ export function windowTaps(win: Window3, pads: readonly number[]): [AxisTaps[], 
     });
   return [axis(0), axis(1), axis(2)];
 }
+
+/** Every output position's taps as offsets into one input plane (CSR: the taps of position q are
+ *  offsets[starts[q] .. starts[q + 1])), with the count_include_pad divisor of each position. Built once per call,
+ *  so the pooling loops are flat index loops. */
+export function windowOffsets(win: Window3, pads: readonly number[]): { starts: Int32Array; offsets: Int32Array; padded: Int32Array } {
+  const [az, ay, ax] = windowTaps(win, pads);
+  const [, IH, IW] = win.in;
+  const outPlane = az.length * ay.length * ax.length;
+  const starts = new Int32Array(outPlane + 1), padded = new Int32Array(outPlane);
+  const offsets: number[] = [];
+  let q = 0;
+  for (const z of az)
+    for (const y of ay)
+      for (const x of ax) {
+        for (const iz of z.taps) for (const iy of y.taps) for (const ix of x.taps) offsets.push((iz * IH + iy) * IW + ix);
+        padded[q] = z.padded * y.padded * x.padded;
+        starts[++q] = offsets.length;
+      }
+  return { starts, offsets: Int32Array.from(offsets), padded };
+}

@@ -3,7 +3,7 @@ import { roundDiv, roundShift } from '../../ir/arith-rounding.js';
 import type { QAveragePoolNode, QSumNode, QTableNode, Tensor } from '../../ir/types.js';
 import { makeTensor, sizeOf } from '../../ir/types.js';
 import { broadcastIndex } from '../broadcast.js';
-import { window3, windowTaps } from '../window.js';
+import { window3, windowOffsets } from '../window.js';
 
 export function qsum(node: QSumNode, ins: readonly Tensor[], outShape: readonly number[]): Tensor {
   const { zeroPoints, multipliers, shift, rounding, outZeroPoint, lo, hi } = node.attrs;
@@ -33,22 +33,17 @@ export function qaveragePool(node: QAveragePoolNode, x: Tensor, outShape: readon
   const win = window3(x.shape, outShape, node.attrs);
   const { zeroPoint: z, rounding, countIncludePad } = node.attrs;
   const planes = x.shape[0]! * x.shape[1]!;
-  const [ID, IH, IW] = win.in, [OD, OH, OW] = win.out;
-  const inPlane = ID * IH * IW, outPlane = OD * OH * OW;
+  const inPlane = win.in[0] * win.in[1] * win.in[2], outPlane = win.out[0] * win.out[1] * win.out[2];
   const out = makeTensor(x.dtype, outShape);
-  const [az, ay, ax] = windowTaps(win, node.attrs.pads);
+  const { starts, offsets, padded } = windowOffsets(win, node.attrs.pads);
   for (let pl = 0; pl < planes; pl++) {
-    const xb = pl * inPlane;
-    let o = pl * outPlane;
-    for (const zz of az)
-      for (const y of ay)
-        for (const xw of ax) {
-          let sum = 0;
-          for (const iz of zz.taps)
-            for (const iy of y.taps) for (const ix of xw.taps) sum += x.data[xb + (iz * IH + iy) * IW + ix]! - z;
-          const count = countIncludePad ? zz.padded * y.padded * xw.padded : zz.taps.length * y.taps.length * xw.taps.length;
-          out.data[o++] = z + roundDiv(sum, count, rounding);
-        }
+    const xb = pl * inPlane, ob = pl * outPlane;
+    for (let q = 0; q < outPlane; q++) {
+      const t0 = starts[q]!, t1 = starts[q + 1]!;
+      let sum = 0;
+      for (let t = t0; t < t1; t++) sum += x.data[xb + offsets[t]!]! - z;
+      out.data[ob + q] = z + roundDiv(sum, countIncludePad ? padded[q]! : t1 - t0, rounding);
+    }
   }
   return out;
 }

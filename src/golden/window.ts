@@ -46,8 +46,8 @@ export function convGeometry(x: readonly number[], w: readonly number[], outShap
   };
 }
 
-/** The range [lo, hi) of output positions o whose input index o*s - p + kk*d lies in [0, size). */
-export function validRange(size: number, outSize: number, s: number, p: number, offset: number): [number, number] {
+/** The range [lo, hi) of output positions o whose input index o*s + offset (offset = kk*d - pad) lies in [0, size). */
+export function validRange(size: number, outSize: number, s: number, offset: number): [number, number] {
   // offset = kk*d - p; need 0 <= o*s + offset < size.
   const lo = Math.max(0, Math.ceil(-offset / s));
   const hi = Math.min(outSize, Math.floor((size - 1 - offset) / s) + 1);
@@ -63,11 +63,11 @@ export function im2col(xd: TensorData, xBase: number, win: Window3, col: Float64
   const P = OD * OH * OW;
   let t = 0;
   for (let kz = 0; kz < KD; kz++) {
-    const z = validRange(ID, OD, SD, PD, kz * DD - PD);
+    const z = validRange(ID, OD, SD, kz * DD - PD);
     for (let ky = 0; ky < KH; ky++) {
-      const y = validRange(IH, OH, SH, PH, ky * DH - PH);
+      const y = validRange(IH, OH, SH, ky * DH - PH);
       for (let kx = 0; kx < KW; kx++, t++) {
-        const xr = validRange(IW, OW, SW, PW, kx * DW - PW);
+        const xr = validRange(IW, OW, SW, kx * DW - PW);
         const row = base + t * strideT;
         for (let p = 0; p < P; p++) col[row + p * strideP] = pad;
         for (let oz = z[0]; oz < z[1]; oz++) {

@@ -10,7 +10,7 @@ export class Attributes {
   private readonly byName: Map<string, AttributeProto>;
 
   constructor(
-    private readonly node: NodeProto,
+    node: NodeProto,
     readonly where: string,
     private readonly modelDir: string,
   ) {

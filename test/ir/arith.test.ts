@@ -5,17 +5,8 @@ import {
   mulShiftRound, mulShiftRoundRef, multiplierValue, quantize, quantizeBias, quantizeMultiplier, requantize,
   requantizeRef, roundHalfAway, roundHalfEven, signedBits, type Requant, type RoundingMode,
 } from '../../src/ir/arith.js';
-import { isUserError } from '../../src/errors.js';
+import { expectUserError } from '../helpers/user-error.js';
 
-const expectUserError = (f: () => unknown, code: string): void => {
-  let err: unknown = null;
-  try {
-    f();
-  } catch (e) {
-    err = e;
-  }
-  expect(isUserError(err) && err.code === code, String(err)).toBe(true);
-};
 
 describe('rounding of reals', () => {
   test.each([

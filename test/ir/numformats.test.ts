@@ -4,17 +4,8 @@ import {
   decodeFloat, dequantizeFixed, encodeFloat, fixedCast, fixedFormat, fixedRange, floatFormat, floatMaxFinite, FP8_E4M3,
   FP8_E5M2, parseNumFormat, quantizeFixed, quantizeFloat, type FixedFormat, type FixedOverflow, type FixedRounding, type FloatFormat,
 } from '../../src/ir/numformats.js';
-import { isUserError } from '../../src/errors.js';
+import { expectUserError } from '../helpers/user-error.js';
 
-const expectUserError = (f: () => unknown, code: string): void => {
-  let err: unknown = null;
-  try {
-    f();
-  } catch (e) {
-    err = e;
-  }
-  expect(isUserError(err) && err.code === code, String(err)).toBe(true);
-};
 
 /** BigInt reference of quantizeFixed: x = sig * 2^q exactly, then exact integer rounding and overflow. */
 function fixedRef(x: number, f: FixedFormat): number {

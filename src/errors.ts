@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'E_CONFIG' // a configuration file or value that is wrong
   | 'E_QUANT' // quantization: a request that does not fit the model or data
   | 'E_MULT' // multiplier library: bad netlist, table, or id
+  | 'E_HW' // a graph the accelerator cannot implement, or a bad hardware option (lanes, part, clock)
   | 'E_DSE' // design-space exploration: impossible request
   | 'E_TOOL'; // an external tool (Verilator, Yosys, g++) is missing or failed
 

@@ -198,6 +198,9 @@ export interface QLinearAttrs {
   readonly outScale: number;
   /** Id of the 8x8 multiplier in the multiplier library; absent = exact. */
   readonly multiplier?: string;
+  /** Compute tile of the accelerator that runs this layer (approximate binding); absent = tile 0 for exact layers,
+   *  otherwise one tile per distinct multiplier. Layers on one tile share its MAC array. */
+  readonly tile?: number;
   readonly outType: CodeDType;
 }
 

@@ -14,6 +14,8 @@ export interface LayerBinding {
   readonly multiplier: string | undefined;
   /** Weight code map (index w & 255), from weightMap(); undefined = weights unchanged. */
   readonly weightMap?: Int32Array;
+  /** Accelerator tile that runs the layer; undefined = not recorded. */
+  readonly tile?: number;
 }
 
 export interface BindOptions {
@@ -34,9 +36,9 @@ function run(graph: Graph, { layers }: BindOptions): PassResult {
     const b = layers.get(n.name);
     if (!b) return n;
     if (n.op !== 'QConv' && n.op !== 'QGemm') throw userError('E_DSE', `layer '${n.name}' (${n.op}) is not a quantized Conv/Gemm; a multiplier binds only to QConv and QGemm`);
-    const { multiplier: _old, ...rest } = n.attrs;
-    void _old;
-    const attrs = b.multiplier === undefined ? rest : { ...rest, multiplier: b.multiplier };
+    const { multiplier: _old, tile: _oldTile, ...rest } = n.attrs;
+    void _old, _oldTile;
+    const attrs = { ...rest, ...(b.multiplier !== undefined ? { multiplier: b.multiplier } : {}), ...(b.tile !== undefined ? { tile: b.tile } : {}) };
     let inputs = n.inputs;
     if (b.weightMap) {
       const w = constants.get(n.inputs[1]!)!;

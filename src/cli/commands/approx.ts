@@ -85,8 +85,8 @@ export const approxCommand: CommandModule<object, Args> = {
     progress?.end(`(${result.evaluations} designs, ${result.fullEvaluations} on the full set)`);
     const chosen = args.pick !== undefined ? result.front[args.pick] : bestWithin(result.front, result.exactTop1, args['max-drop']);
     if (!chosen) throw userError('E_DSE', `no design on the front ${args.pick !== undefined ? `has index ${args.pick}` : `loses at most ${args['max-drop']} points`}; raise --max-drop or --gen`);
-    const bound = bindMultipliers.run(graph, { layers: designBindings(chosen.perLayer, layers, library, args['weight-update']) }).graph;
-    const withoutUpdate = bindMultipliers.run(graph, { layers: designBindings(chosen.perLayer, layers, library, 'none') }).graph;
+    const bound = bindMultipliers.run(graph, { layers: designBindings(chosen.perLayer, layers, library, args['weight-update'], undefined, chosen.layerTile) }).graph;
+    const withoutUpdate = bindMultipliers.run(graph, { layers: designBindings(chosen.perLayer, layers, library, 'none', undefined, chosen.layerTile) }).graph;
     const holdout = holdoutData(args, input.shape, evalData);
     const measure = async (g: Graph) => (holdout ? (await evaluateParallel(g, holdout, { multiplierLibrary: args.library.includes('/') ? args.library : undefined })).top1 : undefined);
     const held = { exact: await measure(graph), chosen: await measure(bound), chosen_without_weight_update: await measure(withoutUpdate), count: holdout?.count ?? 0 };

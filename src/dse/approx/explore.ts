@@ -141,15 +141,16 @@ export async function explore(runner: DesignRunner, layers: readonly LayerInfo[]
 }
 
 /** The layer bindings of a design (library index per layer), with weight maps for `mode` (cached in `maps`). */
-export function designBindings(perLayer: readonly number[], layers: readonly LayerInfo[], library: readonly Candidate[], mode: WeightUpdateMode, maps = new Map<string, Int32Array>()): Map<string, LayerBinding> {
+export function designBindings(perLayer: readonly number[], layers: readonly LayerInfo[], library: readonly Candidate[], mode: WeightUpdateMode, maps = new Map<string, Int32Array>(), layerTile?: readonly number[]): Map<string, LayerBinding> {
   return new Map(layers.map((l, i): [string, LayerBinding] => {
     const c = library[perLayer[i]!]!;
-    if (perLayer[i] === 0) return [l.name, { multiplier: undefined }];
-    if (mode === 'none') return [l.name, { multiplier: c.id }];
+    const tile = layerTile ? { tile: layerTile[i]! } : {};
+    if (perLayer[i] === 0) return [l.name, { multiplier: undefined, ...tile }];
+    if (mode === 'none') return [l.name, { multiplier: c.id, ...tile }];
     const key = `${l.name}|${c.id}|${mode}`;
     let map = maps.get(key);
     if (!map) maps.set(key, (map = weightMap(c.table, c.signed, mode === 'histogram' ? l.histogram : undefined, l.weightRange)));
-    return [l.name, { multiplier: c.id, weightMap: map }];
+    return [l.name, { multiplier: c.id, weightMap: map, ...tile }];
   }));
 }
 

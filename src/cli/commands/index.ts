@@ -7,6 +7,8 @@ import { mult } from './mult.js';
 import { quantizeCommand } from './quantize.js';
 import { approxCommand } from './approx.js';
 import { runCommand } from './run.js';
+import { emitCommand } from './emit.js';
+import { verifyCommand } from './verify.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [importCommand, inspectCommand, runCommand, evalCommand, quantizeCommand, approxCommand, mult];
+export const commands: CommandModule<any, any>[] = [importCommand, inspectCommand, runCommand, evalCommand, quantizeCommand, approxCommand, mult, emitCommand, verifyCommand];

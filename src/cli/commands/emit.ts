@@ -1,0 +1,57 @@
+/** `adequate emit hls|verilog DIR -o BUILD [--lanes N]`: the accelerator of a quantized IR as HLS C++ or Verilog, in a
+ *  self-contained build folder (sources, a copy of the IR, build.json) that `adequate verify BUILD` checks. */
+import type { Argv, CommandModule } from 'yargs';
+import { userError } from '../../errors.js';
+import { emitHls } from '../../emit/hls/index.js';
+import { emitVerilog } from '../../emit/verilog/index.js';
+import { writeBuildBase, type BuildKind } from '../../emit/build-dir.js';
+import { planAccelerator } from '../../hw/plan.js';
+import { writeDirAtomically } from '../../io/atomic-dir.js';
+import { loadModel } from '../load.js';
+
+interface Args {
+  model: string;
+  out: string;
+  lanes: number;
+  library?: string;
+  part: string;
+  clock: number;
+  json?: boolean;
+}
+
+function builder(y: Argv): Argv<Args> {
+  return y
+    .positional('model', { type: 'string', demandOption: true, describe: 'a quantized IR folder (adequate quantize / approx output)' })
+    .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'build folder to write' })
+    .option('lanes', { type: 'number', default: 4, describe: 'multiply-accumulate lanes per tile' })
+    .option('library', { type: 'string', describe: 'multiplier library folder (for multipliers that are not built in)' })
+    .option('part', { type: 'string', default: 'xc7z020clg400-1', describe: 'FPGA part (Vitis HLS script, synthesis)' })
+    .option('clock', { type: 'number', default: 10, describe: 'clock period in ns' })
+    .option('json', { type: 'boolean', describe: 'print one JSON object' }) as unknown as Argv<Args>;
+}
+
+async function emit(kind: BuildKind, args: Args): Promise<void> {
+  if (!(Number.isInteger(args.lanes) && args.lanes >= 1 && args.lanes <= 256)) throw userError('E_USAGE', `--lanes ${args.lanes} must be an integer from 1 to 256`);
+  if (!(args.clock > 0)) throw userError('E_USAGE', `--clock ${args.clock} must be a positive period in ns`);
+  const graph = loadModel(args.model);
+  const plan = planAccelerator(graph);
+  const options = { lanes: args.lanes, part: args.part, clockNs: args.clock, ...(args.library !== undefined ? { library: args.library } : {}) };
+  const files = await writeDirAtomically(args.out, (tmp) => {
+    writeBuildBase(tmp, { kind, source: args.model, model: plan.name, lanes: args.lanes, ...(args.library !== undefined ? { library: args.library } : {}), options: { part: args.part, clockNs: args.clock } }, plan.graph);
+    return kind === 'hls' ? emitHls(plan, options, tmp) : emitVerilog(plan, options, tmp);
+  });
+  const summary = { kind, build: args.out, model: plan.name, lanes: args.lanes, tiles: plan.tiles.length, layers: plan.layers.length, files };
+  if (args.json) console.log(JSON.stringify(summary, null, 2));
+  else console.log(`wrote ${kind === 'hls' ? 'HLS C++' : 'Verilog'} for ${plan.name} to ${args.out}: ${plan.layers.length} layers on ${plan.tiles.length} tile(s), ${args.lanes} lanes, ${files.length} files`);
+}
+
+export const emitCommand: CommandModule<object, Args> = {
+  command: 'emit <kind>',
+  describe: 'emit the accelerator of a quantized IR as HLS C++ (hls) or Verilog (verilog)',
+  builder: (y) =>
+    y
+      .command({ command: 'hls <model>', describe: 'synthesizable HLS C++ (Vitis HLS), testbench, run_hls.tcl, Makefile', builder, handler: (a) => emit('hls', a as unknown as Args) })
+      .command({ command: 'verilog <model>', describe: 'a tiled Verilog accelerator, Verilator testbench, FuseSoC core, synth.ys', builder, handler: (a) => emit('verilog', a as unknown as Args) })
+      .demandCommand(1, 'say which: adequate emit hls DIR -o BUILD, or adequate emit verilog DIR -o BUILD') as never,
+  handler: () => undefined,
+};

@@ -13,6 +13,10 @@ export const BUILD_IR_DIR = 'ir';
 
 export type BuildKind = 'hls' | 'verilog';
 
+/** How an approximate multiplier becomes hardware: its gate-level netlist, its 65,536-entry table as a ROM, or
+ *  (auto) the netlist when the library has one, else the table. Exact tiles always use `*`. */
+export type MultiplierImpl = 'auto' | 'table' | 'netlist';
+
 export interface BuildManifest {
   readonly kind: BuildKind;
   /** The IR folder or model the build was emitted from, as given. */

@@ -4,7 +4,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { userError } from '../../errors.js';
 import { emitHls } from '../../emit/hls/index.js';
 import { emitVerilog } from '../../emit/verilog/index.js';
-import { writeBuildBase, type BuildKind } from '../../emit/build-dir.js';
+import { writeBuildBase, type BuildKind, type MultiplierImpl } from '../../emit/build-dir.js';
 import { planAccelerator } from '../../hw/plan.js';
 import { writeDirAtomically } from '../../io/atomic-dir.js';
 import { loadModel } from '../load.js';
@@ -16,6 +16,7 @@ interface Args {
   library?: string;
   part: string;
   clock: number;
+  'mult-impl': MultiplierImpl;
   json?: boolean;
 }
 
@@ -27,6 +28,7 @@ function builder(y: Argv): Argv<Args> {
     .option('library', { type: 'string', describe: 'multiplier library folder (for multipliers that are not built in)' })
     .option('part', { type: 'string', default: 'xc7z020clg400-1', describe: 'FPGA part (Vitis HLS script, synthesis)' })
     .option('clock', { type: 'number', default: 10, describe: 'clock period in ns' })
+    .option('mult-impl', { choices: ['auto', 'table', 'netlist'] as const, default: 'auto' as const, describe: 'approximate multipliers as gate-level netlists or lookup tables (auto: the netlist when the library has one)' })
     .option('json', { type: 'boolean', describe: 'print one JSON object' }) as unknown as Argv<Args>;
 }
 
@@ -35,9 +37,9 @@ async function emit(kind: BuildKind, args: Args): Promise<void> {
   if (!(args.clock > 0)) throw userError('E_USAGE', `--clock ${args.clock} must be a positive period in ns`);
   const graph = loadModel(args.model);
   const plan = planAccelerator(graph);
-  const options = { lanes: args.lanes, part: args.part, clockNs: args.clock, ...(args.library !== undefined ? { library: args.library } : {}) };
+  const options = { lanes: args.lanes, part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'], ...(args.library !== undefined ? { library: args.library } : {}) };
   const files = await writeDirAtomically(args.out, (tmp) => {
-    writeBuildBase(tmp, { kind, source: args.model, model: plan.name, lanes: args.lanes, ...(args.library !== undefined ? { library: args.library } : {}), options: { part: args.part, clockNs: args.clock } }, plan.graph);
+    writeBuildBase(tmp, { kind, source: args.model, model: plan.name, lanes: args.lanes, ...(args.library !== undefined ? { library: args.library } : {}), options: { part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'] } }, plan.graph);
     return kind === 'hls' ? emitHls(plan, options, tmp) : emitVerilog(plan, options, tmp);
   });
   const summary = { kind, build: args.out, model: plan.name, lanes: args.lanes, tiles: plan.tiles.length, layers: plan.layers.length, files };

@@ -1,11 +1,13 @@
 /** Verilog emitter (issue 9). Placeholder until the emitter lands: refuses clearly instead of writing anything. */
 import { userError } from '../../errors.js';
 import type { AcceleratorPlan } from '../../hw/plan.js';
+import type { MultiplierImpl } from '../build-dir.js';
 
 export interface VerilogOptions {
   readonly lanes: number;
   readonly part: string;
   readonly clockNs: number;
+  readonly multiplierImpl: MultiplierImpl;
   readonly library?: string;
 }
 

@@ -65,13 +65,28 @@ export interface WindowAttrs {
   readonly dilations: readonly number[];
 }
 
+/** Weight sharing of a Conv/Gemm/QConv/QGemm (made by `adequate share`; docs/sharing.md). The weight tensor still
+ *  holds the decoded weights (floats, or codes on quantized layers), so every kernel runs unchanged; hardware stores
+ *  an index of `indexBits` bits per weight plus the codebooks. Codebook g belongs to weight group g: one group per
+ *  layer (`network`: the same codebook on every shared layer, stored once; `layer`), per output channel (`channel`),
+ *  or per (output channel, input channel) kernel (`kernel`; on Gemm a kernel is an output row, as `channel`).
+ *  With `pruned` (the fraction of the layer's weights pruned to zero), entry 0 of every codebook is the zero (0, or
+ *  the zero-point code). src/ir/sharing.ts checks that every weight is in its group's codebook. */
+export type SharingGranularity = 'network' | 'layer' | 'channel' | 'kernel';
+export interface WeightSharing {
+  readonly granularity: SharingGranularity;
+  readonly indexBits: number;
+  readonly codebooks: readonly (readonly number[])[];
+  readonly pruned?: number;
+}
+
 export interface ConvNode extends NodeBase {
   readonly op: 'Conv';
-  readonly attrs: WindowAttrs & { readonly group: number };
+  readonly attrs: WindowAttrs & { readonly group: number; readonly sharing?: WeightSharing };
 }
 export interface GemmNode extends NodeBase {
   readonly op: 'Gemm';
-  readonly attrs: { readonly alpha: number; readonly beta: number; readonly transA: boolean; readonly transB: boolean };
+  readonly attrs: { readonly alpha: number; readonly beta: number; readonly transA: boolean; readonly transB: boolean; readonly sharing?: WeightSharing };
 }
 export interface MatMulNode extends NodeBase {
   readonly op: 'MatMul';
@@ -202,6 +217,8 @@ export interface QLinearAttrs {
    *  otherwise one tile per distinct multiplier. Layers on one tile share its MAC array. */
   readonly tile?: number;
   readonly outType: CodeDType;
+  /** Weight sharing; the codebooks hold weight codes. */
+  readonly sharing?: WeightSharing;
 }
 
 /** Storage type of a code tensor: 8-bit codes in uint8/int8, wider ones (up to 16 bits) in int32. */

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { userError } from '../errors.js';
 import { packagePath } from '../paths.js';
+import { checkSharing } from './sharing.js';
 import { inferOutputs } from './shapes.js';
 import { allocData, makeTensor, sizeOf, type DType, type Graph, type Node, type Tensor, type ValueInfo } from './types.js';
 
@@ -73,7 +74,7 @@ export function encodeIr(graph: Graph): { json: string; weights: Uint8Array } {
     source: graph.source,
     inputs: graph.inputs.map((v) => ({ name: v.name, dtype: v.dtype, shape: [...v.shape] })),
     outputs: [...graph.outputs],
-    values: [...graph.values.values()].map((v) => ({ name: v.name, dtype: v.dtype, shape: [...v.shape], ...(v.quant ? { quant: v.quant } : {}) })),
+    values: [...graph.values.values()].map((v) => ({ name: v.name, dtype: v.dtype, shape: [...v.shape], ...(v.quant ? { quant: v.quant } : {}), ...(v.format ? { format: v.format } : {}) })),
     constants: records,
     nodes: graph.nodes.map((n) => ({ name: n.name, op: n.op, inputs: n.inputs, outputs: n.outputs, attrs: encodeNumbers(n.attrs) })),
   };
@@ -124,6 +125,7 @@ export function decodeIr(doc: unknown, weights: Uint8Array, where: string): Grap
     nodes: doc.nodes.map((n) => decodeNumbers(n) as Node),
   };
   checkShapes(graph, where);
+  checkSharing(graph, where);
   return graph;
 }
 

@@ -3,6 +3,8 @@
  *  auto_pad resolved to explicit pads, negative axes made positive), so later stages never consult ONNX rules.
  *  The language-neutral contract is `ir/schema.json` and `ir/README.md`; this file implements it. */
 
+import type { FixedFormat, FloatFormat } from './numformats.js';
+
 export type DType = 'float32' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool';
 
 /** In-memory tensor data. int64 is held in a Float64Array (exact to 2^53, ample for shapes and indices): the
@@ -24,6 +26,22 @@ export interface ValueInfo {
   readonly quant?: CodeQuant;
   /** On float weight constants of a QDQ model: per-axis quantization (one entry per index along `axis`). */
   readonly axisQuant?: { readonly axis: number; readonly params: readonly CodeQuant[] };
+  /** On the graph input of a word-length-tuned graph: the number format its values are cast to on entry
+   *  (ir/arithmetic.md section 6). */
+  readonly format?: NumFormat;
+}
+
+/** A fixed-point or custom floating-point number format (src/ir/numformats.ts, ir/arithmetic.md sections 4-5). */
+export type NumFormat = FixedFormat | FloatFormat;
+
+/** Formats of a word-length-tuned Conv/Gemm (made by `adequate wordlength`; ir/arithmetic.md section 6). The weight
+ *  and bias tensors stay float32, holding values exactly representable in `weight` and `bias`; `accumulator` is the
+ *  running sum's format, `activation` the output's. */
+export interface LayerFormats {
+  readonly weight: NumFormat;
+  readonly bias: NumFormat;
+  readonly accumulator: NumFormat;
+  readonly activation: NumFormat;
 }
 
 /** The meaning of a tensor of integer codes (one per tensor: activations are quantized per tensor):
@@ -82,11 +100,11 @@ export interface WeightSharing {
 
 export interface ConvNode extends NodeBase {
   readonly op: 'Conv';
-  readonly attrs: WindowAttrs & { readonly group: number; readonly sharing?: WeightSharing };
+  readonly attrs: WindowAttrs & { readonly group: number; readonly sharing?: WeightSharing; readonly formats?: LayerFormats };
 }
 export interface GemmNode extends NodeBase {
   readonly op: 'Gemm';
-  readonly attrs: { readonly alpha: number; readonly beta: number; readonly transA: boolean; readonly transB: boolean; readonly sharing?: WeightSharing };
+  readonly attrs: { readonly alpha: number; readonly beta: number; readonly transA: boolean; readonly transB: boolean; readonly sharing?: WeightSharing; readonly formats?: LayerFormats };
 }
 export interface MatMulNode extends NodeBase {
   readonly op: 'MatMul';

@@ -1,6 +1,7 @@
 /** Per-layer size figures: parameters, multiply-accumulates, and weight storage in bits. `adequate inspect` prints
  *  them and reports build on them; weight bits follow each constant's storage type, so passes that change formats
  *  keep the totals true. */
+import { codebookBits, isShareable, sharingOf } from './sharing.js';
 import type { Graph, Node, Tensor } from './types.js';
 import { sizeOf } from './types.js';
 
@@ -56,10 +57,20 @@ function isParam(t: Tensor): boolean {
 }
 
 export function layerStats(graph: Graph): LayerStats[] {
+  const networkCodebooks = new Set<string>();
   return graph.nodes.map((n) => {
     const consts = n.inputs.map((i) => graph.constants.get(i)).filter((t): t is Tensor => t !== undefined && isParam(t));
-    // Quantized layers store weight codes of wBits bits (in uint8/int8 arrays); everything else by its dtype.
-    const bitsOf = (t: Tensor) => ((n.op === 'QConv' || n.op === 'QGemm') && t === graph.constants.get(n.inputs[1]!) ? n.attrs.wBits : BITS[t.dtype]);
+    // Quantized layers store weight codes of wBits bits (in uint8/int8 arrays); everything else by its dtype. Shared
+    // layers store an index per weight plus their codebooks; a network-wide codebook is counted once, on its first layer.
+    const sharing = sharingOf(n);
+    const isWeights = (t: Tensor) => t === graph.constants.get(n.inputs[1]!);
+    const bitsOf = (t: Tensor) => (sharing && isWeights(t) ? sharing.indexBits : (n.op === 'QConv' || n.op === 'QGemm') && isWeights(t) ? n.attrs.wBits : BITS[t.dtype]);
+    let tableBits = 0;
+    if (sharing && isShareable(n)) {
+      const key = sharing.granularity === 'network' ? JSON.stringify(sharing.codebooks) : undefined;
+      if (key === undefined || !networkCodebooks.has(key)) tableBits = codebookBits(n);
+      if (key !== undefined) networkCodebooks.add(key);
+    }
     return {
       name: n.name,
       op: n.op,
@@ -67,7 +78,7 @@ export function layerStats(graph: Graph): LayerStats[] {
       outputShape: graph.values.get(n.outputs[0]!)!.shape,
       params: consts.reduce((s, t) => s + t.data.length, 0),
       macs: macsOf(n, graph),
-      weightBits: consts.reduce((s, t) => s + t.data.length * bitsOf(t), 0),
+      weightBits: tableBits + consts.reduce((s, t) => s + t.data.length * bitsOf(t), 0),
     };
   });
 }

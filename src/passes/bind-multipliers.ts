@@ -38,7 +38,17 @@ function run(graph: Graph, { layers }: BindOptions): PassResult {
     if (n.op !== 'QConv' && n.op !== 'QGemm') throw userError('E_DSE', `layer '${n.name}' (${n.op}) is not a quantized Conv/Gemm; a multiplier binds only to QConv and QGemm`);
     const { multiplier: _old, tile: _oldTile, ...rest } = n.attrs;
     void _old, _oldTile;
-    const attrs = { ...rest, ...(b.multiplier !== undefined ? { multiplier: b.multiplier } : {}), ...(b.tile !== undefined ? { tile: b.tile } : {}) };
+    let attrs = { ...rest, ...(b.multiplier !== undefined ? { multiplier: b.multiplier } : {}), ...(b.tile !== undefined ? { tile: b.tile } : {}) };
+    // A shared layer's codebooks go through the same weight map, so every updated weight stays in its codebook; a
+    // pruned zero that the map moves is no longer a zero.
+    const sharing = n.attrs.sharing;
+    if (b.weightMap && sharing) {
+      const map = b.weightMap;
+      const codebooks = sharing.codebooks.map((cb) => cb.map((c) => map[c & 255]!));
+      const { pruned, ...kept } = sharing;
+      const zeroKept = pruned !== undefined && sharing.codebooks.every((cb, g) => codebooks[g]![0] === cb[0]);
+      attrs = { ...attrs, sharing: { ...kept, codebooks, ...(zeroKept ? { pruned } : {}) } };
+    }
     let inputs = n.inputs;
     if (b.weightMap) {
       const w = constants.get(n.inputs[1]!)!;

@@ -15,6 +15,7 @@ import type { CalibrationStats } from './calibrate.js';
 import type { Pass, PassResult } from './pass.js';
 import { layerConfig, type LayerQuantConfig, type QuantizeConfig } from './quantize-config.js';
 import { gemmRows, quantizeWeights } from './quantize-linear.js';
+import { quantizeSharing } from './share-weights.js';
 import { activationRange } from './range-methods.js';
 import { rescaleAttrs } from './quantize-rescale.js';
 
@@ -133,9 +134,13 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
         const [wName, bName] = [`${n.name}.wq`, `${n.name}.bq`];
         addConstant(wName, qw.codes);
         addConstant(bName, qw.bias);
+        // A shared float layer stays shared (its codebooks quantized like its weights; this replaces the float
+        // `sharing` that lin.conv carries).
+        const sharing = n.op === 'Conv' || n.op === 'Gemm' ? quantizeSharing(n, graph.constants.get(n.inputs[1]!)!.shape, qw.attrs, cfg.scheme) : undefined;
+        const attrs = sharing ? { ...qw.attrs, sharing } : qw.attrs;
         const node: Node = lin.conv
-          ? { name: n.name, op: 'QConv', attrs: { ...lin.conv, ...qw.attrs }, inputs: [x, wName, bName], outputs: [out] }
-          : { name: n.name, op: 'QGemm', attrs: qw.attrs, inputs: [x, wName, bName], outputs: [out] };
+          ? { name: n.name, op: 'QConv', attrs: { ...lin.conv, ...attrs }, inputs: [x, wName, bName], outputs: [out] }
+          : { name: n.name, op: 'QGemm', attrs, inputs: [x, wName, bName], outputs: [out] };
         emitCoded(node, out, q);
         counts.layers++;
         if (act) counts.fused++;

@@ -6,9 +6,11 @@ import { inspectCommand } from './inspect.js';
 import { mult } from './mult.js';
 import { quantizeCommand } from './quantize.js';
 import { approxCommand } from './approx.js';
+import { shareCommand } from './share.js';
 import { runCommand } from './run.js';
 import { emitCommand } from './emit.js';
+import { compileCommand } from './compile.js';
 import { verifyCommand } from './verify.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [importCommand, inspectCommand, runCommand, evalCommand, quantizeCommand, approxCommand, mult, emitCommand, verifyCommand];
+export const commands: CommandModule<any, any>[] = [compileCommand, importCommand, inspectCommand, runCommand, evalCommand, quantizeCommand, approxCommand, shareCommand, mult, emitCommand, verifyCommand];

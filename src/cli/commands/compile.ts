@@ -1,0 +1,82 @@
+/** `adequate compile MODEL.onnx [--inputs X --labels Y] [-o OUT] [--config adequate.yaml]`: the whole flow, one folder
+ *  per stage (OUT/<n>-<stage>/), unchanged stages skipped, then OUT/report.html. */
+import { basename, join } from 'node:path';
+import type { CommandModule } from 'yargs';
+import { userError } from '../../errors.js';
+import { applyOverrides, findConfigBeside, readConfig, type FlowConfig } from '../../flow/config.js';
+import { runFlow } from '../../flow/run.js';
+import { stageFolder } from '../../flow/stages.js';
+import { writeReport } from '../../report/html.js';
+import { formatSeconds } from '../progress.js';
+import { formatTable } from '../table.js';
+
+interface Args {
+  model: string;
+  out?: string;
+  config?: string;
+  inputs?: string;
+  labels?: string;
+  seed?: number;
+  set?: string[];
+  force?: boolean;
+  json?: boolean;
+}
+
+export const compileCommand: CommandModule<object, Args> = {
+  command: 'compile <model>',
+  describe: 'the whole flow: import, quantize, approximate, emit HLS and Verilog, verify, synthesize, report',
+  builder: (y) =>
+    y
+      .positional('model', { type: 'string', demandOption: true, describe: 'an .onnx file' })
+      .option('out', { alias: 'o', type: 'string', describe: 'output folder (default out/<model folder name>)' })
+      .option('config', { type: 'string', describe: 'YAML or JSON config (default: adequate.yaml beside the model)' })
+      .option('inputs', { type: 'string', describe: 'dataset samples (overrides the config and the model\'s dataset.json)' })
+      .option('labels', { type: 'string', describe: 'dataset labels' })
+      .option('seed', { type: 'number', describe: 'random seed of the searches' })
+      .option('set', { type: 'string', array: true, describe: 'override one config value: section.key=value (repeatable), e.g. approx.gen=4' })
+      .option('force', { type: 'boolean', describe: 'rerun every stage, even unchanged ones' })
+      .option('json', { type: 'boolean', describe: 'print one JSON object (stages, times, report path)' }) as never,
+  handler: async (args) => {
+    if (!args.model.endsWith('.onnx')) throw userError('E_USAGE', `${args.model} is not an .onnx file; compile starts from an ONNX model`);
+    const configFile = args.config ?? findConfigBeside(args.model);
+    let config: FlowConfig = configFile ? readConfig(configFile) : {};
+    const sets = [...(args.set ?? [])];
+    if (args.inputs !== undefined) sets.push(`dataset.inputs=${args.inputs}`);
+    if (args.labels !== undefined) sets.push(`dataset.labels=${args.labels}`);
+    if (args.seed !== undefined) sets.push(`seed=${args.seed}`);
+    config = applyOverrides(config, sets);
+    const out = args.out ?? join('out', basename(dirnameOf(args.model)));
+    const log = (line: string) => process.stderr.write(line + '\n');
+    log(`compile ${args.model} -> ${out}${configFile ? ` (config ${configFile})` : ''}`);
+    const t0 = performance.now();
+    const result = await runFlow({
+      model: args.model,
+      out,
+      config,
+      ...(args.force ? { force: true } : {}),
+      events: {
+        stageStart: (def, i, n, skipped) => { if (!skipped) log(`[${i + 1}/${n}] ${stageFolder(def)}: ${def.title}`); },
+        stageEnd: (def, o) => log(o.skipped ? `      ${stageFolder(def)}: unchanged, skipped` : `      ${stageFolder(def)}: done in ${formatSeconds(o.seconds)}${o.record.exitCode === 3 ? ' (MISMATCHES)' : ''}`),
+      },
+    });
+    if (result.interrupted) {
+      log(`interrupted: the ${result.stages.length} finished stage(s) in ${out} are kept; rerun the same command to continue`);
+      process.exitCode = 130;
+      return;
+    }
+    const report = await writeReport(out, args.model, configFile, result.stages.map((s) => s.record));
+    const seconds = (performance.now() - t0) / 1000;
+    if (args.json) {
+      console.log(JSON.stringify({ out, report, seconds: +seconds.toFixed(1), exit_code: result.exitCode, stages: result.stages.map((s) => ({ stage: s.record.stage, folder: s.record.folder, skipped: s.skipped, seconds: +s.seconds.toFixed(1), exit_code: s.record.exitCode })) }, null, 2));
+    } else {
+      console.log(formatTable(['stage', 'folder', 'result', 'time'], result.stages.map((s) => [s.record.stage, s.record.folder, s.skipped ? 'unchanged' : s.record.exitCode === 3 ? 'MISMATCHES' : 'ok', s.skipped ? '-' : formatSeconds(s.seconds)])));
+      console.log(`report: ${report} (${formatSeconds(seconds)} in all)`);
+    }
+    if (result.exitCode) process.exitCode = result.exitCode;
+  },
+};
+
+function dirnameOf(model: string): string {
+  const parts = model.split(/[\\/]/);
+  return parts.length > 1 ? parts.slice(0, -1).join('/') : basename(model, '.onnx');
+}

@@ -1,0 +1,195 @@
+/** Runs the stages of `adequate compile` as child `adequate` processes, one folder per stage, skipping a stage whose
+ *  content key (the tool's own files, its command lines, its input stage's key, the model and dataset files) matches
+ *  the key recorded by its last successful run. A stage folder is complete or absent: commands write their folders
+ *  atomically and the flow adds `stage.json` last, so an interrupted stage is simply redone. */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { userError } from '../errors.js';
+import { writeDirAtomically } from '../io/atomic-dir.js';
+import { findDatasetConfig } from '../io/dataset.js';
+import { packagePath } from '../paths.js';
+import type { FlowConfig } from './config.js';
+import { STAGES, stageCommands, stageEnabled, stageFolder, stageInput, type StageDef, type StageId } from './stages.js';
+
+export const STAGE_FILE = 'stage.json';
+
+/** What stage.json holds: deterministic (no times), so reruns with the same inputs write the same bytes. */
+export interface StageRecord {
+  readonly stage: StageId;
+  readonly title: string;
+  readonly key: string;
+  /** Folder relative to OUT. */
+  readonly folder: string;
+  readonly input: string;
+  /** The adequate command lines (argv after `adequate`), as run from the current directory. */
+  readonly commands: readonly (readonly string[])[];
+  /** Each command's --json output. */
+  readonly results: readonly unknown[];
+  /** 0 = every command succeeded; 3 = a verification ran and found mismatches. */
+  readonly exitCode: number;
+}
+
+export interface StageOutcome {
+  readonly record: StageRecord;
+  readonly skipped: boolean;
+  readonly seconds: number;
+}
+
+export interface FlowEvents {
+  stageStart(def: StageDef, index: number, total: number, skipped: boolean): void;
+  stageEnd(def: StageDef, outcome: StageOutcome): void;
+}
+
+export interface FlowOptions {
+  readonly model: string;
+  readonly out: string;
+  readonly config: FlowConfig;
+  readonly events: FlowEvents;
+  /** Rerun every stage even when its key matches. */
+  readonly force?: boolean;
+}
+
+export interface FlowResult {
+  readonly stages: readonly StageOutcome[];
+  readonly interrupted: boolean;
+  /** 0, or 3 when a verification stage found mismatches. */
+  readonly exitCode: number;
+}
+
+export async function runFlow(opts: FlowOptions): Promise<FlowResult> {
+  const { model, out, config, events } = opts;
+  const enabledDefs = STAGES.filter((s) => stageEnabled(s, config));
+  const enabled = new Set(enabledDefs.map((s) => s.id));
+  const folderOf = (id: StageId) => join(out, stageFolder(STAGES.find((s) => s.id === id)!));
+  const toolKey = hashTree([packagePath('dist', 'src'), packagePath('templates'), packagePath('testbenches'), packagePath('multipliers')]);
+  const sourceKey = sha([hashFile(model), datasetFingerprint(model, config)].join('|'));
+  removeStaleTemporaries(out);
+
+  const keys = new Map<string, string>();
+  const outcomes: StageOutcome[] = [];
+  let exitCode = 0;
+  for (const [i, def] of enabledDefs.entries()) {
+    const folder = folderOf(def.id);
+    const input = stageInput(def, enabled, folderOf, model);
+    const commands = stageCommands(def, { model, out, config, input, folder });
+    const key = sha(JSON.stringify({ toolKey, sourceKey, commands, upstream: keys.get(resolve(input)) ?? null }));
+    keys.set(resolve(folder), key);
+    const previous = readRecord(folder);
+    const skipped = !opts.force && previous?.key === key && previous.exitCode === 0;
+    events.stageStart(def, i, enabledDefs.length, skipped);
+    const t0 = performance.now();
+    if (skipped) {
+      const outcome = { record: previous, skipped: true, seconds: 0 };
+      outcomes.push(outcome);
+      events.stageEnd(def, outcome);
+      continue;
+    }
+    const results: unknown[] = [];
+    let stageExit = 0;
+    for (const argv of commands) {
+      const run = await runAdequate(argv);
+      if (run.signal) return { stages: outcomes, interrupted: true, exitCode: 130 };
+      if (run.code === 2) throw userError('E_USAGE', `stage ${stageFolder(def)} failed on bad input (its error is above); fix it and rerun: adequate ${argv.join(' ')}`);
+      if (run.code !== 0 && run.code !== 3) throw new Error(`stage ${stageFolder(def)}: adequate ${argv.join(' ')} exited with ${run.code}`);
+      results.push(run.json);
+      stageExit = Math.max(stageExit, run.code);
+    }
+    const record: StageRecord = { stage: def.id, title: def.title, key, folder: stageFolder(def), input: relative(out, input) || '.', commands, results, exitCode: stageExit };
+    const text = JSON.stringify(record, null, 2) + '\n';
+    if (def.writesFolder) writeFileSync(join(folder, STAGE_FILE), text);
+    else await writeDirAtomically(folder, (tmp) => writeFileSync(join(tmp, STAGE_FILE), text));
+    exitCode = Math.max(exitCode, stageExit);
+    const outcome = { record, skipped: false, seconds: (performance.now() - t0) / 1000 };
+    outcomes.push(outcome);
+    events.stageEnd(def, outcome);
+  }
+  return { stages: outcomes, interrupted: false, exitCode };
+}
+
+export function readRecord(folder: string): StageRecord | undefined {
+  const f = join(folder, STAGE_FILE);
+  if (!existsSync(f)) return undefined;
+  try {
+    return JSON.parse(readFileSync(f, 'utf8')) as StageRecord;
+  } catch {
+    return undefined; // unreadable: the stage is redone
+  }
+}
+
+interface ChildRun {
+  readonly code: number;
+  readonly signal: NodeJS.Signals | null;
+  readonly json: unknown;
+}
+
+/** Runs `adequate ARGV` with stderr passed through (progress bars, error lines) and stdout parsed as JSON. Ctrl-C
+ *  reaches the child from the terminal; a SIGINT/SIGTERM sent to this process alone is forwarded to it. */
+function runAdequate(argv: readonly string[]): Promise<ChildRun> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [packagePath('bin', 'adequate.js'), ...argv], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
+    const onInt = forward('SIGINT'), onTerm = forward('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      const text = Buffer.concat(chunks).toString('utf8');
+      let json: unknown = null;
+      if (code === 0 || code === 3) {
+        try {
+          json = JSON.parse(text);
+        } catch {
+          reject(new Error(`adequate ${argv.join(' ')} printed no JSON: ${text.slice(0, 200)}`));
+          return;
+        }
+      }
+      resolvePromise({ code: code ?? 1, signal: signal ?? (code === 130 ? 'SIGINT' : null), json });
+    });
+  });
+}
+
+function sha(text: string | Buffer): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function hashFile(path: string): string {
+  if (!existsSync(path)) throw userError('E_IO', `model ${path} does not exist; give the path of an .onnx file`);
+  if (statSync(path).isDirectory()) return hashTree([path]);
+  return sha(readFileSync(path));
+}
+
+/** Content hash of every file under some folders (missing folders count as empty). */
+function hashTree(roots: readonly string[]): string {
+  const h = createHash('sha256');
+  const walk = (dir: string) => {
+    if (!existsSync(dir)) return;
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) h.update(p).update(readFileSync(p));
+    }
+  };
+  roots.forEach(walk);
+  return h.digest('hex');
+}
+
+/** The dataset files a run reads, by size and modification time (hashing 50 MB of images on every run is waste). */
+function datasetFingerprint(model: string, config: FlowConfig): string {
+  const files: string[] = [];
+  const cfg = findDatasetConfig(model);
+  if (cfg) files.push(cfg.file);
+  for (const f of [config.dataset?.inputs, config.dataset?.labels]) if (f !== undefined) files.push(f);
+  return files.map((f) => (existsSync(f) ? `${f}:${statSync(f).size}:${statSync(f).mtimeMs}:${sha(readFileSync(f).subarray(0, 1 << 16))}` : f)).join('|');
+}
+
+/** Temporary folders left by an interrupted earlier run (`.NAME.tmp-PID-TIME`). */
+function removeStaleTemporaries(out: string): void {
+  if (!existsSync(out)) return;
+  for (const e of readdirSync(out)) if (/^\..+\.tmp-\d+-\d+$/.test(e)) rmSync(join(out, e), { recursive: true, force: true });
+}

@@ -1,0 +1,124 @@
+/** The stages of `adequate compile`, in order: what each reads, whether it runs, and the adequate command lines that
+ *  make it. A stage is nothing but CLI commands, so every stage can be rerun alone with the command the report shows.
+ *  Folder numbers are fixed per stage (OUT/5-approx is always the approximate binding), so folders keep their names
+ *  when optional stages are switched on or off. */
+import type { FlowConfig, StageSection } from './config.js';
+
+export type StageId = 'import' | 'quantize' | 'share' | 'wordlength' | 'approx' | 'hls' | 'csim' | 'verilog' | 'rtl' | 'synth';
+
+export interface StageDef {
+  readonly id: StageId;
+  readonly number: number;
+  readonly title: string;
+  /** Runs unless its section says `enabled: false` (or, for optional stages, unless it says `enabled: true`). */
+  readonly onByDefault: boolean;
+  /** True when the stage's first command writes the stage folder itself (`-o`); else the flow writes it. */
+  readonly writesFolder: boolean;
+}
+
+export const STAGES: readonly StageDef[] = [
+  { id: 'import', number: 1, title: 'import ONNX, infer shapes, fold BatchNorm and constants', onByDefault: true, writesFolder: true },
+  { id: 'quantize', number: 2, title: 'calibrate, quantize to integers, measure float and quantized accuracy', onByDefault: true, writesFolder: true },
+  { id: 'share', number: 3, title: 'weight sharing (clustered weights)', onByDefault: false, writesFolder: true },
+  { id: 'wordlength', number: 4, title: 'word-length tuning (fixed or custom float)', onByDefault: false, writesFolder: true },
+  { id: 'approx', number: 5, title: 'approximate multipliers (ALWANN, NSGA-II)', onByDefault: true, writesFolder: true },
+  { id: 'hls', number: 6, title: 'emit HLS C++', onByDefault: true, writesFolder: true },
+  { id: 'csim', number: 7, title: 'C simulation (g++) against the golden model', onByDefault: true, writesFolder: false },
+  { id: 'verilog', number: 8, title: 'emit Verilog', onByDefault: true, writesFolder: true },
+  { id: 'rtl', number: 9, title: 'Verilator simulation against the golden and cycle models', onByDefault: true, writesFolder: false },
+  { id: 'synth', number: 10, title: 'Yosys synthesis (synth_xilinx)', onByDefault: true, writesFolder: false },
+];
+
+export function stageFolder(s: StageDef): string {
+  return `${s.number}-${s.id}`;
+}
+
+export function stageEnabled(s: StageDef, config: FlowConfig): boolean {
+  const section = config[s.id] as StageSection | undefined;
+  return section?.enabled ?? s.onByDefault;
+}
+
+/** Everything a stage's command lines depend on. Paths are as the user would type them (relative to the cwd). */
+export interface StageContext {
+  readonly model: string;
+  readonly out: string;
+  readonly config: FlowConfig;
+  /** Folder of the stage's input (previous IR stage or build), or the model for import. */
+  readonly input: string;
+  /** The stage's own folder. */
+  readonly folder: string;
+}
+
+/** The adequate command lines of a stage (argv without the program), each printing one JSON object with --json. */
+export function stageCommands(s: StageDef, ctx: StageContext): string[][] {
+  const { config, input, folder } = ctx;
+  const flags = sectionFlags(config[s.id] as StageSection | undefined);
+  const data = datasetFlags(config);
+  const seed = config.seed !== undefined ? ['--seed', String(config.seed)] : [];
+  switch (s.id) {
+    case 'import':
+      return [['import', input, '-o', folder, ...flags, '--json']];
+    case 'quantize': // measures float and quantized accuracy on the same held-out images
+      return [['quantize', input, '-o', folder, ...data, ...flags, '--json']];
+    case 'share':
+      return [['share', input, '-o', folder, ...flags, '--json'], ['eval', folder, ...data, '--json']];
+    case 'wordlength':
+      return [['wordlength', input, '-o', folder, ...data, ...flags, '--json']];
+    case 'approx':
+      return [['approx', input, '-o', folder, ...data, ...seed, ...flags, '--json']];
+    case 'hls':
+      return [['emit', 'hls', input, '-o', folder, ...flags, '--json']];
+    case 'csim':
+      return [['verify', input, '--hls', ...data, ...flags, '--json']];
+    case 'verilog':
+      return [['emit', 'verilog', input, '-o', folder, ...flags, '--json']];
+    case 'rtl':
+      return [['verify', input, ...data, ...flags, '--json']];
+    case 'synth':
+      return [['synth', input, ...flags, '--json']];
+  }
+}
+
+/** A section's keys as command-line flags, in the section's order (enabled is the flow's own key). */
+export function sectionFlags(section: StageSection | undefined): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(section ?? {})) {
+    if (k === 'enabled' || v === undefined || v === null) continue;
+    if (typeof v === 'boolean') out.push(v ? `--${k}` : `--no-${k}`);
+    else if (Array.isArray(v)) for (const x of v) out.push(`--${k}`, String(x));
+    else out.push(`--${k}`, String(v));
+  }
+  return out;
+}
+
+function datasetFlags(config: FlowConfig): string[] {
+  const d = config.dataset ?? {};
+  return [
+    ...(d.inputs !== undefined ? ['--inputs', d.inputs] : []),
+    ...(d.labels !== undefined ? ['--labels', d.labels] : []),
+    ...(d.limit !== undefined ? ['--limit', String(d.limit)] : []),
+    ...(d.offset !== undefined ? ['--offset', String(d.offset)] : []),
+  ];
+}
+
+/** Which earlier stage's folder a stage reads (the last enabled IR stage before it, or a build). */
+export function stageInput(s: StageDef, enabled: ReadonlySet<StageId>, folderOf: (id: StageId) => string, model: string): string {
+  const lastIr = (before: number) => {
+    const chain: StageId[] = ['approx', 'share', 'quantize', 'import'];
+    const id = chain.find((c) => enabled.has(c) && STAGES.find((x) => x.id === c)!.number < before);
+    return id ? folderOf(id) : model;
+  };
+  switch (s.id) {
+    case 'import':
+      return model;
+    case 'wordlength':
+      return folderOf('import');
+    case 'csim':
+      return folderOf('hls');
+    case 'rtl':
+    case 'synth':
+      return folderOf('verilog');
+    default:
+      return lastIr(s.number === 6 || s.number === 8 ? 6 : s.number);
+  }
+}

@@ -12,6 +12,8 @@ import { dequantizeLinear, quantizeLinear } from './quantize.js';
 import { softmax } from './softmax.js';
 import { qaveragePool, qsum, qtable } from './integer/qelementwise.js';
 import { qconv, qgemm } from './integer/qlinear.js';
+import { castInput } from './wordlength/cast.js';
+import { tunedConv, tunedGemm } from './wordlength/linear.js';
 
 /** What the integer layers need from outside the graph: the product table of a library multiplier by id. */
 export interface EvalContext {
@@ -40,9 +42,9 @@ export function evalNode(node: Node, ins: readonly Tensor[], outShapes: readonly
     case 'QAveragePool':
       return [qaveragePool(node, x, shape)];
     case 'Conv':
-      return [conv(node, x, ins[1]!, ins[2], shape)];
+      return [node.attrs.formats ? tunedConv(node, node.attrs.formats, x, ins[1]!, ins[2], shape) : conv(node, x, ins[1]!, ins[2], shape)];
     case 'Gemm':
-      return [gemm(node, x, ins[1]!, ins[2], shape)];
+      return [node.attrs.formats ? tunedGemm(node, node.attrs.formats, x, ins[1]!, ins[2], shape) : gemm(node, x, ins[1]!, ins[2], shape)];
     case 'MatMul':
       return [matmul(x, ins[1]!, shape)];
     case 'Add':
@@ -118,7 +120,9 @@ export function runGraph(graph: Graph, feeds: ReadonlyMap<string, Tensor>, ctx?:
     const t = feeds.get(info.name);
     if (!t) throw userError('E_USAGE', `no data for graph input '${info.name}' (${info.dtype} ${formatShape(info.shape)})`);
     checkFeed(info, t, 'run');
-    env.set(info.name, t);
+    // A word-length-tuned graph casts its input into the input's format on entry (ir/arithmetic.md section 6).
+    const format = graph.values.get(info.name)?.format;
+    env.set(info.name, format ? castInput(t, format) : t);
   }
   for (const node of graph.nodes) {
     const ins = node.inputs.map((n) => (n === '' ? undefined : env.get(n)));

@@ -1,0 +1,199 @@
+/** The word-length-tuned Conv and Gemm kernels against an independent BigInt reference written from
+ *  ir/arithmetic.md section 6: fixed point on integer codes (every rounding mode, both accumulator overflow modes,
+ *  accumulators narrower than the products), custom float on exact rationals (subnormals on and off, saturation,
+ *  a wide-spread case where float64 sums are inexact and the double-rounding argument matters). */
+import { describe, expect, test } from 'vitest';
+import { decodeFloat, fixedFormat, fixedRange, floatFormat, floatMaxFinite, type FixedFormat, type FixedRounding, type FloatFormat } from '../../src/ir/numformats.js';
+import { tunedConv, tunedGemm } from '../../src/golden/wordlength/linear.js';
+import type { ConvNode, GemmNode, LayerFormats, NumFormat, Tensor } from '../../src/ir/types.js';
+import { makeTensor } from '../../src/ir/types.js';
+import { inferOutputs } from '../../src/ir/shapes.js';
+
+/** Deterministic PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A random value of the format: a random code (fixed), or a random finite code (float). */
+function randomValue(f: NumFormat, r: () => number): number {
+  if (f.kind === 'fixed') {
+    const { min, max } = fixedRange(f);
+    return (min + Math.floor(r() * (max - min + 1))) * 2 ** (f.intBits - f.width);
+  }
+  for (;;) {
+    const v = decodeFloat(Math.floor(r() * 2 ** (1 + f.expBits + f.mantBits)), f);
+    if (Number.isFinite(v)) return v;
+  }
+}
+
+function randomTensor(shape: number[], f: NumFormat, r: () => number): Tensor {
+  const t = makeTensor('float32', shape);
+  for (let i = 0; i < t.data.length; i++) t.data[i] = randomValue(f, r);
+  return t;
+}
+
+// ---- fixed-point reference on BigInt codes ----
+const frac = (f: FixedFormat) => BigInt(f.width - f.intBits);
+function roundShift(n: bigint, s: bigint, mode: FixedRounding): bigint {
+  if (s <= 0n) return n << -s;
+  const d = 1n << s;
+  const fl = n >= 0n ? n / d : -((-n + d - 1n) / d);
+  const rem = n - fl * d;
+  if (mode === 'truncate') return fl;
+  if (mode === 'half-up') return 2n * rem >= d ? fl + 1n : fl;
+  return 2n * rem > d || (2n * rem === d && (fl & 1n) === 1n) ? fl + 1n : fl;
+}
+function overflow(n: bigint, f: FixedFormat): bigint {
+  const { min, max } = fixedRange(f);
+  if (n >= BigInt(min) && n <= BigInt(max)) return n;
+  if (f.overflow === 'saturate') return n < BigInt(min) ? BigInt(min) : BigInt(max);
+  const m = 1n << BigInt(f.width);
+  let v = ((n % m) + m) % m;
+  if (f.signed && v > BigInt(max)) v -= m;
+  return v;
+}
+const codeOf = (v: number, f: FixedFormat) => BigInt(v * 2 ** (f.width - f.intBits));
+
+/** One output: bias, then products in order, then the output cast; returns the output value. */
+function fixedOutput(xs: number[], ws: number[], bias: number, A: FixedFormat, W: FixedFormat, B: FixedFormat, C: FixedFormat, O: FixedFormat): number {
+  let acc = overflow(roundShift(codeOf(bias, B), frac(B) - frac(C), C.rounding), C);
+  for (let k = 0; k < xs.length; k++) {
+    const p = codeOf(xs[k]!, A) * codeOf(ws[k]!, W);
+    acc = overflow(acc + roundShift(p, frac(A) + frac(W) - frac(C), C.rounding), C);
+  }
+  const y = overflow(roundShift(acc, frac(C) - frac(O), O.rounding), O);
+  return Number(y) * 2 ** (O.intBits - O.width);
+}
+
+// ---- custom-float reference on exact rationals: value = n * 2^-S ----
+const S = 400n;
+const big = (v: number) => BigInt(v * 2 ** Number(S)); // exact: every value here is a multiple of 2^-300 below 2^128
+function roundExact(n: bigint, f: FloatFormat): bigint {
+  if (n === 0n) return 0n;
+  const neg = n < 0n, a = neg ? -n : n;
+  const e = a.toString(2).length - 1 - Number(S); // floor(log2 |value|)
+  const emin = 1 - f.bias;
+  const q = e >= emin ? e - f.mantBits : f.subnormals ? emin - f.mantBits : emin; // quantum 2^q
+  let m = roundShift(a, BigInt(q) + S, 'half-even');
+  let r = q + Number(S) >= 0 ? m << (BigInt(q) + S) : m >> -(BigInt(q) + S);
+  if (r > big(floatMaxFinite(f))) {
+    expect(f.overflow).toBe('saturate');
+    r = big(floatMaxFinite(f));
+  }
+  m = 0n;
+  return neg ? -r : r;
+}
+function floatOutput(xs: number[], ws: number[], bias: number, C: FloatFormat, O: FloatFormat): number {
+  let acc = roundExact(big(bias), C);
+  for (let k = 0; k < xs.length; k++) {
+    const p = (big(xs[k]!) * big(ws[k]!)) >> S; // exact (asserted below)
+    expect((p << S) === big(xs[k]!) * big(ws[k]!)).toBe(true);
+    acc = roundExact(acc + roundExact(p, C), C);
+  }
+  const y = roundExact(acc, O);
+  return Number(y) / 2 ** Number(S); // exact: y has at most 24 significant bits
+}
+
+interface Case {
+  readonly name: string;
+  readonly A: NumFormat;
+  readonly f: LayerFormats;
+}
+
+const fx = fixedFormat;
+const fl = (e: number, m: number, o: Parameters<typeof floatFormat>[2] = {}) => floatFormat(e, m, { specials: 'none', ...o });
+const ROUNDINGS: FixedRounding[] = ['truncate', 'half-up', 'half-even'];
+const FIXED_CASES: Case[] = ROUNDINGS.flatMap((rounding) =>
+  (['wrap', 'saturate'] as const).flatMap((overflowMode) => [
+    // Accumulator LSB 2^-6 above the product's 2^-8: every product is rounded; 10 bits overflow often.
+    { name: `${rounding} ${overflowMode} narrow`, A: fx(6, 2), f: { weight: fx(5, 1), bias: fx(8, 3), accumulator: fx(10, 4, { rounding, overflow: overflowMode }), activation: fx(6, 3, { rounding }) } },
+    // Wide accumulator: exact products, one output cast (unsigned output saturates negatives to 0).
+    { name: `${rounding} ${overflowMode} wide`, A: fx(6, 2, { signed: false }), f: { weight: fx(5, 1), bias: fx(9, 2), accumulator: fx(20, 8, { rounding, overflow: overflowMode }), activation: fx(5, 2, { signed: false, rounding }) } },
+  ]),
+);
+const FLOAT_CASES: Case[] = [
+  { name: 'float<3,2> accumulator, subnormals', A: fl(3, 2), f: { weight: fl(4, 3), bias: fl(4, 3), accumulator: fl(3, 2), activation: fl(3, 2) } },
+  { name: 'no subnormals', A: fl(3, 3, { subnormals: false }), f: { weight: fl(4, 2, { subnormals: false }), bias: fl(3, 4), accumulator: fl(4, 3, { subnormals: false }), activation: fl(3, 1, { subnormals: false }) } },
+  { name: 'ieee formats, e4m3 and e5m2', A: floatFormat(4, 3, { specials: 'fn' }), f: { weight: floatFormat(5, 2), bias: fl(5, 5), accumulator: fl(5, 6), activation: floatFormat(4, 3, { specials: 'fn' }) } },
+  // Products of up to 24 bits over 2^-60..2^40 into a 24-bit-mantissa accumulator: float64 sums are often inexact.
+  { name: 'wide spread, 24-bit accumulator', A: fl(7, 11, { bias: 40 }), f: { weight: fl(7, 11, { bias: 30 }), bias: fl(8, 20), accumulator: floatFormat(6, 24, { specials: 'none', bias: 20 }), activation: fl(8, 23) } },
+];
+
+function conv(seed: number, c: Case): void {
+  const r = rng(seed);
+  const node: ConvNode = { name: 'c', op: 'Conv', inputs: ['x', 'w', 'b'], outputs: ['y'], attrs: { kernelShape: [3, 3], strides: [2, 1], pads: [1, 0, 1, 1], dilations: [1, 1], group: 2, formats: c.f } };
+  const x = randomTensor([1, 4, 5, 6], c.A, r), w = randomTensor([6, 2, 3, 3], c.f.weight, r), b = randomTensor([6], c.f.bias, r);
+  const info = (n: string, t: Tensor) => ({ name: n, dtype: t.dtype, shape: t.shape });
+  const outShape = inferOutputs(node, [info('x', x), info('w', w), info('b', b)])[0]!.shape;
+  const y = tunedConv(node, c.f, x, w, b, outShape);
+  const [, , OH, OW] = outShape as [number, number, number, number];
+  const bad: string[] = [];
+  for (let m = 0; m < 6; m++)
+    for (let oy = 0; oy < OH; oy++)
+      for (let ox = 0; ox < OW; ox++) {
+        const xs: number[] = [], ws: number[] = [];
+        for (let ci = 0; ci < 2; ci++)
+          for (let ky = 0; ky < 3; ky++)
+            for (let kx = 0; kx < 3; kx++) {
+              const iy = oy * 2 + ky - 1, ix = ox + kx;
+              const cin = Math.floor(m / 3) * 2 + ci;
+              xs.push(iy >= 0 && iy < 5 && ix < 6 ? x.data[(cin * 5 + iy) * 6 + ix]! : 0);
+              ws.push(w.data[((m * 2 + ci) * 3 + ky) * 3 + kx]!);
+            }
+        const want = reference(c, xs, ws, b.data[m]!);
+        const got = y.data[(m * OH + oy) * OW + ox]!;
+        if (!Object.is(got, want) && got !== want) bad.push(`m${m} (${oy},${ox}): ${got} != ${want}`);
+      }
+  expect(bad.slice(0, 5)).toEqual([]);
+}
+
+function gemm(seed: number, c: Case, transB: boolean): void {
+  const r = rng(seed);
+  const node: GemmNode = { name: 'g', op: 'Gemm', inputs: ['a', 'b', 'c'], outputs: ['y'], attrs: { alpha: 1, beta: 1, transA: false, transB, formats: c.f } };
+  const a = randomTensor([3, 17], c.A, r), b = randomTensor(transB ? [5, 17] : [17, 5], c.f.weight, r), bias = randomTensor([5], c.f.bias, r);
+  const y = tunedGemm(node, c.f, a, b, bias, [3, 5]);
+  for (let i = 0; i < 3; i++)
+    for (let j = 0; j < 5; j++) {
+      const xs = Array.from({ length: 17 }, (_, k) => a.data[i * 17 + k]!);
+      const ws = Array.from({ length: 17 }, (_, k) => b.data[transB ? j * 17 + k : k * 5 + j]!);
+      expect(y.data[i * 5 + j], `(${i},${j})`).toBe(reference(c, xs, ws, bias.data[j]!));
+    }
+}
+
+function reference(c: Case, xs: number[], ws: number[], bias: number): number {
+  const { weight, bias: B, accumulator, activation } = c.f;
+  if (accumulator.kind === 'fixed') return fixedOutput(xs, ws, bias, c.A as FixedFormat, weight as FixedFormat, B as FixedFormat, accumulator, activation as FixedFormat);
+  return floatOutput(xs, ws, bias, accumulator, activation as FloatFormat);
+}
+
+describe('fixed-point layers = BigInt codes (ir/arithmetic.md 6.1)', () => {
+  test.each(FIXED_CASES.map((c) => [c.name, c] as const))('Conv, %s', (_, c) => {
+    for (let seed = 1; seed <= 4; seed++) conv(seed, c);
+  });
+  test.each(FIXED_CASES.map((c) => [c.name, c] as const))('Gemm, %s', (_, c) => {
+    for (let seed = 1; seed <= 4; seed++) for (const t of [true, false]) gemm(seed, c, t);
+  });
+  test('hand-worked: 0.75 * 0.5 + 0.3125 * 0.75 into fixed<8,4> truncating (LSB 1/16)', () => {
+    const f: LayerFormats = { weight: fx(8, 2), bias: fx(8, 2), accumulator: fx(8, 4, { rounding: 'truncate', overflow: 'wrap' }), activation: fx(8, 4) };
+    const node: GemmNode = { name: 'g', op: 'Gemm', inputs: [], outputs: [], attrs: { alpha: 1, beta: 1, transA: false, transB: true, formats: f } };
+    const t = (shape: number[], v: number[]) => makeTensor('float32', shape, Float32Array.from(v));
+    // products 0.375 = 6/16 exactly and 0.234375 = 3.75/16 -> 3/16 truncated; bias 0: 9/16
+    expect(tunedGemm(node, f, t([1, 2], [0.75, 0.3125]), t([1, 2], [0.5, 0.75]), t([1], [0]), [1, 1]).data[0]).toBe(9 / 16);
+  });
+});
+
+describe('custom-float layers = exact rationals (ir/arithmetic.md 6.2)', () => {
+  test.each(FLOAT_CASES.map((c) => [c.name, c] as const))('Conv, %s', (_, c) => {
+    for (let seed = 1; seed <= 4; seed++) conv(seed, c);
+  });
+  test.each(FLOAT_CASES.map((c) => [c.name, c] as const))('Gemm, %s', (_, c) => {
+    for (let seed = 1; seed <= 6; seed++) for (const t of [true, false]) gemm(seed, c, t);
+  });
+});

@@ -125,3 +125,26 @@ export function checkSharing(graph: Graph, where: string): void {
     }
   }
 }
+
+export interface LayerWeightMemory {
+  readonly name: string;
+  /** Weights of the layer's weight tensor (biases excluded). */
+  readonly weights: number;
+  /** Bits that hold them: indices plus codebooks when shared (a network codebook counted on its first layer), else
+   *  weights times the code width (quantized) or 32 (float). */
+  readonly bits: number;
+}
+
+/** Weight memory of every Conv/Gemm/QConv/QGemm with constant weights, biases excluded (what sharing changes). */
+export function weightMemory(graph: Graph): LayerWeightMemory[] {
+  let networkCounted = false;
+  return graph.nodes.filter(isShareable).flatMap((n) => {
+    const w = graph.constants.get(n.inputs[1]!);
+    if (!w) return [];
+    const s = n.attrs.sharing;
+    if (!s) return [{ name: n.name, weights: w.data.length, bits: w.data.length * entryBits(n) }];
+    const table = s.granularity === 'network' && networkCounted ? 0 : codebookBits(n);
+    networkCounted ||= s.granularity === 'network';
+    return [{ name: n.name, weights: w.data.length, bits: w.data.length * s.indexBits + table }];
+  });
+}

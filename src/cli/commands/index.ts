@@ -7,6 +7,7 @@ import { mult } from './mult.js';
 import { quantizeCommand } from './quantize.js';
 import { approxCommand } from './approx.js';
 import { shareCommand } from './share.js';
+import { shareExploreCommand } from './share-explore.js';
 import { runCommand } from './run.js';
 import { emitCommand } from './emit.js';
 import { compileCommand } from './compile.js';
@@ -14,4 +15,4 @@ import { verifyCommand } from './verify.js';
 import { wordlengthCommand } from './wordlength.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [compileCommand, importCommand, inspectCommand, runCommand, evalCommand, quantizeCommand, approxCommand, shareCommand, wordlengthCommand, mult, emitCommand, verifyCommand];
+export const commands: CommandModule<any, any>[] = [compileCommand, importCommand, inspectCommand, runCommand, evalCommand, quantizeCommand, approxCommand, shareCommand, shareExploreCommand, wordlengthCommand, mult, emitCommand, verifyCommand];

@@ -1,0 +1,163 @@
+/** `adequate share-explore DIR --inputs X --labels Y -o OUT`: multi-objective exploration of per-layer weight sharing
+ *  (src/dse/share/, docs/sharing.md), accuracy against weight memory, with the clustering-error proxy deciding which
+ *  designs get an accuracy evaluation. Writes the chosen design as an IR, pareto.json and pareto.svg. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CommandModule } from 'yargs';
+import { userError } from '../../errors.js';
+import { evaluateParallel } from '../../golden/parallel.js';
+import { saveIr } from '../../ir/serialize.js';
+import { writeDirAtomically } from '../../io/atomic-dir.js';
+import type { Dataset } from '../../io/dataset.js';
+import { withSharedLayers } from '../../passes/share-weights.js';
+import { SharingEvaluator } from '../../dse/share/evaluator.js';
+import { exploreSharing, smallestWithin, type ShareExploreResult, type SharedDesign } from '../../dse/share/explore.js';
+import { ShareSpace, type ExploredGranularity } from '../../dse/share/space.js';
+import { paretoSvg } from '../../report/pareto-svg.js';
+import { copyDatasetConfig } from '../dataset-copy.js';
+import { loadDatasetFor, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
+import { loadModel } from '../load.js';
+import { startProgress, type Progress } from '../progress.js';
+import { formatTable, groupDigits } from '../table.js';
+
+interface Args extends DatasetArgs {
+  model: string;
+  out: string;
+  granularities: string;
+  'max-bits': number;
+  pop: number;
+  gen: number;
+  seed: number;
+  'max-drop': number;
+  eval: number;
+  holdout: number;
+  pick?: number;
+  json?: boolean;
+}
+
+export const shareExploreCommand: CommandModule<object, Args> = {
+  command: 'share-explore <model>',
+  describe: 'explore per-layer weight sharing (index width, granularity): accuracy against weight memory (NSGA-II + proxy)',
+  builder: (y) =>
+    withDatasetOptions(y)
+      .positional('model', { type: 'string', demandOption: true, describe: 'an IR folder (quantized, or float)' })
+      .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output IR folder (chosen design, pareto.json, pareto.svg)' })
+      .option('granularities', { type: 'string', default: 'layer,channel,kernel', describe: 'granularities a layer may take (comma-separated: layer, channel, kernel)' })
+      .option('max-bits', { type: 'number', default: 8, describe: 'widest index (2^bits clusters); 0 bits = layer not shared' })
+      .option('pop', { type: 'number', default: 32 })
+      .option('gen', { type: 'number', default: 20 })
+      .option('seed', { type: 'number', default: 1 })
+      .option('max-drop', { type: 'number', default: 0.5, describe: 'accuracy points the chosen design may lose against the unshared one' })
+      .option('eval', { alias: 'count', type: 'number', default: 2000, describe: 'evaluation images the search uses' })
+      .option('holdout', { type: 'number', default: 5000, describe: 'images after those for the final report (never seen by the search)' })
+      .option('pick', { type: 'number', describe: 'choose front design N (0 = least memory) instead of the max-drop rule' })
+      .option('json', { type: 'boolean' }) as never,
+  handler: async (args) => {
+    const graph = loadModel(args.model);
+    const granularities = parseGranularities(args.granularities);
+    for (const [flag, v, min] of [['--pop', args.pop, 2], ['--gen', args.gen, 0], ['--eval', args.eval, 1]] as const)
+      if (!(Number.isInteger(v) && v >= min)) throw userError('E_USAGE', `${flag} ${v} must be an integer >= ${min}`);
+    const space = new ShareSpace(graph, granularities, args['max-bits']);
+    const input = graph.inputs[0]!;
+    const evalData = loadDatasetFor(args.model, { ...args, limit: args.eval }, input.shape, 'test');
+    if (!evalData.labels) throw userError('E_DATASET', 'the exploration needs labels: give --labels');
+    const evaluator = new SharingEvaluator(graph, space.layers.map((l) => l.node.name), evalData.inputs, evalData.labels);
+    let progress: Progress | undefined;
+    const result = await exploreSharing(space, evaluator, {
+      pop: args.pop, gen: args.gen, seed: args.seed, maxDrop: args['max-drop'],
+      onGeneration: (g, total, info) => (progress ??= startProgress('explore', total)).tick(g, `${info.evaluations} designs, ${info.measured} measured${info.best ? `, best ${(100 * info.best.top1).toFixed(2)}% at ${(info.best.relativeMemory * 100).toFixed(1)}% memory` : ''}`),
+    });
+    progress?.end(`(${result.evaluations} designs: ${result.accuracyEvaluations} measured, ${result.fullEvaluations} in full, ${result.proxyOnly} scored by the proxy alone)`);
+    const chosen = args.pick !== undefined ? result.front[args.pick] : smallestWithin(result.front, result.exactTop1, args['max-drop']);
+    if (!chosen) throw userError('E_DSE', `no design on the front ${args.pick !== undefined ? `has index ${args.pick}` : `loses at most ${args['max-drop']} points`}; raise --max-drop or --gen`);
+    const options = space.options(chosen.genome);
+    const shared = withSharedLayers(graph, new Map(options.flatMap((o, i) => (o.shared ? [[space.layers[i]!.node.name, o.shared] as const] : []))));
+    const holdout = holdoutData(args, input.shape, evalData);
+    const measure = async (g: typeof graph) => (holdout ? (await evaluateParallel(g, holdout, { multiplierLibrary: undefined })).top1 : undefined);
+    const held = { unshared: await measure(graph), chosen: await measure(shared), count: holdout?.count ?? 0 };
+    const report = paretoReport(args, space, evalData.count, result, chosen, held);
+    await writeDirAtomically(args.out, (tmp) => {
+      saveIr(tmp, shared);
+      copyDatasetConfig(args.model, tmp);
+      writeFileSync(join(tmp, 'pareto.json'), JSON.stringify(report, null, 2) + '\n');
+      writeFileSync(join(tmp, 'pareto.svg'), paretoSvg({
+        title: `${graph.name}: weight sharing (${granularities.join(', ')}), ${result.accuracyEvaluations} accuracy evaluations`,
+        all: result.designs.filter((d) => d.full).map((d) => ({ energy: d.relativeMemory, top1: d.top1 })),
+        front: result.front.map((d) => ({ energy: d.relativeMemory, top1: d.top1 })),
+        exact: { energy: 1, top1: result.exactTop1 },
+        chosen: { energy: chosen.relativeMemory, top1: chosen.top1 },
+        xLabel: 'relative weight memory (unshared = 1)',
+        yLabel: `top-1 % on ${evalData.count} evaluation images`,
+      }));
+    });
+    if (args.json) console.log(JSON.stringify(report, null, 2));
+    else printReport(report);
+  },
+};
+
+function parseGranularities(text: string): ExploredGranularity[] {
+  const list = text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  for (const g of list) if (g !== 'layer' && g !== 'channel' && g !== 'kernel') throw userError('E_USAGE', `--granularities: '${g}' is not one of layer, channel, kernel (network sharing is one codebook for all layers: use adequate share)`);
+  return [...new Set(list)] as ExploredGranularity[];
+}
+
+function holdoutData(args: Args, shape: readonly number[], evalData: Dataset): Dataset | undefined {
+  if (args.holdout <= 0) return undefined;
+  try {
+    const d = loadDatasetFor(args.model, { ...args, offset: (args.offset ?? 0) + evalData.count, limit: args.holdout }, shape, 'test');
+    return d.labels ? d : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function describe(d: SharedDesign, space: ShareSpace) {
+  const options = space.options(d.genome);
+  const weights = space.layers.reduce((s, l) => s + l.weights, 0);
+  return {
+    genome: d.genome,
+    top1: d.top1,
+    weight_bits: d.memoryBits,
+    relative_memory: +d.relativeMemory.toFixed(6),
+    compression_vs_8bit: +((8 * weights) / d.memoryBits).toFixed(3),
+    layers: space.layers.map((l, i) => ({
+      layer: l.node.name,
+      index_bits: options[i]!.shared?.sharing.indexBits ?? 0,
+      granularity: options[i]!.shared?.sharing.granularity ?? 'unshared',
+      weight_bits: options[i]!.bits,
+      relative_sse: +options[i]!.error.toPrecision(4),
+    })),
+  };
+}
+
+function paretoReport(args: Args, space: ShareSpace, evalCount: number, r: ShareExploreResult, chosen: SharedDesign, held: { unshared: number | undefined; chosen: number | undefined; count: number }) {
+  return {
+    model: args.model,
+    granularities: space.granularities,
+    max_bits: space.maxBits,
+    evaluation_images: evalCount,
+    exact_top1: r.exactTop1,
+    unshared_weight_bits: space.plainBits,
+    evaluations: r.evaluations,
+    accuracy_evaluations: r.accuracyEvaluations,
+    full_accuracy_evaluations: r.fullEvaluations,
+    proxy_only: r.proxyOnly,
+    evaluation_sets: r.evaluationSets,
+    seconds: +r.seconds.toFixed(1),
+    proxy: r.dropModel ? { sensitivity: space.layers.map((l, i) => ({ layer: l.node.name, beta: +r.dropModel!.beta[i]!.toPrecision(4) })), margin: +r.dropModel.margin.toPrecision(4) } : undefined,
+    front: r.front.map((d) => describe(d, space)),
+    chosen: { ...describe(chosen, space), heldout: held },
+  };
+}
+
+function printReport(rep: ReturnType<typeof paretoReport>): void {
+  console.log(formatTable(
+    ['#', 'top-1 %', 'memory', 'vs 8-bit', 'layers (index bits, granularity)'],
+    rep.front.map((d, i) => [i, (100 * d.top1).toFixed(2), (100 * d.relative_memory).toFixed(1) + '%', d.compression_vs_8bit.toFixed(2) + 'x', d.layers.map((l) => (l.index_bits === 0 ? '-' : `${l.index_bits}${l.granularity[0]}`)).join(' ')]),
+  ));
+  const h = rep.chosen.heldout;
+  console.log(`unshared: ${(100 * rep.exact_top1).toFixed(2)}% on ${rep.evaluation_images} evaluation images, ${groupDigits(rep.unshared_weight_bits)} weight bits; ${rep.evaluations} designs in ${rep.seconds}s: ${rep.accuracy_evaluations} measured (${rep.full_accuracy_evaluations} on every image, the rest stopped early), ${rep.proxy_only} scored by the proxy alone; ${rep.evaluation_sets} evaluation sets of images in all`);
+  console.log(`chosen: ${groupDigits(rep.chosen.weight_bits)} weight bits (${rep.chosen.compression_vs_8bit}x against 8-bit weights), top-1 ${(100 * rep.chosen.top1).toFixed(2)}%` +
+    (h.chosen !== undefined ? `; on ${h.count} held-out images: ${(100 * h.chosen).toFixed(2)}% (unshared ${(100 * h.unshared!).toFixed(2)}%)` : ''));
+  for (const l of rep.chosen.layers) console.log(`  ${l.layer}: ${l.index_bits === 0 ? 'not shared' : `${l.index_bits}-bit indices, ${l.granularity}`}, ${groupDigits(l.weight_bits)} bits`);
+}

@@ -2,7 +2,7 @@
  *  them and reports build on them; weight bits follow each constant's storage type, so passes that change formats
  *  keep the totals true. */
 import { codebookBits, isShareable, sharingOf } from './sharing.js';
-import type { Graph, Node, Tensor } from './types.js';
+import type { Graph, Node, NumFormat, Tensor } from './types.js';
 import { sizeOf } from './types.js';
 
 export interface LayerStats {
@@ -64,7 +64,13 @@ export function layerStats(graph: Graph): LayerStats[] {
     // layers store an index per weight plus their codebooks; a network-wide codebook is counted once, on its first layer.
     const sharing = sharingOf(n);
     const isWeights = (t: Tensor) => t === graph.constants.get(n.inputs[1]!);
-    const bitsOf = (t: Tensor) => (sharing && isWeights(t) ? sharing.indexBits : (n.op === 'QConv' || n.op === 'QGemm') && isWeights(t) ? n.attrs.wBits : BITS[t.dtype]);
+    // Word-length-tuned layers store their weights and bias in their formats' bits.
+    const formats = (n.op === 'Conv' || n.op === 'Gemm') && n.attrs.formats;
+    const bitsOf = (t: Tensor) =>
+      sharing && isWeights(t) ? sharing.indexBits
+      : (n.op === 'QConv' || n.op === 'QGemm') && isWeights(t) ? n.attrs.wBits
+      : formats ? formatBits(isWeights(t) ? formats.weight : formats.bias)
+      : BITS[t.dtype];
     let tableBits = 0;
     if (sharing && isShareable(n)) {
       const key = sharing.granularity === 'network' ? JSON.stringify(sharing.codebooks) : undefined;
@@ -93,6 +99,14 @@ export function totalsOf(rows: readonly LayerStats[]): GraphTotals {
 }
 
 /** 'integer' when the graph holds quantized layers (the golden model then runs integer arithmetic inside them). */
-export function arithmeticOf(graph: Graph): 'float32' | 'integer' {
-  return graph.nodes.some((n) => n.op === 'QConv' || n.op === 'QGemm' || n.op === 'QSum' || n.op === 'QTable') ? 'integer' : 'float32';
+export function arithmeticOf(graph: Graph): 'float32' | 'integer' | 'fixed-point' | 'custom-float' {
+  if (graph.nodes.some((n) => n.op === 'QConv' || n.op === 'QGemm' || n.op === 'QSum' || n.op === 'QTable')) return 'integer';
+  const tuned = graph.nodes.find((n) => (n.op === 'Conv' || n.op === 'Gemm') && n.attrs.formats);
+  if (tuned && (tuned.op === 'Conv' || tuned.op === 'Gemm')) return tuned.attrs.formats!.accumulator.kind === 'fixed' ? 'fixed-point' : 'custom-float';
+  return 'float32';
+}
+
+/** Bits of one stored element of a number format (ir/arithmetic.md sections 4-5): W, or 1 + E + M. */
+export function formatBits(f: NumFormat): number {
+  return f.kind === 'fixed' ? f.width : 1 + f.expBits + f.mantBits;
 }

@@ -4,6 +4,7 @@
  *  a signed w-bit adder for w <= 48; beyond the table, the multiplier grows with a * b and the adder with w).
  *  The search minimises the area-weighted operation count sum over layers of MACs x (multiplier + adder area). */
 import { readFileSync } from 'node:fs';
+import { formatBits } from '../../ir/stats.js';
 import type { NumFormat } from '../../ir/types.js';
 import { packagePath } from '../../paths.js';
 import { formatsOf, type Config, type Space } from './space.js';
@@ -38,11 +39,6 @@ export function adderArea(w: number): number {
   const t = areaTable();
   const v = Math.max(1, w);
   return v <= MAX_ADD ? t.adder[String(v)]! : (t.adder[String(MAX_ADD)]! * v) / MAX_ADD;
-}
-
-/** Bits per stored element of a format. */
-export function formatBits(f: NumFormat): number {
-  return f.kind === 'fixed' ? f.width : 1 + f.expBits + f.mantBits;
 }
 
 /** Width of the signed multiplier operand a format needs: fixed signed W, unsigned W + 1; float: the significand

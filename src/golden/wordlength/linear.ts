@@ -11,6 +11,7 @@ import type { ConvNode, GemmNode, LayerFormats, Tensor } from '../../ir/types.js
 import { makeTensor } from '../../ir/types.js';
 import { quantizeFixed, type FixedFormat } from '../../ir/numformats.js';
 import { convGeometry, im2col } from '../window.js';
+import { checkFormat } from './cast.js';
 import { fixedCastPlan, floatCastPlan, overflowCode, roundCode, roundFixed, roundFloat, type FixedCastPlan, type FloatCastPlan } from './round.js';
 
 /** Everything a layer's loops need, computed once per formats object. */
@@ -23,9 +24,10 @@ interface Plan {
 }
 
 const plans = new WeakMap<LayerFormats, Plan>();
-function planOf(f: LayerFormats): Plan {
+function planOf(f: LayerFormats, layer: string): Plan {
   let p = plans.get(f);
-  if (!p)
+  if (!p) {
+    for (const role of ['weight', 'bias', 'accumulator', 'activation'] as const) checkFormat(f[role], role, `layer '${layer}' ${role}`);
     plans.set(f, (p = {
       formats: f,
       fixedAcc: f.accumulator.kind === 'fixed' ? fixedCastPlan(f.accumulator) : undefined,
@@ -33,6 +35,7 @@ function planOf(f: LayerFormats): Plan {
       fixedOut: f.activation.kind === 'fixed' ? fixedCastPlan(f.activation) : undefined,
       floatOut: f.activation.kind === 'float' ? floatCastPlan(f.activation) : undefined,
     }));
+  }
   return p;
 }
 
@@ -54,7 +57,7 @@ function weightRows(w: Tensor, transposeTo?: { K: number; N: number }): Float64A
 export function tunedConv(node: ConvNode, formats: LayerFormats, x: Tensor, w: Tensor, b: Tensor | undefined, outShape: readonly number[]): Tensor {
   const { win, g, N, C, M, cPerG, mPerG, inPlane, P, taps, K } = convGeometry(x.shape, w.shape, outShape, node.attrs);
   const out = makeTensor('float32', outShape);
-  const plan = planOf(formats), rows = weightRows(w);
+  const plan = planOf(formats, node.name), rows = weightRows(w);
   const col = new Float64Array(K * P), acc = new Float64Array(P);
   const wrapOnce = canWrapOnce(plan, maxAbs(x.data), maxAbs(rows), K);
   for (let n = 0; n < N; n++)
@@ -74,7 +77,7 @@ export function tunedGemm(node: GemmNode, formats: LayerFormats, a: Tensor, b: T
   const [P, N] = [outShape[0]!, outShape[1]!];
   const K = a.shape[1]!;
   const out = makeTensor('float32', outShape);
-  const plan = planOf(formats), rows = weightRows(b, node.attrs.transB ? undefined : { K, N });
+  const plan = planOf(formats, node.name), rows = weightRows(b, node.attrs.transB ? undefined : { K, N });
   const col = new Float64Array(K * P), acc = new Float64Array(P);
   for (let i = 0; i < P; i++) for (let k = 0; k < K; k++) col[k * P + i] = a.data[i * K + k]!;
   const wrapOnce = canWrapOnce(plan, maxAbs(a.data), maxAbs(rows), K);

@@ -1,8 +1,150 @@
-/** Verilator verification of a Verilog build (issue 9). Placeholder until it lands. */
-import { userError } from '../errors.js';
+/** Verilator verification of a Verilog build (`adequate verify BUILD`): streams N inputs through the Verilator model
+ *  of the accelerator and compares each inference's output codes, bit for bit, with the integer golden model over the
+ *  same nodes (src/hw/reference.ts), and its cycle count with the cycle model (src/hw/cycles.ts). On a mismatch a
+ *  debug build (per-step memory dumps) runs the first failing input and names the first layer whose buffer differs.
+ *  --layers compares every layer of every inference that way; --trace writes BUILD/trace.fst. */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { argmaxRows } from '../golden/accuracy.js';
+import { libraryContext } from '../golden/parallel.js';
+import { predictCycles, type InferenceCycles } from '../hw/cycles.js';
+import { planAccelerator, type AcceleratorPlan } from '../hw/plan.js';
+import { quantizeSample, referenceBuffers } from '../hw/reference.js';
+import { scheduleAccelerator, type Schedule } from '../hw/schedule.js';
+import type { Tensor } from '../ir/types.js';
+import { makeTensor, sizeOf } from '../ir/types.js';
+import { formatTable, groupDigits } from '../cli/table.js';
 import type { VerifyOutcome, VerifyRequest } from './request.js';
+import { buildModel, runModel, type BuiltModel } from './verilator.js';
+
+/** A layer whose buffer differs from the golden model in one inference. */
+export interface LayerMismatch {
+  readonly inference: number;
+  readonly step: number;
+  readonly layer: string;
+  /** Elements that differ, and the first of them. */
+  readonly differing: number;
+  readonly index: number;
+  readonly expected: number;
+  readonly actual: number;
+}
 
 export async function verifyRtl(request: VerifyRequest): Promise<VerifyOutcome> {
-  void request;
-  throw userError('E_TOOL', 'Verilator verification is not available in this version');
+  const { build, manifest, data, count } = request;
+  const plan = planAccelerator(request.graph);
+  const schedule = scheduleAccelerator(plan, manifest.lanes);
+  const predicted = predictCycles(schedule);
+  const ctx = libraryContext(manifest.library);
+  const per = sizeOf(plan.hostInput.shape);
+  const inputs: Tensor[] = [];
+  const expected: Map<string, Tensor>[] = [];
+  for (let i = 0; i < count; i++) {
+    const codes = quantizeSample(plan, data.inputs.data.subarray(i * per, (i + 1) * per) as Float32Array);
+    inputs.push(codes);
+    expected.push(referenceBuffers(plan, codes, ctx));
+  }
+  const scratch = mkdtempSync(join(tmpdir(), 'adequate-verify-'));
+  try {
+    const model = await buildModel(build, request.trace ? 'trace' : 'plain');
+    const run = await runModel(build, model, inputs.map((t) => t.data), plan.output.size, scratch, {
+      ...(request.trace ? { trace: join(build, 'trace.fst') } : {}),
+      maxCycles: predicted.total * 4 + 10_000,
+    }, (done) => request.onProgress?.(done, count));
+    const outName = plan.output.name;
+    const badOutputs = run.results.map((r, i) => !sameCodes(r.outputs, expected[i]!.get(outName)!.data)).map((bad, i) => (bad ? i : -1)).filter((i) => i >= 0);
+    const cycleMismatches = run.results.filter((r) => r.cycles !== predicted.total).length;
+    let layerMismatches: LayerMismatch[] = [];
+    let debugModel: BuiltModel | undefined;
+    if (request.layers || badOutputs.length > 0) {
+      debugModel = await buildModel(build, 'debug');
+      const which = request.layers ? inputs.map((_, i) => i) : [badOutputs[0]!];
+      layerMismatches = await compareLayers(build, debugModel, schedule, which.map((i) => inputs[i]!), which.map((i) => expected[i]!), scratch);
+      layerMismatches = layerMismatches.map((m) => ({ ...m, inference: which[m.inference]! }));
+    }
+    const cycles = run.results.map((r) => r.cycles);
+    const rtlPred = argmaxRows(makeTensor('int32', [count, plan.output.size], Int32Array.from(run.results.flatMap((r) => Array.from(r.outputs)))), count);
+    const labels = data.labels;
+    const top1 = labels ? rtlPred.reduce((a, p, i) => a + (p === labels[i] ? 1 : 0), 0) / count : undefined;
+    const rate = run.simSeconds > 0 ? run.simCycles / run.simSeconds : 0;
+    const firstLayer = layerMismatches[0];
+    const json = {
+      build,
+      model: plan.name,
+      lanes: manifest.lanes,
+      count,
+      mismatches: badOutputs.length,
+      cycle_mismatches: cycleMismatches,
+      cycles: Math.max(...cycles),
+      predicted_cycles: predicted.total,
+      sim_cycles_per_second: Math.round(rate),
+      build_seconds: Number(model.seconds.toFixed(1)),
+      ...(top1 !== undefined ? { top1 } : {}),
+      ...(badOutputs.length ? { first_mismatch: { inference: badOutputs[0]!, ...(firstLayer ? { layer: firstLayer.layer, step: firstLayer.step } : {}) } } : {}),
+      ...(request.layers ? { layer_mismatches: layerMismatches.length } : {}),
+      ...(request.trace ? { trace: join(build, 'trace.fst') } : {}),
+      layers: predicted.steps.map((s) => ({ name: s.name, op: s.op, unit: s.unit, cycles: s.cycles, macs: s.macs, ...(s.utilization !== undefined ? { utilization: Number(s.utilization.toFixed(4)) } : {}) })),
+    };
+    const passed = badOutputs.length === 0 && cycleMismatches === 0 && layerMismatches.length === 0;
+    return { json, text: report(plan, predicted, json, layerMismatches, cycles, top1, passed), passed };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function sameCodes(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Runs the debug build on some inputs and compares every step's output memory with the golden buffers; returns the
+ *  first differing layer of each inference (inference = index into `inputs`). */
+async function compareLayers(build: string, model: BuiltModel, s: Schedule, inputs: readonly Tensor[], expected: readonly Map<string, Tensor>[], scratch: string): Promise<LayerMismatch[]> {
+  const dumpDir = mkdtempSync(join(scratch, 'dump-'));
+  await runModel(build, model, inputs.map((t) => t.data), s.plan.output.size, scratch, { dumpDir });
+  const found: LayerMismatch[] = [];
+  inputs.forEach((_, i) => {
+    for (const step of s.steps) {
+      const mem = s.memories[step.output]!;
+      const actual = readMemoryDump(join(dumpDir, `i${i}_s${step.index}.hex`), mem.bits, mem.signed);
+      const want = expected[i]!.get(step.layer.output)!.data;
+      let differing = 0, first = -1;
+      for (let j = 0; j < want.length; j++) if (actual[j] !== want[j]) (differing++, first < 0 && (first = j));
+      if (differing > 0) {
+        found.push({ inference: i, step: step.index, layer: step.layer.name, differing, index: first, expected: want[first]!, actual: actual[first] ?? NaN });
+        break;
+      }
+    }
+  });
+  return found;
+}
+
+/** A $writememh file: one hex word per line (comments and blank lines skipped), read as `bits`-bit codes. */
+export function readMemoryDump(file: string, bits: number, signed: boolean): Int32Array {
+  const words = readFileSync(file, 'utf8').split('\n').map((l) => l.replace(/\/\/.*$/, '').trim()).filter((l) => l !== '' && !l.startsWith('@'));
+  return Int32Array.from(words, (w) => {
+    if (/[xz]/i.test(w)) return NaN;
+    const v = parseInt(w, 16);
+    return signed && v >= 2 ** (bits - 1) ? v - 2 ** bits : v;
+  });
+}
+
+function report(plan: AcceleratorPlan, predicted: InferenceCycles, json: Record<string, unknown> & { count: number; mismatches: number; cycle_mismatches: number; predicted_cycles: number; sim_cycles_per_second: number }, layerMismatches: readonly LayerMismatch[], cycles: readonly number[], top1: number | undefined, passed: boolean): string {
+  const rows = predicted.steps.map((s) => [s.name, s.op, s.unit, groupDigits(s.cycles), groupDigits(s.macs), s.utilization !== undefined ? `${(s.utilization * 100).toFixed(1)}%` : '']);
+  const table = formatTable(['layer', 'op', 'unit', 'cycles', 'MACs', 'utilization'], rows, ['total (load, layers, stream)', '', '', groupDigits(predicted.total), groupDigits(predicted.macs), `${(predicted.macUtilization * 100).toFixed(1)}%`]);
+  const measured = Math.min(...cycles) === Math.max(...cycles) ? groupDigits(cycles[0]!) : `${groupDigits(Math.min(...cycles))} to ${groupDigits(Math.max(...cycles))}`;
+  const lines = [
+    table.trimEnd(),
+    '',
+    `inputs run          ${json.count}`,
+    `mismatches          ${json.mismatches} (outputs), ${json.cycle_mismatches} (cycle counts)`,
+    `cycles/inference    ${measured} measured, ${groupDigits(json.predicted_cycles)} predicted`,
+    `simulation          ${(json.sim_cycles_per_second / 1e6).toFixed(2)} M cycles/s (Verilator)`,
+  ];
+  if (top1 !== undefined) lines.push(`RTL top-1           ${(top1 * 100).toFixed(2)}% (${Math.round(top1 * json.count)}/${json.count})`);
+  for (const m of layerMismatches.slice(0, 5)) lines.push(`first differing layer of inference ${m.inference}: '${m.layer}' (step ${m.step}): ${m.differing} element(s) differ, first at ${m.index}: expected ${m.expected}, got ${m.actual}`);
+  if (layerMismatches.length > 5) lines.push(`... and ${layerMismatches.length - 5} more inference(s) with differing layers`);
+  lines.push(passed ? `PASS: ${plan.name} matches the golden model bit for bit and the cycle model exactly` : `FAIL: ${plan.name} differs from the ${json.mismatches ? 'golden model' : 'cycle model'}`);
+  return lines.join('\n');
 }

@@ -1,7 +1,17 @@
-/** Verilog emitter (issue 9). Placeholder until the emitter lands: refuses clearly instead of writing anything. */
+/** Verilog emitter: writes the tiled accelerator of a plan (docs/hardware.md) into a build folder:
+ *  rtl/ (the design, from templates/verilog/), rtl/mem/ ($readmemh ROM contents), tb/ (the Verilator C++ harness and
+ *  an Icarus Verilog testbench, from testbenches/), verilator.f, Makefile, adequate.core (FuseSoC) and synth.ys. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { userError } from '../../errors.js';
 import type { AcceleratorPlan } from '../../hw/plan.js';
+import { scheduleAccelerator, type Schedule, type Step } from '../../hw/schedule.js';
+import { getMultiplier, toVerilog, type Multiplier } from '../../multipliers/index.js';
+import type { QTableNode } from '../../ir/types.js';
 import type { MultiplierImpl } from '../build-dir.js';
+import { activationTableRom, channelRom, multiplierRom, weightRom } from './memories.js';
+import { render } from './render.js';
+import { bitsFor, designWidths, eltwiseSlotView, tileSlotView, weightFormat, windowSlotView, type MultiplierKind } from './view.js';
 
 export interface VerilogOptions {
   readonly lanes: number;
@@ -11,8 +21,181 @@ export interface VerilogOptions {
   readonly library?: string;
 }
 
+/** Name of the top module and of the Verilator model's executable. */
+export const TOP_MODULE = 'adequate_top';
+export const SIM_BINARY = 'Vadequate_top';
+
+/** The design's Verilog files in compile order (relative to the build folder), for a schedule's units. */
+function designFiles(tiles: readonly TileView[], hasWindow: boolean, hasEltwise: boolean): string[] {
+  return [
+    'rtl/adq_ram.v', 'rtl/adq_rom.v', 'rtl/adq_round_shift.v', 'rtl/adq_walker.v', 'rtl/adq_requant.v',
+    ...tiles.filter((t) => t.multiplier === 'netlist').map((t) => `rtl/${t.moduleName}.v`),
+    ...tiles.map((t) => `rtl/adq_tile_${t.index}.v`),
+    ...(hasWindow ? ['rtl/adq_window.v'] : []),
+    ...(hasEltwise ? ['rtl/adq_eltwise.v'] : []),
+    'rtl/adequate_top.v',
+  ];
+}
+
+interface TileView {
+  readonly index: number;
+  readonly lanes: number;
+  readonly laneList: readonly number[];
+  readonly nw: number;
+  readonly dw: number;
+  readonly slotBits: number;
+  readonly multiplier: MultiplierKind;
+  readonly multiplierText: string;
+  readonly moduleName: string;
+  readonly tableFile: string;
+  readonly signed: boolean;
+  readonly wb: number;
+  readonly ws: number;
+  readonly chanWidth: number;
+  readonly slots: ReturnType<typeof tileSlotView>[];
+  readonly record?: Multiplier;
+}
+
+function multiplierKind(id: string | undefined, impl: MultiplierImpl, library: string | undefined): { kind: MultiplierKind; record?: Multiplier } {
+  if (id === undefined) return { kind: 'exact' };
+  const record = getMultiplier(id, library);
+  if (impl === 'netlist' && !record.netlist) throw userError('E_HW', `multiplier '${id}' has no gate-level netlist in the library; emit with --mult-impl table (or auto)`);
+  const kind = impl === 'table' || !record.netlist ? 'table' : 'netlist';
+  const [lo, hi] = record.signed ? [-32768, 32767] : [0, 65535];
+  for (const p of record.table) if (p < lo || p > hi) throw userError('E_MULT', `multiplier '${id}' has a product ${p} outside the 16-bit ${record.signed ? 'signed' : 'unsigned'} range; the hardware multiplier output is 16 bits`);
+  return { kind, record };
+}
+
+export interface VerilogDesign {
+  readonly schedule: Schedule;
+  readonly files: Map<string, string>;
+}
+
+/** Everything the build folder holds, as (relative path, text) pairs. Pure apart from reading the templates and
+ *  the multiplier library. */
+export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): VerilogDesign {
+  const s = scheduleAccelerator(plan, options.lanes);
+  if (plan.input.bits > 8) throw userError('E_HW', `the input codes of '${plan.name}' have ${plan.input.bits} bits; the input stream carries 8-bit codes (quantize the input to 8 bits)`);
+  const { nw, dw } = designWidths(s);
+  const files = new Map<string, string>();
+  const stepsOf = (pred: (st: Step) => boolean) => s.steps.filter(pred);
+  const slotCount = Math.max(1, ...[...new Set(s.steps.map((st) => `${st.unit}${st.tile ?? ''}`))].map((u) => s.steps.filter((st) => `${st.unit}${st.tile ?? ''}` === u).length));
+  const slotBits = bitsFor(slotCount - 1);
+  const lanes = options.lanes;
+
+  const tiles: TileView[] = plan.tiles.map((tile) => {
+    const steps = stepsOf((st) => st.unit === 'tile' && st.tile === tile.index);
+    const { kind, record } = multiplierKind(tile.multiplier, options.multiplierImpl, options.library);
+    const { wb, signed } = weightFormat(steps);
+    if (kind !== 'exact') {
+      for (const st of steps) {
+        const inMem = s.memories[st.inputs[0]!]!;
+        if (wb !== 8 || inMem.bits !== 8) throw userError('E_HW', `layer '${st.layer.name}' runs on the 8x8 multiplier '${tile.multiplier}' but has ${inMem.bits}-bit activations and ${wb}-bit weights`);
+      }
+    }
+    const ws = wb + (signed ? 0 : 1);
+    return {
+      index: tile.index, lanes, laneList: Array.from({ length: lanes }, (_, j) => j), nw, dw, slotBits,
+      multiplier: kind,
+      multiplierText: kind === 'exact' ? 'exact (*)' : `${tile.multiplier} as ${kind === 'netlist' ? 'its gate-level netlist' : 'a 65,536-entry product table'}`,
+      moduleName: `adq_mul_t${tile.index}`,
+      tableFile: `rtl/mem/mul_t${tile.index}.hex`,
+      signed: kind === 'exact' ? signed : record!.signed,
+      wb, ws, chanWidth: 70 + ws,
+      slots: steps.map((st) => tileSlotView(st, lanes)),
+      ...(record ? { record } : {}),
+    };
+  });
+  for (const t of tiles) {
+    files.set(`rtl/adq_tile_${t.index}.v`, render('templates', 'verilog/adq_tile.v.hbs', t));
+    steps(s, t.index).forEach((st) => {
+      files.set(`rtl/mem/w_s${st.index}.hex`, weightRom(st, lanes, t.wb));
+      files.set(`rtl/mem/c_s${st.index}.hex`, channelRom(st, t.ws));
+    });
+    if (t.multiplier === 'table') files.set(t.tableFile, multiplierRom(t.record!.table));
+    if (t.multiplier === 'netlist') {
+      const r = t.record!;
+      files.set(`rtl/${t.moduleName}.v`, render('templates', 'verilog/adq_mult.v.hbs', { moduleName: t.moduleName, id: r.id, description: r.source.description, body: toVerilog(r.netlist!, t.moduleName, `multiplier ${r.id}`) }));
+    }
+  }
+
+  const windowSteps = stepsOf((st) => st.unit === 'window');
+  if (windowSteps.length > 0) files.set('rtl/adq_window.v', render('templates', 'verilog/adq_window.v.hbs', { nw, dw, slotBits, slots: windowSteps.map((st) => windowSlotView(st, lanes)) }));
+  const eltSteps = stepsOf((st) => st.unit === 'eltwise');
+  const eltPorts = Math.max(1, ...eltSteps.map((st) => st.inputs.length));
+  if (eltSteps.length > 0) {
+    const slots = eltSteps.map((st) => eltwiseSlotView(st, eltPorts));
+    files.set('rtl/adq_eltwise.v', render('templates', 'verilog/adq_eltwise.v.hbs', { nw, dw, slotBits, inputs: eltPorts, inputList: Array.from({ length: eltPorts }, (_, i) => i), slots }));
+    for (const st of eltSteps) if (st.layer.node.op === 'QTable') files.set(`rtl/mem/t_s${st.index}.hex`, activationTableRom(st.layer.node as QTableNode, dw));
+  }
+  for (const name of ['adq_ram', 'adq_rom', 'adq_round_shift', 'adq_walker', 'adq_requant']) files.set(`rtl/${name}.v`, render('templates', `verilog/${name}.v.hbs`, {}));
+
+  const prefixOf = (st: Step) => (st.unit === 'tile' ? `t${st.tile}` : st.unit === 'window' ? 'win' : 'elt');
+  const units = [
+    ...tiles.map((t) => ({ prefix: `t${t.index}`, module: `adq_tile_${t.index}`, steps: steps(s, t.index) })),
+    ...(windowSteps.length ? [{ prefix: 'win', module: 'adq_window', steps: windowSteps }] : []),
+    ...(eltSteps.length ? [{ prefix: 'elt', module: 'adq_eltwise', steps: eltSteps }] : []),
+  ].map((u) => {
+    const portCount = u.prefix === 'elt' ? eltPorts : 1;
+    return {
+      prefix: u.prefix,
+      module: u.module,
+      steps: u.steps.map((st) => st.index),
+      ports: Array.from({ length: portCount }, (_, port) => ({
+        port,
+        portName: u.prefix === 'elt' ? `rd_data${port}` : 'rd_data',
+        reads: u.steps.filter((st) => port < st.inputs.length).map((st) => ({ step: st.index, mem: st.inputs[port]! })),
+      })),
+    };
+  });
+  const counts = Math.max(plan.input.size, plan.output.size);
+  const top = {
+    model: plan.name,
+    lanes,
+    tileCount: tiles.length,
+    nw, dw, slotBits,
+    stepBits: bitsFor(Math.max(1, s.steps.length - 1)),
+    memBits: bitsFor(Math.max(1, s.memories.length - 1)),
+    cntBits: bitsFor(counts) + 1,
+    inSize: plan.input.size,
+    outSize: plan.output.size,
+    inputMem: s.input,
+    outputMem: s.output,
+    inputSigned: s.memories[s.input]!.signed,
+    lastStep: s.steps.length - 1,
+    memories: s.memories.map((m) => ({ index: m.index, width: m.bits, depth: m.size, aw: Math.max(1, Math.ceil(Math.log2(m.size))), signed: m.signed, names: m.aliases.join(', ') })),
+    steps: s.steps.map((st) => ({ index: st.index, name: st.layer.name, slot: st.slot, prefix: prefixOf(st), output: st.output, unitText: st.unit === 'tile' ? `tile ${st.tile}` : `${st.unit} unit` })),
+    units,
+  };
+  files.set('rtl/adequate_top.v', render('templates', 'verilog/adequate_top.v.hbs', top));
+
+  const rtl = designFiles(tiles, windowSteps.length > 0, eltSteps.length > 0);
+  const mems = [...files.keys()].filter((f) => f.startsWith('rtl/mem/')).sort();
+  const project = { model: plan.name, top: TOP_MODULE, sim: SIM_BINARY, rtl, mems, inSize: plan.input.size, outSize: plan.output.size, outSigned: s.memories[s.output]!.signed, part: options.part, clockNs: options.clockNs, lanes, tiles: tiles.map((t) => ({ index: t.index, module: `adq_tile_${t.index}` })) };
+  files.set('tb/tb_main.cpp', render('testbenches', 'verilator/tb_main.cpp.hbs', project));
+  files.set('tb/tb_top.v', render('testbenches', 'icarus/tb_top.v.hbs', project));
+  files.set('verilator.f', render('templates', 'verilog/verilator.f.hbs', project));
+  files.set('Makefile', render('templates', 'verilog/Makefile.hbs', project));
+  files.set('adequate.core', render('templates', 'verilog/adequate.core.hbs', { ...project, name: coreName(plan.name) }));
+  files.set('synth.ys', render('templates', 'verilog/synth.ys.hbs', project));
+  return { schedule: s, files };
+}
+
+function steps(s: Schedule, tile: number): Step[] {
+  return s.steps.filter((st) => st.unit === 'tile' && st.tile === tile);
+}
+
+/** A FuseSoC VLNV name part: letters, digits, underscores. */
+function coreName(model: string): string {
+  return model.replace(/[^A-Za-z0-9_]/g, '_').replace(/^([^A-Za-z])/, 'm$1') || 'model';
+}
+
 /** Writes the Verilog project into `dir` (an empty temporary folder); returns the relative paths written. */
 export function emitVerilog(plan: AcceleratorPlan, options: VerilogOptions, dir: string): string[] {
-  void plan, options, dir;
-  throw userError('E_TOOL', 'the Verilog emitter is not available in this version');
+  const { files } = verilogDesign(plan, options);
+  for (const [path, text] of files) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return [...files.keys()];
 }

@@ -1,0 +1,58 @@
+/** ROM contents of the Verilog build as $readmemh text: lane-packed weights, per-channel constants, multiplier and
+ *  activation tables. Each function returns the file's text, one word per line. */
+import type { MacNode } from '../../hw/plan.js';
+import { groupsOf, type Step } from '../../hw/schedule.js';
+import type { QTableNode } from '../../ir/types.js';
+import { hexWord } from './render.js';
+
+const lines = (words: Iterable<string>): string => [...words].join('\n') + '\n';
+
+/** Weight ROM of a tile step: word g*K + k holds the weight codes of channels g*L .. g*L+L-1 at tap k, lane j in
+ *  bits [j*wb, (j+1)*wb); lanes past the last channel hold 0. Taps are in weight order (c, ky, kx), the order the
+ *  walker visits them. */
+export function weightRom(step: Step, lanes: number, wb: number): string {
+  const w = step.layer.weights!.data, K = step.k, M = step.channels;
+  const out: string[] = [];
+  for (let g = 0; g < groupsOf(step, lanes); g++)
+    for (let k = 0; k < K; k++) {
+      let word = 0n;
+      for (let j = 0; j < lanes; j++) {
+        const m = g * lanes + j;
+        if (m < M) word |= BigInt.asUintN(wb, BigInt(w[m * K + k]!)) << BigInt(j * wb);
+      }
+      out.push(hexWord(word, lanes * wb));
+    }
+  return lines(out);
+}
+
+/** Channel ROM of a tile step, word m = {t[6:0], mantissa[30:0], zw[ws-1:0], c[31:0]}:
+ *  c = bias - za * sum_k w[m,k] + K * za * zw (the correction terms that do not depend on the input, modulo 2^32),
+ *  zw the weight zero point (for the zw * sum a term), and the requantization's mantissa and total shift
+ *  t = 31 + shift, clamped to 64 (|acc * m| < 2^62, so a larger shift also rounds to 0). */
+export function channelRom(step: Step, ws: number): string {
+  const a = (step.layer.node as MacNode).attrs;
+  const w = step.layer.weights!.data, bias = step.layer.bias?.data, K = step.k;
+  const za = BigInt(a.aZeroPoint);
+  const out: string[] = [];
+  for (let m = 0; m < step.channels; m++) {
+    let sumW = 0n;
+    for (let k = 0; k < K; k++) sumW += BigInt(w[m * K + k]!);
+    const zw = BigInt(a.wZeroPoint.length === 1 ? a.wZeroPoint[0]! : a.wZeroPoint[m]!);
+    const c = BigInt(bias ? bias[m]! : 0) - za * sumW + BigInt(K) * za * zw;
+    const t = BigInt(Math.min(64, 31 + a.shift[m]!));
+    const mant = BigInt(a.mantissa[m]!);
+    const word = (t << BigInt(63 + ws)) | (mant << BigInt(32 + ws)) | (BigInt.asUintN(ws, zw) << 32n) | BigInt.asUintN(32, c);
+    out.push(hexWord(word, 70 + ws));
+  }
+  return lines(out);
+}
+
+/** A multiplier's 65,536 products as 16-bit words, address {a[7:0], w[7:0]}. */
+export function multiplierRom(table: Int32Array): string {
+  return lines(Array.from(table, (p) => hexWord(BigInt(p), 16)));
+}
+
+/** A QTable layer's output codes, address x - inMin, `dw`-bit two's complement words. */
+export function activationTableRom(node: QTableNode, dw: number): string {
+  return lines(node.attrs.table.map((v) => hexWord(BigInt(v), dw)));
+}

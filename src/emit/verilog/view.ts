@@ -1,0 +1,145 @@
+/** The Verilog emitter's view: every number the templates print (widths, configuration-table rows, memory sizes),
+ *  computed from the schedule (src/hw/schedule.ts). Pure: no files. */
+import { userError } from '../../errors.js';
+import { groupsOf, type Schedule, type Step, type WindowGeometry } from '../../hw/schedule.js';
+import type { MacNode } from '../../hw/plan.js';
+import type { QAveragePoolNode, QSumNode, QTableNode } from '../../ir/types.js';
+
+export type MultiplierKind = 'exact' | 'netlist' | 'table';
+
+/** Bits that hold every value in [0, n] as an unsigned number (at least 1). */
+export function bitsFor(n: number): number {
+  return Math.max(1, Math.ceil(Math.log2(n + 1)));
+}
+
+/** Address bits of a memory of `depth` words (at least 1). */
+export function addressBits(depth: number): number {
+  return Math.max(1, Math.ceil(Math.log2(depth)));
+}
+
+export interface RomView {
+  readonly file: string;
+  readonly depth: number;
+  readonly aw: number;
+}
+
+export interface WalkerConfig {
+  readonly outer: number; readonly oh: number; readonly ow: number; readonly cin: number; readonly kh: number; readonly kw: number;
+  readonly ktot: number; readonly idle: number; readonly p: number; readonly lastLanes: number;
+  readonly h: number; readonly w: number; readonly ph: number; readonly pw: number; readonly phe: number; readonly pwe: number;
+  readonly sh: number; readonly sw: number; readonly dh: number; readonly dw: number;
+  readonly shw: number; readonly dhw: number; readonly phw: number; readonly hw: number;
+}
+
+/** Walker configuration of a tile step (outer loop = channel groups) or a window step (outer loop = planes). */
+export function walkerConfig(step: Step, lanes: number): WalkerConfig {
+  const g: WindowGeometry = step.geometry!;
+  const tile = step.unit === 'tile';
+  const outer = tile ? groupsOf(step, lanes) : step.channels;
+  return {
+    outer, oh: g.oh, ow: g.ow, cin: g.c, kh: g.kh, kw: g.kw, ktot: step.k,
+    idle: tile ? Math.max(0, lanes - step.k) : 0, p: step.positions, lastLanes: tile ? step.channels - (outer - 1) * lanes : 0,
+    h: g.h, w: g.w, ph: g.ph, pw: g.pw, phe: g.phe, pwe: g.pwe, sh: g.sh, sw: g.sw, dh: g.dh, dw: g.dw,
+    shw: g.sh * g.w, dhw: g.dh * g.w, phw: g.ph * g.w, hw: g.h * g.w,
+  };
+}
+
+/** Widths shared by every module: NW (addresses, counters, signed offsets), DW (a code as a signed number). */
+export function designWidths(s: Schedule): { nw: number; dw: number } {
+  let big = 1;
+  for (const m of s.memories) big = Math.max(big, m.size);
+  for (const step of s.steps) {
+    if (!step.geometry) continue;
+    const c = walkerConfig(step, s.lanes);
+    const g = groupsOf(step, s.lanes);
+    big = Math.max(big, ...Object.values(c).map(Math.abs), c.h + c.phe, c.w + c.pwe, c.ktot * g, step.channels * step.positions, step.channels + s.lanes);
+  }
+  const nw = bitsFor(big) + 2;
+  if (nw > 30) throw userError('E_HW', `'${s.plan.name}' needs ${nw}-bit addresses; the Verilog units support buffers and weight memories of up to 2^28 words`);
+  // One bit above the widest code's signed width, so every code extends with a non-empty replication.
+  const dw = Math.max(...s.memories.map((m) => m.bits + (m.signed ? 0 : 1))) + 1;
+  return { nw, dw: Math.max(dw, 10) };
+}
+
+/** A tile's weight format: bits per weight code in the ROM and whether codes are two's complement. */
+export function weightFormat(steps: readonly Step[]): { wb: number; signed: boolean } {
+  const dtypes = new Set(steps.map((st) => st.layer.weights!.dtype));
+  if (dtypes.size === 1 && dtypes.has('uint8')) return { wb: 8, signed: false };
+  if (dtypes.size === 1 && dtypes.has('int8')) return { wb: 8, signed: true };
+  return { wb: 17, signed: true };
+}
+
+export interface TileSlotView {
+  readonly slot: number;
+  readonly name: string;
+  readonly cfg: WalkerConfig;
+  readonly za: number; readonly zo: number; readonly lo: number; readonly hi: number;
+  readonly halfEven: 0 | 1;
+  readonly wrom: RomView;
+  readonly crom: RomView;
+}
+
+export function tileSlotView(step: Step, lanes: number): TileSlotView {
+  const a = (step.layer.node as MacNode).attrs;
+  const cfg = walkerConfig(step, lanes);
+  return {
+    slot: step.slot,
+    name: step.layer.name,
+    cfg,
+    za: a.aZeroPoint, zo: a.outZeroPoint, lo: a.lo, hi: a.hi,
+    halfEven: a.rounding === 'half-even' ? 1 : 0,
+    wrom: { file: `rtl/mem/w_s${step.index}.hex`, depth: cfg.outer * step.k, aw: addressBits(cfg.outer * step.k) },
+    crom: { file: `rtl/mem/c_s${step.index}.hex`, depth: step.channels, aw: addressBits(step.channels) },
+  };
+}
+
+export interface WindowSlotView {
+  readonly slot: number;
+  readonly name: string;
+  readonly cfg: WalkerConfig;
+  readonly z: number;
+  readonly avg: 0 | 1;
+  readonly countPad: 0 | 1;
+  readonly halfEven: 0 | 1;
+}
+
+export function windowSlotView(step: Step, lanes: number): WindowSlotView {
+  const node = step.layer.node;
+  const avg = node.op === 'QAveragePool' ? (node as QAveragePoolNode) : undefined;
+  return {
+    slot: step.slot,
+    name: step.layer.name,
+    cfg: walkerConfig(step, lanes),
+    z: avg ? avg.attrs.zeroPoint : 0,
+    avg: avg ? 1 : 0,
+    countPad: avg?.attrs.countIncludePad ? 1 : 0,
+    halfEven: avg?.attrs.rounding === 'half-even' ? 1 : 0,
+  };
+}
+
+export interface EltwiseSlotView {
+  readonly slot: number;
+  readonly name: string;
+  readonly n: number;
+  readonly table: 0 | 1;
+  readonly halfEven: 0 | 1;
+  readonly shift: number;
+  readonly zo: number; readonly lo: number; readonly hi: number; readonly inMin: number;
+  /** One term per input port (unused ports: z = 0, m = 0). */
+  readonly terms: readonly { z: number; m: number }[];
+  readonly rom: RomView;
+}
+
+export function eltwiseSlotView(step: Step, ports: number): EltwiseSlotView {
+  const node = step.layer.node as QSumNode | QTableNode;
+  const base = { slot: step.slot, name: step.layer.name, n: step.channels };
+  const idle = Array.from({ length: ports }, () => ({ z: 0, m: 0 }));
+  if (node.op === 'QTable') {
+    const entries = node.attrs.table.length;
+    return { ...base, table: 1, halfEven: 0, shift: 0, zo: 0, lo: 0, hi: 0, inMin: node.attrs.inMin, terms: idle, rom: { file: `rtl/mem/t_s${step.index}.hex`, depth: entries, aw: addressBits(entries) } };
+  }
+  const a = node.attrs;
+  const terms = idle.map((t, i) => (i < a.multipliers.length ? { z: a.zeroPoints[i]!, m: a.multipliers[i]! } : t));
+  // |sum| < 2^44, so any shift from 48 on rounds to 0 (adq_round_shift needs t <= W).
+  return { ...base, table: 0, halfEven: a.rounding === 'half-even' ? 1 : 0, shift: Math.min(a.shift, 48), zo: a.outZeroPoint, lo: a.lo, hi: a.hi, inMin: 0, terms, rom: { file: '', depth: 1, aw: 1 } };
+}

@@ -1,0 +1,86 @@
+/** The cycle model of the Verilog accelerator: the exact clock cycles of every layer step and of one inference, from
+ *  the first input beat accepted to the last output beat (input beats back to back, no output back-pressure). The
+ *  Verilator testbench counts the same span; verification compares the two for every inference.
+ *  The schedule is data-independent, so the count is a closed form per step (docs/hardware.md, "Cycles"):
+ *  - MAC tile, G = ceil(M / L) channel groups, P positions, K taps, period T = max(K, L) cycles per item (the walker
+ *    idles L - K cycles after each item when K < L, so the serializer keeps up):
+ *      (G*P - 1)*T + K  cycles of taps, then TILE_DRAIN + (channels in the last group) cycles until its last write;
+ *  - window unit, C planes of P positions, K taps: C*P*K + WINDOW_DRAIN;
+ *  - elementwise unit, N elements: N + ELTWISE_DRAIN;
+ *  each step's count runs from the cycle its start pulse is seen to the cycle the next step's is (or streaming
+ *  starts); an inference adds the input beats, the output beats and one cycle for the first read of the output. */
+import { groupsOf, type Schedule, type Step } from './schedule.js';
+
+/** Cycles from a tile's last tap to its done: the RAM/ROM read, multiply, accumulate, shadow, channel-ROM read,
+ *  zero-point correction and three requantization stages, plus the controller's step change. */
+export const TILE_DRAIN = 8;
+/** Window unit: read, fold, divide, round and write, plus the step change. */
+export const WINDOW_DRAIN = 5;
+/** Elementwise unit: counter, read, weighted sum, rounding, write, plus the step change. */
+export const ELTWISE_DRAIN = 4;
+
+export interface StepCycles {
+  readonly step: number;
+  readonly name: string;
+  readonly op: string;
+  readonly unit: string;
+  readonly cycles: number;
+  readonly macs: number;
+  /** MACs / (cycles x lanes) for MAC steps; undefined for others. */
+  readonly utilization?: number;
+  /** The bound set by channel grouping alone: M / (ceil(M/L) * L) when K >= L. */
+  readonly groupingBound?: number;
+}
+
+export interface InferenceCycles {
+  readonly lanes: number;
+  readonly load: number;
+  readonly steps: readonly StepCycles[];
+  readonly stream: number;
+  readonly total: number;
+  readonly macs: number;
+  /** MACs / (cycles of MAC steps x lanes). */
+  readonly macUtilization: number;
+}
+
+export function stepCycles(step: Step, lanes: number): number {
+  switch (step.unit) {
+    case 'tile': {
+      const groups = groupsOf(step, lanes);
+      const period = Math.max(step.k, lanes);
+      const lastLanes = step.channels - (groups - 1) * lanes;
+      return (groups * step.positions - 1) * period + step.k + TILE_DRAIN + lastLanes;
+    }
+    case 'window':
+      return step.channels * step.positions * step.k + WINDOW_DRAIN;
+    case 'eltwise':
+      return step.channels + ELTWISE_DRAIN;
+    default: {
+      const _exhaustive: never = step.unit;
+      return _exhaustive;
+    }
+  }
+}
+
+export function predictCycles(s: Schedule): InferenceCycles {
+  const L = s.lanes;
+  const steps = s.steps.map((st): StepCycles => {
+    const cycles = stepCycles(st, L);
+    const base = { step: st.index, name: st.layer.name, op: st.layer.node.op, unit: st.unit === 'tile' ? `tile ${st.tile}` : st.unit, cycles, macs: st.layer.macs };
+    if (st.unit !== 'tile') return base;
+    return { ...base, utilization: st.layer.macs / (cycles * L), groupingBound: st.channels / (groupsOf(st, L) * L) };
+  });
+  const load = s.plan.input.size, stream = s.plan.output.size + 1;
+  const macSteps = steps.filter((x) => x.utilization !== undefined);
+  const macs = macSteps.reduce((a, x) => a + x.macs, 0);
+  const macCycles = macSteps.reduce((a, x) => a + x.cycles, 0);
+  return {
+    lanes: L,
+    load,
+    steps,
+    stream,
+    total: load + steps.reduce((a, x) => a + x.cycles, 0) + stream,
+    macs,
+    macUtilization: macCycles > 0 ? macs / (macCycles * L) : 0,
+  };
+}

@@ -1,0 +1,177 @@
+/** The Verilog accelerator's schedule: which hardware unit runs each layer of the plan, with which window geometry,
+ *  and which physical memory holds each activation buffer. The Verilog emitter's view and the cycle model
+ *  (cycles.ts) both read it, so the RTL and its predicted cycle counts come from one description.
+ *  Units: one MAC tile per plan tile (QConv, QGemm), one window unit (MaxPool, QAveragePool) and one elementwise unit
+ *  (QSum, QTable) shared by every layer of that kind. Reshape costs nothing: its output aliases its input memory
+ *  (C order is unchanged). Every other buffer gets its own memory (one RAM per layer output), so a residual QSum can
+ *  read any earlier buffer. */
+import { userError } from '../errors.js';
+import { window3 } from '../golden/window.js';
+import type { AcceleratorPlan, PlanBuffer, PlanLayer } from './plan.js';
+
+export type UnitKind = 'tile' | 'window' | 'eltwise';
+
+/** A sliding window as the hardware walks it: 2-D (1-D windows have H = KH = 1). A dense layer is a 1x1 window over
+ *  a 1x1 image with K input channels. Pads: begin (ph, pw) and end (phe, pwe). */
+export interface WindowGeometry {
+  readonly c: number;
+  readonly h: number;
+  readonly w: number;
+  readonly oh: number;
+  readonly ow: number;
+  readonly kh: number;
+  readonly kw: number;
+  readonly sh: number;
+  readonly sw: number;
+  readonly dh: number;
+  readonly dw: number;
+  readonly ph: number;
+  readonly pw: number;
+  readonly phe: number;
+  readonly pwe: number;
+}
+
+export interface Memory {
+  readonly index: number;
+  /** The first plan buffer stored in it (aliases: reshapes of it). */
+  readonly buffer: PlanBuffer;
+  readonly aliases: readonly string[];
+  readonly size: number;
+  readonly bits: number;
+  readonly signed: boolean;
+}
+
+export interface Step {
+  /** Position among the steps (Reshape layers are not steps). */
+  readonly index: number;
+  readonly layer: PlanLayer;
+  readonly unit: UnitKind;
+  /** Tile index for unit 'tile'. */
+  readonly tile?: number;
+  /** Index of this step among its unit's steps (the row of the unit's configuration table). */
+  readonly slot: number;
+  /** Memories read (in node input order) and written. */
+  readonly inputs: readonly number[];
+  readonly output: number;
+  /** Window walked: conv/pool geometry, or the dense layer as a 1x1 window. Absent for elementwise steps. */
+  readonly geometry?: WindowGeometry;
+  /** Output channels (tile), planes (window) or elements (eltwise). */
+  readonly channels: number;
+  /** Reduction length per output: C*KH*KW (tile), KH*KW (window), 1 (eltwise). */
+  readonly k: number;
+  /** Output positions per channel. */
+  readonly positions: number;
+}
+
+export interface Schedule {
+  readonly plan: AcceleratorPlan;
+  readonly lanes: number;
+  readonly memories: readonly Memory[];
+  readonly memoryOf: ReadonlyMap<string, number>;
+  readonly steps: readonly Step[];
+  readonly input: number;
+  readonly output: number;
+}
+
+/** Schedules a plan on `lanes` MAC lanes per tile. Throws E_HW for layers the RTL does not implement. */
+export function scheduleAccelerator(plan: AcceleratorPlan, lanes: number): Schedule {
+  if (!(Number.isInteger(lanes) && lanes >= 1 && lanes <= 256)) throw userError('E_HW', `lanes ${lanes} must be an integer from 1 to 256`);
+  const memories: Memory[] = [];
+  const memoryOf = new Map<string, number>();
+  const aliases = new Map<number, string[]>();
+  const addMemory = (b: PlanBuffer): number => {
+    const index = memories.length;
+    memories.push({ index, buffer: b, aliases: [], size: b.size, bits: b.bits, signed: b.dtype !== 'uint8' });
+    aliases.set(index, [b.name]);
+    memoryOf.set(b.name, index);
+    return index;
+  };
+  addMemory(plan.input);
+  const steps: Step[] = [];
+  const slots = new Map<string, number>();
+  for (const layer of plan.layers) {
+    const out = plan.buffers.get(layer.output)!;
+    const ins = layer.inputs.map((n) => memoryOf.get(n)!);
+    if (layer.node.op === 'Reshape') {
+      memoryOf.set(layer.output, ins[0]!);
+      aliases.get(ins[0]!)!.push(layer.output);
+      continue;
+    }
+    const output = addMemory(out);
+    const { unit, geometry, channels, k, positions } = stepShape(plan, layer);
+    const key = unit === 'tile' ? `tile${layer.tile}` : unit;
+    const slot = slots.get(key) ?? 0;
+    slots.set(key, slot + 1);
+    steps.push({ index: steps.length, layer, unit, ...(unit === 'tile' ? { tile: layer.tile! } : {}), slot, inputs: ins, output, ...(geometry ? { geometry } : {}), channels, k, positions });
+  }
+  return {
+    plan,
+    lanes,
+    memories: memories.map((m) => ({ ...m, aliases: aliases.get(m.index)! })),
+    memoryOf,
+    steps,
+    input: 0,
+    output: memoryOf.get(plan.output.name)!,
+  };
+}
+
+function stepShape(plan: AcceleratorPlan, layer: PlanLayer): { unit: UnitKind; geometry?: WindowGeometry; channels: number; k: number; positions: number } {
+  const node = layer.node;
+  const inShape = plan.buffers.get(layer.inputs[0]!)!.shape;
+  const outShape = plan.buffers.get(layer.output)!.shape;
+  switch (node.op) {
+    case 'QConv': {
+      if (node.attrs.group !== 1) throw userError('E_HW', `layer '${layer.name}' is a grouped convolution (group ${node.attrs.group}); the Verilog tiles implement group 1 only`);
+      const g = windowOf(layer.name, inShape, outShape, node.attrs);
+      return { unit: 'tile', geometry: g, channels: outShape[1]!, k: g.c * g.kh * g.kw, positions: g.oh * g.ow };
+    }
+    case 'QGemm': {
+      const K = inShape[1]!;
+      const geometry: WindowGeometry = { c: K, h: 1, w: 1, oh: 1, ow: 1, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, ph: 0, pw: 0, phe: 0, pwe: 0 };
+      return { unit: 'tile', geometry, channels: outShape[1]!, k: K, positions: 1 };
+    }
+    case 'MaxPool':
+    case 'QAveragePool': {
+      const g = windowOf(layer.name, inShape, outShape, node.attrs);
+      return { unit: 'window', geometry: { ...g, c: 1 }, channels: outShape[1]!, k: g.kh * g.kw, positions: g.oh * g.ow };
+    }
+    case 'QSum': {
+      for (const i of node.inputs) {
+        const b = plan.buffers.get(i);
+        if (!b) throw userError('E_HW', `layer '${layer.name}' (QSum) adds the constant '${i}'; the Verilog elementwise unit adds activation buffers only`);
+        if (b.size !== plan.buffers.get(layer.output)!.size) throw userError('E_HW', `layer '${layer.name}' (QSum) broadcasts '${i}' [${b.shape.join(', ')}] to [${outShape.join(', ')}]; the Verilog elementwise unit needs inputs of the output's shape`);
+      }
+      return { unit: 'eltwise', channels: plan.buffers.get(layer.output)!.size, k: 1, positions: 1 };
+    }
+    case 'QTable':
+      return { unit: 'eltwise', channels: plan.buffers.get(layer.output)!.size, k: 1, positions: 1 };
+    case 'Reshape':
+      throw new Error('internal error: Reshape layers are aliases, not steps');
+    default: {
+      const _exhaustive: never = node;
+      return _exhaustive;
+    }
+  }
+}
+
+function windowOf(name: string, inShape: readonly number[], outShape: readonly number[], attrs: Parameters<typeof window3>[2]): WindowGeometry {
+  if (attrs.kernelShape.length > 2) throw userError('E_HW', `layer '${name}' has a ${attrs.kernelShape.length}-D window; the Verilog units walk 1-D and 2-D windows`);
+  const w3 = window3(inShape, outShape, attrs);
+  const r = attrs.kernelShape.length;
+  const end = attrs.pads.slice(r);
+  const [phe, pwe] = r === 2 ? [end[0]!, end[1]!] : [0, end[0]!];
+  return {
+    c: inShape[1]!, h: w3.in[1], w: w3.in[2], oh: w3.out[1], ow: w3.out[2], kh: w3.k[1], kw: w3.k[2],
+    sh: w3.s[1], sw: w3.s[2], dh: w3.d[1], dw: w3.d[2], ph: w3.p[1], pw: w3.p[2], phe, pwe,
+  };
+}
+
+/** Lanes holding a valid output channel in channel group g of a step with `channels` outputs. */
+export function lanesInGroup(channels: number, lanes: number, g: number): number {
+  return Math.min(lanes, channels - g * lanes);
+}
+
+/** Channel groups of a tile step: ceil(channels / lanes). */
+export function groupsOf(step: Step, lanes: number): number {
+  return Math.ceil(step.channels / lanes);
+}

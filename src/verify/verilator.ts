@@ -1,0 +1,128 @@
+/** Building and running the Verilator model of a Verilog build folder. A model is built once per build folder and
+ *  variant, in BUILD/.verilator/<variant>-<hash of the sources>, so verifying again (or after an unrelated change)
+ *  reuses it; the build goes to a temporary folder first and is renamed into place when it succeeded. */
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { userError } from '../errors.js';
+import { SIM_BINARY } from '../emit/verilog/index.js';
+
+/** plain: the verification model; debug: +define+ADEQUATE_DEBUG (per-step cycle counts and memory dumps); trace:
+ *  FST waveform support (--trace-fst). */
+export type SimVariant = 'plain' | 'debug' | 'trace';
+
+const VARIANT_FLAGS: Record<SimVariant, readonly string[]> = {
+  plain: [],
+  debug: ['+define+ADEQUATE_DEBUG'],
+  trace: ['--trace-fst', '--trace-structs'],
+};
+
+function sourcesOf(build: string): string[] {
+  const list = (dir: string): string[] =>
+    readdirSync(join(build, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? list(join(dir, e.name)) : [join(dir, e.name)]));
+  return ['verilator.f', ...list('rtl'), ...list('tb')].sort();
+}
+
+function verilatorVersion(): string {
+  const r = spawnSync('verilator', ['--version'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) throw userError('E_TOOL', 'verilator is not installed or does not run; install Verilator 5 (apt-get install verilator)');
+  return r.stdout.trim();
+}
+
+export interface BuiltModel {
+  readonly binary: string;
+  /** Seconds the build took; 0 when a cached model was reused. */
+  readonly seconds: number;
+  readonly cached: boolean;
+}
+
+/** Builds (or reuses) the Verilator model of a build folder. */
+export async function buildModel(build: string, variant: SimVariant, onLine?: (line: string) => void): Promise<BuiltModel> {
+  const version = verilatorVersion();
+  const hash = createHash('sha256').update(version).update(variant);
+  for (const f of sourcesOf(build)) hash.update(f).update(readFileSync(join(build, f)));
+  const cacheRoot = join(resolve(build), '.verilator');
+  const dir = join(cacheRoot, `${variant}-${hash.digest('hex').slice(0, 16)}`);
+  const binary = join(dir, SIM_BINARY);
+  if (existsSync(binary)) return { binary, seconds: 0, cached: true };
+  mkdirSync(cacheRoot, { recursive: true });
+  const tmp = `${dir}.tmp-${process.pid}`;
+  const tmpRelative = relative(resolve(build), tmp);
+  rmSync(tmp, { recursive: true, force: true });
+  const t0 = performance.now();
+  const args = ['-f', 'verilator.f', '--build-jobs', '2', '--Mdir', tmpRelative, join(resolve(build), 'tb', 'tb_main.cpp'), ...VARIANT_FLAGS[variant]];
+  const r = await runTool('verilator', args, build, onLine);
+  if (r.code !== 0 || !existsSync(join(tmp, SIM_BINARY))) {
+    writeFileSync(join(cacheRoot, `build-${variant}.log`), r.output);
+    rmSync(tmp, { recursive: true, force: true });
+    throw userError('E_TOOL', `the Verilator build of ${build} failed (log: ${join(cacheRoot, `build-${variant}.log`)}): ${lastLines(r.output, 6)}`);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+  return { binary, seconds: (performance.now() - t0) / 1000, cached: false };
+}
+
+export interface SimRun {
+  /** Per inference: cycles and the output codes. */
+  readonly results: readonly { cycles: number; outputs: Int32Array }[];
+  /** Simulated cycles (reset excluded) and the wall time of the simulation loop. */
+  readonly simCycles: number;
+  readonly simSeconds: number;
+  /** The model's stdout (debug builds print per-step lines). */
+  readonly stdout: string;
+}
+
+export interface SimOptions {
+  readonly backpressure?: number;
+  readonly seed?: number;
+  readonly trace?: string;
+  readonly dumpDir?: string;
+  readonly maxCycles?: number;
+}
+
+/** Runs a model on `inputs` (input codes, one array per inference) in a scratch folder; cwd is the build folder, so
+ *  the ROM files load by their relative paths. */
+export async function runModel(build: string, model: BuiltModel, inputs: readonly ArrayLike<number>[], outSize: number, scratch: string, options: SimOptions = {}, onInference?: (done: number) => void): Promise<SimRun> {
+  const inFile = join(scratch, 'inputs.txt'), outFile = join(scratch, 'outputs.txt');
+  writeFileSync(inFile, inputs.map((x) => Array.from(x).join('\n')).join('\n') + '\n');
+  const args = [`+inputs=${inFile}`, `+outputs=${outFile}`, `+count=${inputs.length}`];
+  if (options.backpressure) args.push(`+backpressure=${options.backpressure}`, `+seed=${options.seed ?? 1}`);
+  if (options.trace) args.push(`+trace=${options.trace}`);
+  if (options.dumpDir) args.push(`+dumpdir=${options.dumpDir}`);
+  if (options.maxCycles) args.push(`+maxcycles=${options.maxCycles}`);
+  let done = 0;
+  const r = await runTool(model.binary, args, build, onInference ? () => onInference(++done) : undefined, 'ADQ_INF');
+  const summary = /ADQ_DONE (\d+) (\d+) (\d+) ([\d.]+)/.exec(r.output);
+  if (r.code !== 0 || !summary) throw new Error(`internal error: the Verilator model of ${build} exited with code ${r.code}: ${lastLines(r.output, 6)}`);
+  const results = readFileSync(outFile, 'utf8').trim().split('\n').filter((l) => l !== '').map((line) => {
+    const v = line.trim().split(/\s+/).map(Number);
+    if (v.length !== outSize + 1) throw new Error(`internal error: the model wrote ${v.length - 1} output codes for an inference, expected ${outSize}`);
+    return { cycles: v[0]!, outputs: Int32Array.from(v.slice(1)) };
+  });
+  return { results, simCycles: Number(summary[3]), simSeconds: Number(summary[4]), stdout: r.output };
+}
+
+function lastLines(text: string, n: number): string {
+  return text.trim().split('\n').slice(-n).join(' | ');
+}
+
+/** Runs a program, collecting stdout and stderr; calls onLine for each stdout line starting with `filter` (all lines
+ *  without one). Never rejects: a missing program is code -1. */
+function runTool(cmd: string, args: readonly string[], cwd: string, onLine?: (line: string) => void, filter?: string): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '', pending = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      output += d;
+      if (!onLine) return;
+      pending += d;
+      const lines = pending.split('\n');
+      pending = lines.pop()!;
+      for (const l of lines) if (!filter || l.startsWith(filter)) onLine(l);
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
+    child.on('error', (e) => resolve({ code: -1, output: output + String(e) }));
+    child.on('close', (code) => resolve({ code: code ?? -1, output }));
+  });
+}

@@ -1,0 +1,38 @@
+/** `adequate synth BUILD [--json]`: Yosys synth_xilinx of a Verilog build (its synth.ys); prints LUTs, flip-flops,
+ *  DSP slices and block RAMs per tile and in total, and fails when synthesis inferred a latch. */
+import type { CommandModule } from 'yargs';
+import { readBuild } from '../../emit/build-dir.js';
+import { TOP_MODULE } from '../../emit/verilog/index.js';
+import { synthesize, type Resources } from '../../verify/synth.js';
+import { formatTable, groupDigits } from '../table.js';
+
+interface Args {
+  build: string;
+  json?: boolean;
+}
+
+const cells = (r: Resources) => [groupDigits(r.luts), groupDigits(r.ffs), groupDigits(r.dsps), String(r.brams), groupDigits(r.lutrams)];
+
+export const synthCommand: CommandModule<object, Args> = {
+  command: 'synth <build>',
+  describe: 'synthesize a Verilog build with Yosys (synth_xilinx): LUT, FF, DSP and BRAM per tile; fails on latches',
+  builder: (y) =>
+    y
+      .positional('build', { type: 'string', demandOption: true, describe: 'a build folder from adequate emit verilog' })
+      .option('json', { type: 'boolean', describe: 'print one JSON object' }) as never,
+  handler: async (args) => {
+    const { manifest } = readBuild(args.build, 'verilog');
+    process.stderr.write(`yosys synth_xilinx on ${args.build} (log: ${args.build}/synth.log)...\n`);
+    const r = await synthesize(args.build, TOP_MODULE);
+    if (r.latches.length > 0) {
+      throw new Error(`synthesis of ${args.build} inferred latch(es): ${r.latches.slice(0, 5).join('; ')} (see ${r.log}); the emitted Verilog must be fully synchronous`);
+    }
+    if (args.json) {
+      console.log(JSON.stringify({ build: args.build, model: manifest.model, lanes: manifest.lanes, part: manifest.options['part'], units: r.units, total: r.total, latches: 0, seconds: Number(r.seconds.toFixed(1)) }, null, 2));
+      return;
+    }
+    const rows = r.units.map((u) => [u.module, ...cells(u.resources)]);
+    process.stdout.write(formatTable(['unit', 'LUT', 'FF', 'DSP', 'BRAM (36 Kb)', 'LUTRAM'], rows, ['total', ...cells(r.total)]));
+    console.log(`no latches; synth_xilinx for ${String(manifest.options['part'])} took ${r.seconds.toFixed(1)} s`);
+  },
+};

@@ -1,0 +1,107 @@
+/** Yosys synthesis of a Verilog build (`adequate synth BUILD`): runs the build's synth.ys (synth_xilinx, hierarchy
+ *  kept) in the build folder and reads `stat -json` into resources per tile and for the whole design: LUTs,
+ *  flip-flops, DSP48E1 slices and block RAMs (RAMB36E1 + RAMB18E1 / 2, in 36 Kb units). A latch anywhere in the design
+ *  fails the run: the emitted Verilog must be purely synchronous. */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { userError } from '../errors.js';
+
+export interface Resources {
+  readonly luts: number;
+  readonly ffs: number;
+  readonly dsps: number;
+  /** Block RAM in RAMB36 units (a RAMB18 counts half). */
+  readonly brams: number;
+  /** LUTs used as distributed RAM/ROM (RAM32M, RAM64M, RAM128X1D, ...). */
+  readonly lutrams: number;
+}
+
+export interface SynthReport {
+  /** Per top-level unit instance type: adq_tile_N, adq_window, adq_eltwise, and the rest of the top (memories,
+   *  controller). */
+  readonly units: readonly { readonly module: string; readonly resources: Resources }[];
+  readonly total: Resources;
+  readonly latches: readonly string[];
+  readonly seconds: number;
+  readonly log: string;
+}
+
+interface StatJson {
+  readonly modules: Record<string, { readonly num_cells_by_type?: Record<string, number> }>;
+}
+
+/** Cell counts of a module including its submodules (instances appear as cells whose type is a module name). */
+function flatCells(stat: StatJson, module: string, memo = new Map<string, Map<string, number>>()): Map<string, number> {
+  const hit = memo.get(module);
+  if (hit) return hit;
+  const out = new Map<string, number>();
+  for (const [type, n] of Object.entries(stat.modules[module]?.num_cells_by_type ?? {})) {
+    if (stat.modules[type]) for (const [t, k] of flatCells(stat, type, memo)) out.set(t, (out.get(t) ?? 0) + n * k);
+    else out.set(type, (out.get(type) ?? 0) + n);
+  }
+  memo.set(module, out);
+  return out;
+}
+
+function resourcesOf(cells: ReadonlyMap<string, number>): Resources {
+  let luts = 0, ffs = 0, dsps = 0, brams = 0, lutrams = 0;
+  for (const [type, n] of cells) {
+    if (/^LUT[1-6]$/.test(type)) luts += n;
+    else if (/^FD[RSCP]E$/.test(type)) ffs += n;
+    else if (type.startsWith('DSP48')) dsps += n;
+    else if (type === 'RAMB36E1') brams += n;
+    else if (type === 'RAMB18E1') brams += n / 2;
+    else if (/^RAM(32|64|128|256)/.test(type)) lutrams += n;
+  }
+  return { luts, ffs, dsps, brams, lutrams };
+}
+
+const LATCH = /^(LD[CP]E?|\$_DLATCH_.*|\$dlatch.*|\$adlatch)$/;
+
+/** Parses `stat -json` of a synth_xilinx run whose top is `top`. */
+export function parseSynthStat(json: string, top: string): Omit<SynthReport, 'seconds' | 'log'> {
+  const stat = JSON.parse(json) as StatJson;
+  const name = (m: string) => m.replace(/^\\/, '');
+  const topKey = Object.keys(stat.modules).find((m) => name(m) === top);
+  if (!topKey) throw new Error(`internal error: the synthesis statistics have no module ${top}`);
+  const latches = Object.entries(stat.modules).flatMap(([m, s]) => Object.keys(s.num_cells_by_type ?? {}).filter((t) => LATCH.test(t)).map((t) => `${name(m)}: ${t}`));
+  const units: { module: string; resources: Resources }[] = [];
+  const own = new Map<string, number>();
+  for (const [type, n] of Object.entries(stat.modules[topKey]!.num_cells_by_type ?? {})) {
+    if (stat.modules[type] && /adq_(tile_\d+|window|eltwise)/.test(type)) {
+      const cells = new Map([...flatCells(stat, type)].map(([t, k]) => [t, k * n]));
+      units.push({ module: name(type).replace(/^\$paramod.*\\/, ''), resources: resourcesOf(cells) });
+    } else if (stat.modules[type]) for (const [t, k] of flatCells(stat, type)) own.set(t, (own.get(t) ?? 0) + k * n);
+    else own.set(type, (own.get(type) ?? 0) + n);
+  }
+  units.sort((a, b) => a.module.localeCompare(b.module, 'en', { numeric: true }));
+  units.push({ module: `${top} (memories, controller)`, resources: resourcesOf(own) });
+  return { units, total: resourcesOf(flatCells(stat, topKey)), latches };
+}
+
+/** Runs Yosys on a build folder; `onLine` sees the log as it grows (for progress). */
+export async function synthesize(build: string, top: string, onLine?: (line: string) => void): Promise<SynthReport> {
+  if (!existsSync(join(build, 'synth.ys'))) throw userError('E_USAGE', `${build} has no synth.ys; emit it with adequate emit verilog`);
+  const t0 = performance.now();
+  const { code, output } = await new Promise<{ code: number; output: string }>((resolve) => {
+    const child = spawn('yosys', ['-l', 'synth.log', '-s', 'synth.ys'], { cwd: build, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      if (onLine) for (const l of d.split('\n')) if (l.trim()) onLine(l);
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.on('error', (e) => resolve({ code: -2, output: String(e) }));
+    child.on('close', (c) => resolve({ code: c ?? -1, output: out }));
+  });
+  if (code === -2) throw userError('E_TOOL', 'cannot run yosys; install it (apt-get install yosys)');
+  const log = join(build, 'synth.log');
+  if (code !== 0) {
+    const err = output.split('\n').find((l) => l.includes('ERROR')) ?? output.trim().split('\n').pop() ?? '';
+    throw userError('E_TOOL', `yosys failed on ${build}/synth.ys (${err.trim()}); see ${log}`);
+  }
+  const stat = parseSynthStat(readFileSync(join(build, 'synth_stat.json'), 'utf8'), top);
+  const inferred = output.split('\n').filter((l) => /Latch inferred/.test(l)).map((l) => l.trim());
+  return { ...stat, latches: [...stat.latches, ...inferred], seconds: (performance.now() - t0) / 1000, log };
+}

@@ -82,6 +82,7 @@ export function readConfig(file: string): FlowConfig {
   } catch (e) {
     throw userError('E_CONFIG', `cannot read config ${file}: ${(e as Error).message}`);
   }
+  if (file.endsWith('.json')) checkJsonSyntax(text, file);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const syntax = doc.errors[0];
@@ -153,6 +154,18 @@ function keyLine(doc: ReturnType<typeof parseDocument>, path: readonly string[],
     node = pair.value;
   }
   return line ?? (isSeq(node) ? undefined : line);
+}
+
+/** JSON is a subset of YAML but YAML accepts what JSON does not (trailing commas, comments): a .json file is JSON. */
+function checkJsonSyntax(text: string, file: string): void {
+  try {
+    JSON.parse(text);
+  } catch (e) {
+    const msg = (e as Error).message;
+    const pos = Number(/position (\d+)/.exec(msg)?.[1] ?? NaN);
+    const line = Number.isNaN(pos) ? '?' : text.slice(0, pos).split('\n').length;
+    throw userError('E_CONFIG', `${file}:${line}: ${msg.replace(/ in JSON at position \d+.*$/, '')}; fix the JSON syntax there`);
+  }
 }
 
 function firstLine(s: string): string {

@@ -2,7 +2,7 @@
  *  content key (the tool's own files, its command lines, its input stage's key, the model and dataset files) matches
  *  the key recorded by its last successful run. A stage folder is complete or absent: commands write their folders
  *  atomically and the flow adds `stage.json` last, so an interrupted stage is simply redone. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -67,6 +67,18 @@ export async function runFlow(opts: FlowOptions): Promise<FlowResult> {
   const sourceKey = sha([hashFile(model), datasetFingerprint(model, config)].join('|'));
   removeStaleTemporaries(out);
 
+  // Ctrl-C: the child stage (in the same process group) gets it from the terminal and stops; this process must not
+  // die before it has, so it only notes the signal and forwards it when it was sent to this process alone.
+  const signals = new SignalGuard();
+  try {
+    return await runStages(opts, enabledDefs, enabled, folderOf, toolKey, sourceKey, signals);
+  } finally {
+    signals.release();
+  }
+}
+
+async function runStages(opts: FlowOptions, enabledDefs: readonly StageDef[], enabled: ReadonlySet<StageId>, folderOf: (id: StageId) => string, toolKey: string, sourceKey: string, signals: SignalGuard): Promise<FlowResult> {
+  const { model, out, config, events } = opts;
   const keys = new Map<string, string>();
   const outcomes: StageOutcome[] = [];
   let exitCode = 0;
@@ -74,7 +86,9 @@ export async function runFlow(opts: FlowOptions): Promise<FlowResult> {
     const folder = folderOf(def.id);
     const input = stageInput(def, enabled, folderOf, model);
     const commands = stageCommands(def, { model, out, config, input, folder });
-    const key = sha(JSON.stringify({ toolKey, sourceKey, commands, upstream: keys.get(resolve(input)) ?? null }));
+    // The key names no output location: the same flow written elsewhere has the same keys (and the same bytes).
+    const located = commands.map((argv) => argv.map((a) => a.split(out).join('<OUT>')));
+    const key = sha(JSON.stringify({ toolKey, sourceKey, commands: located, upstream: keys.get(resolve(input)) ?? null }));
     keys.set(resolve(folder), key);
     const previous = readRecord(folder);
     const skipped = !opts.force && previous?.key === key && previous.exitCode === 0;
@@ -89,14 +103,15 @@ export async function runFlow(opts: FlowOptions): Promise<FlowResult> {
     const results: unknown[] = [];
     let stageExit = 0;
     for (const argv of commands) {
-      const run = await runAdequate(argv);
-      if (run.signal) return { stages: outcomes, interrupted: true, exitCode: 130 };
+      if (signals.caught) return { stages: outcomes, interrupted: true, exitCode: 130 };
+      const run = await runAdequate(argv, signals);
+      if (run.signal || signals.caught) return { stages: outcomes, interrupted: true, exitCode: 130 };
       if (run.code === 2) throw userError('E_USAGE', `stage ${stageFolder(def)} failed on bad input (its error is above); fix it and rerun: adequate ${argv.join(' ')}`);
       if (run.code !== 0 && run.code !== 3) throw new Error(`stage ${stageFolder(def)}: adequate ${argv.join(' ')} exited with ${run.code}`);
       results.push(run.json);
       stageExit = Math.max(stageExit, run.code);
     }
-    const record: StageRecord = { stage: def.id, title: def.title, key, folder: stageFolder(def), input: relative(out, input) || '.', commands, results, exitCode: stageExit };
+    const record: StageRecord = { stage: def.id, title: def.title, key, folder: stageFolder(def), input: input === model ? model : relative(out, input), commands, results, exitCode: stageExit };
     const text = JSON.stringify(record, null, 2) + '\n';
     if (def.writesFolder) writeFileSync(join(folder, STAGE_FILE), text);
     else await writeDirAtomically(folder, (tmp) => writeFileSync(join(tmp, STAGE_FILE), text));
@@ -104,6 +119,7 @@ export async function runFlow(opts: FlowOptions): Promise<FlowResult> {
     const outcome = { record, skipped: false, seconds: (performance.now() - t0) / 1000 };
     outcomes.push(outcome);
     events.stageEnd(def, outcome);
+    if (signals.caught) return { stages: outcomes, interrupted: true, exitCode: 130 };
   }
   return { stages: outcomes, interrupted: false, exitCode };
 }
@@ -126,19 +142,15 @@ interface ChildRun {
 
 /** Runs `adequate ARGV` with stderr passed through (progress bars, error lines) and stdout parsed as JSON. Ctrl-C
  *  reaches the child from the terminal; a SIGINT/SIGTERM sent to this process alone is forwarded to it. */
-function runAdequate(argv: readonly string[]): Promise<ChildRun> {
+function runAdequate(argv: readonly string[], signals: SignalGuard): Promise<ChildRun> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [packagePath('bin', 'adequate.js'), ...argv], { stdio: ['ignore', 'pipe', 'inherit'] });
     const chunks: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => chunks.push(c));
-    const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
-    const onInt = forward('SIGINT'), onTerm = forward('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
+    signals.child = child;
     child.on('error', reject);
     child.on('close', (code, signal) => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
+      signals.child = undefined;
       const text = Buffer.concat(chunks).toString('utf8');
       let json: unknown = null;
       if (code === 0 || code === 3) {
@@ -152,6 +164,24 @@ function runAdequate(argv: readonly string[]): Promise<ChildRun> {
       resolvePromise({ code: code ?? 1, signal: signal ?? (code === 130 ? 'SIGINT' : null), json });
     });
   });
+}
+
+/** Catches SIGINT/SIGTERM for the flow's lifetime and forwards them to the running stage. */
+class SignalGuard {
+  caught = false;
+  child: ChildProcess | undefined;
+  private readonly handler = (sig: NodeJS.Signals) => {
+    this.caught = true;
+    if (this.child && this.child.exitCode === null) this.child.kill(sig);
+  };
+  constructor() {
+    process.on('SIGINT', this.handler);
+    process.on('SIGTERM', this.handler);
+  }
+  release(): void {
+    process.off('SIGINT', this.handler);
+    process.off('SIGTERM', this.handler);
+  }
 }
 
 function sha(text: string | Buffer): string {

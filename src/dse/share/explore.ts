@@ -115,6 +115,7 @@ export async function exploreSharing(space: ShareSpace, runner: AccuracyRunner, 
     }
     let top1 = predictedTop1 ?? exactTop1, full = false;
     if (measured) {
+      await new Promise((resolve) => setImmediate(resolve)); // measuring is synchronous: let timers and I/O run between designs
       ({ top1, full } = race(options.map((o) => ({ key: o.key, shared: o.shared })), memoryBits, ctx));
       accuracyEvaluations++;
       if (full) fullEvaluations++;

@@ -1,8 +1,139 @@
-/** C simulation of an HLS build (issue 8). Placeholder until it lands. */
+/** C simulation of an HLS build (issue 8): compiles the build's tb.cpp and adequate_top.cpp with g++ (-std=c++17 -O2
+ *  -Wall -Wextra -Werror), runs N dataset inputs through it, and compares every output code (with `layers`, every
+ *  layer's output) bit for bit with the integer golden model over the same plan (src/hw/reference.ts).
+ *  The compiled testbench is cached in BUILD/.csim/ under a hash of the sources and the command, so verifying again
+ *  skips the compiler. Inputs, reference outputs and the testbench's outputs go through a temporary folder. */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { formatTable } from '../cli/table.js';
+import { codesFile, HLS_HEADERS, HLS_SOURCES } from '../emit/hls/index.js';
 import { userError } from '../errors.js';
+import { libraryContext } from '../golden/parallel.js';
+import { planAccelerator } from '../hw/plan.js';
+import { quantizeSample, referenceBuffers } from '../hw/reference.js';
 import type { VerifyOutcome, VerifyRequest } from './request.js';
 
+export const CSIM_FLAGS = ['-std=c++17', '-O2', '-Wall', '-Wextra', '-Werror', '-DADEQUATE_TRACE'] as const;
+const CACHE_DIR = '.csim';
+
 export async function verifyHls(request: VerifyRequest): Promise<VerifyOutcome> {
-  void request;
-  throw userError('E_TOOL', 'HLS C simulation is not available in this version');
+  const plan = planAccelerator(request.graph);
+  const tb = await compileTestbench(request.build);
+  const ctx = libraryContext(request.manifest.library);
+  const { count, data } = request;
+  const per = data.inputs.data.length / data.count;
+  const inputs: Int32Array[] = [], expected: Int32Array[] = [], layerRows: Int32Array[] = [];
+  for (let n = 0; n < count; n++) {
+    const x = quantizeSample(plan, data.inputs.data.subarray(n * per, (n + 1) * per) as Float32Array);
+    const bufs = referenceBuffers(plan, x, ctx);
+    inputs.push(Int32Array.from(x.data));
+    expected.push(Int32Array.from(bufs.get(plan.output.name)!.data));
+    if (request.layers) layerRows.push(Int32Array.from(plan.layers.flatMap((l) => Array.from(bufs.get(l.output)!.data))));
+    request.onProgress?.(n + 1, count);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'adequate-csim-'));
+  try {
+    writeFileSync(join(dir, 'inputs.txt'), codesFile(inputs, plan.input.size));
+    writeFileSync(join(dir, 'expected.txt'), codesFile(expected, plan.output.size));
+    if (request.layers) writeFileSync(join(dir, 'layers.txt'), codesFile(layerRows, layerRows[0]!.length));
+    const run = await runProcess(tb, [dir], request.build);
+    const summary = /^csim: (\d+) inferences, (\d+) mismatching output codes in (\d+) inferences, (\d+) us/m.exec(run.stdout);
+    if (!summary || (run.code !== 0 && run.code !== 1)) throw userError('E_TOOL', `the C simulation testbench ${tb} failed (exit code ${run.code}): ${(run.stdout + run.stderr).trim().split('\n').slice(-3).join(' / ')}`);
+    const outputs = readCodes(join(dir, 'outputs.txt'), count, plan.output.size);
+    return report(request, plan.layers.map((l) => l.name), { expected, outputs, stdout: run.stdout, cpuUs: Number(summary[4]) });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface CsimResult {
+  readonly expected: readonly Int32Array[];
+  readonly outputs: readonly Int32Array[];
+  readonly stdout: string;
+  readonly cpuUs: number;
+}
+
+/** Compares the testbench's outputs with the reference itself (the testbench's own verdict must agree), computes the
+ *  top-1 accuracy of the C simulation (argmax of the output codes, first maximum on ties) and formats the report. */
+function report(request: VerifyRequest, layerNames: readonly string[], r: CsimResult): VerifyOutcome {
+  const { count } = request, labels = request.data.labels;
+  let mismatches = 0, values = 0, correct = 0;
+  r.outputs.forEach((out, n) => {
+    const want = r.expected[n]!;
+    const bad = out.reduce((s, v, i) => s + (v !== want[i] ? 1 : 0), 0);
+    values += bad;
+    if (bad > 0) mismatches++;
+    let best = 0;
+    for (let i = 1; i < out.length; i++) if (out[i]! > out[best]!) best = i;
+    if (labels && best === labels[n]) correct++;
+  });
+  const layerHits = [...r.stdout.matchAll(/^layer mismatch: inference (\d+), first layer (\d+)/gm)].map((m) => Number(m[2]));
+  const firstLayer = layerHits.length ? layerNames[Math.min(...layerHits)] : undefined;
+  const tbMismatches = Number(/in (\d+) inferences, \d+ us/.exec(r.stdout)![1]);
+  const passed = mismatches === 0 && tbMismatches === 0 && /^PASS:/m.test(r.stdout);
+  const msPerInference = r.cpuUs / 1000 / count;
+  const json: Record<string, unknown> = {
+    count, mismatches: Math.max(mismatches, tbMismatches), mismatched_values: values,
+    ...(labels ? { top1: correct / count, correct } : {}),
+    ms_per_inference: Number(msPerInference.toFixed(4)),
+    ...(request.layers ? { layers_compared: layerNames.length, first_mismatching_layer: firstLayer ?? null } : {}),
+    passed,
+  };
+  const rows: [string, string][] = [
+    ['inputs run', String(count)],
+    ['mismatching inferences', `${json.mismatches as number} (${values} output codes)`],
+    ...(labels ? [['top-1 of the C simulation', `${((100 * correct) / count).toFixed(2)}% (${correct}/${count})`] as [string, string]] : []),
+    ['time per inference', `${msPerInference.toFixed(3)} ms (processor time of adequate_top, g++ -O2)`],
+    ...(request.layers ? [['layers compared', firstLayer ? `${layerNames.length}; first mismatch in layer '${firstLayer}'` : `${layerNames.length}, all equal`] as [string, string]] : []),
+  ];
+  const shown = r.stdout.split('\n').filter((l) => l.startsWith('mismatch:') || l.startsWith('layer mismatch:')).slice(0, 10);
+  const verdict = passed
+    ? `PASS: the C simulation matches the integer golden model bit for bit on ${count} input(s)${request.layers ? ', every layer' : ''}`
+    : `FAIL: ${json.mismatches as number} of ${count} inference(s) differ from the integer golden model${firstLayer ? `, first in layer '${firstLayer}'` : ''}`;
+  const text = formatTable(['C simulation', request.build], rows) + (shown.length ? '\n' + shown.join('\n') + '\n' : '') + '\n' + verdict;
+  return { json, text, passed };
+}
+
+/** The compiled testbench of a build: BUILD/.csim/tb-HASH, compiled once per content of the sources. */
+async function compileTestbench(buildDir: string): Promise<string> {
+  const build = resolve(buildDir);
+  const files = [...HLS_HEADERS, ...HLS_SOURCES];
+  const hash = createHash('sha256').update(CSIM_FLAGS.join(' '));
+  for (const f of files) {
+    const path = join(build, f);
+    if (!existsSync(path)) throw userError('E_USAGE', `${build} has no ${f}; emit the build again with adequate emit hls`);
+    hash.update(`\0${f}\0`).update(readFileSync(path));
+  }
+  const cache = join(build, CACHE_DIR);
+  const exe = join(cache, `tb-${hash.digest('hex').slice(0, 16)}`);
+  if (existsSync(exe)) return exe;
+  mkdirSync(cache, { recursive: true });
+  const tmp = `${exe}.${process.pid}.tmp`;
+  const r = await runProcess('g++', [...CSIM_FLAGS, '-o', tmp, ...HLS_SOURCES], build).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') throw userError('E_TOOL', 'g++ is not installed; the HLS C simulation needs it (apt-get install -y g++)');
+    throw e;
+  });
+  if (r.code !== 0) throw userError('E_TOOL', `g++ could not compile ${build} (exit code ${r.code}): ${r.stderr.trim().split('\n').slice(0, 6).join(' / ')}`);
+  renameSync(tmp, exe);
+  return exe;
+}
+
+function runProcess(cmd: string, args: readonly string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+function readCodes(file: string, count: number, size: number): Int32Array[] {
+  const tokens = readFileSync(file, 'utf8').trim().split(/\s+/).map(Number);
+  if (tokens[0] !== count || tokens[1] !== size || tokens.length !== 2 + count * size) throw new Error(`internal error: ${file} does not hold ${count} x ${size} codes`);
+  return Array.from({ length: count }, (_, n) => Int32Array.from(tokens.slice(2 + n * size, 2 + (n + 1) * size)));
 }

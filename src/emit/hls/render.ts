@@ -1,0 +1,32 @@
+/** The HLS templates (templates/hls/*.hbs) and the one place their formatting helpers are registered. Helpers only
+ *  format (numbers into C initializer rows, identifiers); every number they print was computed by the view. */
+import { readFileSync } from 'node:fs';
+import Handlebars from 'handlebars';
+import { packagePath } from '../../paths.js';
+
+const hbs = Handlebars.create();
+
+/** `{{{cArray values 16}}}`: a C initializer body, `per` numbers a line, indented by two spaces. */
+hbs.registerHelper('cArray', (values: ArrayLike<number>, per: unknown) => {
+  const n = typeof per === 'number' ? per : 16;
+  const lines: string[] = [];
+  for (let i = 0; i < values.length; i += n) lines.push('  ' + Array.from({ length: Math.min(n, values.length - i) }, (_, j) => String(values[i + j])).join(', ') + ',');
+  return lines.join('\n');
+});
+/** `{{join list ", "}}`. */
+hbs.registerHelper('join', (list: readonly unknown[], sep: unknown) => list.map(String).join(typeof sep === 'string' ? sep : ', '));
+hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+/** `{{bool x}}`: a C++ boolean literal. */
+hbs.registerHelper('bool', (x: unknown) => (x ? 'true' : 'false'));
+
+const cache = new Map<string, HandlebarsTemplateDelegate>();
+
+/** Renders templates/hls/NAME.hbs with the view. */
+export function renderHls(name: string, view: object): string {
+  let t = cache.get(name);
+  if (!t) {
+    t = hbs.compile(readFileSync(packagePath('templates', 'hls', `${name}.hbs`), 'utf8'), { noEscape: true, strict: true });
+    cache.set(name, t);
+  }
+  return t(view);
+}

@@ -1,0 +1,237 @@
+/** The compute tiles of the HLS accelerator: per tile, its multiplier (exact `*`, a 65,536-entry ROM, or the
+ *  gate-level netlist as C++ bit operations), its weight memory in lane order, and the per-channel constants of its
+ *  layers. Every number the templates print about a tile is computed here.
+ *  Weight memory: lane l holds the weights of output channels b*LANES + l of each block b of LANES channels, one row
+ *  of K weights per block, so a lane-parallel read is one read of each of LANES partitioned ROMs. Shared layers store
+ *  indices; their codebooks sit in a per-lane codebook ROM (one copy per lane, for the same parallel reads). A tile
+ *  that runs shared and unshared layers stores the unshared ones as indices into the codebook of their distinct
+ *  weights, so the tile has one datapath. */
+import { userError } from '../../errors.js';
+import type { AcceleratorPlan, PlanLayer } from '../../hw/plan.js';
+import { signedBits } from '../../ir/arith.js';
+import { indexBitsFor, sharedWeightIndices } from '../../ir/sharing.js';
+import type { QConvNode, QGemmNode } from '../../ir/types.js';
+import { getMultiplier, type Multiplier } from '../../multipliers/index.js';
+import { FIRST_GATE_NET, NET_A, NET_B, type GateNetlist } from '../../multipliers/netlist.js';
+import type { MultiplierImpl } from '../build-dir.js';
+
+type MacNode = QConvNode | QGemmNode;
+
+/** What a layer's call of its tile function passes (templates/hls/adequate_top.cpp.hbs, struct adq_mac_layer). */
+export interface MacLayerView {
+  readonly inOff: number;
+  readonly outOff: number;
+  readonly cPerGroup: number;
+  readonly ih: number;
+  readonly iw: number;
+  readonly oh: number;
+  readonly ow: number;
+  readonly kh: number;
+  readonly kw: number;
+  readonly sh: number;
+  readonly sw: number;
+  readonly dh: number;
+  readonly dw: number;
+  readonly ph: number;
+  readonly pw: number;
+  readonly groups: number;
+  readonly mPerGroup: number;
+  readonly blocks: number;
+  readonly k: number;
+  /** First row of the layer in the tile's lane ROMs, first entry in the per-channel arrays. */
+  readonly wRow: number;
+  readonly ch: number;
+  /** Codebook rows (shared tiles): first row, stride per block, stride per input channel. */
+  readonly cbRow: number;
+  readonly cbBlock: number;
+  readonly cbChannel: number;
+  readonly za: number;
+  readonly zo: number;
+  readonly lo: number;
+  readonly hi: number;
+  readonly halfEven: boolean;
+}
+
+export interface GateView {
+  readonly net: string;
+  readonly op: string;
+  readonly args: string;
+}
+
+export interface TileView {
+  readonly index: number;
+  readonly kind: 'exact' | 'table' | 'netlist';
+  readonly description: string;
+  readonly signed: boolean;
+  /** Bits of the activation and weight codes the multiplier takes, and of its products. */
+  readonly actBits: number;
+  readonly actSigned: boolean;
+  readonly wBits: number;
+  readonly wSigned: boolean;
+  readonly prodBits: number;
+  readonly layers: readonly number[];
+  readonly layerNames: string;
+  /** Lane ROMs: `lanes` rows of `depth` weight codes (or codebook indices when shared). */
+  readonly depth: number;
+  readonly laneWeights: readonly (readonly number[])[];
+  readonly shared: boolean;
+  readonly indexBits: number;
+  readonly cbDepth: number;
+  readonly laneCodebooks: readonly (readonly number[])[];
+  /** Per output channel of every layer (concatenated): the constant of the accumulator, the weight zero point,
+   *  the requantization mantissa and shift. */
+  readonly constants: readonly number[];
+  readonly wZero: readonly number[];
+  readonly mantissa: readonly number[];
+  readonly shift: readonly number[];
+  readonly channels: number;
+  readonly maxK: number;
+  readonly minK: number;
+  readonly maxPositions: number;
+  readonly maxBlocks: number;
+  readonly maxGroups: number;
+  /** Table multiplier: the 65,536 products; netlist multiplier: gates, input bits used, output nets. */
+  readonly table: readonly number[];
+  readonly inputBits: readonly string[];
+  readonly gates: readonly GateView[];
+  readonly outputs: readonly string[];
+}
+
+/** Window geometry of a conv layer (1-D windows lifted to 2-D) or a dense layer (a 1x1 window over K channels). */
+export function macGeometry(plan: AcceleratorPlan, layer: PlanLayer) {
+  const node = layer.node as MacNode;
+  const inShape = plan.buffers.get(layer.inputs[0]!)!.shape, outShape = plan.buffers.get(layer.output)!.shape;
+  if (node.op === 'QGemm') return { c: inShape[1]!, ih: 1, iw: 1, oh: 1, ow: 1, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, ph: 0, pw: 0, groups: 1, m: outShape[1]! };
+  const a = node.attrs, r = a.kernelShape.length;
+  if (r > 2) throw userError('E_HW', `layer '${layer.name}' is a ${r}-D convolution; the HLS tiles implement 1-D and 2-D windows`);
+  const two = (v: readonly number[], fill: number): [number, number] => (r === 1 ? [fill, v[0]!] : [v[0]!, v[1]!]);
+  const [ih, iw] = two(inShape.slice(2), 1), [oh, ow] = two(outShape.slice(2), 1), [kh, kw] = two(a.kernelShape, 1);
+  const [sh, sw] = two(a.strides, 1), [dh, dw] = two(a.dilations, 1), [ph, pw] = two(a.pads.slice(0, r), 0);
+  return { c: inShape[1]!, ih, iw, oh, ow, kh, kw, sh, sw, dh, dw, ph, pw, groups: a.group, m: outShape[1]! };
+}
+
+export function multiplierKind(multiplier: Multiplier | undefined, impl: MultiplierImpl, tile: number): TileView['kind'] {
+  if (!multiplier) return 'exact';
+  if (impl === 'table') return 'table';
+  if (multiplier.netlist) return 'netlist';
+  if (impl === 'netlist') throw userError('E_HW', `tile ${tile} uses ${multiplier.id}, which has no gate-level netlist (only a table); use --mult-impl auto or table`);
+  return 'table';
+}
+
+/** Builds every tile's view and every MAC layer's call arguments (by layer index). */
+export function tileViews(plan: AcceleratorPlan, lanes: number, offsets: ReadonlyMap<string, number>, impl: MultiplierImpl, library: string | undefined): { tiles: TileView[]; calls: Map<number, MacLayerView> } {
+  const calls = new Map<number, MacLayerView>();
+  const tiles = plan.tiles.map((t): TileView => {
+    const mult = t.multiplier !== undefined ? getMultiplier(t.multiplier, library) : undefined;
+    const kind = multiplierKind(mult, impl, t.index);
+    const layers = t.layers.map((i) => plan.layers[i]!);
+    const shared = layers.some((l) => (l.node as MacNode).attrs.sharing !== undefined);
+    const codes = layers.map((l) => codebookOf(l, shared));
+    const indexBits = Math.max(1, ...codes.map((c) => c.indexBits));
+    const cbSize = 2 ** indexBits;
+    const laneWeights: number[][] = Array.from({ length: lanes }, () => []);
+    const laneCodebooks: number[][] = Array.from({ length: lanes }, () => []);
+    const constants: number[] = [], wZero: number[] = [], mantissa: number[] = [], shift: number[] = [];
+    let actRange: [number, number] = [0, 0], wRange: [number, number] = [0, 0];
+    const ks: number[] = [], positions: number[] = [], blockCounts: number[] = [], groupCounts: number[] = [];
+    layers.forEach((layer, li) => {
+      const node = layer.node as MacNode, a = node.attrs, g = macGeometry(plan, layer);
+      const inBuf = plan.buffers.get(layer.inputs[0]!)!;
+      const w = layer.weights!, bias = layer.bias?.data;
+      if (mult && (inBuf.dtype === 'int32' || w.dtype === 'int32')) throw userError('E_HW', `layer '${layer.name}' has codes wider than 8 bits on tile ${t.index}, whose multiplier ${mult.id} is 8x8`);
+      actRange = [Math.min(actRange[0], inBuf.min), Math.max(actRange[1], inBuf.max)];
+      for (const v of w.data) wRange = [Math.min(wRange[0], v), Math.max(wRange[1], v)];
+      const cPerGroup = g.c / g.groups, mPerGroup = g.m / g.groups, K = cPerGroup * g.kh * g.kw, blocks = Math.ceil(mPerGroup / lanes);
+      const wRow = laneWeights[0]!.length, ch = constants.length, cbRow = laneCodebooks[0]!.length;
+      const cb = codes[li]!;
+      const kernels = cb.granularity === 'kernel' ? cPerGroup : 1;
+      const perBlock = cb.granularity === 'channel' || cb.granularity === 'kernel';
+      for (let grp = 0; grp < g.groups; grp++)
+        for (let b = 0; b < blocks; b++) {
+          for (let l = 0; l < lanes; l++) {
+            const mi = b * lanes + l, m = grp * mPerGroup + mi, live = mi < mPerGroup;
+            for (let k = 0; k < K; k++) laneWeights[l]!.push(live ? (shared ? cb.index(m * K + k) : w.data[m * K + k]!) : 0);
+            if (perBlock) for (let c = 0; c < kernels; c++) laneCodebooks[l]!.push(...padTo(live ? cb.codebookOf(m * K + c * g.kh * g.kw) : [], cbSize));
+          }
+        }
+      if (shared && !perBlock) for (let l = 0; l < lanes; l++) laneCodebooks[l]!.push(...padTo(cb.codebookOf(0), cbSize));
+      for (let m = 0; m < g.m; m++) {
+        const zw = a.wZeroPoint.length === 1 ? a.wZeroPoint[0]! : a.wZeroPoint[m]!;
+        let sumW = 0;
+        for (let k = 0; k < K; k++) sumW += w.data[m * K + k]!;
+        // acc = sum P(a, w) + (bias - za*sum w + K*za*zw) - zw*sum a: the constant part, modulo 2^32 (ir/arithmetic.md 2).
+        constants.push(wrap32((bias ? bias[m]! : 0) - a.aZeroPoint * sumW + K * a.aZeroPoint * zw));
+        wZero.push(zw);
+        mantissa.push(a.mantissa[m]!);
+        shift.push(a.shift[m]!);
+      }
+      ks.push(K);
+      positions.push(g.oh * g.ow);
+      blockCounts.push(blocks);
+      groupCounts.push(g.groups);
+      calls.set(layer.index, {
+        inOff: offsets.get(layer.inputs[0]!)!, outOff: offsets.get(layer.output)!, cPerGroup, ih: g.ih, iw: g.iw, oh: g.oh, ow: g.ow,
+        kh: g.kh, kw: g.kw, sh: g.sh, sw: g.sw, dh: g.dh, dw: g.dw, ph: g.ph, pw: g.pw, groups: g.groups, mPerGroup, blocks, k: K,
+        wRow, ch, cbRow, cbBlock: perBlock ? kernels * cbSize : 0, cbChannel: cb.granularity === 'kernel' ? cbSize : 0,
+        za: a.aZeroPoint, zo: a.outZeroPoint, lo: a.lo, hi: a.hi, halfEven: a.rounding === 'half-even',
+      });
+    });
+    const table = kind === 'table' ? Array.from(mult!.table) : [];
+    // Products: a table or netlist gives 16 bits (sign-extended when signed); exact products span the code ranges.
+    const exactRange = [actRange[0] * wRange[1], actRange[1] * wRange[0], actRange[0] * wRange[0], actRange[1] * wRange[1]];
+    const prodBits = mult ? (mult.signed ? 16 : 17) : signedBits(Math.min(...exactRange), Math.max(...exactRange));
+    const net = kind === 'netlist' ? netlistView(mult!.netlist!) : { inputBits: [], gates: [], outputs: [] };
+    return {
+      index: t.index, kind, signed: t.signed,
+      description: mult ? `${mult.id} (${kind === 'table' ? '65,536-entry ROM' : `gate-level netlist, ${mult.netlist!.gates.length} gates`}): ${mult.source.description}` : 'exact multiplication',
+      actBits: typeBits(actRange), actSigned: actRange[0] < 0, wBits: typeBits(wRange), wSigned: wRange[0] < 0, prodBits,
+      layers: t.layers, layerNames: layers.map((l) => l.name).join(', '),
+      depth: laneWeights[0]!.length, laneWeights, shared, indexBits, cbDepth: laneCodebooks[0]!.length, laneCodebooks,
+      constants, wZero, mantissa, shift, channels: constants.length,
+      maxK: Math.max(...ks), minK: Math.min(...ks), maxPositions: Math.max(...positions), maxBlocks: Math.max(...blockCounts), maxGroups: Math.max(...groupCounts),
+      table, ...net,
+    };
+  });
+  return { tiles, calls };
+}
+
+/** Bits of the narrowest integer type (unsigned when the range is non-negative) holding [lo, hi]. */
+export function typeBits([lo, hi]: readonly [number, number]): number {
+  return Math.max(1, signedBits(lo, hi) - (lo >= 0 ? 1 : 0));
+}
+
+function wrap32(x: number): number {
+  return Number(BigInt.asIntN(32, BigInt(x)));
+}
+
+function padTo(values: readonly number[], n: number): number[] {
+  return [...values, ...Array<number>(n - values.length).fill(0)];
+}
+
+/** A layer's weights as codebook indices: its sharing, or (an unshared layer on a shared tile) the codebook of its
+ *  distinct weights. Unshared layers on unshared tiles store the codes themselves. */
+function codebookOf(layer: PlanLayer, tileShared: boolean) {
+  const node = layer.node as MacNode, w = layer.weights!;
+  if (node.attrs.sharing) {
+    const s = sharedWeightIndices(node, w);
+    return { granularity: s.granularity, indexBits: s.indexBits, index: (i: number) => s.indices[i]!, codebookOf: (i: number) => s.codebooks[s.groupOf(i)]! };
+  }
+  if (!tileShared) return { granularity: 'layer' as const, indexBits: 1, index: (i: number) => w.data[i]!, codebookOf: () => [] };
+  const values = [...new Set(w.data)].sort((x, y) => x - y);
+  const at = new Map(values.map((v, k) => [v, k]));
+  return { granularity: 'layer' as const, indexBits: indexBitsFor(values.length), index: (i: number) => at.get(w.data[i]!)!, codebookOf: () => values };
+}
+
+/** The netlist as C++ bit operations: one bool per gate (adq_gate_* in adequate_multipliers.h), named by net. */
+function netlistView(n: GateNetlist): Pick<TileView, 'inputBits' | 'gates' | 'outputs'> {
+  const name = (x: number): string => (x === 0 ? 'false' : x === 1 ? 'true' : x < NET_B ? `a${x - NET_A}` : x < FIRST_GATE_NET ? `b${x - NET_B}` : `n${x}`);
+  const used = new Set<number>(n.outputs);
+  for (const g of n.gates) for (const x of g.in) used.add(x);
+  const inputBits: string[] = [];
+  for (let x = NET_A; x < FIRST_GATE_NET; x++) if (used.has(x)) inputBits.push(x < NET_B ? `a${x - NET_A} = (A >> ${x - NET_A}) & 1` : `b${x - NET_B} = (B >> ${x - NET_B}) & 1`);
+  return {
+    inputBits,
+    gates: n.gates.map((g, i) => ({ net: name(FIRST_GATE_NET + i), op: g.op.toLowerCase(), args: g.in.map(name).join(', ') })),
+    outputs: n.outputs.map(name),
+  };
+}

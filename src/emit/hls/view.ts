@@ -1,0 +1,153 @@
+/** The view of the HLS templates: every number the emitted C++ holds, computed from the accelerator plan. The
+ *  templates (templates/hls/) only print it. */
+import { userError } from '../../errors.js';
+import type { AcceleratorPlan, PlanLayer } from '../../hw/plan.js';
+import type { QAveragePoolNode, MaxPoolNode, QSumNode, QTableNode } from '../../ir/types.js';
+import { allocateMemory } from './memory.js';
+import { tileViews, typeBits, type MacLayerView, type TileView } from './tiles.js';
+import type { HlsOptions } from './index.js';
+
+export interface PoolLayerView {
+  readonly inOff: number;
+  readonly outOff: number;
+  readonly channels: number;
+  readonly ih: number;
+  readonly iw: number;
+  readonly oh: number;
+  readonly ow: number;
+  readonly kh: number;
+  readonly kw: number;
+  readonly sh: number;
+  readonly sw: number;
+  readonly dh: number;
+  readonly dw: number;
+  readonly ph: number;
+  readonly pw: number;
+  readonly phEnd: number;
+  readonly pwEnd: number;
+  readonly zero: number;
+  readonly includePad: boolean;
+  readonly halfEven: boolean;
+}
+
+/** One input of a QSum: offset, zero point, multiplier and its strides over the (4-D) output index. */
+export interface SumTermView {
+  readonly off: number;
+  readonly zero: number;
+  readonly mult: number;
+  readonly strides: readonly number[];
+}
+
+export interface LayerView {
+  readonly index: number;
+  readonly name: string;
+  readonly op: string;
+  readonly outOff: number;
+  readonly outSize: number;
+  readonly mac?: MacLayerView & { readonly tile: number };
+  readonly maxPool?: PoolLayerView;
+  readonly avgPool?: PoolLayerView;
+  readonly sum?: { readonly dims: readonly number[]; readonly terms: readonly SumTermView[]; readonly shift: number; readonly zo: number; readonly lo: number; readonly hi: number; readonly halfEven: boolean };
+  readonly table?: { readonly inOff: number; readonly size: number; readonly inMin: number; readonly values: readonly number[] };
+  readonly reshape: boolean;
+  /** Where the testbench finds this layer's expected codes in a row of layers.txt. */
+  readonly traceOffset: number;
+}
+
+export interface HlsView {
+  readonly model: string;
+  readonly lanes: number;
+  readonly part: string;
+  readonly clockNs: number;
+  readonly memSize: number;
+  readonly memBits: number;
+  readonly memSigned: boolean;
+  readonly input: { readonly off: number; readonly size: number; readonly bits: number; readonly signed: boolean; readonly streamBits: number; readonly shape: string };
+  readonly output: { readonly off: number; readonly size: number; readonly bits: number; readonly signed: boolean; readonly streamBits: number; readonly shape: string };
+  readonly tiles: readonly TileView[];
+  readonly layers: readonly LayerView[];
+  /** Codes of every layer output of one inference (a row of layers.txt). */
+  readonly traceSize: number;
+  readonly hasMaxPool: boolean;
+  readonly hasAvgPool: boolean;
+  readonly macs: number;
+}
+
+export function hlsView(plan: AcceleratorPlan, options: HlsOptions): HlsView {
+  const mem = allocateMemory(plan);
+  const off = (b: string) => mem.offsets.get(b)!;
+  const { tiles, calls } = tileViews(plan, options.lanes, mem.offsets, options.multiplierImpl, options.library);
+  let traceSize = 0;
+  const layers = plan.layers.map((layer): LayerView => {
+    const outSize = plan.buffers.get(layer.output)!.size;
+    const base = { index: layer.index, name: layer.name, op: layer.node.op, outOff: off(layer.output), outSize, reshape: false, traceOffset: traceSize };
+    traceSize += outSize;
+    const n = layer.node;
+    switch (n.op) {
+      case 'QConv':
+      case 'QGemm':
+        return { ...base, mac: { ...calls.get(layer.index)!, tile: layer.tile! } };
+      case 'MaxPool':
+        return { ...base, maxPool: poolView(plan, layer, n, 0, false, false, off) };
+      case 'QAveragePool':
+        return { ...base, avgPool: poolView(plan, layer, n, n.attrs.zeroPoint, n.attrs.countIncludePad, n.attrs.rounding === 'half-even', off) };
+      case 'QSum':
+        return { ...base, sum: sumView(plan, layer, n, off) };
+      case 'QTable':
+        return { ...base, table: tableView(layer, n, off, plan.buffers.get(layer.inputs[0]!)!.size) };
+      case 'Reshape':
+        return { ...base, reshape: true };
+      default: {
+        const _exhaustive: never = n;
+        return _exhaustive;
+      }
+    }
+  });
+  const range: [number, number] = [0, 0];
+  for (const b of plan.buffers.values()) [range[0], range[1]] = [Math.min(range[0], b.min), Math.max(range[1], b.max)];
+  const io = (b: AcceleratorPlan['input']) => {
+    const bits = typeBits([b.min, b.max]);
+    return { off: off(b.name), size: b.size, bits, signed: b.min < 0, streamBits: Math.ceil(bits / 8) * 8, shape: b.shape.join('x') };
+  };
+  return {
+    model: plan.name, lanes: options.lanes, part: options.part, clockNs: options.clockNs,
+    memSize: mem.size, memBits: typeBits(range), memSigned: range[0] < 0,
+    input: io(plan.input), output: io(plan.output), tiles, layers,
+    traceSize, hasMaxPool: layers.some((l) => l.maxPool), hasAvgPool: layers.some((l) => l.avgPool),
+    macs: plan.layers.reduce((s, l) => s + l.macs, 0),
+  };
+}
+
+function poolView(plan: AcceleratorPlan, layer: PlanLayer, n: MaxPoolNode | QAveragePoolNode, zero: number, includePad: boolean, halfEven: boolean, off: (b: string) => number): PoolLayerView {
+  const inShape = plan.buffers.get(layer.inputs[0]!)!.shape, outShape = plan.buffers.get(layer.output)!.shape;
+  const a = n.attrs, r = a.kernelShape.length;
+  if (r > 2) throw userError('E_HW', `layer '${layer.name}' pools a ${r}-D window; the HLS pooling unit implements 1-D and 2-D windows`);
+  const two = (v: readonly number[], fill: number): [number, number] => (r === 1 ? [fill, v[0]!] : [v[0]!, v[1]!]);
+  const [ih, iw] = two(inShape.slice(2), 1), [oh, ow] = two(outShape.slice(2), 1), [kh, kw] = two(a.kernelShape, 1);
+  const [sh, sw] = two(a.strides, 1), [dh, dw] = two(a.dilations, 1), [ph, pw] = two(a.pads.slice(0, r), 0), [phEnd, pwEnd] = two(a.pads.slice(r), 0);
+  return { inOff: off(layer.inputs[0]!), outOff: off(layer.output), channels: inShape[0]! * inShape[1]!, ih, iw, oh, ow, kh, kw, sh, sw, dh, dw, ph, pw, phEnd, pwEnd, zero, includePad, halfEven };
+}
+
+/** QSum: the output walked as 4 nested dimensions; each input's strides are 0 along broadcast dimensions. */
+function sumView(plan: AcceleratorPlan, layer: PlanLayer, n: QSumNode, off: (b: string) => number): NonNullable<LayerView['sum']> {
+  const outShape = plan.buffers.get(layer.output)!.shape;
+  if (outShape.length > 4) throw userError('E_HW', `layer '${layer.name}' adds ${outShape.length}-D tensors; the HLS elementwise unit handles up to 4 dimensions`);
+  const dims = [...Array<number>(4 - outShape.length).fill(1), ...outShape];
+  const terms = n.inputs.map((name, i): SumTermView => {
+    if (!plan.buffers.has(name)) throw userError('E_HW', `layer '${layer.name}' adds the constant '${name}'; the HLS elementwise unit adds activation buffers only`);
+    const shape = plan.buffers.get(name)!.shape;
+    const full = [...Array<number>(4 - shape.length).fill(1), ...shape];
+    const strides = [0, 0, 0, 0];
+    let s = 1;
+    for (let d = 3; d >= 0; d--) {
+      strides[d] = full[d] === 1 && dims[d] !== 1 ? 0 : s;
+      s *= full[d]!;
+    }
+    return { off: off(name), zero: n.attrs.zeroPoints[i]!, mult: n.attrs.multipliers[i]!, strides };
+  });
+  return { dims, terms, shift: n.attrs.shift, zo: n.attrs.outZeroPoint, lo: n.attrs.lo, hi: n.attrs.hi, halfEven: n.attrs.rounding === 'half-even' };
+}
+
+function tableView(layer: PlanLayer, n: QTableNode, off: (b: string) => number, size: number): NonNullable<LayerView['table']> {
+  return { inOff: off(layer.inputs[0]!), size, inMin: n.attrs.inMin, values: n.attrs.table };
+}

@@ -4,6 +4,7 @@ import { goldenInteger } from './golden-integer.js';
 import { quantMethods } from './quant-methods.js';
 import { approxBench } from './approx.js';
 import { multipliersBench } from './multipliers.js';
+import { wordlengthBench } from './wordlength.js';
 import type { Benchmark } from './types.js';
 
-export const benchmarks: Benchmark[] = [goldenFloat, goldenInteger, quantMethods, approxBench, multipliersBench];
+export const benchmarks: Benchmark[] = [goldenFloat, goldenInteger, quantMethods, approxBench, multipliersBench, wordlengthBench];

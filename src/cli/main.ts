@@ -19,8 +19,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .alias('h', 'help')
     .version()
     .fail((msg, err) => {
-      if (err) throw err;
-      usageError = msg;
+      // yargs reports its own validation failures (including .check) as YError: those are usage errors.
+      if (err && err.name !== 'YError') throw err;
+      usageError = msg ?? err?.message;
     });
   for (const c of commands) parser.command(c);
   try {
@@ -36,6 +37,11 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 function reportError(e: unknown): number {
+  if (typeof e === 'string') {
+    // A failed yargs .check() in an async command surfaces as the thrown message string: a usage error.
+    process.stderr.write(`adequate: error[E_USAGE]: ${e} (see adequate --help)\n`);
+    return 2;
+  }
   if (isUserError(e)) {
     process.stderr.write(`adequate: error[${e.code}]: ${e.message}\n`);
     return 2;

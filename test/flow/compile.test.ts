@@ -1,10 +1,12 @@
 /** The compile flow end to end on the MLP example (small settings): stage folders, skipping unchanged stages, rerunning
  *  what changed, byte-identical outputs for the same seed, a clean stop on Ctrl-C, and the report in a real browser. */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { chromium } from 'playwright-core';
 import { REPO, runCliAsync } from '../helpers/cli.js';
+import { testWithTool } from '../helpers/tools.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const MODEL = 'examples/mlp-mnist/model.onnx';
@@ -63,6 +65,30 @@ describe('adequate compile', () => {
     expect(html).toContain(`adequate approx ${join(out1, '2-quantize')} -o ${join(out1, '5-approx')}`);
     expect(readdirSync(out1).filter((f) => f.startsWith('.'))).toEqual([]);
   });
+
+  testWithTool('chromium', 'the report opens in a real browser with its main parts', async () => {
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      const requests: string[] = [];
+      page.on('request', (r) => { if (!r.url().startsWith('file:')) requests.push(r.url()); });
+      await page.goto(`file://${join(out1, 'report.html')}`);
+      expect(await page.textContent('h1')).toContain('mlp-mnist');
+      // One row per IR node of the final (approximate) IR, with MACs on the dense layers.
+      const layerRows = await page.locator('#layers tbody tr').count();
+      expect(layerRows).toBeGreaterThanOrEqual(5);
+      expect(await page.locator('#layers tbody tr', { hasText: 'QGemm' }).count()).toBe(3);
+      const ladder = await page.locator('#accuracy tbody tr').allTextContents();
+      expect(ladder.map((r) => r.split(/\d/)[0]!.trim())).toEqual(['float (golden model)', 'quantized (integer golden model)', 'approximate multipliers']);
+      expect(await page.locator('#fronts svg').count()).toBe(1);
+      expect(await page.locator('#commands pre').count()).toBe(3);
+      expect(requests).toEqual([]); // self-contained: nothing fetched from a network
+      mkdirSync(join(REPO, 'test-artifacts'), { recursive: true });
+      await page.screenshot({ path: join(REPO, 'test-artifacts', 'report.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
 
   test('a rerun with nothing changed skips every stage; a changed option reruns only what depends on it', async () => {
     const again = await runCliAsync(['compile', MODEL, '-o', out1, '--config', config, '--json']);

@@ -1,5 +1,6 @@
 /** `adequate compile MODEL.onnx [--inputs X --labels Y] [-o OUT] [--config adequate.yaml]`: the whole flow, one folder
  *  per stage (OUT/<n>-<stage>/), unchanged stages skipped, then OUT/report.html. */
+import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { userError } from '../../errors.js';
@@ -38,6 +39,7 @@ export const compileCommand: CommandModule<object, Args> = {
       .option('json', { type: 'boolean', describe: 'print one JSON object (stages, times, report path)' }) as never,
   handler: async (args) => {
     if (!args.model.endsWith('.onnx')) throw userError('E_USAGE', `${args.model} is not an .onnx file; compile starts from an ONNX model`);
+    if (!existsSync(args.model)) throw userError('E_IO', `model ${args.model} does not exist; give the path of an .onnx file`);
     const configFile = args.config ?? findConfigBeside(args.model);
     let config: FlowConfig = configFile ? readConfig(configFile) : {};
     const sets = [...(args.set ?? [])];

@@ -36,8 +36,8 @@ export const runCommand: CommandModule<object, Args> = {
       .option('dump-layers', { type: 'string', describe: 'write every layer output (integer codes in a quantized IR) as NAME.npy in this folder' })
       .option('library', { type: 'string', describe: 'multiplier library folder (for approximate multipliers not built in)' })
       .check((a) => {
-        if (!a.output && !a['output-dir'] && !a['dump-layers']) throw new Error('give --output Y.npy, --output-dir DIR or --dump-layers DIR');
-        return true;
+        // A string (not a thrown Error) is a usage error for yargs: exit 2, not an internal fault.
+        return a.output || a['output-dir'] || a['dump-layers'] ? true : 'give --output Y.npy, --output-dir DIR or --dump-layers DIR';
       }) as never,
   handler: (args) => {
     const graph = loadModel(args.model, args);

@@ -3,7 +3,8 @@
  *  reuses it; the build goes to a temporary folder first and is renamed into place when it succeeded. */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { userError } from '../errors.js';
 import { SIM_BINARY } from '../emit/verilog/index.js';
@@ -37,7 +38,9 @@ export interface BuiltModel {
   readonly cached: boolean;
 }
 
-/** Builds (or reuses) the Verilator model of a build folder. */
+/** Builds (or reuses) the Verilator model of a build folder: verilate, then make. Verilator's own runtime
+ *  (verilated.cpp and friends, most of a small model's compile time) is compiled once per Verilator version and
+ *  variant into a per-user cache and copied into each new model folder, where make finds it up to date. */
 export async function buildModel(build: string, variant: SimVariant, onLine?: (line: string) => void): Promise<BuiltModel> {
   const version = verilatorVersion();
   const hash = createHash('sha256').update(version).update(variant);
@@ -48,19 +51,56 @@ export async function buildModel(build: string, variant: SimVariant, onLine?: (l
   if (existsSync(binary)) return { binary, seconds: 0, cached: true };
   mkdirSync(cacheRoot, { recursive: true });
   const tmp = `${dir}.tmp-${process.pid}`;
-  const tmpRelative = relative(resolve(build), tmp);
   rmSync(tmp, { recursive: true, force: true });
   const t0 = performance.now();
-  const args = ['-f', 'verilator.f', '--build-jobs', '2', '--Mdir', tmpRelative, join(resolve(build), 'tb', 'tb_main.cpp'), ...VARIANT_FLAGS[variant]];
-  const r = await runTool('verilator', args, build, onLine);
-  if (r.code !== 0 || !existsSync(join(tmp, SIM_BINARY))) {
-    writeFileSync(join(cacheRoot, `build-${variant}.log`), r.output);
+  const fail = (output: string): never => {
+    const log = join(cacheRoot, `build-${variant}.log`);
+    writeFileSync(log, output);
     rmSync(tmp, { recursive: true, force: true });
-    throw userError('E_TOOL', `the Verilator build of ${build} failed (log: ${join(cacheRoot, `build-${variant}.log`)}): ${lastLines(r.output, 6)}`);
-  }
+    throw userError('E_TOOL', `the Verilator build of ${build} failed (log: ${log}): ${lastLines(output, 6)}`);
+  };
+  const args = ['-f', 'verilator.f', '--Mdir', relative(resolve(build), tmp), join(resolve(build), 'tb', 'tb_main.cpp'), ...VARIANT_FLAGS[variant]];
+  const verilate = await runTool('verilator', args, build, onLine);
+  if (verilate.code !== 0) fail(verilate.output);
+  const runtime = runtimeCache(version, variant);
+  const seeded = runtime ? seedRuntime(runtime, tmp) : false;
+  const make = await runTool('make', ['-C', tmp, '-f', `${SIM_BINARY}.mk`, '-j', '2', SIM_BINARY], build, onLine);
+  if (make.code !== 0 || !existsSync(join(tmp, SIM_BINARY))) fail(verilate.output + make.output);
+  if (runtime && !seeded) saveRuntime(tmp, runtime);
   rmSync(dir, { recursive: true, force: true });
   renameSync(tmp, dir);
   return { binary, seconds: (performance.now() - t0) / 1000, cached: false };
+}
+
+/** Verilator runtime objects every model links; the same for every design of one Verilator version and variant. */
+const RUNTIME_OBJECTS = ['verilated.o', 'verilated_threads.o', 'verilated_fst_c.o'];
+
+function runtimeCache(version: string, variant: SimVariant): string | undefined {
+  const base = process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache');
+  const dir = join(base, 'adequate', 'verilator-runtime', createHash('sha256').update(version).update(VARIANT_FLAGS[variant].join(' ')).digest('hex').slice(0, 16));
+  try {
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Copies the cached runtime objects into a verilated model folder (newer than their sources, so make keeps them). */
+function seedRuntime(cache: string, modelDir: string): boolean {
+  const present = RUNTIME_OBJECTS.filter((o) => existsSync(join(cache, o)));
+  if (!present.includes('verilated.o')) return false;
+  for (const o of present) copyFileSync(join(cache, o), join(modelDir, o));
+  return true;
+}
+
+function saveRuntime(modelDir: string, cache: string): void {
+  for (const o of RUNTIME_OBJECTS) {
+    if (!existsSync(join(modelDir, o))) continue;
+    const tmp = join(cache, `${o}.tmp-${process.pid}`);
+    copyFileSync(join(modelDir, o), tmp);
+    renameSync(tmp, join(cache, o));
+  }
 }
 
 export interface SimRun {

@@ -1,0 +1,77 @@
+/** Small models for the hardware tests: a "zoo" network with one layer of every kind the Verilog units implement
+ *  (strided and dilated padded convolutions, a 1x1 convolution shorter than the lane count, a padded max pool, an
+ *  activation table, a residual add, an average pool that excludes its padding, a dense layer), quantized by the
+ *  CLI, and an approximate binding of an example model. */
+import { writeFileSync, copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadIr, saveIr } from '../../src/ir/serialize.js';
+import { bindMultipliers, type LayerBinding } from '../../src/passes/bind-multipliers.js';
+import { writeNpy } from '../../src/io/npy.js';
+import { makeTensor } from '../../src/ir/types.js';
+import { buildModel } from './onnx-builder.js';
+import { runCliAsync } from './cli.js';
+
+function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+const weights = (r: () => number, n: number, scale = 0.5) => Array.from({ length: n }, () => (r() * 2 - 1) * scale);
+
+/** The zoo model as ONNX bytes: input [1, 2, 9, 9], output [1, 4]. */
+export function zooOnnx(): Uint8Array {
+  const r = seeded(7);
+  return buildModel({
+    inputs: [{ name: 'x', shape: [1, 2, 9, 9] }],
+    outputs: ['y'],
+    initializers: [
+      { name: 'w1', shape: [5, 2, 3, 3], data: weights(r, 90) }, { name: 'b1', shape: [5], data: weights(r, 5, 0.1) },
+      { name: 'w2', shape: [3, 5, 1, 1], data: weights(r, 15) }, { name: 'b2', shape: [3], data: weights(r, 3, 0.1) },
+      { name: 'w3', shape: [3, 3, 3, 3], data: weights(r, 81) }, { name: 'b3', shape: [3], data: weights(r, 3, 0.1) },
+      { name: 'w4', shape: [4, 27], data: weights(r, 108) }, { name: 'b4', shape: [4], data: weights(r, 4, 0.1) },
+      { name: 'flat', shape: [2], data: [1, 27], elemType: 7 },
+    ],
+    nodes: [
+      { op: 'Conv', inputs: ['x', 'w1', 'b1'], outputs: ['c1'], attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] } },
+      { op: 'Relu', inputs: ['c1'], outputs: ['r1'] },
+      { op: 'MaxPool', inputs: ['r1'], outputs: ['p1'], attrs: { kernel_shape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1] } },
+      { op: 'Conv', inputs: ['p1', 'w2', 'b2'], outputs: ['c2'], attrs: { kernel_shape: [1, 1] } },
+      { op: 'Sigmoid', inputs: ['c2'], outputs: ['s2'] },
+      { op: 'Conv', inputs: ['s2', 'w3', 'b3'], outputs: ['c3'], attrs: { kernel_shape: [3, 3], dilations: [2, 2], pads: [2, 2, 2, 2] } },
+      { op: 'Add', inputs: ['c3', 's2'], outputs: ['a3'] },
+      { op: 'AveragePool', inputs: ['a3'], outputs: ['p3'], attrs: { kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 1, 1], count_include_pad: 0 } },
+      { op: 'Reshape', inputs: ['p3', 'flat'], outputs: ['f'] },
+      { op: 'Gemm', inputs: ['f', 'w4', 'b4'], outputs: ['y'], attrs: { transB: 1 } },
+    ],
+  });
+}
+
+/** Writes the zoo model and `count` seeded inputs (x.npy) into `dir`; quantizes it into dir/q with extra CLI flags. */
+export async function quantizedZoo(dir: string, count: number, flags: readonly string[] = []): Promise<{ ir: string; inputs: string }> {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'zoo.onnx'), zooOnnx());
+  const r = seeded(11);
+  const x = makeTensor('float32', [count, 2, 9, 9]);
+  x.data.forEach((_, i) => (x.data[i] = r() * 2 - 1));
+  writeNpy(join(dir, 'x.npy'), x);
+  const ir = join(dir, 'q');
+  const q = await runCliAsync(['quantize', join(dir, 'zoo.onnx'), '-o', ir, '--inputs', join(dir, 'x.npy'), '--calib', String(count), ...flags]);
+  if (q.code !== 0) throw new Error(`quantize failed: ${q.stderr}`);
+  return { ir, inputs: join(dir, 'x.npy') };
+}
+
+/** Binds the QConv/QGemm layers of an IR round-robin to tiles 0, 1, 2: a generated multiplier with a gate-level
+ *  netlist, an EvoApprox multiplier known only by its table, and exact multiplication. */
+export function bindThreeTiles(irDir: string, out: string): void {
+  const g = loadIr(irDir);
+  const kinds: (string | undefined)[] = ['trunc-u8-k8', 'mul8u_1AGV', undefined];
+  const layers = new Map<string, LayerBinding>();
+  let i = 0;
+  for (const n of g.nodes) if (n.op === 'QConv' || n.op === 'QGemm') {
+    const t = i++ % 3;
+    layers.set(n.name, { multiplier: kinds[t], tile: t });
+  }
+  mkdirSync(out, { recursive: true });
+  saveIr(out, bindMultipliers.run(g, { layers }).graph);
+  copyFileSync(join(irDir, 'dataset.json'), join(out, 'dataset.json'));
+}

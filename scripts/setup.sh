@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Set-up for a fresh machine of this kind (Debian, Node 20): installs what adequate needs when it is missing, and does
+# nothing when it is there. Debian packages: Verilator, Yosys and Icarus Verilog (hardware flow), g++ (HLS C
+# simulation), libonnx-testdata (ONNX conformance tests), NumPy (npy cross-checks), chromium (the report's browser
+# test). Then `npm ci` when node_modules is missing or older than package-lock.json, which also builds dist/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+for tool in verilator yosys iverilog g++; do command -v "$tool" >/dev/null 2>&1 || need+=("$tool"); done
+[ -d /usr/share/libonnx-testdata/data/node ] || need+=(libonnx-testdata)
+/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need+=(python3-numpy)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing ${need[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "setup: missing ${need[*]}; install them with: sudo apt-get install -y ${need[*]}" >&2
+  fi
+fi
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci" >&2
+  npm ci --no-audit --no-fund
+elif [ ! -f dist/src/cli/main.js ]; then
+  npm run build
+fi

@@ -50,3 +50,15 @@ export function loadDatasetFor(modelPath: string, args: DatasetArgs, inputShape:
   } else opts = overrides as DatasetOptions;
   return loadDataset(opts, { shape: inputShape });
 }
+
+/** The `count` labelled samples after the evaluation set (same source), for a final report on data an exploration
+ *  never saw; undefined when count is 0 or there are none. */
+export function loadHoldout(modelPath: string, args: DatasetArgs, count: number, inputShape: readonly number[], evalData: Dataset): Dataset | undefined {
+  if (count <= 0) return undefined;
+  try {
+    const d = loadDatasetFor(modelPath, { ...args, offset: (args.offset ?? 0) + evalData.count, limit: count }, inputShape, 'test');
+    return d.labels ? d : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,23 +1,18 @@
 /** `adequate approx QDIR --inputs X --labels Y --tiles T --library L -o OUT`: ALWANN approximate-multiplier binding
  *  (src/dse/approx/, docs/approx.md). Writes the chosen design as an IR, pareto.json and pareto.svg. */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { userError } from '../../errors.js';
 import { evaluateParallel } from '../../golden/parallel.js';
-import { saveIr } from '../../ir/serialize.js';
 import { arithmeticOf } from '../../ir/stats.js';
 import type { Graph } from '../../ir/types.js';
-import { writeDirAtomically } from '../../io/atomic-dir.js';
 import type { Dataset } from '../../io/dataset.js';
 import { bindMultipliers } from '../../passes/bind-multipliers.js';
 import { createRunner } from '../../dse/approx/pool.js';
 import { bestWithin, designBindings, explore, type Candidate, type ExploredDesign, type LayerInfo } from '../../dse/approx/explore.js';
 import { layerInfo, libraryCandidates } from '../../dse/approx/setup.js';
 import type { WeightUpdateMode } from '../../dse/approx/weight-update.js';
-import { paretoSvg } from '../../report/pareto-svg.js';
-import { loadDatasetFor, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
-import { copyDatasetConfig } from '../dataset-copy.js';
+import { loadDatasetFor, loadHoldout, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
+import { writeExplorationDir } from '../exploration-output.js';
 import { loadModel } from '../load.js';
 import { startProgress, type Progress } from '../progress.js';
 import { formatTable } from '../table.js';
@@ -87,26 +82,19 @@ export const approxCommand: CommandModule<object, Args> = {
     if (!chosen) throw userError('E_DSE', `no design on the front ${args.pick !== undefined ? `has index ${args.pick}` : `loses at most ${args['max-drop']} points`}; raise --max-drop or --gen`);
     const bound = bindMultipliers.run(graph, { layers: designBindings(chosen.perLayer, layers, library, args['weight-update'], undefined, chosen.layerTile) }).graph;
     const withoutUpdate = bindMultipliers.run(graph, { layers: designBindings(chosen.perLayer, layers, library, 'none', undefined, chosen.layerTile) }).graph;
-    const holdout = holdoutData(args, input.shape, evalData);
+    const holdout = loadHoldout(args.model, args, args.holdout, input.shape, evalData);
     const measure = async (g: Graph) => (holdout ? (await evaluateParallel(g, holdout, { multiplierLibrary: args.library.includes('/') ? args.library : undefined })).top1 : undefined);
     const held = { exact: await measure(graph), chosen: await measure(bound), chosen_without_weight_update: await measure(withoutUpdate), count: holdout?.count ?? 0 };
     const report = paretoReport(args, evalData.count, result, chosen, layers, library, held);
-    await writeDirAtomically(args.out, (tmp) => {
-      saveIr(tmp, bound);
-      copyDatasetConfig(args.model, tmp);
-      // The file holds no timings, so the same inputs and seed give the same bytes; --json prints them too.
-      const { seconds: _s, designs_per_second: _r, ...saved } = report;
-      void _s, _r;
-      writeFileSync(join(tmp, 'pareto.json'), JSON.stringify(saved, null, 2) + '\n');
-      writeFileSync(join(tmp, 'pareto.svg'), paretoSvg({
-        title: `${graph.name}: ${args.tiles} tiles, ${args.mode} assignment, ${library.length} multipliers`,
-        all: result.designs.filter((d) => d.full).map((d) => ({ energy: d.relativeEnergy, top1: d.top1 })),
-        front: result.front.map((d) => ({ energy: d.relativeEnergy, top1: d.top1 })),
-        exact: { energy: 1, top1: result.exactTop1 },
-        chosen: { energy: chosen.relativeEnergy, top1: chosen.top1 },
-        xLabel: 'relative multiplier energy (exact = 1)',
-        yLabel: `top-1 % on ${evalData.count} evaluation images`,
-      }));
+    // The file holds no timings, so the same inputs and seed give the same bytes; --json prints them too.
+    const { seconds: _s, designs_per_second: _r, ...saved } = report;
+    void _s, _r;
+    const point = (d: ExploredDesign) => ({ energy: d.relativeEnergy, top1: d.top1 });
+    await writeExplorationDir(args.out, args.model, bound, saved, {
+      title: `${graph.name}: ${args.tiles} tiles, ${args.mode} assignment, ${library.length} multipliers`,
+      xLabel: 'relative multiplier energy (exact = 1)',
+      evaluationImages: evalData.count, baselineTop1: result.exactTop1,
+      all: result.designs.filter((d) => d.full).map(point), front: result.front.map(point), chosen: point(chosen),
     });
     if (args.json) console.log(JSON.stringify(report, null, 2));
     else printReport(report);
@@ -120,16 +108,6 @@ function calibrationSamples(args: Args, shape: readonly number[], evalData: Data
     return loadDatasetFor(args.model, { ...args, limit: 200 }, shape, 'calib');
   } catch {
     return evalData;
-  }
-}
-
-function holdoutData(args: Args, shape: readonly number[], evalData: Dataset): Dataset | undefined {
-  if (args.holdout <= 0) return undefined;
-  try {
-    const d = loadDatasetFor(args.model, { ...args, offset: (args.offset ?? 0) + evalData.count, limit: args.holdout }, shape, 'test');
-    return d.labels ? d : undefined;
-  } catch {
-    return undefined;
   }
 }
 

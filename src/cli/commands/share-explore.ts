@@ -1,21 +1,15 @@
 /** `adequate share-explore DIR --inputs X --labels Y -o OUT`: multi-objective exploration of per-layer weight sharing
  *  (src/dse/share/, docs/sharing.md), accuracy against weight memory, with the clustering-error proxy deciding which
  *  designs get an accuracy evaluation. Writes the chosen design as an IR, pareto.json and pareto.svg. */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { userError } from '../../errors.js';
 import { evaluateParallel } from '../../golden/parallel.js';
-import { saveIr } from '../../ir/serialize.js';
-import { writeDirAtomically } from '../../io/atomic-dir.js';
-import type { Dataset } from '../../io/dataset.js';
 import { withSharedLayers } from '../../passes/share-weights.js';
 import { SharingEvaluator } from '../../dse/share/evaluator.js';
 import { exploreSharing, smallestWithin, type ShareExploreResult, type SharedDesign } from '../../dse/share/explore.js';
 import { ShareSpace, type ExploredGranularity } from '../../dse/share/space.js';
-import { paretoSvg } from '../../report/pareto-svg.js';
-import { copyDatasetConfig } from '../dataset-copy.js';
-import { loadDatasetFor, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
+import { loadDatasetFor, loadHoldout, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
+import { writeExplorationDir } from '../exploration-output.js';
 import { loadModel } from '../load.js';
 import { startProgress, type Progress } from '../progress.js';
 import { formatTable, groupDigits } from '../table.js';
@@ -72,23 +66,19 @@ export const shareExploreCommand: CommandModule<object, Args> = {
     if (!chosen) throw userError('E_DSE', `no design on the front ${args.pick !== undefined ? `has index ${args.pick}` : `loses at most ${args['max-drop']} points`}; raise --max-drop or --gen`);
     const options = space.options(chosen.genome);
     const shared = withSharedLayers(graph, new Map(options.flatMap((o, i) => (o.shared ? [[space.layers[i]!.node.name, o.shared] as const] : []))));
-    const holdout = holdoutData(args, input.shape, evalData);
+    const holdout = loadHoldout(args.model, args, args.holdout, input.shape, evalData);
     const measure = async (g: typeof graph) => (holdout ? (await evaluateParallel(g, holdout, { multiplierLibrary: undefined })).top1 : undefined);
     const held = { unshared: await measure(graph), chosen: await measure(shared), count: holdout?.count ?? 0 };
     const report = paretoReport(args, space, evalData.count, result, chosen, held);
-    await writeDirAtomically(args.out, (tmp) => {
-      saveIr(tmp, shared);
-      copyDatasetConfig(args.model, tmp);
-      writeFileSync(join(tmp, 'pareto.json'), JSON.stringify(report, null, 2) + '\n');
-      writeFileSync(join(tmp, 'pareto.svg'), paretoSvg({
-        title: `${graph.name}: weight sharing (${granularities.join(', ')}), ${result.accuracyEvaluations} accuracy evaluations`,
-        all: result.designs.filter((d) => d.full).map((d) => ({ energy: d.relativeMemory, top1: d.top1 })),
-        front: result.front.map((d) => ({ energy: d.relativeMemory, top1: d.top1 })),
-        exact: { energy: 1, top1: result.exactTop1 },
-        chosen: { energy: chosen.relativeMemory, top1: chosen.top1 },
-        xLabel: 'relative weight memory (unshared = 1)',
-        yLabel: `top-1 % on ${evalData.count} evaluation images`,
-      }));
+    // The file holds no timings, so the same inputs and seed give the same bytes; --json prints them too.
+    const { seconds: _s, ...saved } = report;
+    void _s;
+    const point = (d: SharedDesign) => ({ energy: d.relativeMemory, top1: d.top1 });
+    await writeExplorationDir(args.out, args.model, shared, saved, {
+      title: `${graph.name}: weight sharing (${granularities.join(', ')}), ${result.accuracyEvaluations} accuracy evaluations`,
+      xLabel: 'relative weight memory (unshared = 1)',
+      evaluationImages: evalData.count, baselineTop1: result.exactTop1,
+      all: result.designs.filter((d) => d.full).map(point), front: result.front.map(point), chosen: point(chosen),
     });
     if (args.json) console.log(JSON.stringify(report, null, 2));
     else printReport(report);
@@ -99,16 +89,6 @@ function parseGranularities(text: string): ExploredGranularity[] {
   const list = text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   for (const g of list) if (g !== 'layer' && g !== 'channel' && g !== 'kernel') throw userError('E_USAGE', `--granularities: '${g}' is not one of layer, channel, kernel (network sharing is one codebook for all layers: use adequate share)`);
   return [...new Set(list)] as ExploredGranularity[];
-}
-
-function holdoutData(args: Args, shape: readonly number[], evalData: Dataset): Dataset | undefined {
-  if (args.holdout <= 0) return undefined;
-  try {
-    const d = loadDatasetFor(args.model, { ...args, offset: (args.offset ?? 0) + evalData.count, limit: args.holdout }, shape, 'test');
-    return d.labels ? d : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function describe(d: SharedDesign, space: ShareSpace) {

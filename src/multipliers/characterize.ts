@@ -5,7 +5,7 @@ import { userError } from '../errors.js';
 import { computeMetrics, type OperandHistograms } from './metrics.js';
 import { relativeSwitchingPower } from './power.js';
 import type { ErrorMetrics, Multiplier, SynthCost } from './types.js';
-import { synthCost } from './yosys.js';
+import { synthCost, synthCosts } from './yosys.js';
 
 export interface Characterization {
   readonly id: string;
@@ -21,17 +21,43 @@ export interface CharacterizeOptions {
   readonly hist?: OperandHistograms;
 }
 
-export function characterize(m: Multiplier, opts: CharacterizeOptions): Characterization {
+const canSynth = (m: Multiplier): boolean => m.verilog !== undefined && m.moduleName !== undefined;
+
+/** Everything but synthesis: exhaustive metrics and switching power (fast, TypeScript only). */
+function analyse(m: Multiplier, hist: OperandHistograms | undefined, synth: SynthCost | undefined): Characterization {
   const n = m.netlist;
-  const canSynth = opts.synth && m.verilog !== undefined && m.moduleName !== undefined;
   return {
     id: m.id,
     metrics: computeMetrics(m.table, m.signed),
-    ...(opts.hist ? { weightedMetrics: computeMetrics(m.table, m.signed, opts.hist) } : {}),
-    ...(canSynth ? { synth: synthCost(m.verilog!, m.moduleName!) } : {}),
+    ...(hist ? { weightedMetrics: computeMetrics(m.table, m.signed, hist) } : {}),
+    ...(synth ? { synth } : {}),
     ...(n ? { switchingPower: relativeSwitchingPower(n, m.signed) } : {}),
-    ...(n && opts.hist ? { weightedSwitchingPower: relativeSwitchingPower(n, m.signed, opts.hist) } : {}),
+    ...(n && hist ? { weightedSwitchingPower: relativeSwitchingPower(n, m.signed, hist) } : {}),
   };
+}
+
+export function characterize(m: Multiplier, opts: CharacterizeOptions): Characterization {
+  return analyse(m, opts.hist, opts.synth && canSynth(m) ? synthCost(m.verilog!, m.moduleName!) : undefined);
+}
+
+/** Characterizes many multipliers; the Yosys runs go in parallel (`jobs`, default the number of cores) while the
+ *  TypeScript analyses run on this thread. `onDone(i)` fires when multiplier i is complete. Results in input order. */
+export async function characterizeMany(
+  ms: readonly Multiplier[], opts: CharacterizeOptions & { jobs?: number; onDone?: (index: number) => void },
+): Promise<Characterization[]> {
+  const synthIdx = opts.synth ? ms.flatMap((m, i) => (canSynth(m) ? [i] : [])) : [];
+  const pending = new Set(synthIdx);
+  const results = new Array<Characterization>(ms.length);
+  const finish = (i: number, synth: SynthCost | undefined): void => {
+    results[i] = analyse(ms[i]!, opts.hist, synth);
+    opts.onDone?.(i);
+  };
+  const jobs = synthIdx.map((i) => ({ verilog: ms[i]!.verilog!, moduleName: ms[i]!.moduleName! }));
+  // Start the Yosys processes first, then analyse the multipliers without a netlist while they run.
+  const synthesized = synthCosts(jobs, { ...(opts.jobs ? { jobs: opts.jobs } : {}), onDone: (k, cost) => finish(synthIdx[k]!, cost) });
+  ms.forEach((_, i) => { if (!pending.has(i)) finish(i, undefined); });
+  await synthesized;
+  return results;
 }
 
 /** Reads operand histograms from JSON `{ "a": [256 weights], "b": [256 weights] }` (indexed by 8-bit code). */

@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { userError } from '../../errors.js';
-import { characterize, readHistograms, type Characterization } from '../../multipliers/characterize.js';
+import { characterizeMany, readHistograms } from '../../multipliers/characterize.js';
 import { parsePublishedCsv } from '../../multipliers/evoapprox.js';
 import { requireSpec } from '../../multipliers/families.js';
 import { importTable, importVerilog } from '../../multipliers/import.js';
@@ -195,14 +195,11 @@ const characterizeCmd: CommandModule<object, CharArgs> = {
     const hist = a.hist === undefined ? undefined : readHistograms(a.hist);
     const ms = a.ids.map((id) => getMultiplier(id, a.library));
     const bar = startProgress('characterize', ms.length);
-    const results: Characterization[] = [];
-    for (const m of ms) {
-      const c = characterize(m, { synth: a.synth, ...(hist ? { hist } : {}) });
-      results.push(c);
-      if (c.synth && libraryIds(a.library).includes(m.id)) await saveMultiplier(a.library, { ...m, synth: c.synth });
-      bar.tick(results.length, m.id);
-    }
+    let done = 0;
+    const results = await characterizeMany(ms, { synth: a.synth, ...(hist ? { hist } : {}), onDone: (i) => bar.tick(++done, ms[i]!.id) });
     bar.end();
+    const inLibrary = new Set(libraryIds(a.library));
+    for (const [i, c] of results.entries()) if (c.synth && inLibrary.has(c.id)) await saveMultiplier(a.library, { ...ms[i]!, synth: c.synth });
     if (a.json) return printJson(results);
     const rows = results.map((c) => [c.id, pct(c.metrics.maePct), pct(c.metrics.wcePct), pct(c.metrics.mrePct), pct(c.metrics.epPct),
       c.weightedMetrics ? pct(c.weightedMetrics.maePct) : '', c.switchingPower?.toFixed(3) ?? '', c.weightedSwitchingPower?.toFixed(3) ?? '',

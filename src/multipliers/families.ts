@@ -4,9 +4,12 @@
  *    trunc-u8-k6 | trunc-s8-k6c              drop partial-product columns < k; `c`: add the dropped bits' mean
  *    bam-u8-v8h2                             broken array: drop pp(i, j) when i + j < v or j < h
  *    optrunc-u8-a2b3                         zero the a low bits of A and the b low bits of B
- *    drum-u8-k4                              DRUM (Hashemi et al., ICCAD 2015): k-bit dynamic-range segments (unsigned) */
+ *    drum-u8-k4 | drum-s8-k4                 DRUM (Hashemi et al., ICCAD 2015): k-bit dynamic-range segments
+ *    mitchell-u8-w7 | mitchell-s8-w7         Mitchell's logarithmic multiplier, w fraction bits per operand kept
+ *  Signed DRUM and Mitchell work in sign-magnitude (src/multipliers/dynamic-range.ts). */
 import { userError } from '../errors.js';
 import { NetlistBuilder, ONE, reduceColumns, ZERO } from './builder.js';
+import { drumCore, mitchellCore, signMagnitude } from './dynamic-range.js';
 import type { GateNetlist } from './netlist.js';
 
 export type FamilySpec =
@@ -14,9 +17,10 @@ export type FamilySpec =
   | { readonly family: 'trunc'; readonly signed: boolean; readonly k: number; readonly correct: boolean }
   | { readonly family: 'bam'; readonly signed: boolean; readonly v: number; readonly h: number }
   | { readonly family: 'optrunc'; readonly signed: boolean; readonly a: number; readonly b: number }
-  | { readonly family: 'drum'; readonly signed: false; readonly k: number };
+  | { readonly family: 'drum'; readonly signed: boolean; readonly k: number }
+  | { readonly family: 'mitchell'; readonly signed: boolean; readonly w: number };
 
-export const FAMILIES = ['exact', 'trunc', 'bam', 'optrunc', 'drum'] as const;
+export const FAMILIES = ['exact', 'trunc', 'bam', 'optrunc', 'drum', 'mitchell'] as const;
 
 export function specId(s: FamilySpec): string {
   const sg = s.signed ? 's8' : 'u8';
@@ -26,13 +30,14 @@ export function specId(s: FamilySpec): string {
     case 'bam': return `bam-${sg}-v${s.v}h${s.h}`;
     case 'optrunc': return `optrunc-${sg}-a${s.a}b${s.b}`;
     case 'drum': return `drum-${sg}-k${s.k}`;
+    case 'mitchell': return `mitchell-${sg}-w${s.w}`;
     default: { const _exhaustive: never = s; return _exhaustive; }
   }
 }
 
 /** Parses a generated id; returns undefined for ids that are not in the grammar (e.g. imported ones). */
 export function parseSpecId(id: string): FamilySpec | undefined {
-  const m = /^(exact|trunc|bam|optrunc|drum)-([us])8(?:-(.*))?$/.exec(id);
+  const m = /^(exact|trunc|bam|optrunc|drum|mitchell)-([us])8(?:-(.*))?$/.exec(id);
   if (!m) return undefined;
   const signed = m[2] === 's';
   const p = m[3] ?? '';
@@ -43,7 +48,8 @@ export function parseSpecId(id: string): FamilySpec | undefined {
     case 'trunc': { const v = int(/^k(\d+)c?$/); spec = v ? { family: 'trunc', signed, k: v[0]!, correct: p.endsWith('c') } : undefined; break; }
     case 'bam': { const v = int(/^v(\d+)h(\d+)$/); spec = v ? { family: 'bam', signed, v: v[0]!, h: v[1]! } : undefined; break; }
     case 'optrunc': { const v = int(/^a(\d+)b(\d+)$/); spec = v ? { family: 'optrunc', signed, a: v[0]!, b: v[1]! } : undefined; break; }
-    case 'drum': { const v = int(/^k(\d+)$/); spec = v && !signed ? { family: 'drum', signed: false, k: v[0]! } : undefined; break; }
+    case 'drum': { const v = int(/^k(\d+)$/); spec = v ? { family: 'drum', signed, k: v[0]! } : undefined; break; }
+    case 'mitchell': { const v = int(/^w(\d+)$/); spec = v ? { family: 'mitchell', signed, w: v[0]! } : undefined; break; }
   }
   return spec && specId(spec) === id && inRange(spec) ? spec : undefined;
 }
@@ -54,7 +60,8 @@ function inRange(s: FamilySpec): boolean {
     case 'trunc': return s.k >= 0 && s.k <= 15;
     case 'bam': return s.v >= 0 && s.v <= 15 && s.h >= 0 && s.h <= 8;
     case 'optrunc': return s.a >= 0 && s.a <= 8 && s.b >= 0 && s.b <= 8;
-    case 'drum': return s.k >= 2 && s.k <= 8;
+    case 'drum': return s.k >= (s.signed ? 3 : 2) && s.k <= 8; // signed k = 2 would overflow 16 bits (see signMagnitude)
+    case 'mitchell': return s.w >= 0 && s.w <= 7;
     default: { const _exhaustive: never = s; return _exhaustive; }
   }
 }
@@ -66,7 +73,8 @@ export function describeSpec(s: FamilySpec): string {
     case 'trunc': return `${sg} truncated multiplier, partial-product columns < ${s.k} dropped${s.correct ? ', constant correction' : ''}`;
     case 'bam': return `${sg} broken-array multiplier, vertical break ${s.v}, horizontal break ${s.h}`;
     case 'optrunc': return `${sg} multiplier with operand truncation: ${s.a} low bits of A, ${s.b} of B zeroed`;
-    case 'drum': return `DRUM unsigned multiplier with ${s.k}-bit dynamic-range segments`;
+    case 'drum': return `DRUM ${sg} multiplier with ${s.k}-bit dynamic-range segments${s.signed ? ' (sign-magnitude)' : ''}`;
+    case 'mitchell': return `Mitchell logarithmic ${sg} multiplier, ${s.w} fraction bits per operand${s.signed ? ' (sign-magnitude)' : ''}`;
     default: { const _exhaustive: never = s; return _exhaustive; }
   }
 }
@@ -93,7 +101,11 @@ function partialProducts(bld: NetlistBuilder, a: number[], b: number[], signed: 
 
 export function generate(spec: FamilySpec): GateNetlist {
   const bld = new NetlistBuilder();
-  if (spec.family === 'drum') return bld.build(drum(bld, spec.k));
+  if (spec.family === 'drum' || spec.family === 'mitchell') {
+    const core = (a: number[], b: number[]): number[] => (spec.family === 'drum' ? drumCore(bld, spec.k, a, b) : mitchellCore(bld, spec.w, a, b));
+    const operand = (x: (i: number) => number): number[] => Array.from({ length: 8 }, (_, i) => x(i));
+    return bld.build(spec.signed ? signMagnitude(bld, core) : core(operand((i) => bld.a(i)), operand((j) => bld.b(j))));
+  }
   const bits = (x: (i: number) => number, zeroed: number): number[] => Array.from({ length: 8 }, (_, i) => (i < zeroed ? ZERO : x(i)));
   const zeroA = spec.family === 'optrunc' ? spec.a : 0;
   const zeroB = spec.family === 'optrunc' ? spec.b : 0;
@@ -115,34 +127,9 @@ export function generate(spec: FamilySpec): GateNetlist {
   return bld.build(reduceColumns(bld, cols));
 }
 
-/** DRUM: each operand keeps the k bits from its leading one down, with the lowest kept bit forced to 1 (unbiasing),
- *  the k x k product is shifted back by both shift amounts. Shifts are one-hot AND-OR selections. */
-function drum(bld: NetlistBuilder, k: number): number[] {
-  const segment = (x: (i: number) => number): { t: number[]; onehot: number[] } => {
-    const above: number[] = new Array<number>(9).fill(ZERO); // above[m] = some bit at position >= m is 1
-    for (let m = 7; m >= 0; m--) above[m] = bld.or(above[m + 1]!, x(m));
-    const maxShift = 8 - k;
-    const onehot = Array.from({ length: maxShift + 1 }, (_, s) => bld.and(above[k - 1 + s]!, bld.not(above[k + s]!)));
-    onehot[0] = bld.not(above[k]!); // shift 0 also covers x < 2^(k-1)
-    const t = Array.from({ length: k }, (_, i) => onehot.reduce((acc, oh, s) => bld.or(acc, bld.and(oh, x(i + s))), ZERO));
-    t[0] = bld.or(t[0]!, above[k]!); // shifted: set the lowest kept bit
-    return { t, onehot };
-  };
-  const A = segment((i) => bld.a(i));
-  const B = segment((j) => bld.b(j));
-  const cols: number[][] = Array.from({ length: 2 * k }, () => []);
-  A.t.forEach((ai, i) => B.t.forEach((bj, j) => cols[i + j]!.push(bld.and(ai, bj))));
-  let prod = reduceColumns(bld, cols, 2 * k);
-  for (const onehot of [A.onehot, B.onehot]) {
-    const src = prod;
-    prod = Array.from({ length: 16 }, (_, c) => onehot.reduce((acc, oh, s) => bld.or(acc, bld.and(oh, src[c - s] ?? ZERO)), ZERO));
-  }
-  return prod;
-}
-
 export function requireSpec(id: string): FamilySpec {
   const spec = parseSpecId(id);
   if (!spec)
-    throw userError('E_MULT', `"${id}" is not a generated multiplier id; use e.g. trunc-u8-k6, trunc-s8-k6c, bam-u8-v8h2, optrunc-u8-a2b2, drum-u8-k4, exact-s8`);
+    throw userError('E_MULT', `"${id}" is not a generated multiplier id; use e.g. trunc-u8-k6, trunc-s8-k6c, bam-u8-v8h2, optrunc-u8-a2b2, drum-u8-k4, mitchell-s8-w7, exact-s8`);
   return spec;
 }

@@ -25,6 +25,8 @@ export function builtinSpecs(): FamilySpec[] {
     for (const [a, b] of [[1, 1], [2, 2], [3, 3], [4, 4], [0, 3]] as const) specs.push({ family: 'optrunc', signed, a, b });
   }
   for (const k of [3, 4, 5, 6]) specs.push({ family: 'drum', signed: false, k });
+  for (const k of [4, 6]) specs.push({ family: 'drum', signed: true, k });
+  for (const signed of [false, true]) for (const w of [7, 3]) specs.push({ family: 'mitchell', signed, w });
   return specs;
 }
 

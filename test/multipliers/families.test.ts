@@ -57,13 +57,66 @@ describe('approximate families match their behavioural definitions', () => {
     });
   });
   test('DRUM keeps k bits from the leading one with the lowest forced to 1', () => {
-    const seg = (x: number, k: number): [number, number] => {
-      if (x < 2 ** k) return [x, 0];
-      const s = 31 - Math.clz32(x) - k + 1;
-      return [(x >> s) | 1, s];
-    };
-    for (const k of [3, 5]) expectTable(`drum-u8-k${k}`, (a, b) => { const [p, s] = seg(a, k), [q, t] = seg(b, k); return (p * q) << (s + t); });
+    for (const k of [3, 5]) expectTable(`drum-u8-k${k}`, (a, b) => drumRef(a, k) * drumRef(b, k));
     expectTable('drum-u8-k8', (a, b) => a * b);
+  });
+  test('signed DRUM is sign-magnitude around the unsigned DRUM', () => {
+    for (const k of [3, 4, 6]) expectTable(`drum-s8-k${k}`, (a, b) => signMag(a, b, (x, y) => drumRef(x, k) * drumRef(y, k)));
+    expectTable('drum-s8-k8', (a, b) => sext8(a) * sext8(b));
+  });
+});
+
+/** DRUM's operand approximation: the k bits from the leading one, the lowest forced to 1 when bits were dropped. */
+function drumRef(x: number, k: number): number {
+  if (x < 2 ** k) return x;
+  const s = 31 - Math.clz32(x) - k + 1;
+  return ((x >> s) | 1) * 2 ** s;
+}
+
+/** Mitchell's product from its definition in real arithmetic: log2 x ~ k + f with x = 2^k (1 + f), the fraction f
+ *  cut to w bits; antilog of k1 + k2 + f1 + f2 with 2^f ~ 1 + f, so 2^(k1+k2) (1 + f1 + f2) when f1 + f2 < 1 and
+ *  2^(k1+k2+1) (f1 + f2) otherwise; the integer part is the product (floating point is exact here: dyadic values). */
+function mitchellRef(a: number, b: number, w: number): number {
+  if (a === 0 || b === 0) return 0;
+  const k1 = Math.floor(Math.log2(a)), k2 = Math.floor(Math.log2(b));
+  const frac = (x: number, k: number): number => Math.floor((x / 2 ** k - 1) * 2 ** w) / 2 ** w;
+  const f = frac(a, k1) + frac(b, k2);
+  return Math.floor(f < 1 ? 2 ** (k1 + k2) * (1 + f) : 2 ** (k1 + k2 + 1) * f);
+}
+
+/** Sign-magnitude product of two's-complement codes from an unsigned magnitude product. */
+function signMag(a: number, b: number, mag: (x: number, y: number) => number): number {
+  const x = sext8(a), y = sext8(b);
+  const p = mag(Math.abs(x), Math.abs(y));
+  return (x < 0) !== (y < 0) ? -p : p;
+}
+
+describe('Mitchell logarithmic multiplier', () => {
+  test('equals the definition for every operand pair (unsigned, w = 7, 4, 0)', () => {
+    for (const w of [7, 4, 0]) expectTable(`mitchell-u8-w${w}`, (a, b) => mitchellRef(a, b, w));
+  });
+  test('signed variant is sign-magnitude around it', () => {
+    for (const w of [7, 3]) expectTable(`mitchell-s8-w${w}`, (a, b) => signMag(a, b, (x, y) => mitchellRef(x, y, w)));
+  });
+  test('cases worked by hand', () => {
+    const t = tableOf('mitchell-u8-w7');
+    // 3 x 3: log2 3 ~ 1.5 each, sum 3.0 -> 2^3 = 8 (the worst case of Mitchell: -1/9).
+    expect(t[3 * 256 + 3]).toBe(8);
+    // 3 x 5: 1.5 + 2.25 = 3.75 -> 2^3 x 1.75 = 14 (exact 15).
+    expect(t[3 * 256 + 5]).toBe(14);
+    // 200 x 100: 7 + 72/128 and 6 + 36/64: fractions 0.5625 + 0.5625 = 1.125 >= 1 -> 2^14 x 1.125 = 18432 (exact 20000).
+    expect(t[200 * 256 + 100]).toBe(18432);
+    // A power of two is exact in the log domain: x * 2^j is exact for every x.
+    for (let x = 0; x < 256; x++) for (const j of [0, 3, 7]) expect(t[x * 256 + 2 ** j]).toBe(x * 2 ** j);
+  });
+  test('never overestimates, worst relative error 1/9 (Mitchell\'s bound)', () => {
+    const m = computeMetrics(tableOf('mitchell-u8-w7'), false);
+    expect(m.meanError).toBeLessThan(0);
+    const t = tableOf('mitchell-u8-w7');
+    let over = 0;
+    for (let p = 0; p < 65536; p++) if (t[p]! > (p >> 8) * (p & 255)) over++;
+    expect(over).toBe(0);
+    expect(m.wcre).toBeCloseTo(1 / 9, 12);
   });
 });
 
@@ -97,7 +150,8 @@ describe('closed-form metrics of a truncated multiplier (derived by hand)', () =
 describe('netlists', () => {
   test('area falls as the approximation grows', () => {
     const gates = (id: string): number => generate(parseSpecId(id)!).gates.length;
-    for (const fam of [['trunc-u8-k2', 'trunc-u8-k6', 'trunc-u8-k10', 'trunc-u8-k14'], ['optrunc-s8-a1b1', 'optrunc-s8-a3b3', 'optrunc-s8-a5b5'], ['drum-u8-k6', 'drum-u8-k4', 'drum-u8-k2']]) {
+    for (const fam of [['trunc-u8-k2', 'trunc-u8-k6', 'trunc-u8-k10', 'trunc-u8-k14'], ['optrunc-s8-a1b1', 'optrunc-s8-a3b3', 'optrunc-s8-a5b5'],
+      ['drum-u8-k6', 'drum-u8-k4', 'drum-u8-k2'], ['drum-s8-k6', 'drum-s8-k3'], ['mitchell-u8-w7', 'mitchell-u8-w4', 'mitchell-u8-w0'], ['mitchell-s8-w7', 'mitchell-s8-w2']]) {
       const g = fam.map(gates);
       for (let i = 1; i < g.length; i++) expect(g[i]!, fam.join(' > ')).toBeLessThan(g[i - 1]!);
     }
@@ -112,11 +166,12 @@ describe('netlists', () => {
     };
     const all = function* (): Generator<[number, number]> { for (let p = 0; p < 65536; p++) yield [p >> 8, p & 255]; };
     const sample = function* (): Generator<[number, number]> { for (let p = 0; p < 65536; p += 251) yield [p >> 8, (p * 7) & 255]; };
-    for (const id of ['exact-s8', 'trunc-u8-k6c', 'drum-u8-k4']) check(parseSpecId(id)!, all());
+    for (const id of ['exact-s8', 'trunc-u8-k6c', 'drum-u8-k4', 'mitchell-s8-w7']) check(parseSpecId(id)!, all());
     for (const s of builtinSpecs()) check(s, sample());
   });
   test('ids round-trip and bad ids are rejected', () => {
     for (const s of builtinSpecs()) expect(parseSpecId(specId(s))).toEqual(s);
-    for (const bad of ['trunc-u8', 'trunc-u8-k16', 'drum-s8-k4', 'bam-u8-v8', 'exact-u8-k1', 'trunc-u8-k06']) expect(parseSpecId(bad)).toBeUndefined();
+    for (const bad of ['trunc-u8', 'trunc-u8-k16', 'drum-s8-k2', 'drum-u8-k9', 'mitchell-u8', 'mitchell-u8-w8', 'bam-u8-v8', 'exact-u8-k1', 'trunc-u8-k06'])
+      expect(parseSpecId(bad)).toBeUndefined();
   });
 });

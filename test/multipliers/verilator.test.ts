@@ -1,14 +1,15 @@
-/** Every netlist of the library (the generated built-ins and imported EvoApprox-style fixtures) simulated
+/** Every netlist of the library (the generated built-ins, imported EvoApprox-style fixtures and real EvoApprox netlists) simulated
  *  exhaustively in Verilator through one generated C++ harness and compared with the TypeScript tables bit for bit;
  *  every generated Verilog file linted with `verilator --lint-only -Wall`; a sample simulated in Icarus Verilog. */
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { importVerilogFile } from '../../src/multipliers/import.js';
 import { builtinLibrary } from '../../src/multipliers/library.js';
+import { evoApproxNetlistDir } from '../../src/multipliers/power-validation.js';
 import type { Multiplier } from '../../src/multipliers/types.js';
 import { testWithTool } from '../helpers/tools.js';
 
@@ -17,8 +18,11 @@ const FIX = new URL('./fixtures/', import.meta.url).pathname;
 const run = promisify(execFile);
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'adequate-mult-vl-'));
 
+/** Generated built-ins, the hand-written fixtures, and the real EvoApprox netlists shipped with the library. */
 function netlists(): Multiplier[] {
-  const imported = ['mul8u_HX1.v', 'mul8u_HX2.v'].map((f) => importVerilogFile(join(FIX, f), {}).multiplier);
+  const fixtures = ['mul8u_HX1.v', 'mul8u_HX2.v'].map((f) => join(FIX, f));
+  const evo = readdirSync(evoApproxNetlistDir()).filter((f) => f.endsWith('.v')).map((f) => join(evoApproxNetlistDir(), f));
+  const imported = [...fixtures, ...evo].map((f) => importVerilogFile(f, {}).multiplier);
   return [...builtinLibrary().filter((m) => m.verilog !== undefined), ...imported];
 }
 
@@ -76,7 +80,7 @@ describe('Verilator', () => {
 describe('Icarus Verilog', () => {
   testWithTool('iverilog', 'a sample of operand pairs simulated in iverilog equals the tables', () => {
     const dir = tmp();
-    const ms = netlists().filter((m) => /^(exact|trunc-s8-k6c|drum-u8-k4|bam-s8|mul8u_HX)/.test(m.id));
+    const ms = netlists().filter((m) => /^(exact|trunc-s8-k6c|drum-|mitchell-s8-w7|bam-s8|mul8u_HX|mul8u_FTA)/.test(m.id));
     const files = writeModules(dir, ms);
     const pairs = Array.from({ length: 200 }, (_, k) => [(k * 37 + 11) & 255, (k * 101 + 7) & 255] as const);
     const tb = [

@@ -1,0 +1,46 @@
+/** The switching-activity power model against published power: the EvoApprox netlists shipped in
+ *  multipliers/evoapprox/verilog/ (their tables must equal the shipped behavioural tables bit for bit), and the rank
+ *  correlation of our estimate with the library's published 45 nm power, which must not fall below what was measured
+ *  when the model was validated (docs/multipliers.md) minus a margin. */
+import { describe, expect, test } from 'vitest';
+import { builtinEvoApproxIds } from '../../src/multipliers/evoapprox.js';
+import { makeEvoApprox } from '../../src/multipliers/library.js';
+import { pearson, spearman, validateSwitchingPower } from '../../src/multipliers/power-validation.js';
+import { testWithTool } from '../helpers/tools.js';
+
+/** Measured on the 13 shipped netlists (scripts/evoapprox-power.mjs); the margin allows small model changes. */
+const MEASURED_SPEARMAN = 0.967;
+const MARGIN = 0.05;
+
+describe('correlation statistics (worked by hand)', () => {
+  test('pearson of a line is 1, of a reversed line -1', () => {
+    expect(pearson([1, 2, 3, 4], [3, 5, 7, 9])).toBeCloseTo(1, 12);
+    expect(pearson([1, 2, 3], [3, 2, 1])).toBeCloseTo(-1, 12);
+  });
+  test('spearman uses ranks, with mean ranks for ties', () => {
+    // Monotone but not linear: rank correlation 1.
+    expect(spearman([1, 2, 3, 4], [1, 8, 27, 1000])).toBeCloseTo(1, 12);
+    // x ranks 1, 2, 3, 4; y = [10, 20, 20, 5] ranks 2, 3.5, 3.5, 1. Means 2.5 and 2.5;
+    // deviations (-1.5, -0.5, 0.5, 1.5) and (-0.5, 1, 1, -1.5): sxy = 0.75 - 0.5 + 0.5 - 2.25 = -1.5,
+    // sxx = 5, syy = 0.25 + 1 + 1 + 2.25 = 4.5: rho = -1.5 / sqrt(22.5).
+    expect(spearman([1, 2, 3, 4], [10, 20, 20, 5])).toBeCloseTo(-1.5 / Math.sqrt(22.5), 12);
+  });
+});
+
+describe('EvoApprox netlists', () => {
+  testWithTool('yosys', 'tables of the shipped netlists equal the shipped tables; switching power ranks like published power', () => {
+    const v = validateSwitchingPower();
+    const shipped = new Set(builtinEvoApproxIds());
+    expect(v.multipliers.length).toBeGreaterThanOrEqual(13);
+    for (const m of v.multipliers) {
+      expect(shipped.has(m.id), `${m.id} has a shipped table`).toBe(true);
+      const want = makeEvoApprox(m.id).table;
+      let bad = 0;
+      for (let p = 0; p < 65536; p++) if (m.table[p] !== want[p]) bad++;
+      expect(bad, `${m.id}: products differing from the shipped table`).toBe(0);
+    }
+    expect(v.rows.length).toBe(v.multipliers.length); // every shipped netlist has a published power
+    expect(v.spearman).toBeGreaterThanOrEqual(MEASURED_SPEARMAN - MARGIN);
+    expect(v.pearson).toBeGreaterThan(0.9);
+  }, 120_000);
+});

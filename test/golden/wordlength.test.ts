@@ -8,17 +8,12 @@ import { tunedConv, tunedGemm } from '../../src/golden/wordlength/linear.js';
 import type { ConvNode, GemmNode, LayerFormats, NumFormat, Tensor } from '../../src/ir/types.js';
 import { makeTensor } from '../../src/ir/types.js';
 import { inferOutputs } from '../../src/ir/shapes.js';
+import { createRng } from '../../src/dse/prng.js';
 
-/** Deterministic PRNG (mulberry32). */
+/** Deterministic PRNG. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = createRng(seed);
+  return () => r.float();
 }
 
 /** A random value of the format: a random code (fixed), or a random finite code (float). */
@@ -123,7 +118,7 @@ const FLOAT_CASES: Case[] = [
   { name: 'no subnormals', A: fl(3, 3, { subnormals: false }), f: { weight: fl(4, 2, { subnormals: false }), bias: fl(3, 4), accumulator: fl(4, 3, { subnormals: false }), activation: fl(3, 1, { subnormals: false }) } },
   { name: 'ieee formats, e4m3 and e5m2', A: floatFormat(4, 3, { specials: 'fn' }), f: { weight: floatFormat(5, 2), bias: fl(5, 5), accumulator: fl(5, 6), activation: floatFormat(4, 3, { specials: 'fn' }) } },
   // Products of up to 24 bits over 2^-60..2^40 into a 24-bit-mantissa accumulator: float64 sums are often inexact.
-  { name: 'wide spread, 24-bit accumulator', A: fl(7, 11, { bias: 40 }), f: { weight: fl(7, 11, { bias: 30 }), bias: fl(8, 20), accumulator: floatFormat(6, 24, { specials: 'none', bias: 20 }), activation: fl(8, 23) } },
+  { name: 'wide spread, 24-bit accumulator', A: fl(7, 11, { bias: 40 }), f: { weight: fl(7, 11, { bias: 30 }), bias: floatFormat(8, 20), accumulator: floatFormat(6, 24, { specials: 'none', bias: 20 }), activation: floatFormat(8, 23) } },
 ];
 
 function conv(seed: number, c: Case): void {

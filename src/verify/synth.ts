@@ -1,6 +1,6 @@
 /** Yosys synthesis of a Verilog build (`adequate synth BUILD`): runs the build's synth.ys (synth_xilinx, hierarchy
- *  kept) in the build folder and reads `stat -json` into resources per tile and for the whole design: LUTs,
- *  flip-flops, DSP48E1 slices and block RAMs (RAMB36E1 + RAMB18E1 / 2, in 36 Kb units). A latch anywhere in the design
+ *  kept) in the build folder and reads its `stat` into resources per tile and for the whole design: LUTs,
+ *  flip-flops, DSP48E1 slices and block RAMs (RAMB36E1 + RAMB18E1 / 2, in 36 Kb units), from the log's `stat`. A latch anywhere in the design
  *  fails the run: the emitted Verilog must be purely synchronous. */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -27,8 +27,31 @@ export interface SynthReport {
   readonly log: string;
 }
 
+/** Cell counts by type of every module, from the last `stat` of a Yosys log. (Yosys 0.23's `stat -json` is not
+ *  valid JSON for a hierarchical design, so the text is read.) */
 interface StatJson {
   readonly modules: Record<string, { readonly num_cells_by_type?: Record<string, number> }>;
+}
+
+export function parseStatText(log: string): StatJson {
+  const at = log.lastIndexOf('Printing statistics.');
+  if (at < 0) throw new Error('internal error: the Yosys log has no statistics (stat did not run)');
+  const modules: Record<string, { num_cells_by_type: Record<string, number> }> = {};
+  let current: Record<string, number> | undefined;
+  let inCells = false;
+  for (const line of log.slice(at).split('\n')) {
+    const head = /^=== (.+) ===$/.exec(line.trim());
+    if (head) {
+      current = head[1] === 'design hierarchy' ? undefined : (modules[head[1]!] = { num_cells_by_type: {} }).num_cells_by_type;
+      inCells = false;
+    } else if (current && /^\s*Number of cells:/.test(line)) inCells = true;
+    else if (current && inCells) {
+      const cell = /^\s+(\S+)\s+(\d+)$/.exec(line);
+      if (cell) current[cell[1]!] = Number(cell[2]);
+      else inCells = false;
+    }
+  }
+  return { modules };
 }
 
 /** Cell counts of a module including its submodules (instances appear as cells whose type is a module name). */
@@ -59,9 +82,9 @@ function resourcesOf(cells: ReadonlyMap<string, number>): Resources {
 
 const LATCH = /^(LD[CP]E?|\$_DLATCH_.*|\$dlatch.*|\$adlatch)$/;
 
-/** Parses `stat -json` of a synth_xilinx run whose top is `top`. */
-export function parseSynthStat(json: string, top: string): Omit<SynthReport, 'seconds' | 'log'> {
-  const stat = JSON.parse(json) as StatJson;
+/** Reads the statistics of a synth_xilinx run whose top is `top` from its Yosys log. */
+export function parseSynthStat(log: string, top: string): Omit<SynthReport, 'seconds' | 'log'> {
+  const stat = parseStatText(log);
   const name = (m: string) => m.replace(/^\\/, '');
   const topKey = Object.keys(stat.modules).find((m) => name(m) === top);
   if (!topKey) throw new Error(`internal error: the synthesis statistics have no module ${top}`);
@@ -101,7 +124,7 @@ export async function synthesize(build: string, top: string, onLine?: (line: str
     const err = output.split('\n').find((l) => l.includes('ERROR')) ?? output.trim().split('\n').pop() ?? '';
     throw userError('E_TOOL', `yosys failed on ${build}/synth.ys (${err.trim()}); see ${log}`);
   }
-  const stat = parseSynthStat(readFileSync(join(build, 'synth_stat.json'), 'utf8'), top);
+  const stat = parseSynthStat(readFileSync(log, 'utf8'), top);
   const inferred = output.split('\n').filter((l) => /Latch inferred/.test(l)).map((l) => l.trim());
   return { ...stat, latches: [...stat.latches, ...inferred], seconds: (performance.now() - t0) / 1000, log };
 }

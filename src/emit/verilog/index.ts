@@ -120,7 +120,11 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
   }
 
   const windowSteps = stepsOf((st) => st.unit === 'window');
-  if (windowSteps.length > 0) files.set('rtl/adq_window.v', render('templates', 'verilog/adq_window.v.hbs', { nw, dw, slotBits, slots: windowSteps.map((st) => windowSlotView(st, lanes)) }));
+  if (windowSteps.length > 0) {
+    // Window sums hold up to `taps` centred codes of DW bits; counts up to `taps`.
+    const taps = Math.max(...windowSteps.map((st) => st.k));
+    files.set('rtl/adq_window.v', render('templates', 'verilog/adq_window.v.hbs', { nw, dw, slotBits, sumBits: dw + bitsFor(taps) + 1, countBits: bitsFor(taps) + 1, slots: windowSteps.map((st) => windowSlotView(st, lanes)) }));
+  }
   const eltSteps = stepsOf((st) => st.unit === 'eltwise');
   const eltPorts = Math.max(1, ...eltSteps.map((st) => st.inputs.length));
   if (eltSteps.length > 0) {

@@ -15,9 +15,10 @@ import { expectUserError } from '../helpers/user-error.js';
 import { lenetFloat, mnist, quantized } from '../passes/share-fixtures.js';
 
 let quant: Graph, data: Dataset, space: ShareSpace;
-beforeAll(() => {
+beforeAll(async () => {
   const float = lenetFloat();
   data = mnist(float, 500);
+  await new Promise((resolve) => setImmediate(resolve)); // long synchronous steps starve vitest's worker RPC
   quant = quantized(float, data);
   space = new ShareSpace(quant, ['layer', 'channel', 'kernel'], 6);
 }, 60000);

@@ -18,11 +18,13 @@ import { expectUserError } from '../helpers/user-error.js';
 import { lenetFloat, mnist, quantized } from './share-fixtures.js';
 
 let float: Graph, quant: Graph, data: Dataset;
-beforeAll(() => {
+const yieldToVitest = () => new Promise((resolve) => setImmediate(resolve)); // long synchronous steps starve its worker RPC
+beforeAll(async () => {
   float = lenetFloat();
   data = mnist(float, 64);
+  await yieldToVitest();
   quant = quantized(float, data);
-}, 60000);
+}, 120000);
 
 const layersOf = (g: Graph) => g.nodes.filter((n): n is ShareableNode => isShareable(n));
 const weightsOf = (g: Graph, n: ShareableNode) => g.constants.get(n.inputs[1]!)!;
@@ -112,8 +114,9 @@ describe('lossy sharing', () => {
 });
 
 describe('pruning', () => {
-  test('the smallest 30% of each layer become the zero (entry 0 of every codebook); the rest take K-1 clusters', () => {
+  test('the smallest 30% of each layer become the zero (entry 0 of every codebook); the rest take K-1 clusters', async () => {
     for (const g of [float, quant]) {
+      await yieldToVitest();
       const { graph: shared, stats } = shareWeights.run(g, { clusters: 8, granularity: 'channel', prune: 0.3 });
       let total = 0;
       for (const n of layersOf(shared)) {
@@ -146,8 +149,9 @@ describe('pruning', () => {
 });
 
 describe('float sharing, then quantize', () => {
-  test('codebooks become codes; every weight code is in its codebook; per-channel scales make layer codebooks per channel', () => {
+  test('codebooks become codes; every weight code is in its codebook; per-channel scales make layer codebooks per channel', async () => {
     for (const granularity of ['layer', 'channel', 'kernel', 'network'] as const) {
+      await yieldToVitest();
       const shared = shareWeights.run(float, { clusters: 16, granularity, prune: 0.2 }).graph;
       const q = quantized(shared, data);
       for (const n of layersOf(q)) {

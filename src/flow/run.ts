@@ -14,6 +14,31 @@ import type { FlowConfig } from './config.js';
 import { STAGES, stageCommands, stageEnabled, stageFolder, stageInput, type StageDef, type StageId } from './stages.js';
 
 export const STAGE_FILE = 'stage.json';
+/** Measured speeds and times of a stage's run: the one file of a flow's output that differs between identical runs. */
+export const TIMING_FILE = 'timing.json';
+
+/** Keys of a command's JSON that hold measurements of this machine's speed rather than results. */
+const TIMING_KEY = /seconds|per_second|ms_per|^workers$/;
+
+/** Splits a command's JSON into its results and its timings (the keys TIMING_KEY matches, at any depth). */
+export function splitTimings(value: unknown): [unknown, unknown] {
+  if (Array.isArray(value)) {
+    const parts = value.map(splitTimings);
+    const timings = parts.map((p) => p[1]);
+    return [parts.map((p) => p[0]), timings.some((t) => t !== undefined) ? timings : undefined];
+  }
+  if (value === null || typeof value !== 'object') return [value, undefined];
+  const kept: Record<string, unknown> = {}, timed: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (TIMING_KEY.test(k)) timed[k] = v;
+    else {
+      const [r, t] = splitTimings(v);
+      kept[k] = r;
+      if (t !== undefined) timed[k] = t;
+    }
+  }
+  return [kept, Object.keys(timed).length ? timed : undefined];
+}
 
 /** What stage.json holds: deterministic (no times), so reruns with the same inputs write the same bytes. */
 export interface StageRecord {
@@ -101,6 +126,7 @@ async function runStages(opts: FlowOptions, enabledDefs: readonly StageDef[], en
       continue;
     }
     const results: unknown[] = [];
+    const measured: unknown[] = [];
     let stageExit = 0;
     for (const argv of commands) {
       if (signals.caught) return { stages: outcomes, interrupted: true, exitCode: 130 };
@@ -108,13 +134,20 @@ async function runStages(opts: FlowOptions, enabledDefs: readonly StageDef[], en
       if (run.signal || signals.caught) return { stages: outcomes, interrupted: true, exitCode: 130 };
       if (run.code === 2) throw userError('E_USAGE', `stage ${stageFolder(def)} failed on bad input (its error is above); fix it and rerun: adequate ${argv.join(' ')}`);
       if (run.code !== 0 && run.code !== 3) throw new Error(`stage ${stageFolder(def)}: adequate ${argv.join(' ')} exited with ${run.code}`);
-      results.push(run.json);
+      const [result, timings] = splitTimings(run.json);
+      results.push(result);
+      measured.push(timings ?? {});
       stageExit = Math.max(stageExit, run.code);
     }
     const record: StageRecord = { stage: def.id, title: def.title, key, folder: stageFolder(def), input: input === model ? model : relative(out, input), commands, results, exitCode: stageExit };
     const text = JSON.stringify(record, null, 2) + '\n';
-    if (def.writesFolder) writeFileSync(join(folder, STAGE_FILE), text);
-    else await writeDirAtomically(folder, (tmp) => writeFileSync(join(tmp, STAGE_FILE), text));
+    const timing = JSON.stringify({ seconds: +((performance.now() - t0) / 1000).toFixed(1), commands: measured }, null, 2) + '\n';
+    const writeRecord = (dir: string) => {
+      writeFileSync(join(dir, TIMING_FILE), timing);
+      writeFileSync(join(dir, STAGE_FILE), text);
+    };
+    if (def.writesFolder) writeRecord(folder);
+    else await writeDirAtomically(folder, writeRecord);
     exitCode = Math.max(exitCode, stageExit);
     const outcome = { record, skipped: false, seconds: (performance.now() - t0) / 1000 };
     outcomes.push(outcome);

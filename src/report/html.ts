@@ -49,14 +49,21 @@ function reportView(out: string, model: string, configFile: string | undefined, 
     fronts: records.flatMap((r) => svgsOf(join(out, r.folder)).map((svg) => ({ stage: r.folder, svg }))),
     energy: approx ? energyRows(approx) : [],
     resources: synth ? tableOf(synth) : undefined,
-    verification: [
-      ...(csim ? [{ what: 'C simulation (g++)', count: csim.count, mismatches: csim.mismatches, extra: `top-1 ${pct(csim.top1)}` }] : []),
-      ...(rtl ? [{ what: 'RTL (Verilator)', count: rtl.count, mismatches: rtl.mismatches, extra: `cycle mismatches ${String(rtl.cycle_mismatches ?? '-')}, ${cyclesText(rtl)}, top-1 ${pct(rtl.top1)}` }] : []),
-    ],
+    verification: verificationRows(records),
     verified: (csim ? csim.mismatches === 0 : true) && (rtl ? rtl.mismatches === 0 && (rtl.cycle_mismatches ?? 0) === 0 : true),
     anyVerification: Boolean(csim || rtl),
     stages: records.map((r) => ({ folder: r.folder, title: r.title, ok: r.exitCode === 0, commands: r.commands.map((argv) => `adequate ${argv.map(shellQuote).join(' ')}`) })),
   };
+}
+
+/** One row per verification stage that ran (also printed by `adequate compile`). */
+export function verificationRows(records: readonly StageRecord[]) {
+  const csim = result(byStage(records, 'csim'));
+  const rtl = result(byStage(records, 'rtl'));
+  return [
+    ...(csim ? [{ what: 'C simulation (g++)', count: String(csim.count), mismatches: String(csim.mismatches), extra: `top-1 ${pct(csim.top1)}` }] : []),
+    ...(rtl ? [{ what: 'RTL (Verilator)', count: String(rtl.count), mismatches: String(rtl.mismatches), extra: `cycle mismatches ${String(rtl.cycle_mismatches ?? '-')}, ${cyclesText(rtl)}, top-1 ${pct(rtl.top1)}` }] : []),
+  ];
 }
 
 function cyclesText(rtl: Json): string {
@@ -102,7 +109,8 @@ function formatName(f: Json): string {
   return JSON.stringify(f);
 }
 
-function accuracyLadder(records: readonly StageRecord[]) {
+/** Top-1 at each step of the flow that measured it (also printed by `adequate compile`). */
+export function accuracyLadder(records: readonly StageRecord[]) {
   const rows: { step: string; top1: string; count: string; source: string }[] = [];
   const add = (step: string, r: Json | undefined, key: string, countKey: string, source: string) => {
     if (r && typeof r[key] === 'number') rows.push({ step, top1: pct(r[key]), count: String(r[countKey] ?? '-'), source });

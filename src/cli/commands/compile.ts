@@ -7,7 +7,7 @@ import { userError } from '../../errors.js';
 import { applyOverrides, findConfigBeside, readConfig, type FlowConfig } from '../../flow/config.js';
 import { runFlow } from '../../flow/run.js';
 import { stageFolder } from '../../flow/stages.js';
-import { writeReport } from '../../report/html.js';
+import { accuracyLadder, verificationRows, writeReport } from '../../report/html.js';
 import { formatSeconds } from '../progress.js';
 import { formatTable } from '../table.js';
 
@@ -72,6 +72,11 @@ export const compileCommand: CommandModule<object, Args> = {
       console.log(JSON.stringify({ out, report, seconds: +seconds.toFixed(1), exit_code: result.exitCode, stages: result.stages.map((s) => ({ stage: s.record.stage, folder: s.record.folder, skipped: s.skipped, seconds: +s.seconds.toFixed(1), exit_code: s.record.exitCode })) }, null, 2));
     } else {
       console.log(formatTable(['stage', 'folder', 'result', 'time'], result.stages.map((s) => [s.record.stage, s.record.folder, s.skipped ? 'unchanged' : s.record.exitCode === 3 ? 'MISMATCHES' : 'ok', s.skipped ? '-' : formatSeconds(s.seconds)])));
+      const records = result.stages.map((s) => s.record);
+      const ladder = accuracyLadder(records);
+      if (ladder.length) console.log('\n' + formatTable(['accuracy', 'top-1', 'images', 'measured by'], ladder.map((r) => [r.step, r.top1, r.count, r.source])));
+      const checks = verificationRows(records);
+      if (checks.length) console.log(formatTable(['verification', 'inferences', 'mismatches', 'details'], checks.map((r) => [r.what, r.count, r.mismatches, r.extra])));
       console.log(`report: ${report} (${formatSeconds(seconds)} in all)`);
     }
     if (result.exitCode) process.exitCode = result.exitCode;

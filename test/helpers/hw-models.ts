@@ -2,7 +2,7 @@
  *  (strided and dilated padded convolutions, a 1x1 convolution shorter than the lane count, a padded max pool, an
  *  activation table, a residual add, an average pool that excludes its padding, a dense layer), quantized by the
  *  CLI, and an approximate binding of an example model. */
-import { writeFileSync, copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadIr, saveIr } from '../../src/ir/serialize.js';
 import { bindMultipliers, type LayerBinding } from '../../src/passes/bind-multipliers.js';
@@ -73,5 +73,5 @@ export function bindThreeTiles(irDir: string, out: string): void {
   }
   mkdirSync(out, { recursive: true });
   saveIr(out, bindMultipliers.run(g, { layers }).graph);
-  copyFileSync(join(irDir, 'dataset.json'), join(out, 'dataset.json'));
+  if (existsSync(join(irDir, 'dataset.json'))) copyFileSync(join(irDir, 'dataset.json'), join(out, 'dataset.json'));
 }

@@ -1,0 +1,99 @@
+import { join } from 'node:path';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { predictCycles, stepCycles } from '../../src/hw/cycles.js';
+import { planAccelerator } from '../../src/hw/plan.js';
+import { quantizeSample, referenceBuffers } from '../../src/hw/reference.js';
+import { scheduleAccelerator, type Schedule } from '../../src/hw/schedule.js';
+import { loadIr } from '../../src/ir/serialize.js';
+import { readNpy } from '../../src/io/npy.js';
+import { emitVerilog } from '../../src/emit/verilog/index.js';
+import { buildModel, runModel } from '../../src/verify/verilator.js';
+import { readMemoryDump } from '../../src/verify/rtl.js';
+import { sizeOf } from '../../src/ir/types.js';
+import { runCli, REPO } from '../helpers/cli.js';
+import { quantizedZoo } from '../helpers/hw-models.js';
+import { tempDir } from '../helpers/tmp.js';
+import { testWithTool } from '../helpers/tools.js';
+
+describe('cycle model, worked by hand on LeNet-5', () => {
+  let schedule4: Schedule, schedule8: Schedule;
+  beforeAll(() => {
+    const q = join(tempDir(), 'q');
+    runCli(['quantize', join(REPO, 'examples/lenet5-mnist/model.onnx'), '-o', q, '--calib', '64', '--eval-limit', '0']);
+    const plan = planAccelerator(loadIr(q));
+    schedule4 = scheduleAccelerator(plan, 4);
+    schedule8 = scheduleAccelerator(plan, 8);
+  }, 120_000);
+
+  test('every step of the 4-lane accelerator', () => {
+    const byName = predictCycles(schedule4).steps.map((s) => [s.op, s.cycles]);
+    // conv1: 6 channels = 2 groups of 4 lanes, 28*28 positions, K = 25: (2*784 - 1)*25 + 25, then 8 drain cycles and
+    //        the 2 channels of the last group; pool1: 6*14*14 outputs of 4 taps + 5; conv2: 4 groups, 100 positions,
+    //        K = 150; fc1: 30 groups of K = 400; fc2: 21 groups of K = 120; fc3: 3 groups (2 lanes in the last), K = 84.
+    expect(byName).toEqual([
+      ['QConv', 1567 * 25 + 25 + 8 + 2],
+      ['MaxPool', 1176 * 4 + 5],
+      ['QConv', 399 * 150 + 150 + 8 + 4],
+      ['MaxPool', 400 * 4 + 5],
+      ['QGemm', 29 * 400 + 400 + 8 + 4],
+      ['QGemm', 20 * 120 + 120 + 8 + 4],
+      ['QGemm', 2 * 84 + 84 + 8 + 2],
+    ]);
+    const p = predictCycles(schedule4);
+    // 784 input beats, the steps, 10 output beats and the first output read.
+    expect(p.total).toBe(784 + 39210 + 4709 + 60012 + 1605 + 12012 + 2532 + 262 + 11);
+    expect(p.total).toBe(121137);
+  });
+
+  test('utilization: lanes idle only where channels do not fill the last group', () => {
+    const steps = predictCycles(schedule8).steps.filter((s) => s.utilization !== undefined);
+    // conv1 has 6 channels on 8 lanes: at most 6/8; conv2 16 channels fill 2 groups; fc3 10 channels on 2 groups of 8.
+    expect(steps.map((s) => s.groupingBound)).toEqual([6 / 8, 1, 1, 84 / 88, 10 / 16]);
+    for (const s of steps) {
+      expect(s.utilization!).toBeLessThanOrEqual(s.groupingBound!);
+      if (s.macs > 10_000) expect(s.utilization!).toBeGreaterThan(s.groupingBound! * 0.99);
+    }
+  });
+
+  test('a reduction shorter than the lanes waits for the serializer: period max(K, L)', () => {
+    const dense = schedule8.steps.at(-1)!;
+    const short = { ...dense, k: 5, channels: 10 };
+    // 2 groups of 8 lanes, one position: first item 8 cycles (5 taps + 3 idle), then 5 taps, drain 8, 2 lanes.
+    expect(stepCycles(short, 8)).toBe(1 * 8 + 5 + 8 + 2);
+  });
+});
+
+describe('cycle model against Verilator, layer by layer', () => {
+  let dir: string, ir: string, inputs: string;
+  beforeAll(async () => {
+    dir = tempDir();
+    ({ ir, inputs } = await quantizedZoo(join(dir, 'zoo'), 8, ['--rounding', 'half-even']));
+  }, 120_000);
+
+  testWithTool('verilator', 'every step of the zoo model (8 lanes, K < L included) takes the predicted cycles and writes the golden buffer', async () => {
+    const plan = planAccelerator(loadIr(ir));
+    const build = join(dir, 'build');
+    mkdirSync(build);
+    emitVerilog(plan, { lanes: 8, part: 'xc7z020clg400-1', clockNs: 10, multiplierImpl: 'auto' }, build);
+    const model = await buildModel(build, 'debug');
+    const x = readNpy(inputs);
+    const per = sizeOf(plan.hostInput.shape);
+    const codes = [0, 1, 2].map((i) => quantizeSample(plan, (x.data as Float32Array).subarray(i * per, (i + 1) * per)));
+    const dumpDir = mkdtempSync(join(dir, 'dump-'));
+    const run = await runModel(build, model, codes.map((c) => c.data), plan.output.size, dir, { dumpDir });
+    const s = scheduleAccelerator(plan, 8);
+    const predicted = predictCycles(s);
+    const measured = run.stdout.split('\n').filter((l) => l.startsWith('ADQ_STEP 0 ')).map((l) => Number(l.split(' ')[3]));
+    expect(measured).toEqual(predicted.steps.map((st) => st.cycles));
+    expect(s.steps.map((st) => st.layer.node.op)).toEqual(['QConv', 'MaxPool', 'QConv', 'QTable', 'QConv', 'QSum', 'QAveragePool', 'QGemm']);
+    expect(run.results.map((r) => r.cycles)).toEqual([predicted.total, predicted.total, predicted.total]);
+    codes.forEach((c, i) => {
+      const ref = referenceBuffers(plan, c);
+      for (const st of s.steps) {
+        const mem = s.memories[st.output]!;
+        expect(Array.from(readMemoryDump(join(dumpDir, `i${i}_s${st.index}.hex`), mem.bits, mem.signed)), `${st.layer.name}, input ${i}`).toEqual(Array.from(ref.get(st.layer.output)!.data));
+      }
+    });
+  }, 300_000);
+});

@@ -5,6 +5,7 @@ import { quantMethods } from './quant-methods.js';
 import { approxBench } from './approx.js';
 import { multipliersBench } from './multipliers.js';
 import { wordlengthBench } from './wordlength.js';
+import { verilatorBench } from './verilator.js';
 import type { Benchmark } from './types.js';
 
-export const benchmarks: Benchmark[] = [goldenFloat, goldenInteger, quantMethods, approxBench, multipliersBench, wordlengthBench];
+export const benchmarks: Benchmark[] = [goldenFloat, goldenInteger, quantMethods, approxBench, multipliersBench, wordlengthBench, verilatorBench];

@@ -9,4 +9,4 @@ export { computeMetrics, exactProduct, exactTable, type OperandHistograms } from
 export { exhaustiveTable, compile, evaluateWords } from './evaluate.js';
 export { generate, parseSpecId, specId, describeSpec, type FamilySpec } from './families.js';
 export { toVerilog } from './verilog.js';
-export { characterize, type Characterization } from './characterize.js';
+export { characterize, characterizeMany, type Characterization } from './characterize.js';

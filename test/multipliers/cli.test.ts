@@ -97,10 +97,13 @@ describe('mult import / generate / characterize', async () => {
     const hist = join(dir, 'h.json');
     const a = Array.from({ length: 256 }, (_, i) => (i < 64 ? 1 : 0));
     writeFileSync(hist, JSON.stringify({ a, b: a }));
-    const r = await cli(['mult', 'characterize', 'trunc-u8-k7c', '--library', lib, '--hist', hist, '--json']);
+    // Two multipliers: their Yosys runs go in parallel; results come back in the order asked.
+    const r = await cli(['mult', 'characterize', 'trunc-u8-k7c', 'mitchell-u8-w3', '--library', lib, '--hist', hist, '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const [c] = JSON.parse(r.stdout) as { synth: { cells: number; transistors: number; luts: number }; weightedMetrics: { mae: number }; metrics: { mae: number } }[];
+    const [c, d] = JSON.parse(r.stdout) as { id: string; synth: { cells: number; transistors: number; luts: number }; weightedMetrics: { mae: number }; metrics: { mae: number } }[];
+    expect([c!.id, d!.id]).toEqual(['trunc-u8-k7c', 'mitchell-u8-w3']);
     expect(c!.synth.cells).toBeGreaterThan(0);
+    expect(d!.synth.cells).toBeGreaterThan(c!.synth.cells);
     expect(c!.weightedMetrics.mae).not.toBe(c!.metrics.mae);
     const shown = JSON.parse((await cli(['mult', 'show', 'trunc-u8-k7c', '--library', lib, '--json'])).stdout) as { synth: unknown };
     expect(shown.synth).toEqual(c!.synth);

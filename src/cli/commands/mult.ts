@@ -165,7 +165,7 @@ const exportCmd: CommandModule<object, LibArgs & { id: string; output: string; v
 
 const generateCmd: CommandModule<object, LibArgs & { ids: string[]; replace: boolean }> = {
   command: 'generate <ids..>',
-  describe: 'add generated multipliers to the library, e.g. trunc-u8-k6 trunc-s8-k6c bam-u8-v8h2 optrunc-u8-a2b2 drum-u8-k4',
+  describe: 'add generated multipliers to the library, e.g. trunc-u8-k6 trunc-s8-k6c bam-u8-v8h2 optrunc-u8-a2b2 drum-s8-k4 mitchell-u8-w7',
   builder: (y) => withLib(y, 'o').positional('ids', { type: 'string', array: true, demandOption: true }).option('replace', { type: 'boolean', default: false }),
   handler: async (a) => {
     const specs = a.ids.map(requireSpec);

@@ -101,12 +101,11 @@ function partialProducts(bld: NetlistBuilder, a: number[], b: number[], signed: 
 
 export function generate(spec: FamilySpec): GateNetlist {
   const bld = new NetlistBuilder();
+  const bits = (x: (i: number) => number, zeroed: number): number[] => Array.from({ length: 8 }, (_, i) => (i < zeroed ? ZERO : x(i)));
   if (spec.family === 'drum' || spec.family === 'mitchell') {
     const core = (a: number[], b: number[]): number[] => (spec.family === 'drum' ? drumCore(bld, spec.k, a, b) : mitchellCore(bld, spec.w, a, b));
-    const operand = (x: (i: number) => number): number[] => Array.from({ length: 8 }, (_, i) => x(i));
-    return bld.build(spec.signed ? signMagnitude(bld, core) : core(operand((i) => bld.a(i)), operand((j) => bld.b(j))));
+    return bld.build(spec.signed ? signMagnitude(bld, core) : core(bits((i) => bld.a(i), 0), bits((j) => bld.b(j), 0)));
   }
-  const bits = (x: (i: number) => number, zeroed: number): number[] => Array.from({ length: 8 }, (_, i) => (i < zeroed ? ZERO : x(i)));
   const zeroA = spec.family === 'optrunc' ? spec.a : 0;
   const zeroB = spec.family === 'optrunc' ? spec.b : 0;
   const { pps, constants } = partialProducts(bld, bits((i) => bld.a(i), zeroA), bits((j) => bld.b(j), zeroB), spec.signed);

@@ -22,6 +22,7 @@ function quote(path: string): string {
   return `"${path}"`;
 }
 
+/** The user error a finished Yosys run means (missing tool, or Verilog it cannot take), or undefined on success. */
 function yosysFailure(error: Error | undefined, status: number | null, stdout: string, stderr: string, where: string): Error | undefined {
   if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') return userError('E_TOOL', `cannot run yosys (${error.message}); install it (apt-get install yosys)`);
   if (status === 0 && !error) return undefined;

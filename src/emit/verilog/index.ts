@@ -9,9 +9,9 @@ import { scheduleAccelerator, type Schedule, type Step } from '../../hw/schedule
 import { getMultiplier, toVerilog, type Multiplier } from '../../multipliers/index.js';
 import type { QTableNode } from '../../ir/types.js';
 import type { MultiplierImpl } from '../build-dir.js';
-import { activationTableRom, channelRom, multiplierRom, weightRom } from './memories.js';
+import { activationTableRom, channelRom, multiplierRom, sharedRoms, weightRom } from './memories.js';
 import { render } from './render.js';
-import { bitsFor, designWidths, eltwiseSlotView, tileSlotView, weightFormat, windowSlotView, type MultiplierKind } from './view.js';
+import { bitsFor, codebookRows, designWidths, eltwiseSlotView, tileSlotView, weightFormat, windowSlotView, type MultiplierKind } from './view.js';
 
 export interface VerilogOptions {
   readonly lanes: number;
@@ -109,7 +109,11 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
   for (const t of tiles) {
     files.set(`rtl/adq_tile_${t.index}.v`, render('templates', 'verilog/adq_tile.v.hbs', t));
     steps(s, t.index).forEach((st) => {
-      files.set(`rtl/mem/w_s${st.index}.hex`, weightRom(st, lanes, t.wb));
+      if (codebookRows(st)) {
+        const { indexRom, laneTables } = sharedRoms(st, lanes, t.wb);
+        files.set(`rtl/mem/w_s${st.index}.hex`, indexRom);
+        laneTables.forEach((text, j) => files.set(`rtl/mem/cb_s${st.index}_l${j}.hex`, text));
+      } else files.set(`rtl/mem/w_s${st.index}.hex`, weightRom(st, lanes, t.wb));
       files.set(`rtl/mem/c_s${st.index}.hex`, channelRom(st, t.ws));
     });
     if (t.multiplier === 'table') files.set(t.tableFile, multiplierRom(t.record!.table));

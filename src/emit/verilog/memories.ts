@@ -1,6 +1,8 @@
 /** ROM contents of the Verilog build as $readmemh text: lane-packed weights, per-channel constants, multiplier and
  *  activation tables. Each function returns the file's text, one word per line. */
 import type { MacNode } from '../../hw/plan.js';
+import { sharedWeightIndices } from '../../ir/sharing.js';
+import { codebookRowCount, codebookRows } from './view.js';
 import { groupsOf, type Step } from '../../hw/schedule.js';
 import type { QTableNode } from '../../ir/types.js';
 import { hexWord } from './render.js';
@@ -23,6 +25,54 @@ export function weightRom(step: Step, lanes: number, wb: number): string {
       out.push(hexWord(word, lanes * wb));
     }
   return lines(out);
+}
+
+/** A shared layer's ROMs: the index ROM (lane-packed like weightRom, `indexBits` per lane) and one codebook table
+ *  per lane, word (row << indexBits) + index = the weight code of codebook(row, lane)[index]. The row is the lane's
+ *  channel group, or (kernel granularity on a convolution) group * C + input channel; codebook ids follow
+ *  src/ir/sharing.ts, and every weight is checked to decode to itself. */
+export function sharedRoms(step: Step, lanes: number, wb: number): { indexRom: string; laneTables: string[] } {
+  const node = step.layer.node as MacNode;
+  const w = step.layer.weights!;
+  const sh = sharedWeightIndices(node, w);
+  const K = step.k, M = step.channels, G = groupsOf(step, lanes), ib = sh.indexBits;
+  const mode = codebookRows(step)!;
+  const C = step.geometry!.c, taps = K / C;
+  const codebookOf = (m: number, k: number): number => sh.groupOf(m * K + k);
+  const words: string[] = [];
+  for (let g = 0; g < G; g++)
+    for (let k = 0; k < K; k++) {
+      let word = 0n;
+      for (let j = 0; j < lanes; j++) {
+        const m = g * lanes + j;
+        if (m < M) word |= BigInt(sh.indices[m * K + k]!) << BigInt(j * ib);
+      }
+      words.push(hexWord(word, lanes * ib));
+    }
+  const rows = codebookRowCount(step, lanes);
+  const rowBits = mode === 'single' ? 0 : Math.max(1, Math.ceil(Math.log2(rows)));
+  const depth = 2 ** (rowBits + ib);
+  const laneTables = Array.from({ length: lanes }, (_, j) => {
+    const table = new Array<bigint>(depth).fill(0n);
+    for (let r = 0; r < rows; r++) {
+      const g = mode === 'kernel' ? Math.floor(r / C) : mode === 'group' ? r : 0;
+      const m = g * lanes + j;
+      if (mode !== 'single' && m >= M) continue;
+      const cb = sh.codebooks[mode === 'single' ? codebookOf(0, 0) : codebookOf(m, mode === 'kernel' ? (r % C) * taps : 0)]!;
+      cb.forEach((v, idx) => (table[(r << ib) + idx] = BigInt(v)));
+    }
+    return lines(table.map((v) => hexWord(v, wb)));
+  });
+  // The hardware's decoding must give back every weight.
+  for (let m = 0; m < M; m++)
+    for (let k = 0; k < K; k++) {
+      const g = Math.floor(m / lanes), j = m % lanes;
+      const r = mode === 'single' ? 0 : mode === 'group' ? g : g * C + Math.floor(k / taps);
+      const decoded = BigInt('0x' + laneTables[j]!.split('\n')[(r << ib) + sh.indices[m * K + k]!]!);
+      const want = w.data[m * K + k]!;
+      if (decoded !== BigInt.asUintN(wb, BigInt(want))) throw new Error(`internal error: shared weight ${m},${k} of '${step.layer.name}' decodes to ${decoded}, not ${want}`);
+    }
+  return { indexRom: lines(words), laneTables };
 }
 
 /** Channel ROM of a tile step, word m = {t[6:0], mantissa[30:0], zw[ws-1:0], c[31:0]}:

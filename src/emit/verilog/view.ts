@@ -69,8 +69,38 @@ export function weightFormat(steps: readonly Step[]): { wb: number; signed: bool
   return { wb: 17, signed: true };
 }
 
+/** How a tile decodes a shared layer's weights: each lane has a codebook table addressed by {row, index}; the row
+ *  is the channel group (channel granularity; kernel granularity on dense layers), the (group, input channel) pair
+ *  (kernel granularity on convolutions), or absent (one codebook for the layer or network). */
+export type CodebookRows = 'single' | 'group' | 'kernel';
+
+export interface SharedView {
+  readonly granularity: string;
+  readonly indexBits: number;
+  readonly rows: CodebookRows;
+  /** Verilog expression of the row (empty for 'single'), its bits, the table depth and the lane file prefix. */
+  readonly row: string;
+  readonly rowBits: number;
+  readonly depth: number;
+  readonly prefix: string;
+}
+
+export function codebookRows(step: Step): CodebookRows | undefined {
+  const s = (step.layer.node as MacNode).attrs.sharing;
+  if (!s) return undefined;
+  if (s.granularity === 'network' || s.granularity === 'layer') return 'single';
+  return s.granularity === 'kernel' && step.layer.node.op === 'QConv' ? 'kernel' : 'group';
+}
+
+/** Rows of each lane's codebook table. */
+export function codebookRowCount(step: Step, lanes: number): number {
+  const rows = codebookRows(step);
+  return rows === 'single' ? 1 : rows === 'group' ? groupsOf(step, lanes) : groupsOf(step, lanes) * step.geometry!.c;
+}
+
 export interface TileSlotView {
   readonly slot: number;
+  readonly shared: SharedView | false;
   readonly name: string;
   readonly cfg: WalkerConfig;
   readonly za: number; readonly zo: number; readonly lo: number; readonly hi: number;
@@ -82,8 +112,23 @@ export interface TileSlotView {
 export function tileSlotView(step: Step, lanes: number): TileSlotView {
   const a = (step.layer.node as MacNode).attrs;
   const cfg = walkerConfig(step, lanes);
+  const rows = codebookRows(step);
+  let shared: SharedView | false = false;
+  if (rows && a.sharing) {
+    const rowBits = rows === 'single' ? 0 : addressBits(codebookRowCount(step, lanes));
+    shared = {
+      granularity: a.sharing.granularity,
+      indexBits: a.sharing.indexBits,
+      rows,
+      row: rows === 'single' ? '' : `${rows === 'group' ? 'outer1' : 'krow1'}[${rowBits - 1}:0]`,
+      rowBits,
+      depth: 2 ** (rowBits + a.sharing.indexBits),
+      prefix: `rtl/mem/cb_s${step.index}_l`,
+    };
+  }
   return {
     slot: step.slot,
+    shared,
     name: step.layer.name,
     cfg,
     za: a.aZeroPoint, zo: a.outZeroPoint, lo: a.lo, hi: a.hi,

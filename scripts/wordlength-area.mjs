@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Operator cost table of word-length tuning (src/dse/wordlength/operator-area.json): Yosys synthesis of a signed
+// Operator cost table of word-length tuning (data/operator-area.json): Yosys synthesis of a signed
 // a x b multiplier for every pair of widths 1 <= a <= b <= 24 and of a signed w-bit adder (w = 1..48), each
 // `synth -flatten; abc -g <simple gates>; stat -tech cmos` (estimated CMOS transistors: the same gate set and metric
 // as the multiplier library, src/multipliers/yosys.ts). Run: node scripts/wordlength-area.mjs (about 10 minutes).
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const GATES = 'AND,NAND,OR,NOR,XOR,XNOR,ANDNOT,ORNOT,MUX';
-const OUT = new URL('../src/dse/wordlength/operator-area.json', import.meta.url);
+const OUT = new URL('../data/operator-area.json', import.meta.url);
 const MAX_MUL = 24, MAX_ADD = 48;
 const dir = mkdtempSync(join(tmpdir(), 'adequate-wl-area-'));
 

@@ -1,5 +1,5 @@
 /** Cost model of word-length tuning (docs/wordlength.md): storage bits of weights and activations, and an operator
- *  area per multiply-accumulate from a table of Yosys syntheses (operator-area.json, made by
+ *  area per multiply-accumulate from a table of Yosys syntheses (data/operator-area.json, shipped; made by
  *  scripts/wordlength-area.mjs: estimated CMOS transistors of a signed a x b multiplier for 1 <= a <= b <= 24 and of
  *  a signed w-bit adder for w <= 48; beyond the table, the multiplier grows with a * b and the adder with w).
  *  The search minimises the area-weighted operation count sum over layers of MACs x (multiplier + adder area). */
@@ -18,7 +18,7 @@ interface AreaTable {
 
 let table: AreaTable | undefined;
 export function areaTable(): AreaTable {
-  return (table ??= JSON.parse(readFileSync(packagePath('src', 'dse', 'wordlength', 'operator-area.json'), 'utf8')) as AreaTable);
+  return (table ??= JSON.parse(readFileSync(packagePath('data', 'operator-area.json'), 'utf8')) as AreaTable);
 }
 
 const MAX_MUL = 24, MAX_ADD = 48;

@@ -67,3 +67,28 @@ describe('roundCode equals quantizeFixed without overflow', () => {
     }
   });
 });
+
+describe('roundCode on both sides of the branch-free range |t| <= 2^51', () => {
+  test('every representable t within 40 steps of +-2^50, +-2^51 and +-2^52, against BigInt (ties included)', () => {
+    // For 2^49 <= |t| < 2^54, 8t is an integer, so BigInt(8t) is t exactly; BigInt >> floors.
+    const ref = (t: number, rounding: 'truncate' | 'half-up' | 'half-even'): number => {
+      const e = BigInt(8 * t), fl = e >> 3n, rem = e - (fl << 3n);
+      if (rounding === 'truncate') return Number(fl);
+      if (rounding === 'half-up') return Number(rem >= 4n ? fl + 1n : fl);
+      return Number(rem > 4n || (rem === 4n && (fl & 1n) === 1n) ? fl + 1n : fl);
+    };
+    let checked = 0;
+    for (const centre of [2 ** 50, 2 ** 51, 2 ** 52])
+      for (const sign of [1, -1]) {
+        const ulp = centre / 2 ** 52;
+        for (let k = -40; k <= 40; k++) {
+          const t = sign * (centre + k * (k < 0 ? ulp / 2 : ulp)); // below the centre the spacing halves
+          for (const rounding of ['truncate', 'half-up', 'half-even'] as const) {
+            expect(roundCode(t, rounding), `${rounding} ${t}`).toBe(ref(t, rounding));
+            checked++;
+          }
+        }
+      }
+    expect(checked).toBe(3 * 2 * 81 * 3);
+  });
+});

@@ -12,7 +12,7 @@ import { makeTensor } from '../../ir/types.js';
 import { quantizeFixed, type FixedFormat } from '../../ir/numformats.js';
 import { convGeometry, im2col } from '../window.js';
 import { checkFormat } from './cast.js';
-import { fixedCastPlan, floatCastPlan, overflowCode, roundCode, roundFixed, roundFloat, type FixedCastPlan, type FloatCastPlan } from './round.js';
+import { fixedCastPlan, floatCastPlan, overflowCode, RNE, roundCode, roundFixed, roundFloat, type FixedCastPlan, type FloatCastPlan } from './round.js';
 
 /** Everything a layer's loops need, computed once per formats object. */
 interface Plan {
@@ -39,17 +39,24 @@ function planOf(f: LayerFormats, layer: string): Plan {
   return p;
 }
 
-/** Weight rows as float64 (one row of K per output channel), cached per weight tensor. */
-const rowsCache = new WeakMap<Tensor, Float64Array>();
-function weightRows(w: Tensor, transposeTo?: { K: number; N: number }): Float64Array {
-  let r = rowsCache.get(w);
+/** Weights as float64 with their largest magnitude, cached per weight tensor: for Conv one row of K per output
+ *  channel (the tensor's own layout); for Gemm one row of N per term k (B's [K, N] layout, transposed from [N, K]
+ *  with transB). */
+interface Weights {
+  readonly data: Float64Array;
+  readonly maxAbs: number;
+}
+const convCache = new WeakMap<Tensor, Weights>(), gemmCache = new WeakMap<Tensor, Weights>();
+function weightsOf(cache: WeakMap<Tensor, Weights>, w: Tensor, transposeFrom?: { K: number; N: number }): Weights {
+  let r = cache.get(w);
   if (!r) {
-    if (transposeTo) {
-      const { K, N } = transposeTo;
-      r = new Float64Array(K * N);
-      for (let j = 0; j < N; j++) for (let k = 0; k < K; k++) r[j * K + k] = w.data[k * N + j]!;
-    } else r = Float64Array.from(w.data);
-    rowsCache.set(w, r);
+    let data: Float64Array;
+    if (transposeFrom) {
+      const { K, N } = transposeFrom;
+      data = new Float64Array(K * N);
+      for (let j = 0; j < N; j++) for (let k = 0; k < K; k++) data[k * N + j] = w.data[j * K + k]!;
+    } else data = Float64Array.from(w.data);
+    cache.set(w, (r = { data, maxAbs: maxAbs(data) }));
   }
   return r;
 }
@@ -57,16 +64,17 @@ function weightRows(w: Tensor, transposeTo?: { K: number; N: number }): Float64A
 export function tunedConv(node: ConvNode, formats: LayerFormats, x: Tensor, w: Tensor, b: Tensor | undefined, outShape: readonly number[]): Tensor {
   const { win, g, N, C, M, cPerG, mPerG, inPlane, P, taps, K } = convGeometry(x.shape, w.shape, outShape, node.attrs);
   const out = makeTensor('float32', outShape);
-  const plan = planOf(formats, node.name), rows = weightRows(w);
+  const plan = planOf(formats, node.name), rows = weightsOf(convCache, w);
   const col = new Float64Array(K * P), acc = new Float64Array(P);
-  const wrapOnce = canWrapOnce(plan, maxAbs(x.data), maxAbs(rows), K);
+  const mode = macMode(plan, maxAbs(x.data), rows.maxAbs, K);
   for (let n = 0; n < N; n++)
     for (let grp = 0; grp < g; grp++) {
       const xBase = (n * C + grp * cPerG) * inPlane;
       for (let ci = 0; ci < cPerG; ci++) im2col(x.data, xBase + ci * inPlane, win, col, ci * taps * P, 0, P, 1);
       for (let mi = 0; mi < mPerG; mi++) {
         const m = grp * mPerG + mi;
-        accumulate(plan, col, K, P, rows, m * K, b ? b.data[m]! : 0, acc, wrapOnce);
+        acc.fill(initialAcc(plan, b ? b.data[m]! : 0), 0, P);
+        accumulate(plan, col, K, P, rows.data, m * K, acc, mode);
         store(plan, acc, P, out.data as Float32Array, (n * M + m) * P, 1);
       }
     }
@@ -77,13 +85,17 @@ export function tunedGemm(node: GemmNode, formats: LayerFormats, a: Tensor, b: T
   const [P, N] = [outShape[0]!, outShape[1]!];
   const K = a.shape[1]!;
   const out = makeTensor('float32', outShape);
-  const plan = planOf(formats, node.name), rows = weightRows(b, node.attrs.transB ? undefined : { K, N });
-  const col = new Float64Array(K * P), acc = new Float64Array(P);
-  for (let i = 0; i < P; i++) for (let k = 0; k < K; k++) col[k * P + i] = a.data[i * K + k]!;
-  const wrapOnce = canWrapOnce(plan, maxAbs(a.data), maxAbs(rows), K);
-  for (let j = 0; j < N; j++) {
-    accumulate(plan, col, K, P, rows, j * K, c ? c.data[j]! : 0, acc, wrapOnce);
-    store(plan, acc, P, out.data as Float32Array, j, N);
+  // Batches are usually one row: the activation a[i, k] is the scalar of term k and B's row k (N weights) the
+  // vector, so one pass over k accumulates all N outputs of row i, each in its order k = 0..K-1, with a long inner
+  // loop; a zero activation (after a Relu) then costs nothing in fixed point. The product is the same either way.
+  const plan = planOf(formats, node.name), cols = weightsOf(gemmCache, b, node.attrs.transB ? { K, N } : undefined);
+  const acc = new Float64Array(N);
+  const av = Float64Array.from(a.data);
+  const mode = macMode(plan, maxAbs(av), cols.maxAbs, K);
+  for (let i = 0; i < P; i++) {
+    for (let j = 0; j < N; j++) acc[j] = initialAcc(plan, c ? c.data[j]! : 0);
+    accumulate(plan, cols.data, K, N, av, i * K, acc, mode);
+    store(plan, acc, N, out.data as Float32Array, i * N, 1);
   }
   return out;
 }
@@ -97,35 +109,58 @@ function maxAbs(d: ArrayLike<number>): number {
   return m;
 }
 
-/** With wrap, wrapping once after the last addition equals wrapping at every addition (arithmetic modulo 2^W),
- *  provided the plain sum stays exact in float64: |acc_0| + K * max|q| < 2^53. */
-function canWrapOnce(plan: Plan, xMax: number, wMax: number, K: number): boolean {
+/** How a layer's fixed-point loops may run, decided once per call from the operands' largest magnitudes.
+ *  - wrapOnce: with wrap, wrapping once after the last addition equals wrapping at every addition (arithmetic modulo
+ *    2^W), provided the plain sum stays exact in float64: |acc_0| + K * max|q| < 2^53.
+ *  - magic: every scaled product t has |t| <= 2^51, so (t + 1.5 * 2^52) - 1.5 * 2^52 is t rounded to an integer,
+ *    half to even, exactly (the sum lies in [2^52, 2^53), where doubles are the integers). Why: the branchy
+ *    floor-and-compare rounding mispredicts on random fractions and cost five times the multiply-add. */
+interface MacMode {
+  readonly wrapOnce: boolean;
+  readonly magic: boolean;
+}
+const FLOAT_MODE: MacMode = { wrapOnce: false, magic: false };
+
+function macMode(plan: Plan, xMax: number, wMax: number, K: number): MacMode {
   const r = plan.fixedAcc;
-  return r !== undefined && !r.saturate && r.modulus + K * (xMax * wMax * r.scale + 1) < 2 ** 53;
+  if (!r) return FLOAT_MODE;
+  const tMax = xMax * wMax * r.scale;
+  return { wrapOnce: !r.saturate && r.modulus + K * (tMax + 1) < 2 ** 53, magic: tMax <= 2 ** 51 };
 }
 
-/** acc[p] = the accumulator of output p after the bias and K products (codes for fixed, values for float). */
-function accumulate(plan: Plan, col: Float64Array, K: number, P: number, w: Float64Array, wOff: number, bias: number, acc: Float64Array, wrapOnce: boolean): void {
-  if (plan.fixedAcc) {
-    acc.fill(quantizeFixed(bias, plan.formats.accumulator as FixedFormat), 0, P);
-    fixedMac(plan.fixedAcc, col, K, P, w, wOff, acc, wrapOnce);
-  } else {
-    const r = plan.floatAcc!;
-    acc.fill(roundFloat(bias, r), 0, P);
-    floatMac(r, col, K, P, w, wOff, acc);
-  }
+/** acc_0: the bias cast into the accumulator (a code for fixed, a value for float). */
+function initialAcc(plan: Plan, bias: number): number {
+  return plan.fixedAcc ? quantizeFixed(bias, plan.formats.accumulator as FixedFormat) : roundFloat(bias, plan.floatAcc!);
 }
 
-function fixedMac(r: FixedCastPlan, col: Float64Array, K: number, P: number, w: Float64Array, wOff: number, acc: Float64Array, wrapOnce: boolean): void {
+/** acc[p] += the K terms col[k * P + p] * w[wOff + k], k = 0..K-1 in order, in the accumulator's arithmetic. */
+function accumulate(plan: Plan, col: Float64Array, K: number, P: number, w: Float64Array, wOff: number, acc: Float64Array, mode: MacMode): void {
+  if (plan.fixedAcc) fixedMac(plan.fixedAcc, col, K, P, w, wOff, acc, mode);
+  else floatMac(plan.floatAcc!, col, K, P, w, wOff, acc);
+}
+
+function fixedMac(r: FixedCastPlan, col: Float64Array, K: number, P: number, w: Float64Array, wOff: number, acc: Float64Array, mode: MacMode): void {
   const { min, max, rounding, saturate } = r;
+  const { wrapOnce, magic } = mode;
   for (let k = 0; k < K; k++) {
     const ws = w[wOff + k]! * r.scale; // exact: a power-of-two scaling; q = round(ws * x), x * ws exact
     if (ws === 0) continue; // q = 0 changes nothing, in either overflow mode
     const row = k * P;
-    if (rounding === 'truncate' && wrapOnce) for (let p = 0; p < P; p++) acc[p] = acc[p]! + Math.floor(ws * col[row + p]!);
-    else if (rounding === 'truncate' && saturate) for (let p = 0; p < P; p++) acc[p] = Math.min(max, Math.max(min, acc[p]! + Math.floor(ws * col[row + p]!)));
-    else if (wrapOnce) for (let p = 0; p < P; p++) acc[p] = acc[p]! + roundCode(ws * col[row + p]!, rounding);
-    else for (let p = 0; p < P; p++) acc[p] = overflowCode(acc[p]! + roundCode(ws * col[row + p]!, rounding), r);
+    if (wrapOnce) {
+      if (rounding === 'truncate') for (let p = 0; p < P; p++) acc[p] = acc[p]! + Math.floor(ws * col[row + p]!);
+      else if (magic && rounding === 'half-even') for (let p = 0; p < P; p++) acc[p] = acc[p]! + (ws * col[row + p]! + RNE - RNE);
+      else if (magic)
+        for (let p = 0; p < P; p++) {
+          // half-up = half-even except at a tie that went down to the even neighbour
+          const t = ws * col[row + p]!, n = t + RNE - RNE;
+          acc[p] = acc[p]! + (n - t === -0.5 ? n + 1 : n);
+        }
+      else for (let p = 0; p < P; p++) acc[p] = acc[p]! + roundCode(ws * col[row + p]!, rounding);
+    } else if (saturate) {
+      if (rounding === 'truncate') for (let p = 0; p < P; p++) acc[p] = Math.min(max, Math.max(min, acc[p]! + Math.floor(ws * col[row + p]!)));
+      else if (magic && rounding === 'half-even') for (let p = 0; p < P; p++) acc[p] = Math.min(max, Math.max(min, acc[p]! + (ws * col[row + p]! + RNE - RNE)));
+      else for (let p = 0; p < P; p++) acc[p] = Math.min(max, Math.max(min, acc[p]! + roundCode(ws * col[row + p]!, rounding)));
+    } else for (let p = 0; p < P; p++) acc[p] = overflowCode(acc[p]! + roundCode(ws * col[row + p]!, rounding), r);
   }
   if (wrapOnce) for (let p = 0; p < P; p++) acc[p] = overflowCode(acc[p]!, r);
 }

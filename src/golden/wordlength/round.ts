@@ -51,11 +51,21 @@ export function roundFloat(x: number, r: FloatCastPlan): number {
   return y === 0 ? (x < 0 ? -0 : 0) : y;
 }
 
+/** 1.5 * 2^52: for |t| <= 2^51, t + RNE lies in [2^52, 2^53), where the doubles are the integers, so t + RNE - RNE is
+ *  t rounded to an integer, half to even. */
+export const RNE = 6755399441055744;
+
 /** The rounding of a fixed format as a code: round(t) for a real t = value * 2^F, in the format's rounding mode
  *  (exact: t - floor(t) is exact in float64). Overflow is applied separately. */
 export function roundCode(t: number, rounding: FixedFormat['rounding']): number {
+  if (rounding === 'truncate') return Math.floor(t);
+  if (t <= 2 ** 51 && t >= -(2 ** 51)) {
+    // Branch-free rounding half to even (the sum lies where doubles are the integers; see linear.ts); half-up
+    // differs only at a tie that went down to the even neighbour. Random fractions mispredict the compare below.
+    const r = t + RNE - RNE;
+    return rounding === 'half-even' || r - t !== -0.5 ? r : r + 1;
+  }
   const n = Math.floor(t);
-  if (rounding === 'truncate') return n;
   const frac = t - n;
   if (rounding === 'half-up') return frac >= 0.5 ? n + 1 : n;
   return frac > 0.5 || (frac === 0.5 && n % 2 !== 0) ? n + 1 : n;

@@ -154,8 +154,9 @@ function stepShape(plan: AcceleratorPlan, layer: PlanLayer): { unit: UnitKind; g
   }
 }
 
-function windowOf(name: string, inShape: readonly number[], outShape: readonly number[], attrs: Parameters<typeof window3>[2]): WindowGeometry {
-  if (attrs.kernelShape.length > 2) throw userError('E_HW', `layer '${name}' has a ${attrs.kernelShape.length}-D window; the Verilog units walk 1-D and 2-D windows`);
+/** The 2-D window geometry of a conv or pool layer (1-D windows lifted: H = KH = 1); E_HW for 3-D windows. */
+export function windowOf(name: string, inShape: readonly number[], outShape: readonly number[], attrs: Parameters<typeof window3>[2]): WindowGeometry {
+  if (attrs.kernelShape.length > 2) throw userError('E_HW', `layer '${name}' has a ${attrs.kernelShape.length}-D window; the hardware units (Verilog and HLS) walk 1-D and 2-D windows`);
   const w3 = window3(inShape, outShape, attrs);
   const r = attrs.kernelShape.length;
   const end = attrs.pads.slice(r);

@@ -8,6 +8,7 @@
  *  weights, so the tile has one datapath. */
 import { userError } from '../../errors.js';
 import type { AcceleratorPlan, PlanLayer } from '../../hw/plan.js';
+import { windowOf, type WindowGeometry } from '../../hw/schedule.js';
 import { signedBits } from '../../ir/arith.js';
 import { indexBitsFor, sharedWeightIndices } from '../../ir/sharing.js';
 import type { QConvNode, QGemmNode } from '../../ir/types.js';
@@ -17,23 +18,13 @@ import type { MultiplierImpl } from '../build-dir.js';
 
 type MacNode = QConvNode | QGemmNode;
 
-/** What a layer's call of its tile function passes (templates/hls/adequate_top.cpp.hbs, struct adq_mac_layer). */
-export interface MacLayerView {
+/** What a layer's call of its tile function passes (templates/hls/adequate_top.cpp.hbs, struct adq_mac_layer): its
+ *  window (a dense layer is a 1x1 window over K channels), where its rows and constants start in the tile's memories,
+ *  zero points, bounds and rounding. */
+export interface MacLayerView extends WindowGeometry {
   readonly inOff: number;
   readonly outOff: number;
   readonly cPerGroup: number;
-  readonly ih: number;
-  readonly iw: number;
-  readonly oh: number;
-  readonly ow: number;
-  readonly kh: number;
-  readonly kw: number;
-  readonly sh: number;
-  readonly sw: number;
-  readonly dh: number;
-  readonly dw: number;
-  readonly ph: number;
-  readonly pw: number;
   readonly groups: number;
   readonly mPerGroup: number;
   readonly blocks: number;
@@ -97,17 +88,12 @@ export interface TileView {
   readonly outputs: readonly string[];
 }
 
-/** Window geometry of a conv layer (1-D windows lifted to 2-D) or a dense layer (a 1x1 window over K channels). */
-export function macGeometry(plan: AcceleratorPlan, layer: PlanLayer) {
+/** The window of a conv layer, or of a dense layer (a 1x1 window over K channels), with its groups and outputs. */
+function macGeometry(plan: AcceleratorPlan, layer: PlanLayer): WindowGeometry & { groups: number; m: number } {
   const node = layer.node as MacNode;
   const inShape = plan.buffers.get(layer.inputs[0]!)!.shape, outShape = plan.buffers.get(layer.output)!.shape;
-  if (node.op === 'QGemm') return { c: inShape[1]!, ih: 1, iw: 1, oh: 1, ow: 1, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, ph: 0, pw: 0, groups: 1, m: outShape[1]! };
-  const a = node.attrs, r = a.kernelShape.length;
-  if (r > 2) throw userError('E_HW', `layer '${layer.name}' is a ${r}-D convolution; the HLS tiles implement 1-D and 2-D windows`);
-  const two = (v: readonly number[], fill: number): [number, number] => (r === 1 ? [fill, v[0]!] : [v[0]!, v[1]!]);
-  const [ih, iw] = two(inShape.slice(2), 1), [oh, ow] = two(outShape.slice(2), 1), [kh, kw] = two(a.kernelShape, 1);
-  const [sh, sw] = two(a.strides, 1), [dh, dw] = two(a.dilations, 1), [ph, pw] = two(a.pads.slice(0, r), 0);
-  return { c: inShape[1]!, ih, iw, oh, ow, kh, kw, sh, sw, dh, dw, ph, pw, groups: a.group, m: outShape[1]! };
+  if (node.op === 'QGemm') return { c: inShape[1]!, h: 1, w: 1, oh: 1, ow: 1, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, ph: 0, pw: 0, phe: 0, pwe: 0, groups: 1, m: outShape[1]! };
+  return { ...windowOf(layer.name, inShape, outShape, node.attrs), groups: node.attrs.group, m: outShape[1]! };
 }
 
 export function multiplierKind(multiplier: Multiplier | undefined, impl: MultiplierImpl, tile: number): TileView['kind'] {
@@ -169,9 +155,9 @@ export function tileViews(plan: AcceleratorPlan, lanes: number, offsets: Readonl
       positions.push(g.oh * g.ow);
       blockCounts.push(blocks);
       groupCounts.push(g.groups);
+      const { groups: _g, m: _m, ...window } = g;
       calls.set(layer.index, {
-        inOff: offsets.get(layer.inputs[0]!)!, outOff: offsets.get(layer.output)!, cPerGroup, ih: g.ih, iw: g.iw, oh: g.oh, ow: g.ow,
-        kh: g.kh, kw: g.kw, sh: g.sh, sw: g.sw, dh: g.dh, dw: g.dw, ph: g.ph, pw: g.pw, groups: g.groups, mPerGroup, blocks, k: K,
+        ...window, inOff: offsets.get(layer.inputs[0]!)!, outOff: offsets.get(layer.output)!, cPerGroup, groups: g.groups, mPerGroup, blocks, k: K,
         wRow, ch, cbRow, cbBlock: perBlock ? kernels * cbSize : 0, cbChannel: cb.granularity === 'kernel' ? cbSize : 0,
         za: a.aZeroPoint, zo: a.outZeroPoint, lo: a.lo, hi: a.hi, halfEven: a.rounding === 'half-even',
       });

@@ -2,29 +2,17 @@
  *  templates (templates/hls/) only print it. */
 import { userError } from '../../errors.js';
 import type { AcceleratorPlan, PlanLayer } from '../../hw/plan.js';
+import { windowOf, type WindowGeometry } from '../../hw/schedule.js';
 import type { QAveragePoolNode, MaxPoolNode, QSumNode, QTableNode } from '../../ir/types.js';
 import { allocateMemory } from './memory.js';
 import { tileViews, typeBits, type MacLayerView, type TileView } from './tiles.js';
 import type { HlsOptions } from './index.js';
 
-export interface PoolLayerView {
+/** A pooling layer: its window over every plane (channel), and for average pooling the zero point, whether padding
+ *  counts in the divisor, and the rounding. */
+export interface PoolLayerView extends WindowGeometry {
   readonly inOff: number;
   readonly outOff: number;
-  readonly channels: number;
-  readonly ih: number;
-  readonly iw: number;
-  readonly oh: number;
-  readonly ow: number;
-  readonly kh: number;
-  readonly kw: number;
-  readonly sh: number;
-  readonly sw: number;
-  readonly dh: number;
-  readonly dw: number;
-  readonly ph: number;
-  readonly pw: number;
-  readonly phEnd: number;
-  readonly pwEnd: number;
   readonly zero: number;
   readonly includePad: boolean;
   readonly halfEven: boolean;
@@ -119,13 +107,8 @@ export function hlsView(plan: AcceleratorPlan, options: HlsOptions): HlsView {
 }
 
 function poolView(plan: AcceleratorPlan, layer: PlanLayer, n: MaxPoolNode | QAveragePoolNode, zero: number, includePad: boolean, halfEven: boolean, off: (b: string) => number): PoolLayerView {
-  const inShape = plan.buffers.get(layer.inputs[0]!)!.shape, outShape = plan.buffers.get(layer.output)!.shape;
-  const a = n.attrs, r = a.kernelShape.length;
-  if (r > 2) throw userError('E_HW', `layer '${layer.name}' pools a ${r}-D window; the HLS pooling unit implements 1-D and 2-D windows`);
-  const two = (v: readonly number[], fill: number): [number, number] => (r === 1 ? [fill, v[0]!] : [v[0]!, v[1]!]);
-  const [ih, iw] = two(inShape.slice(2), 1), [oh, ow] = two(outShape.slice(2), 1), [kh, kw] = two(a.kernelShape, 1);
-  const [sh, sw] = two(a.strides, 1), [dh, dw] = two(a.dilations, 1), [ph, pw] = two(a.pads.slice(0, r), 0), [phEnd, pwEnd] = two(a.pads.slice(r), 0);
-  return { inOff: off(layer.inputs[0]!), outOff: off(layer.output), channels: inShape[0]! * inShape[1]!, ih, iw, oh, ow, kh, kw, sh, sw, dh, dw, ph, pw, phEnd, pwEnd, zero, includePad, halfEven };
+  const window = windowOf(layer.name, plan.buffers.get(layer.inputs[0]!)!.shape, plan.buffers.get(layer.output)!.shape, n.attrs);
+  return { ...window, inOff: off(layer.inputs[0]!), outOff: off(layer.output), zero, includePad, halfEven };
 }
 
 /** QSum: the output walked as 4 nested dimensions; each input's strides are 0 along broadcast dimensions. */

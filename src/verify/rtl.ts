@@ -130,7 +130,7 @@ export function readMemoryDump(file: string, bits: number, signed: boolean): Int
   });
 }
 
-function report(plan: AcceleratorPlan, predicted: InferenceCycles, json: Record<string, unknown> & { count: number; mismatches: number; cycle_mismatches: number; predicted_cycles: number; sim_cycles_per_second: number }, layerMismatches: readonly LayerMismatch[], cycles: readonly number[], top1: number | undefined, passed: boolean): string {
+function report(plan: AcceleratorPlan, predicted: InferenceCycles, json: Record<string, unknown> & { count: number; mismatches: number; cycle_mismatches: number; predicted_cycles: number; sim_cycles_per_second: number; build_seconds: number }, layerMismatches: readonly LayerMismatch[], cycles: readonly number[], top1: number | undefined, passed: boolean): string {
   const rows = predicted.steps.map((s) => [s.name, s.op, s.unit, groupDigits(s.cycles), groupDigits(s.macs), s.utilization !== undefined ? `${(s.utilization * 100).toFixed(1)}%` : '']);
   const table = formatTable(['layer', 'op', 'unit', 'cycles', 'MACs', 'utilization'], rows, ['total (load, layers, stream)', '', '', groupDigits(predicted.total), groupDigits(predicted.macs), `${(predicted.macUtilization * 100).toFixed(1)}%`]);
   const measured = Math.min(...cycles) === Math.max(...cycles) ? groupDigits(cycles[0]!) : `${groupDigits(Math.min(...cycles))} to ${groupDigits(Math.max(...cycles))}`;
@@ -140,7 +140,7 @@ function report(plan: AcceleratorPlan, predicted: InferenceCycles, json: Record<
     `inputs run          ${json.count}`,
     `mismatches          ${json.mismatches} (outputs), ${json.cycle_mismatches} (cycle counts)`,
     `cycles/inference    ${measured} measured, ${groupDigits(json.predicted_cycles)} predicted`,
-    `simulation          ${(json.sim_cycles_per_second / 1e6).toFixed(2)} M cycles/s (Verilator)`,
+    `simulation          ${(json.sim_cycles_per_second / 1e6).toFixed(2)} M cycles/s (Verilator; model ${json.build_seconds > 0 ? `built in ${json.build_seconds} s` : 'reused from the build folder'})`,
   ];
   if (top1 !== undefined) lines.push(`RTL top-1           ${(top1 * 100).toFixed(2)}% (${Math.round(top1 * json.count)}/${json.count})`);
   for (const m of layerMismatches.slice(0, 5)) lines.push(`first differing layer of inference ${m.inference}: '${m.layer}' (step ${m.step}): ${m.differing} element(s) differ, first at ${m.index}: expected ${m.expected}, got ${m.actual}`);

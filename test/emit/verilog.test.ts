@@ -12,7 +12,7 @@ import { libraryContext } from '../../src/golden/parallel.js';
 import { loadIr } from '../../src/ir/serialize.js';
 import { makeTensor, sizeOf, type Graph, type QConvNode } from '../../src/ir/types.js';
 import { readNpy } from '../../src/io/npy.js';
-import { bindThreeTiles, quantizedZoo } from '../helpers/hw-models.js';
+import { bindThreeTiles, quantizedZoo, TABLE_ONLY } from '../helpers/hw-models.js';
 import { tempDir } from '../helpers/tmp.js';
 import { testWithTool } from '../helpers/tools.js';
 import { expectUserError } from '../helpers/user-error.js';
@@ -70,7 +70,7 @@ describe('emitted Verilog', () => {
     const { files } = verilogDesign(planAccelerator(zooAx), OPTIONS);
     const rtl = [...files.keys()].filter((f) => f.endsWith('.v') && f.startsWith('rtl/'));
     expect(rtl).toEqual(expect.arrayContaining(['rtl/adequate_top.v', 'rtl/adq_tile_0.v', 'rtl/adq_tile_1.v', 'rtl/adq_tile_2.v', 'rtl/adq_mul_t0.v', 'rtl/adq_window.v', 'rtl/adq_eltwise.v']));
-    expect(files.has('rtl/adq_mul_t1.v')).toBe(false); // mul8u_1AGV has no netlist: a product table
+    expect(files.has('rtl/adq_mul_t1.v')).toBe(false); // the table-only multiplier becomes a product table ROM
     expect(files.get('rtl/mem/mul_t1.hex')!.split('\n').length).toBe(65537);
     for (const f of ['verilator.f', 'Makefile', 'synth.ys', 'adequate.core']) for (const r of rtl) expect(files.get(f), `${f} names ${r}`).toContain(r);
     expect(files.get('adequate.core')).toMatch(/^CAPI=2:/);
@@ -122,7 +122,7 @@ describe('emitted Verilog', () => {
   test('layers and options the units do not implement are E_HW naming the layer', () => {
     const grouped = { ...zoo, nodes: zoo.nodes.map((n) => (n.op === 'QConv' && n.name === 'Conv_0' ? { ...n, attrs: { ...n.attrs, group: 2 } } : n)) } as Graph;
     expectUserError(() => verilogDesign(planAccelerator(grouped), OPTIONS), 'E_HW', /Conv_0.*group 2/);
-    expectUserError(() => verilogDesign(planAccelerator(zooAx), { ...OPTIONS, multiplierImpl: 'netlist' }), 'E_HW', /mul8u_1AGV.*no gate-level netlist/);
+    expectUserError(() => verilogDesign(planAccelerator(zooAx), { ...OPTIONS, multiplierImpl: 'netlist' }), 'E_HW', new RegExp(`${TABLE_ONLY}.*no gate-level netlist`));
     expectUserError(() => scheduleAccelerator(planAccelerator(zoo), 0), 'E_HW', /lanes 0/);
   });
 });

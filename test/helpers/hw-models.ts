@@ -6,6 +6,7 @@ import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadIr, saveIr } from '../../src/ir/serialize.js';
 import { bindMultipliers, type LayerBinding } from '../../src/passes/bind-multipliers.js';
+import { builtinLibrary } from '../../src/multipliers/index.js';
 import { writeNpy } from '../../src/io/npy.js';
 import { makeTensor } from '../../src/ir/types.js';
 import { buildModel } from './onnx-builder.js';
@@ -60,11 +61,14 @@ export async function quantizedZoo(dir: string, count: number, flags: readonly s
   return { ir, inputs: join(dir, 'x.npy') };
 }
 
+/** A built-in unsigned EvoApprox multiplier the library knows only by its product table (no netlist). */
+export const TABLE_ONLY = builtinLibrary().find((m) => !m.signed && !m.netlist && m.id.startsWith('mul8u_') && m.metrics.maePct < 1)!.id;
+
 /** Binds the QConv/QGemm layers of an IR round-robin to tiles 0, 1, 2: a generated multiplier with a gate-level
- *  netlist, an EvoApprox multiplier known only by its table, and exact multiplication. */
+ *  netlist, an EvoApprox multiplier known only by its table (TABLE_ONLY), and exact multiplication. */
 export function bindThreeTiles(irDir: string, out: string): void {
   const g = loadIr(irDir);
-  const kinds: (string | undefined)[] = ['trunc-u8-k8', 'mul8u_1AGV', undefined];
+  const kinds: (string | undefined)[] = ['trunc-u8-k8', TABLE_ONLY, undefined];
   const layers = new Map<string, LayerBinding>();
   let i = 0;
   for (const n of g.nodes) if (n.op === 'QConv' || n.op === 'QGemm') {

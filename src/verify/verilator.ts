@@ -125,7 +125,8 @@ export interface SimOptions {
  *  the ROM files load by their relative paths. */
 export async function runModel(build: string, model: BuiltModel, inputs: readonly ArrayLike<number>[], outSize: number, scratch: string, options: SimOptions = {}, onInference?: (done: number) => void): Promise<SimRun> {
   const inFile = join(scratch, 'inputs.txt'), outFile = join(scratch, 'outputs.txt');
-  writeFileSync(inFile, inputs.map((x) => Array.from(x).join('\n')).join('\n') + '\n');
+  // One 8-bit code per line in hex (two's complement for signed codes), the format both testbenches read.
+  writeFileSync(inFile, inputs.map((x) => Array.from(x, (v) => (v & 255).toString(16).padStart(2, '0')).join('\n')).join('\n') + '\n');
   const args = [`+inputs=${inFile}`, `+outputs=${outFile}`, `+count=${inputs.length}`];
   if (options.backpressure) args.push(`+backpressure=${options.backpressure}`, `+seed=${options.seed ?? 1}`);
   if (options.trace) args.push(`+trace=${options.trace}`);

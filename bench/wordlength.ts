@@ -1,8 +1,9 @@
 /** Word-length tuning speed: bit-true evaluations of LeNet-5 on 500 MNIST test images (images/s of the fixed-point
- *  and custom-float golden kernels, cold, without the prefix cache) and one budget search (accuracy evaluations and
- *  seconds) per number system. */
+ *  and custom-float golden kernels on one thread, cold, without the prefix cache) and one budget search per number
+ *  system on every core (accuracy evaluations and seconds). */
 import { join } from 'node:path';
 import { Evaluator } from '../src/dse/wordlength/evaluator.js';
+import { createOracle } from '../src/dse/wordlength/pool.js';
 import { search } from '../src/dse/wordlength/search.js';
 import { buildSpace, referenceConfig } from '../src/dse/wordlength/space.js';
 import { loadDataset } from '../src/io/dataset.js';
@@ -29,9 +30,12 @@ export const wordlengthBench: Benchmark = {
       ev.evaluate(config);
       out[`${kind}_images_per_second`] = +(test.count / ((performance.now() - t0) / 1000)).toFixed(1);
       t0 = performance.now();
-      const r = search('budget', space, ev, { maxDrop: 0.5 });
+      const oracle = await createOracle({ graph, kind, stats, options: { rounding: 'half-even', accOverflow: 'wrap' }, samples: test.inputs, labels: test.labels! });
+      const r = await search('budget', oracle, { maxDrop: 0.5 });
+      await oracle.close();
       out[`${kind}_budget_evaluations`] = r.evaluations;
       out[`${kind}_budget_seconds`] = +((performance.now() - t0) / 1000).toFixed(1);
+      out[`${kind}_budget_threads`] = oracle.workers;
     }
     return out;
   },

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { emitVerilog, verilogDesign, type VerilogOptions } from '../../src/emit/verilog/index.js';
 import { channelRom, weightRom } from '../../src/emit/verilog/memories.js';
 import { predictCycles } from '../../src/hw/cycles.js';
@@ -74,6 +75,10 @@ describe('emitted Verilog', () => {
     expect(files.get('rtl/mem/mul_t1.hex')!.split('\n').length).toBe(65537);
     for (const f of ['verilator.f', 'Makefile', 'synth.ys', 'adequate.core']) for (const r of rtl) expect(files.get(f), `${f} names ${r}`).toContain(r);
     expect(files.get('adequate.core')).toMatch(/^CAPI=2:/);
+    const core = parseYaml(files.get('adequate.core')!) as { filesets: { rtl: { files: (string | Record<string, unknown>)[] } }; targets: Record<string, { toplevel: string }> };
+    const coreFiles = core.filesets.rtl.files.map((f) => (typeof f === 'string' ? f : Object.keys(f)[0]!));
+    expect(coreFiles).toEqual(expect.arrayContaining([...rtl, ...[...files.keys()].filter((f) => f.startsWith('rtl/mem/'))]));
+    expect(Object.keys(core.targets)).toEqual(['default', 'sim', 'synth']);
     // Deterministic: the same plan gives the same bytes.
     const again = verilogDesign(planAccelerator(zooAx), OPTIONS).files;
     for (const [k, v] of files) expect(again.get(k)).toBe(v);

@@ -20,7 +20,7 @@ describe('cycle model, worked by hand on LeNet-5', () => {
   let schedule4: Schedule, schedule8: Schedule;
   beforeAll(() => {
     const q = join(tempDir(), 'q');
-    runCli(['quantize', join(REPO, 'examples/lenet5-mnist/model.onnx'), '-o', q, '--calib', '64', '--eval-limit', '0']);
+    runCli(['quantize', join(REPO, 'examples/lenet5-mnist/model.onnx'), '-o', q, '--calib', '64', '--eval-limit', '10']);
     const plan = planAccelerator(loadIr(q));
     schedule4 = scheduleAccelerator(plan, 4);
     schedule8 = scheduleAccelerator(plan, 8);

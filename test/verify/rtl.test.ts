@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect } from 'vitest';
@@ -39,7 +40,7 @@ describe('Verilator verification of the examples', () => {
   beforeAll(async () => {
     await Promise.all(EXAMPLES.map(async (e) => {
       const q = join(dir, `${e.name}-q`);
-      const r = await runCliAsync(['quantize', join(REPO, e.onnx), '-o', q, '--calib', '64', '--eval-limit', '0']);
+      const r = await runCliAsync(['quantize', join(REPO, e.onnx), '-o', q, '--calib', '64', '--eval-limit', '10']);
       if (r.code !== 0) throw new Error(r.stderr);
       irs.set(`${e.name}-exact`, q);
       bindThreeTiles(q, join(dir, `${e.name}-approx`));
@@ -55,6 +56,9 @@ describe('Verilator verification of the examples', () => {
           const build = join(dir, `${e.name}-${binding}-${lanes}`);
           const emit = await runCliAsync(['emit', 'verilog', irs.get(`${e.name}-${binding}`)!, '-o', build, '--lanes', String(lanes)]);
           expect(emit.code, emit.stderr).toBe(0);
+          const rtl = readFileSync(join(build, 'verilator.f'), 'utf8').split('\n').filter((l) => l.startsWith('rtl/'));
+          const lint = spawnSync('verilator', ['--lint-only', '-Wall', '--top-module', 'adequate_top', ...rtl], { cwd: build, encoding: 'utf8' });
+          expect(lint.stderr, 'verilator --lint-only -Wall').toBe('');
           const r = await runCliAsync(['verify', build, '--count', '50', '--json']);
           expect(r.code, r.stderr).toBe(0);
           const j = JSON.parse(r.stdout) as VerifyJson;

@@ -17,14 +17,14 @@ import { wordlengthPass } from '../../passes/wordlength.js';
 import { paretoFront } from '../../dse/pareto.js';
 import { costOf } from '../../dse/wordlength/cost.js';
 import { formatBits } from '../../ir/stats.js';
-import { Evaluator } from '../../dse/wordlength/evaluator.js';
+import { createOracle } from '../../dse/wordlength/pool.js';
 import { search, type SearchMethod, type SearchResult } from '../../dse/wordlength/search.js';
-import { buildSpace, formatsOf, referenceConfig, type NumberSystem, type Space } from '../../dse/wordlength/space.js';
+import { formatsOf, referenceConfig, type NumberSystem, type Space } from '../../dse/wordlength/space.js';
 import { paretoSvg } from '../../report/pareto-svg.js';
 import { loadDatasetFor, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
 import { copyDatasetConfig } from '../dataset-copy.js';
 import { loadModel, withModelOptions, type ModelArgs } from '../load.js';
-import { startProgress, type Progress } from '../progress.js';
+import { startProgress } from '../progress.js';
 import { formatTable } from '../table.js';
 
 interface Args extends ModelArgs, DatasetArgs {
@@ -33,6 +33,7 @@ interface Args extends ModelArgs, DatasetArgs {
   kind: NumberSystem;
   search: SearchMethod;
   'max-drop': number;
+  confidence: number;
   eval: number;
   holdout: number;
   calib: number;
@@ -51,6 +52,7 @@ export const wordlengthCommand: CommandModule<object, Args> = {
       .option('kind', { choices: ['fixed', 'float'] as const, default: 'fixed' as const, describe: 'fixed point fixed<W,I> or custom float float<E,M>' })
       .option('search', { choices: ['budget', 'greedy'] as const, default: 'budget' as const, describe: 'budget: sensitivity-guided noise budgeting; greedy: classic min+1 bit' })
       .option('max-drop', { type: 'number', default: 0.5, describe: 'top-1 points the tuned model may lose against float on the tuning images' })
+      .option('confidence', { type: 'number', default: 1, describe: 'standard errors of the measured drop kept below --max-drop, so that the bound holds on images the search never saw (0: none)' })
       .option('eval', { type: 'number', default: 1000, describe: 'tuning images (the first N of the test data)' })
       .option('holdout', { type: 'number', default: 5000, describe: 'images after the tuning ones, never seen by the search, for the final check' })
       .option('calib', { type: 'number', default: 500, describe: 'calibration images for the range analysis' })
@@ -59,6 +61,7 @@ export const wordlengthCommand: CommandModule<object, Args> = {
       .option('json', { type: 'boolean', describe: 'print one JSON object' }) as never,
   handler: async (args) => {
     if (!(args['max-drop'] >= 0)) throw userError('E_USAGE', `--max-drop ${args['max-drop']} must be a number >= 0 (accuracy points)`);
+    if (!(args.confidence >= 0)) throw userError('E_USAGE', `--confidence ${args.confidence} must be a number >= 0 (standard errors)`);
     for (const k of ['eval', 'calib'] as const) if (!(Number.isInteger(args[k]) && args[k] >= 1)) throw userError('E_USAGE', `--${k} ${args[k]} must be a positive integer`);
     const graph = loadModel(args.model, args);
     const input = graph.inputs[0];
@@ -69,14 +72,23 @@ export const wordlengthCommand: CommandModule<object, Args> = {
     const calibration = startProgress('calibrate', 1);
     const stats = calibrate(graph, calib.inputs);
     calibration.end(`(${calib.count} samples)`);
-    const space = buildSpace(graph, args.kind, stats, { rounding: args.rounding, accOverflow: args['acc-overflow'] });
-    const evaluator = new Evaluator(graph, space, tuning.inputs, tuning.labels);
-    const progress: { bar?: Progress } = {};
-    const result = search(args.search, space, evaluator, {
-      maxDrop: args['max-drop'],
-      onEvaluation: (n, p) => (progress.bar ??= startProgress(`${args.search} search`, 0)).tick(n, `evaluations, last ${(100 * p.top1).toFixed(2)}% at cost ${(p.cost / 2).toFixed(3)}`),
-    });
-    progress.bar?.end(`(${result.evaluations} evaluations)`);
+    const reference = startProgress('float reference', 1);
+    const evaluator = await createOracle({ graph, kind: args.kind, stats, options: { rounding: args.rounding, accOverflow: args['acc-overflow'] }, samples: tuning.inputs, labels: tuning.labels });
+    reference.end(`(${tuning.count} tuning images, ${evaluator.workers} thread${evaluator.workers > 1 ? 's' : ''})`);
+    const space = evaluator.space;
+    // The number of evaluations is not known in advance (the searches stop when they converge): open-ended progress.
+    const progress = startProgress(`${args.search} search`, 0);
+    let result: SearchResult;
+    try {
+      result = await search(args.search, evaluator, {
+        maxDrop: args['max-drop'],
+        confidence: args.confidence,
+        onEvaluation: (n, p) => progress.tick(n, `evaluations, last ${(100 * p.top1).toFixed(2)}% at cost ${(p.cost / 2).toFixed(3)}`),
+      });
+    } finally {
+      await evaluator.close();
+    }
+    progress.end(`(${result.evaluations} evaluations)`);
     const tuned = wordlengthPass.run(graph, formatsOf(space, result.config)).graph;
     const held = await heldOut(args, input.shape, tuning, graph, tuned);
     const report = buildReport(args, graph, space, result, evaluator.floatTop1, tuning.count, held);
@@ -148,6 +160,7 @@ function buildReport(args: Args, graph: Graph, space: Space, r: SearchResult, fl
     kind: space.kind,
     search: r.method,
     max_drop: args['max-drop'],
+    confidence: args.confidence,
     tuning_images: tuningCount,
     float_top1: floatTop1,
     tuned_top1: r.evaluation.top1,
@@ -161,7 +174,7 @@ function buildReport(args: Args, graph: Graph, space: Space, r: SearchResult, fl
     bias_bits: c.biasBits,
     activation_bits: c.activationBits,
     relative_mac_area: +(c.area / ref.area).toFixed(4),
-    mac_area_vs_reference: { tuned: c.area, reference: ref.area, unit: 'MACs x estimated CMOS transistors (operator-area.json)' },
+    mac_area_vs_reference: { tuned: c.area, reference: ref.area, unit: 'MACs x estimated CMOS transistors (data/operator-area.json)' },
     layers,
     ...(held ? { heldout: held } : {}),
     trace: r.trace.map((p) => ({ top1: p.top1, noise: p.noise, cost: +(p.cost / 2).toFixed(5), feasible: p.feasible })),

@@ -15,8 +15,34 @@ import { formatsOf, type Config, type Space } from './space.js';
 export interface Evaluation {
   readonly top1: number;
   readonly correct: number;
+  /** Images evaluated. */
+  readonly count: number;
+  /** Images classified right by one of the float model and this configuration but not the other: the paired
+   *  difference's spread (the standard error of the drop in top-1 is about sqrt(flips) / count). */
+  readonly flips: number;
   /** Mean over images and outputs of (logit - float logit)^2. */
   readonly noise: number;
+}
+
+/** What one evaluator returns for its images: the count classified right and, per image, the sum over outputs of
+ *  (logit - float logit)^2. Per image, so that slices evaluated on worker threads add up to exactly the sums of one
+ *  thread (combine() adds them in image order). */
+export interface SliceEvaluation {
+  readonly correct: number;
+  readonly flips: number;
+  readonly noise: Float64Array;
+}
+
+/** One evaluation from the slices of the tuning images, in image order. */
+export function combine(slices: readonly SliceEvaluation[], outSize: number): Evaluation {
+  let correct = 0, flips = 0, noise = 0, count = 0;
+  for (const s of slices) {
+    correct += s.correct;
+    flips += s.flips;
+    count += s.noise.length;
+    for (let n = 0; n < s.noise.length; n++) noise += s.noise[n]!;
+  }
+  return { top1: correct / count, correct, count, flips, noise: noise / (count * outSize) };
 }
 
 interface Cut {
@@ -28,24 +54,29 @@ interface Cut {
   readonly prefix: number;
 }
 
+/** Memory for cached prefixes, shared by the evaluators of one search (one per worker thread). */
 const CACHE_BYTES = 256 << 20;
 
 export class Evaluator {
   evaluations = 0;
-  readonly floatTop1: number;
+  /** Images the float model classifies right. */
+  readonly floatCorrect: number;
+  readonly outSize: number;
   private readonly reference: Float32Array;
+  /** 1 where the float model classifies image n right. */
+  private readonly floatRight: Uint8Array;
   private readonly cuts: Cut[];
   private readonly cache = new Map<string, Map<string, Float32Array>>();
   private cacheBytes = 0;
   private readonly count: number;
   private readonly per: number;
-  private readonly outSize: number;
 
   constructor(
     private readonly graph: Graph,
     private readonly space: Space,
     private readonly samples: Tensor,
     private readonly labels: Int32Array,
+    private readonly cacheBytesMax = CACHE_BYTES,
   ) {
     const input = graph.inputs[0]!;
     if ((input.shape[0] ?? 1) !== 1) throw new Error('internal error: the word-length evaluator runs batch-1 graphs');
@@ -60,15 +91,25 @@ export class Evaluator {
     });
     // The float model's logits: the reference of the noise, and its top-1.
     this.reference = new Float32Array(this.count * this.outSize);
+    this.floatRight = new Uint8Array(this.count);
     let correct = 0;
     for (let n = 0; n < this.count; n++) {
       const env = this.run(graph, new Map([[input.name, this.sample(n)]]), 0);
-      correct += this.score(env, n, this.reference, true);
+      this.floatRight[n] = this.score(env, n, this.reference, true);
+      correct += this.floatRight[n]!;
     }
-    this.floatTop1 = correct / this.count;
+    this.floatCorrect = correct;
+  }
+
+  get floatTop1(): number {
+    return this.floatCorrect / this.count;
   }
 
   evaluate(config: Config): Evaluation {
+    return combine([this.evaluateSlice(config)], this.outSize);
+  }
+
+  evaluateSlice(config: Config): SliceEvaluation {
     this.evaluations++;
     const tuned = wordlengthPass.run(this.graph, formatsOf(this.space, config)).graph;
     const keys = this.cuts.map((c) => config.slice(0, c.prefix).join(','));
@@ -81,7 +122,8 @@ export class Evaluator {
     }
     const fresh = this.cuts.map((c, i) => (i > start && !this.cache.has(keys[i]!) ? new Map(c.live.map((v) => [v, new Float32Array(this.count * this.size(v))])) : undefined));
     const inputName = this.graph.inputs[0]!.name;
-    let correct = 0, noise = 0;
+    let correct = 0, flips = 0;
+    const noise = new Float64Array(this.count);
     for (let n = 0; n < this.count; n++) {
       let env: Map<string, Tensor>;
       if (start >= 0) {
@@ -93,12 +135,16 @@ export class Evaluator {
         const store = i >= 0 ? fresh[i] : undefined;
         if (store) for (const [v, data] of store) data.set(env.get(v)!.data, n * this.size(v));
       });
-      correct += this.score(env, n, this.reference, false);
+      const right = this.score(env, n, this.reference, false);
+      correct += right;
+      if (right !== this.floatRight[n]) flips++;
       const out = env.get(this.graph.outputs[0]!)!.data;
-      for (let j = 0; j < this.outSize; j++) noise += (out[j]! - this.reference[n * this.outSize + j]!) ** 2;
+      let e = 0;
+      for (let j = 0; j < this.outSize; j++) e += (out[j]! - this.reference[n * this.outSize + j]!) ** 2;
+      noise[n] = e;
     }
     fresh.forEach((m, i) => m && this.remember(keys[i]!, m));
-    return { top1: correct / this.count, correct, noise: noise / (this.count * this.outSize) };
+    return { correct, flips, noise };
   }
 
   private sample(n: number): Tensor {
@@ -140,7 +186,7 @@ export class Evaluator {
     this.cache.set(key, values);
     this.cacheBytes += bytes;
     for (const [k, v] of this.cache) {
-      if (this.cacheBytes <= CACHE_BYTES || k === key) break;
+      if (this.cacheBytes <= this.cacheBytesMax || k === key) break;
       this.cache.delete(k);
       this.cacheBytes -= [...v.values()].reduce((s, a) => s + a.byteLength, 0);
     }

@@ -10,7 +10,8 @@
  *    keeps the accuracy bound, and a last pass tries one bit less on each variable. */
 import { userError } from '../../errors.js';
 import { costOf } from './cost.js';
-import type { Evaluation, Evaluator } from './evaluator.js';
+import type { Evaluation } from './evaluator.js';
+import type { AccuracyOracle } from './pool.js';
 import { referenceConfig, type Config, type Space } from './space.js';
 
 export type SearchMethod = 'greedy' | 'budget';
@@ -35,33 +36,40 @@ export interface SearchResult {
 }
 
 export interface SearchOptions {
-  /** Accuracy points (of 100) the result may lose against the float model on the tuning images. */
+  /** Accuracy points (of 100) the result may lose against the float model. */
   readonly maxDrop: number;
+  /** Standard errors of the measured drop kept below maxDrop (0: trust the tuning images as they are). Why: the
+   *  searches compare many configurations near the bound, and the ones that pass by luck of the sample are the ones
+   *  they keep; the margin keeps the bound on images they never saw. The standard error of a paired difference of
+   *  top-1 is sqrt(flips) / count, flips = images that one of the two classifies right and the other not; one flip
+   *  is added so that no flips on a few images does not read as certainty (sqrt(flips + 1) / count). */
+  readonly confidence?: number;
   readonly onEvaluation?: (evaluations: number, point: TracePoint) => void;
 }
 
 /** Bits a budget probe lies below the reference precision. */
 const PROBE_BELOW = 12;
 
-export function search(method: SearchMethod, space: Space, ev: Evaluator, o: SearchOptions): SearchResult {
+export async function search(method: SearchMethod, ev: AccuracyOracle, o: SearchOptions): Promise<SearchResult> {
+  const space = ev.space;
   const t0 = performance.now(), before = ev.evaluations;
   const ctx = context(space, ev, o);
   const ref = referenceConfig(space);
-  const r = ctx.measure(ref);
+  const r = await ctx.measure(ref);
   if (!r.feasible)
-    throw userError('E_DSE', `even the reference formats (${space.kind}, widest precisions) lose ${(100 * (ev.floatTop1 - r.top1)).toFixed(2)} points on the tuning images, more than --max-drop ${o.maxDrop}; raise --max-drop or check the ranges`);
-  const config = method === 'greedy' ? greedy(space, ctx, ref) : budget(space, ctx, ref, r.noise);
-  const best = ctx.measure(config);
+    throw userError('E_DSE', `even the reference formats (${space.kind}, widest precisions) lose ${(100 * (ev.floatTop1 - r.top1)).toFixed(2)} points on the tuning images (${r.evaluation.flips} images change), more than --max-drop ${o.maxDrop} allows with --confidence ${o.confidence ?? 0}; raise --max-drop or check the ranges`);
+  const config = method === 'greedy' ? await greedy(space, ctx, ref) : await budget(space, ctx, ref, r.noise);
+  const best = await ctx.measure(config);
   return { method, config, evaluation: best.evaluation, cost: best.cost, evaluations: ev.evaluations - before, trace: ctx.trace, seconds: (performance.now() - t0) / 1000 };
 }
 
 interface Context {
   readonly trace: TracePoint[];
-  measure(c: Config): TracePoint & { evaluation: Evaluation };
+  measure(c: Config): Promise<TracePoint & { evaluation: Evaluation }>;
   cost(c: Config): number;
 }
 
-function context(space: Space, ev: Evaluator, o: SearchOptions): Context {
+function context(space: Space, ev: AccuracyOracle, o: SearchOptions): Context {
   const ref = referenceConfig(space);
   const base = costOf(space, ref);
   const storage = (r: ReturnType<typeof costOf>) => r.weightBits + r.biasBits + r.activationBits;
@@ -74,12 +82,13 @@ function context(space: Space, ev: Evaluator, o: SearchOptions): Context {
   return {
     trace,
     cost,
-    measure(c) {
+    async measure(c) {
       const key = c.join(',');
       let p = seen.get(key);
       if (!p) {
-        const evaluation = ev.evaluate(c);
-        p = { config: [...c], top1: evaluation.top1, noise: evaluation.noise, cost: cost(c), feasible: 100 * (ev.floatTop1 - evaluation.top1) <= o.maxDrop + 1e-9, evaluation };
+        const evaluation = await ev.evaluate(c);
+        const margin = (o.confidence ?? 0) * 100 * Math.sqrt(evaluation.flips + 1) / evaluation.count;
+        p = { config: [...c], top1: evaluation.top1, noise: evaluation.noise, cost: cost(c), feasible: 100 * (ev.floatTop1 - evaluation.top1) + margin <= o.maxDrop + 1e-9, evaluation };
         seen.set(key, p);
         trace.push(p);
         o.onEvaluation?.(ev.evaluations, p);
@@ -91,42 +100,48 @@ function context(space: Space, ev: Evaluator, o: SearchOptions): Context {
 
 const withAt = (c: Config, i: number, p: number): number[] => c.map((v, j) => (j === i ? p : v));
 
-function greedy(space: Space, ctx: Context, ref: Config): Config {
+async function greedy(space: Space, ctx: Context, ref: Config): Promise<Config> {
   // Phase 1: the minimum precision of each variable alone (accuracy assumed monotone in precision).
-  const min = space.variables.map((v, i) => {
+  const min: number[] = [];
+  for (const [i, v] of space.variables.entries()) {
     let lo = v.lo, hi = v.hi; // hi is feasible (the reference)
     while (lo < hi) {
       const mid = Math.floor((lo + hi) / 2);
-      if (ctx.measure(withAt(ref, i, mid)).feasible) hi = mid;
+      if ((await ctx.measure(withAt(ref, i, mid))).feasible) hi = mid;
       else lo = mid + 1;
     }
-    return lo;
-  });
+    min.push(lo);
+  }
   // Phase 2: min + 1 bit at a time.
   let cur: number[] = min;
-  let now = ctx.measure(cur);
+  let now = await ctx.measure(cur);
   while (!now.feasible) {
     let best: { c: number[]; merit: number; feasible: boolean; cost: number } | undefined;
-    space.variables.forEach((v, i) => {
-      if (cur[i]! >= v.hi) return;
+    for (const [i, v] of space.variables.entries()) {
+      if (cur[i]! >= v.hi) continue;
       const c = withAt(cur, i, cur[i]! + 1);
-      const p = ctx.measure(c);
+      const p = await ctx.measure(c);
       const merit = (now.noise - p.noise) / Math.max(1e-9, p.cost - now.cost);
       const better = !best || (p.feasible && (!best.feasible || p.cost < best.cost)) || (!p.feasible && !best.feasible && merit > best.merit);
       if (better) best = { c, merit, feasible: p.feasible, cost: p.cost };
-    });
+    }
     if (!best) return ref;
     cur = best.c;
-    now = ctx.measure(cur);
+    now = await ctx.measure(cur);
   }
   return cur;
 }
 
-function budget(space: Space, ctx: Context, ref: Config, floor: number): Config {
+/** Budget steps while bracketing: 2 bits of every variable's noise (4^2). */
+const BRACKET_STEP = Math.log(16);
+const BISECTIONS = 6;
+
+async function budget(space: Space, ctx: Context, ref: Config, floor: number): Promise<Config> {
   const vars = space.variables;
   // Sensitivities: output noise of each variable alone at a probe precision.
   const probe = vars.map((v) => Math.max(v.lo, v.hi - PROBE_BELOW));
-  const gain = vars.map((_, i) => Math.max(0, ctx.measure(withAt(ref, i, probe[i]!)).noise - floor) * 4 ** probe[i]!);
+  const gain: number[] = [];
+  for (const [i] of vars.entries()) gain.push(Math.max(0, (await ctx.measure(withAt(ref, i, probe[i]!))).noise - floor) * 4 ** probe[i]!);
   const model = (c: Config) => floor + c.reduce((s, p, i) => s + gain[i]! * 4 ** -p, 0);
   // Cheapest precisions whose modelled noise is at most B: start at the minima, buy the best noise per cost.
   const allocate = (B: number): number[] => {
@@ -147,25 +162,50 @@ function budget(space: Space, ctx: Context, ref: Config, floor: number): Config 
     }
     return c;
   };
-  // Bisection on log B between the probes' noise (too much) and the floor (always feasible: the reference).
   const probes = gain.map((g, i) => g * 4 ** -probe[i]!).filter((n) => n > 0);
   if (probes.length === 0) return vars.map((v) => v.lo);
-  let lo = Math.log(Math.min(...probes) / 1e4), hi = Math.log(probes.reduce((a, b) => a + b, 0));
-  let best: Config = ref;
-  if (ctx.measure(allocate(floor + Math.exp(hi))).feasible) best = allocate(floor + Math.exp(hi));
-  else
-    for (let step = 0; step < 8; step++) {
-      const mid = (lo + hi) / 2, c = allocate(floor + Math.exp(mid));
-      if (ctx.measure(c).feasible) (lo = mid), (best = c);
+  const at = (logB: number) => allocate(floor + Math.exp(logB));
+  // Bracket the largest feasible budget on log B, from the probes' total noise: up by 2 bits' worth while feasible
+  // (until the allocation stops changing: every variable at its minimum), down while not (the reference, at the
+  // floor, is feasible). Why not stop at the probes' noise: the probes sit 12 bits below the widest, far from where
+  // accuracy starts to drop, and a budget that small leaves most of --max-drop unused.
+  let lo = -Infinity, hi = Infinity, best: Config = ref;
+  let x = Math.log(probes.reduce((a, b) => a + b, 0));
+  for (let previous = ''; ; ) {
+    const c = at(x), key = c.join(',');
+    if (key === previous) break;
+    previous = key;
+    if ((await ctx.measure(c)).feasible) {
+      (lo = x), (best = c);
+      if (hi < Infinity) break;
+      x += BRACKET_STEP;
+    } else {
+      hi = x;
+      if (lo > -Infinity) break;
+      x -= BRACKET_STEP;
+    }
+  }
+  if (lo > -Infinity && hi < Infinity)
+    for (let step = 0; step < BISECTIONS; step++) {
+      const mid = (lo + hi) / 2, c = at(mid);
+      if ((await ctx.measure(c)).feasible) (lo = mid), (best = c);
       else hi = mid;
     }
-  // Refinement: one bit less on each variable, largest saving first, kept when still feasible.
+  // Refinement: one bit less on a variable, largest saving first, kept when still feasible; variables that gave a
+  // bit are tried again until none does (one that could not stays: fewer bits elsewhere only make it harder).
   let cur = [...best];
-  const order = vars.map((_, i) => i).filter((i) => cur[i]! > vars[i]!.lo);
-  order.sort((a, b) => ctx.cost(withAt(cur, a, cur[a]! - 1)) - ctx.cost(withAt(cur, b, cur[b]! - 1)));
-  for (const i of order) {
-    const c = withAt(cur, i, cur[i]! - 1);
-    if (ctx.measure(c).feasible) cur = c;
+  let open = vars.map((_, i) => i).filter((i) => cur[i]! > vars[i]!.lo);
+  while (open.length > 0) {
+    open.sort((a, b) => ctx.cost(withAt(cur, a, cur[a]! - 1)) - ctx.cost(withAt(cur, b, cur[b]! - 1)));
+    const gave: number[] = [];
+    for (const i of open) {
+      const c = withAt(cur, i, cur[i]! - 1);
+      if ((await ctx.measure(c)).feasible) {
+        cur = c;
+        if (cur[i]! > vars[i]!.lo) gave.push(i);
+      }
+    }
+    open = gave;
   }
   return cur;
 }

@@ -1,0 +1,148 @@
+/** Accuracy evaluations of word-length configurations on every core: the tuning images are split into contiguous
+ *  slices, one worker thread per slice, each with its own Evaluator (its own float reference and prefix cache) over
+ *  the same search space, rebuilt from the same range-analysis statistics. One evaluation asks every worker and adds
+ *  their per-image sums in image order, so the result is the same number for any worker count (combine()).
+ *  Falls back to the calling thread when the built worker script is missing (tests from src/), when there is one
+ *  core, or when the images are few. */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { userError, type ErrorCode } from '../../errors.js';
+import { encodeIr } from '../../ir/serialize.js';
+import type { Graph, Tensor } from '../../ir/types.js';
+import { packagePath } from '../../paths.js';
+import type { CalibrationStats } from '../../passes/calibrate.js';
+import { combine, Evaluator, type Evaluation, type SliceEvaluation } from './evaluator.js';
+import { buildSpace, type Config, type NumberSystem, type Space, type SpaceOptions } from './space.js';
+
+/** Top-1 and output noise of configurations on the tuning images, counting the evaluations. */
+export interface AccuracyOracle {
+  readonly space: Space;
+  readonly floatTop1: number;
+  readonly evaluations: number;
+  /** Threads evaluating (1: the calling thread). */
+  readonly workers: number;
+  evaluate(config: Config): Promise<Evaluation>;
+  close(): Promise<void>;
+}
+
+export interface OracleInput {
+  readonly graph: Graph;
+  readonly kind: NumberSystem;
+  readonly stats: CalibrationStats;
+  readonly options: SpaceOptions;
+  /** Tuning images [N, ...input shape without batch] and their labels. */
+  readonly samples: Tensor;
+  readonly labels: Int32Array;
+}
+
+export interface PoolInit {
+  readonly json: string;
+  readonly weights: Uint8Array;
+  readonly kind: NumberSystem;
+  readonly stats: CalibrationStats;
+  readonly options: SpaceOptions;
+  readonly inputs: Float32Array;
+  readonly inputShape: readonly number[];
+  readonly labels: Int32Array;
+  readonly cacheBytes: number;
+  /** What the main thread's space looks like, to check the worker rebuilt the same one. */
+  readonly signature: string;
+}
+
+const WORKER = packagePath('dist', 'src', 'dse', 'wordlength', 'pool-worker.js');
+/** Fewer images than this per worker are not worth a thread. */
+const MIN_PER_WORKER = 50;
+const CACHE_BYTES = 256 << 20;
+
+export function spaceSignature(space: Space): string {
+  return space.variables.map((v) => `${v.layer}/${v.role}/${v.range}/${v.lo}..${v.hi}`).join(';');
+}
+
+/** An oracle on the calling thread. */
+export function localOracle(input: OracleInput): AccuracyOracle {
+  const space = buildSpace(input.graph, input.kind, input.stats, input.options);
+  const ev = new Evaluator(input.graph, space, input.samples, input.labels, CACHE_BYTES);
+  return {
+    space,
+    floatTop1: ev.floatTop1,
+    get evaluations() {
+      return ev.evaluations;
+    },
+    workers: 1,
+    evaluate: async (config) => ev.evaluate(config),
+    close: async () => undefined,
+  };
+}
+
+export async function createOracle(input: OracleInput, workers = availableParallelism()): Promise<AccuracyOracle> {
+  const count = input.labels.length;
+  const n = Math.max(1, Math.min(workers, Math.floor(count / MIN_PER_WORKER)));
+  if (n <= 1 || !existsSync(WORKER)) return localOracle(input);
+  const space = buildSpace(input.graph, input.kind, input.stats, input.options);
+  const { json, weights } = encodeIr(input.graph);
+  const per = input.samples.data.length / count;
+  const bounds = Array.from({ length: n + 1 }, (_, i) => Math.round((i * count) / n));
+  const outSize = input.graph.values.get(input.graph.outputs[0]!)!.shape.reduce((a, b) => a * b, 1);
+  const threads = bounds.slice(0, -1).map((start, w) => {
+    const init: PoolInit = {
+      json, weights, kind: input.kind, stats: input.stats, options: input.options,
+      inputs: (input.samples.data as Float32Array).slice(start * per, bounds[w + 1]! * per),
+      inputShape: [bounds[w + 1]! - start, ...input.samples.shape.slice(1)],
+      labels: input.labels.slice(start, bounds[w + 1]!),
+      cacheBytes: Math.floor(CACHE_BYTES / n),
+      signature: spaceSignature(space),
+    };
+    return new Worker(WORKER, { workerData: init });
+  });
+  // Each worker answers its messages in order: a queue of pending replies per worker.
+  const waiting = threads.map(() => [] as { resolve: (m: WorkerReply) => void; reject: (e: Error) => void }[]);
+  threads.forEach((t, w) => {
+    t.on('message', (m: WorkerReply) => {
+      const job = waiting[w]!.shift();
+      if (!job) return;
+      if (m.error !== undefined) job.reject(m.code ? userError(m.code as ErrorCode, m.error) : new Error(m.error));
+      else job.resolve(m);
+    });
+    t.on('error', (e) => waiting[w]!.splice(0).forEach((j) => j.reject(e)));
+  });
+  const ask = (w: number, config?: Config) =>
+    new Promise<WorkerReply>((resolve, reject) => {
+      waiting[w]!.push({ resolve, reject });
+      if (config) threads[w]!.postMessage(config);
+    });
+  const close = async () => {
+    await Promise.all(threads.map((t) => t.terminate()));
+  };
+  let floatCorrect = 0;
+  try {
+    for (const r of await Promise.all(threads.map((_, w) => ask(w)))) floatCorrect += r.correct; // the ready message
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  let evaluations = 0;
+  return {
+    space,
+    floatTop1: floatCorrect / count,
+    get evaluations() {
+      return evaluations;
+    },
+    workers: n,
+    async evaluate(config) {
+      evaluations++;
+      const slices = await Promise.all(threads.map((_, w) => ask(w, [...config])));
+      return combine(slices as SliceEvaluation[], outSize);
+    },
+    close,
+  };
+}
+
+/** A worker's message: ready (correct = the float model's), an evaluation, or an error. */
+export interface WorkerReply {
+  readonly correct: number;
+  readonly flips: number;
+  readonly noise: Float64Array;
+  readonly error?: string;
+  readonly code?: string | undefined;
+}

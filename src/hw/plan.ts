@@ -77,7 +77,12 @@ export interface AcceleratorPlan {
 
 /** Plans the accelerator of a quantized IR. Throws E_HW (user error) for graphs it cannot map, naming the cause. */
 export function planAccelerator(source: Graph): AcceleratorPlan {
-  if (arithmeticOf(source) !== 'integer') throw userError('E_HW', `'${source.name}' is a float IR; the accelerator needs a quantized IR: run adequate quantize first`);
+  const arithmetic = arithmeticOf(source);
+  if (arithmetic === 'fixed-point' || arithmetic === 'custom-float') {
+    const layer = source.nodes.find((n) => (n.op === 'Conv' || n.op === 'Gemm') && n.attrs.formats)!;
+    throw userError('E_HW', `'${source.name}' is word-length tuned (${arithmetic} formats, e.g. on layer '${layer.name}'); the Verilog accelerator implements quantized (integer) IRs only: emit it as HLS C++ (adequate emit hls), or quantize the float model (adequate quantize) for Verilog`);
+  }
+  if (arithmetic !== 'integer') throw userError('E_HW', `'${source.name}' is a float IR; the accelerator needs a quantized IR: run adequate quantize first`);
   if (source.inputs.length !== 1) throw userError('E_HW', `'${source.name}' has ${source.inputs.length} inputs; the accelerator streams exactly one input tensor`);
   const graph = source.inputs[0]!.shape[0] === 1 ? source : rebatch(source, 1);
   if (!graph) throw userError('E_HW', `'${source.name}' does not follow the batch-first convention, so it cannot be planned for one inference at a time`);

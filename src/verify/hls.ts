@@ -1,6 +1,7 @@
 /** C simulation of an HLS build (issue 8): compiles the build's tb.cpp and adequate_top.cpp with g++ (-std=c++17 -O2
  *  -Wall -Wextra -Werror), runs N dataset inputs through it, and compares every output code (with `layers`, every
- *  layer's output) bit for bit with the integer golden model over the same plan (src/hw/reference.ts).
+ *  layer's output) bit for bit with the golden model over the same plan (src/hw/reference.ts): the integer golden
+ *  model for quantized IRs, the word-length golden model (codes of each buffer's format) for word-length-tuned IRs.
  *  The compiled testbench is cached in BUILD/.csim/ under a hash of the sources and the command, so verifying again
  *  skips the compiler. Inputs, reference outputs and the testbench's outputs go through a temporary folder. */
 import { spawn } from 'node:child_process';
@@ -13,53 +14,95 @@ import { codesFile, HLS_HEADERS, HLS_SOURCES } from '../emit/hls/index.js';
 import { userError } from '../errors.js';
 import { libraryContext } from '../golden/parallel.js';
 import { planAccelerator } from '../hw/plan.js';
-import { quantizeSample, referenceBuffers } from '../hw/reference.js';
+import { codesOf, isTuned, planTunedAccelerator, valueOfCode } from '../hw/plan-tuned.js';
+import { quantizeSample, referenceBuffers, tunedReferenceBuffers } from '../hw/reference.js';
+import type { Tensor } from '../ir/types.js';
 import type { VerifyOutcome, VerifyRequest } from './request.js';
 
 export const CSIM_FLAGS = ['-std=c++17', '-O2', '-Wall', '-Wextra', '-Werror', '-DADEQUATE_TRACE'] as const;
 const CACHE_DIR = '.csim';
 
 export async function verifyHls(request: VerifyRequest): Promise<VerifyOutcome> {
-  const plan = planAccelerator(request.graph);
+  const ref = isTuned(request.graph) ? tunedReference(request) : integerReference(request);
   const tb = await compileTestbench(request.build);
-  const ctx = libraryContext(request.manifest.library);
   const { count, data } = request;
   const per = data.inputs.data.length / data.count;
-  const inputs: Int32Array[] = [], expected: Int32Array[] = [], layerRows: Int32Array[] = [];
+  const inputs: ArrayLike<number>[] = [], expected: ArrayLike<number>[] = [], layerRows: number[][] = [];
   for (let n = 0; n < count; n++) {
-    const x = quantizeSample(plan, data.inputs.data.subarray(n * per, (n + 1) * per) as Float32Array);
-    const bufs = referenceBuffers(plan, x, ctx);
-    inputs.push(Int32Array.from(x.data));
-    expected.push(Int32Array.from(bufs.get(plan.output.name)!.data));
-    if (request.layers) layerRows.push(Int32Array.from(plan.layers.flatMap((l) => Array.from(bufs.get(l.output)!.data))));
+    const r = ref.run(data.inputs.data.subarray(n * per, (n + 1) * per) as Float32Array);
+    inputs.push(r.input);
+    expected.push(r.output);
+    if (request.layers) layerRows.push(r.layers.flatMap((l) => Array.from(l)));
     request.onProgress?.(n + 1, count);
   }
   const dir = mkdtempSync(join(tmpdir(), 'adequate-csim-'));
   try {
-    writeFileSync(join(dir, 'inputs.txt'), codesFile(inputs, plan.input.size));
-    writeFileSync(join(dir, 'expected.txt'), codesFile(expected, plan.output.size));
+    writeFileSync(join(dir, 'inputs.txt'), codesFile(inputs, ref.inSize));
+    writeFileSync(join(dir, 'expected.txt'), codesFile(expected, ref.outSize));
     if (request.layers) writeFileSync(join(dir, 'layers.txt'), codesFile(layerRows, layerRows[0]!.length));
     const run = await runProcess(tb, [dir], request.build);
     const summary = /^csim: (\d+) inferences, (\d+) mismatching output codes in (\d+) inferences, (\d+) us/m.exec(run.stdout);
     if (!summary || (run.code !== 0 && run.code !== 1)) throw userError('E_TOOL', `the C simulation testbench ${tb} failed (exit code ${run.code}): ${(run.stdout + run.stderr).trim().split('\n').slice(-3).join(' / ')}`);
-    const outputs = readCodes(join(dir, 'outputs.txt'), count, plan.output.size);
-    return report(request, plan.layers.map((l) => l.name), { expected, outputs, stdout: run.stdout, cpuUs: Number(summary[4]) });
+    const outputs = readCodes(join(dir, 'outputs.txt'), count, ref.outSize);
+    return report(request, ref, { expected, outputs, stdout: run.stdout, cpuUs: Number(summary[4]) });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
+/** The golden model's side of a C simulation: per dataset sample, the input codes the host streams in, the output
+ *  codes and every layer's output codes; and what an output code is worth (top-1 compares values). */
+interface CsimReference {
+  /** Which golden model (for the verdict). */
+  readonly golden: string;
+  readonly inSize: number;
+  readonly outSize: number;
+  readonly layerNames: readonly string[];
+  readonly run: (sample: Float32Array) => { input: ArrayLike<number>; output: ArrayLike<number>; layers: readonly ArrayLike<number>[] };
+  readonly outputValue: (code: number) => number;
+}
+
+/** Quantized IRs: the host's QuantizeLinear, then the integer golden model over the plan (codes are the values). */
+function integerReference(request: VerifyRequest): CsimReference {
+  const plan = planAccelerator(request.graph);
+  const ctx = libraryContext(request.manifest.library);
+  return {
+    golden: 'integer golden model', inSize: plan.input.size, outSize: plan.output.size, layerNames: plan.layers.map((l) => l.name),
+    run: (sample) => {
+      const x = quantizeSample(plan, sample);
+      const bufs = referenceBuffers(plan, x, ctx);
+      return { input: x.data, output: bufs.get(plan.output.name)!.data, layers: plan.layers.map((l) => bufs.get(l.output)!.data) };
+    },
+    outputValue: (code) => code,
+  };
+}
+
+/** Word-length-tuned IRs: the word-length golden model (runGraph, which casts the input into its format as the host
+ *  does), every buffer as codes of its format; a float code's value is not monotone in the code, so top-1 decodes. */
+function tunedReference(request: VerifyRequest): CsimReference {
+  const plan = planTunedAccelerator(request.graph);
+  const codes = (bufs: Map<string, Tensor>, name: string) => codesOf(bufs.get(name)!, plan.buffers.get(name)!.format, name);
+  return {
+    golden: 'word-length golden model', inSize: plan.input.size, outSize: plan.output.size, layerNames: plan.layers.map((l) => l.name),
+    run: (sample) => {
+      const bufs = tunedReferenceBuffers(plan, sample);
+      return { input: codes(bufs, plan.input.name), output: codes(bufs, plan.output.name), layers: plan.layers.map((l) => codes(bufs, l.output)) };
+    },
+    outputValue: (code) => valueOfCode(code, plan.output.format),
+  };
+}
+
 interface CsimResult {
-  readonly expected: readonly Int32Array[];
-  readonly outputs: readonly Int32Array[];
+  readonly expected: readonly ArrayLike<number>[];
+  readonly outputs: readonly Float64Array[];
   readonly stdout: string;
   readonly cpuUs: number;
 }
 
 /** Compares the testbench's outputs with the reference itself (the testbench's own verdict must agree), computes the
- *  top-1 accuracy of the C simulation (argmax of the output codes, first maximum on ties) and formats the report. */
-function report(request: VerifyRequest, layerNames: readonly string[], r: CsimResult): VerifyOutcome {
-  const { count } = request, labels = request.data.labels;
+ *  top-1 accuracy of the C simulation (argmax of the output values, first maximum on ties) and formats the report. */
+function report(request: VerifyRequest, ref: CsimReference, r: CsimResult): VerifyOutcome {
+  const { count } = request, labels = request.data.labels, layerNames = ref.layerNames;
   let mismatches = 0, values = 0, correct = 0;
   r.outputs.forEach((out, n) => {
     const want = r.expected[n]!;
@@ -67,7 +110,7 @@ function report(request: VerifyRequest, layerNames: readonly string[], r: CsimRe
     values += bad;
     if (bad > 0) mismatches++;
     let best = 0;
-    for (let i = 1; i < out.length; i++) if (out[i]! > out[best]!) best = i;
+    for (let i = 1; i < out.length; i++) if (ref.outputValue(out[i]!) > ref.outputValue(out[best]!)) best = i;
     if (labels && best === labels[n]) correct++;
   });
   const layerHits = [...r.stdout.matchAll(/^layer mismatch: inference (\d+), first layer (\d+)/gm)].map((m) => Number(m[2]));
@@ -91,8 +134,8 @@ function report(request: VerifyRequest, layerNames: readonly string[], r: CsimRe
   ];
   const shown = r.stdout.split('\n').filter((l) => l.startsWith('mismatch:') || l.startsWith('layer mismatch:')).slice(0, 10);
   const verdict = passed
-    ? `PASS: the C simulation matches the integer golden model bit for bit on ${count} input(s)${request.layers ? ', every layer' : ''}`
-    : `FAIL: ${json.mismatches as number} of ${count} inference(s) differ from the integer golden model${firstLayer ? `, first in layer '${firstLayer}'` : ''}`;
+    ? `PASS: the C simulation matches the ${ref.golden} bit for bit on ${count} input(s)${request.layers ? ', every layer' : ''}`
+    : `FAIL: ${json.mismatches as number} of ${count} inference(s) differ from the ${ref.golden}${firstLayer ? `, first in layer '${firstLayer}'` : ''}`;
   const text = formatTable(['C simulation', request.build], rows) + (shown.length ? '\n' + shown.join('\n') + '\n' : '') + '\n' + verdict;
   return { json, text, passed };
 }
@@ -132,8 +175,8 @@ function runProcess(cmd: string, args: readonly string[], cwd: string): Promise<
   });
 }
 
-function readCodes(file: string, count: number, size: number): Int32Array[] {
+function readCodes(file: string, count: number, size: number): Float64Array[] {
   const tokens = readFileSync(file, 'utf8').trim().split(/\s+/).map(Number);
   if (tokens[0] !== count || tokens[1] !== size || tokens.length !== 2 + count * size) throw new Error(`internal error: ${file} does not hold ${count} x ${size} codes`);
-  return Array.from({ length: count }, (_, n) => Int32Array.from(tokens.slice(2 + n * size, 2 + (n + 1) * size)));
+  return Array.from({ length: count }, (_, n) => Float64Array.from(tokens.slice(2 + n * size, 2 + (n + 1) * size)));
 }

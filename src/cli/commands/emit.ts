@@ -1,11 +1,13 @@
-/** `adequate emit hls|verilog DIR -o BUILD [--lanes N]`: the accelerator of a quantized IR as HLS C++ or Verilog, in a
- *  self-contained build folder (sources, a copy of the IR, build.json) that `adequate verify BUILD` checks. */
+/** `adequate emit hls|verilog DIR -o BUILD [--lanes N]`: the accelerator of a quantized IR as HLS C++ or Verilog (or of
+ *  a word-length-tuned IR as HLS C++), in a self-contained build folder (sources, a copy of the IR, build.json) that
+ *  `adequate verify BUILD` checks. */
 import type { Argv, CommandModule } from 'yargs';
 import { userError } from '../../errors.js';
-import { emitHls } from '../../emit/hls/index.js';
+import { emitHls, emitTunedHls } from '../../emit/hls/index.js';
 import { emitVerilog } from '../../emit/verilog/index.js';
 import { writeBuildBase, type BuildKind, type MultiplierImpl } from '../../emit/build-dir.js';
 import { planAccelerator } from '../../hw/plan.js';
+import { isTuned, planTunedAccelerator } from '../../hw/plan-tuned.js';
 import { writeDirAtomically } from '../../io/atomic-dir.js';
 import { loadModel } from '../load.js';
 
@@ -22,7 +24,7 @@ interface Args {
 
 function builder(y: Argv): Argv<Args> {
   return y
-    .positional('model', { type: 'string', demandOption: true, describe: 'a quantized IR folder (adequate quantize / approx output)' })
+    .positional('model', { type: 'string', demandOption: true, describe: 'a quantized IR folder (adequate quantize / approx / share output), or for hls a word-length-tuned one (adequate wordlength)' })
     .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'build folder to write' })
     .option('lanes', { type: 'number', default: 4, describe: 'multiply-accumulate lanes per tile' })
     .option('library', { type: 'string', describe: 'multiplier library folder (for multipliers that are not built in)' })
@@ -36,10 +38,13 @@ async function emit(kind: BuildKind, args: Args): Promise<void> {
   if (!(Number.isInteger(args.lanes) && args.lanes >= 1 && args.lanes <= 256)) throw userError('E_USAGE', `--lanes ${args.lanes} must be an integer from 1 to 256`);
   if (!(args.clock > 0)) throw userError('E_USAGE', `--clock ${args.clock} must be a positive period in ns`);
   const graph = loadModel(args.model);
-  const plan = planAccelerator(graph);
+  // Word-length-tuned IRs have their own plan (formats instead of integer codes) and HLS datapaths; planAccelerator
+  // rejects them for Verilog with E_HW.
+  const plan = kind === 'hls' && isTuned(graph) ? planTunedAccelerator(graph) : planAccelerator(graph);
   const options = { lanes: args.lanes, part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'], ...(args.library !== undefined ? { library: args.library } : {}) };
   const files = await writeDirAtomically(args.out, (tmp) => {
     writeBuildBase(tmp, { kind, source: args.model, model: plan.name, lanes: args.lanes, ...(args.library !== undefined ? { library: args.library } : {}), options: { part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'] } }, plan.graph);
+    if ('arithmetic' in plan) return emitTunedHls(plan, options, tmp);
     return kind === 'hls' ? emitHls(plan, options, tmp) : emitVerilog(plan, options, tmp);
   });
   const summary = { kind, build: args.out, model: plan.name, lanes: args.lanes, tiles: plan.tiles.length, layers: plan.layers.length, files };
@@ -49,7 +54,7 @@ async function emit(kind: BuildKind, args: Args): Promise<void> {
 
 export const emitCommand: CommandModule<object, Args> = {
   command: 'emit <kind>',
-  describe: 'emit the accelerator of a quantized IR as HLS C++ (hls) or Verilog (verilog)',
+  describe: 'emit the accelerator of a quantized IR as HLS C++ (hls) or Verilog (verilog), of a word-length-tuned IR as HLS C++',
   builder: (y) =>
     y
       .command({ command: 'hls <model>', describe: 'synthesizable HLS C++ (Vitis HLS), testbench, run_hls.tcl, Makefile', builder, handler: (a) => emit('hls', a as unknown as Args) })

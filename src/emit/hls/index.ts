@@ -1,15 +1,18 @@
 /** HLS C++ emitter (issue 8): the accelerator plan as Vitis HLS C++ that g++ also compiles, with its testbench, a
- *  Makefile for C simulation, a Vitis HLS script and sample data. Three layers: the plan (src/hw/plan.ts), the view
- *  (view.ts, tiles.ts, memory.ts: every number), the templates (templates/hls/*.hbs: the text). */
+ *  Makefile for C simulation, a Vitis HLS script and sample data. Three layers: the plan (src/hw/plan.ts, or
+ *  plan-tuned.ts for word-length-tuned IRs), the view (view.ts, tiles.ts, memory.ts, tuned-view.ts: every number), the
+ *  templates (templates/hls/*.hbs, with templates/hls/tuned/ for the tuned datapaths: the text). */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRng } from '../../dse/prng.js';
 import { libraryContext } from '../../golden/parallel.js';
 import type { AcceleratorPlan } from '../../hw/plan.js';
-import { referenceBuffers } from '../../hw/reference.js';
+import { codesOf, valueOfCode, type TunedPlan } from '../../hw/plan-tuned.js';
+import { referenceBuffers, tunedReferenceBuffers } from '../../hw/reference.js';
 import { makeTensor, type Tensor } from '../../ir/types.js';
 import type { MultiplierImpl } from '../build-dir.js';
 import { renderHls } from './render.js';
+import { tunedHlsView } from './tuned-view.js';
 import { hlsView } from './view.js';
 
 export interface HlsOptions {
@@ -26,21 +29,59 @@ export const HLS_HEADERS = ['adequate.h', 'adequate_types.h', 'adequate_stream.h
 /** Inferences in tb_data/: random input codes and the golden model's outputs for them. */
 export const SAMPLE_COUNT = 10;
 
-/** Writes the HLS project into `dir` (an empty temporary folder); returns the relative paths written. */
+/** Writes the HLS project of a quantized IR into `dir` (an empty temporary folder); returns the relative paths written. */
 export function emitHls(plan: AcceleratorPlan, options: HlsOptions, dir: string): string[] {
-  const view = { ...hlsView(plan, options), sampleCount: SAMPLE_COUNT };
+  const view = { ...hlsView(plan, options), ...INTEGER_TEXT, sampleCount: SAMPLE_COUNT };
+  const inputs = sampleInputs(plan, SAMPLE_COUNT);
+  const ctx = libraryContext(options.library);
+  const outputs = inputs.map((x) => referenceBuffers(plan, x, ctx).get(plan.output.name)!.data);
+  return writeProject(dir, view, '', { inputs: inputs.map((t) => t.data), outputs, inSize: plan.input.size, outSize: plan.output.size });
+}
+
+/** Writes the HLS project of a word-length-tuned IR (ir/arithmetic.md section 6) into `dir`: the same files, with
+ *  the tile datapaths, weights and top function of templates/hls/tuned/. */
+export function emitTunedHls(plan: TunedPlan, options: HlsOptions, dir: string): string[] {
+  const view = { ...tunedHlsView(plan, options), sampleCount: SAMPLE_COUNT };
+  const rng = createRng(1);
+  const inputs: Float64Array[] = [], outputs: Float64Array[] = [];
+  for (let n = 0; n < SAMPLE_COUNT; n++) {
+    // Random codes over the input format's whole code range, as values (a bit-exactness check needs no real images).
+    const sample = Array.from({ length: plan.input.size }, () => valueOfCode(plan.input.min + rng.int(plan.input.max - plan.input.min + 1), plan.input.format));
+    const bufs = tunedReferenceBuffers(plan, sample);
+    inputs.push(codesOf(bufs.get(plan.input.name)!, plan.input.format, 'sample input'));
+    outputs.push(codesOf(bufs.get(plan.output.name)!, plan.output.format, 'sample output'));
+  }
+  return writeProject(dir, view, 'tuned/', { inputs, outputs, inSize: plan.input.size, outSize: plan.output.size });
+}
+
+/** What the integer view says in the files both kinds of build share (README.md). */
+const INTEGER_TEXT = {
+  tuned: false,
+  goldenModel: 'integer golden model (ir/arithmetic.md sections 1-3b)',
+  hostInput: "the host quantizes them (the IR's QuantizeLinear)",
+  hostOutput: 'codes; the host dequantizes them',
+};
+
+/** Files whose template differs for word-length-tuned builds (templates/hls/tuned/). */
+const TUNED_TEMPLATES: ReadonlySet<string> = new Set(['adequate_top.cpp', 'adequate_multipliers.h', 'adequate_weights.h']);
+
+interface SampleData {
+  readonly inputs: readonly ArrayLike<number>[];
+  readonly outputs: readonly ArrayLike<number>[];
+  readonly inSize: number;
+  readonly outSize: number;
+}
+
+function writeProject(dir: string, view: object, variant: '' | 'tuned/', samples: SampleData): string[] {
   const files: string[] = [];
   const write = (name: string, text: string) => {
     writeFileSync(join(dir, name), text);
     files.push(name);
   };
-  for (const name of [...HLS_HEADERS, ...HLS_SOURCES, 'Makefile', 'run_hls.tcl', 'README.md']) write(name, renderHls(name, view));
+  for (const name of [...HLS_HEADERS, ...HLS_SOURCES, 'Makefile', 'run_hls.tcl', 'README.md']) write(name, renderHls(TUNED_TEMPLATES.has(name) ? variant + name : name, view));
   mkdirSync(join(dir, 'tb_data'));
-  const inputs = sampleInputs(plan, SAMPLE_COUNT);
-  const ctx = libraryContext(options.library);
-  const outputs = inputs.map((x) => referenceBuffers(plan, x, ctx).get(plan.output.name)!.data);
-  write('tb_data/inputs.txt', codesFile(inputs.map((t) => t.data), plan.input.size));
-  write('tb_data/expected.txt', codesFile(outputs, plan.output.size));
+  write('tb_data/inputs.txt', codesFile(samples.inputs, samples.inSize));
+  write('tb_data/expected.txt', codesFile(samples.outputs, samples.outSize));
   return files;
 }
 

@@ -4,7 +4,13 @@
  *  writes it (the input: before the first layer) to the last layer that reads it (the output: to the end), and each
  *  new buffer takes the lowest offset that no live buffer occupies (first fit). A layer's inputs and output are live
  *  together, so no layer overwrites what it reads. */
-import type { AcceleratorPlan } from '../../hw/plan.js';
+/** What the allocation reads of a plan (integer or word-length tuned): buffer sizes and the layers' reads and writes. */
+export interface MemoryPlan {
+  readonly input: { readonly name: string };
+  readonly output: { readonly name: string };
+  readonly layers: readonly { readonly node: { readonly op: string }; readonly inputs: readonly string[]; readonly output: string }[];
+  readonly buffers: ReadonlyMap<string, { readonly size: number }>;
+}
 
 export interface MemoryMap {
   /** Offset of every buffer (by name) in the activation memory. */
@@ -13,7 +19,7 @@ export interface MemoryMap {
   readonly size: number;
 }
 
-export function allocateMemory(plan: AcceleratorPlan): MemoryMap {
+export function allocateMemory(plan: MemoryPlan): MemoryMap {
   const root = new Map<string, string>(); // buffer -> the buffer whose storage it is (Reshape aliases)
   root.set(plan.input.name, plan.input.name);
   for (const l of plan.layers) root.set(l.output, l.node.op === 'Reshape' ? root.get(l.inputs[0]!)! : l.output);

@@ -2,6 +2,7 @@
  *  format (numbers into C initializer rows, identifiers); every number they print was computed by the view. */
 import { readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
+import type { NumFormat } from '../../ir/types.js';
 import { packagePath } from '../../paths.js';
 
 const hbs = Handlebars.create();
@@ -18,6 +19,16 @@ hbs.registerHelper('join', (list: readonly unknown[], sep: unknown) => list.map(
 hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 /** `{{bool x}}`: a C++ boolean literal. */
 hbs.registerHelper('bool', (x: unknown) => (x ? 'true' : 'false'));
+
+/** `{{numType format}}`: the adequate_types.h traits of a number format (a NumFormat of ir/arithmetic.md 4-5). */
+hbs.registerHelper('numType', (f: NumFormat) => {
+  if (f.kind === 'fixed') {
+    const q = { truncate: 'FX_TRN', 'half-up': 'FX_RND', 'half-even': 'FX_RND_CONV' }[f.rounding];
+    return `adq::fixed_code<${f.width}, ${f.intBits}, ${f.signed}, adq::${q}, adq::${f.overflow === 'wrap' ? 'FX_WRAP' : 'FX_SAT'}>`;
+  }
+  const specials = { ieee: 'FP_IEEE', fn: 'FP_FN', none: 'FP_NONE' }[f.specials];
+  return `adq::float_format<${f.expBits}, ${f.mantBits}, ${f.bias}, ${f.subnormals}, adq::${specials}, adq::${f.overflow === 'inf' ? 'FP_INF' : 'FP_SAT'}>`;
+});
 
 const cache = new Map<string, HandlebarsTemplateDelegate>();
 

@@ -88,12 +88,16 @@ export interface TileView {
   readonly outputs: readonly string[];
 }
 
-/** The window of a conv layer, or of a dense layer (a 1x1 window over K channels), with its groups and outputs. */
+/** The window of a conv layer (`conv`: its attributes), or of a dense layer (a 1x1 window over K channels), with
+ *  its groups and outputs. The tiles of integer and of word-length-tuned layers walk it alike. */
+export function macWindow(name: string, inShape: readonly number[], outShape: readonly number[], conv?: Parameters<typeof windowOf>[3] & { readonly group: number }): WindowGeometry & { groups: number; m: number } {
+  if (!conv) return { c: inShape[1]!, h: 1, w: 1, oh: 1, ow: 1, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, ph: 0, pw: 0, phe: 0, pwe: 0, groups: 1, m: outShape[1]! };
+  return { ...windowOf(name, inShape, outShape, conv), groups: conv.group, m: outShape[1]! };
+}
+
 function macGeometry(plan: AcceleratorPlan, layer: PlanLayer): WindowGeometry & { groups: number; m: number } {
   const node = layer.node as MacNode;
-  const inShape = plan.buffers.get(layer.inputs[0]!)!.shape, outShape = plan.buffers.get(layer.output)!.shape;
-  if (node.op === 'QGemm') return { c: inShape[1]!, h: 1, w: 1, oh: 1, ow: 1, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, ph: 0, pw: 0, phe: 0, pwe: 0, groups: 1, m: outShape[1]! };
-  return { ...windowOf(layer.name, inShape, outShape, node.attrs), groups: node.attrs.group, m: outShape[1]! };
+  return macWindow(layer.name, plan.buffers.get(layer.inputs[0]!)!.shape, plan.buffers.get(layer.output)!.shape, node.op === 'QConv' ? node.attrs : undefined);
 }
 
 export function multiplierKind(multiplier: Multiplier | undefined, impl: MultiplierImpl, tile: number): TileView['kind'] {

@@ -1,0 +1,223 @@
+/** The view of the HLS templates for a word-length-tuned IR (ir/arithmetic.md section 6): every number the emitted
+ *  C++ holds, computed from the tuned plan (src/hw/plan-tuned.ts); templates/hls/tuned/ print it.
+ *  Tiles: one datapath per distinct set of layer formats (the plan's tiles), with the integer tiles' loop nest (lanes
+ *  of output channels, one lane ROM each, the reduction in ir/arithmetic.md's order). Weights and biases are stored
+ *  as codes of their formats; activations as codes of their buffers' formats in one activation memory. */
+import { userError } from '../../errors.js';
+import { codeOfValue, codesOf, type TunedLayer, type TunedPlan, type TunedTile } from '../../hw/plan-tuned.js';
+import { windowOf, type WindowGeometry } from '../../hw/schedule.js';
+import { signedBits } from '../../ir/arith.js';
+import type { NumFormat } from '../../ir/types.js';
+import type { HlsOptions } from './index.js';
+import { allocateMemory } from './memory.js';
+import { macWindow, typeBits } from './tiles.js';
+
+/** A Conv/Gemm layer's call of its tile function (struct adq_tuned_layer in templates/hls/tuned/adequate_top.cpp.hbs). */
+export interface TunedMacView extends WindowGeometry {
+  readonly tile: number;
+  readonly inOff: number;
+  readonly outOff: number;
+  readonly cPerGroup: number;
+  readonly groups: number;
+  readonly mPerGroup: number;
+  readonly blocks: number;
+  readonly k: number;
+  /** First row of the layer in the tile's lane ROMs, first entry of its bias ROM. */
+  readonly wRow: number;
+  readonly ch: number;
+}
+
+/** A code storage type: bits and signedness of the codes of a format. */
+export interface CodeType {
+  readonly bits: number;
+  readonly signed: boolean;
+}
+
+export interface TunedTileView {
+  readonly index: number;
+  readonly fixed: boolean;
+  readonly description: string;
+  readonly layerNames: string;
+  /** Formats: the activations read, weights, bias, accumulator, output (templates print them with numType). */
+  readonly act: NumFormat;
+  readonly weight: NumFormat;
+  readonly bias: NumFormat;
+  readonly acc: NumFormat;
+  readonly out: NumFormat;
+  readonly actCode: CodeType;
+  readonly wCode: CodeType;
+  readonly bCode: CodeType;
+  /** Fixed point: bits of the exact product of an activation and a weight code (signed). */
+  readonly prodBits: number;
+  /** Lane ROMs: `lanes` rows of `depth` weight codes; bias codes per output channel of every layer (concatenated). */
+  readonly depth: number;
+  readonly laneWeights: readonly (readonly number[])[];
+  readonly biasCodes: readonly number[];
+  readonly channels: number;
+  readonly maxK: number;
+  readonly minK: number;
+  readonly maxPositions: number;
+  readonly maxBlocks: number;
+  readonly maxGroups: number;
+}
+
+export interface TunedLayerView {
+  readonly index: number;
+  readonly name: string;
+  readonly op: string;
+  readonly outOff: number;
+  readonly outSize: number;
+  readonly format: NumFormat;
+  readonly formatName: string;
+  readonly mac?: TunedMacView;
+  readonly maxPool?: WindowGeometry & { readonly inOff: number; readonly outOff: number };
+  readonly globalMaxPool?: { readonly inOff: number; readonly planes: number; readonly size: number };
+  /** Relu (lo = the code of 0) and Clip: bounds as codes of the format; an absent bound (infinite) is not applied. */
+  readonly clip?: { readonly inOff: number; readonly size: number; readonly hasLo: boolean; readonly lo: number; readonly hasHi: boolean; readonly hi: number };
+  readonly reshape: boolean;
+  readonly traceOffset: number;
+}
+
+/** Fields shared with the integer view (adequate.h, tb.cpp, Makefile, README.md, run_hls.tcl read them). */
+export interface TunedHlsView {
+  readonly tuned: true;
+  readonly arithmetic: string;
+  readonly goldenModel: string;
+  readonly hostInput: string;
+  readonly hostOutput: string;
+  readonly model: string;
+  readonly lanes: number;
+  readonly part: string;
+  readonly clockNs: number;
+  readonly memSize: number;
+  readonly memBits: number;
+  readonly memSigned: boolean;
+  readonly input: { readonly off: number; readonly size: number; readonly bits: number; readonly signed: boolean; readonly streamBits: number; readonly shape: string };
+  readonly output: { readonly off: number; readonly size: number; readonly bits: number; readonly signed: boolean; readonly streamBits: number; readonly shape: string };
+  readonly tiles: readonly TunedTileView[];
+  readonly layers: readonly TunedLayerView[];
+  readonly traceSize: number;
+  readonly hasMaxPool: boolean;
+  readonly macs: number;
+}
+
+export function tunedHlsView(plan: TunedPlan, options: Pick<HlsOptions, 'lanes' | 'part' | 'clockNs'>): TunedHlsView {
+  const mem = allocateMemory(plan);
+  const off = (b: string) => mem.offsets.get(b)!;
+  const calls = new Map<number, TunedMacView>();
+  const tiles = plan.tiles.map((t) => tileView(plan, t, options.lanes, off, calls));
+  let traceSize = 0;
+  const layers = plan.layers.map((layer): TunedLayerView => {
+    const out = plan.buffers.get(layer.output)!, input = plan.buffers.get(layer.inputs[0]!)!;
+    const base = { index: layer.index, name: layer.name, op: layer.node.op, outOff: off(layer.output), outSize: out.size, format: out.format, formatName: formatName(out.format), reshape: false, traceOffset: traceSize };
+    traceSize += out.size;
+    const n = layer.node;
+    switch (n.op) {
+      case 'Conv':
+      case 'Gemm':
+        return { ...base, mac: calls.get(layer.index)! };
+      case 'MaxPool':
+        return { ...base, maxPool: { ...windowOf(layer.name, input.shape, out.shape, n.attrs), inOff: off(input.name), outOff: off(layer.output) } };
+      case 'GlobalMaxPool':
+        return { ...base, globalMaxPool: { inOff: off(input.name), planes: input.shape[0]! * input.shape[1]!, size: input.size / (input.shape[0]! * input.shape[1]!) } };
+      case 'Relu':
+        return { ...base, clip: { inOff: off(input.name), size: out.size, hasLo: true, lo: boundCode(layer, 0, out.format), hasHi: false, hi: 0 } };
+      case 'Clip': {
+        // Math.max(-Infinity, v) and Math.min(Infinity, v) are v: an infinite bound does nothing.
+        const hasLo = n.attrs.min !== undefined && Number.isFinite(n.attrs.min), hasHi = n.attrs.max !== undefined && Number.isFinite(n.attrs.max);
+        const lo = hasLo ? boundCode(layer, n.attrs.min!, out.format) : 0, hi = hasHi ? boundCode(layer, n.attrs.max!, out.format) : 0;
+        return { ...base, clip: { inOff: off(input.name), size: out.size, hasLo, lo, hasHi, hi } };
+      }
+      case 'Reshape':
+        return { ...base, reshape: true };
+      default: {
+        const _exhaustive: never = n;
+        return _exhaustive;
+      }
+    }
+  });
+  const range: [number, number] = [0, 0];
+  for (const b of plan.buffers.values()) [range[0], range[1]] = [Math.min(range[0], b.min), Math.max(range[1], b.max)];
+  const io = (b: TunedPlan['input']) => {
+    const bits = typeBits([b.min, b.max]);
+    return { off: off(b.name), size: b.size, bits, signed: b.min < 0, streamBits: Math.ceil(bits / 8) * 8, shape: b.shape.join('x') };
+  };
+  const arithmetic = plan.arithmetic === 'fixed-point' ? 'fixed point' : 'custom float';
+  return {
+    tuned: true, arithmetic, goldenModel: `word-length golden model (${arithmetic}, ir/arithmetic.md section 6)`,
+    hostInput: `the host casts them into the input format ${formatName(plan.input.format)} (as the golden model does on entry)`,
+    hostOutput: `codes of ${formatName(plan.output.format)}`,
+    model: plan.name, lanes: options.lanes, part: options.part, clockNs: options.clockNs,
+    memSize: mem.size, memBits: typeBits(range), memSigned: range[0] < 0,
+    input: io(plan.input), output: io(plan.output), tiles, layers, traceSize, hasMaxPool: layers.some((l) => l.maxPool),
+    macs: plan.layers.reduce((s, l) => s + l.macs, 0),
+  };
+}
+
+function tileView(plan: TunedPlan, t: TunedTile, lanes: number, off: (b: string) => number, calls: Map<number, TunedMacView>): TunedTileView {
+  const f = t.formats;
+  const layers = t.layers.map((i) => plan.layers[i]!);
+  const laneWeights: number[][] = Array.from({ length: lanes }, () => []);
+  const biasCodes: number[] = [];
+  const ks: number[] = [], positions: number[] = [], blockCounts: number[] = [], groupCounts: number[] = [];
+  for (const layer of layers) {
+    const n = layer.node;
+    if (n.op !== 'Conv' && n.op !== 'Gemm') throw new Error(`internal error: layer '${layer.name}' on a tile is ${n.op}`);
+    const inBuf = plan.buffers.get(layer.inputs[0]!)!, outBuf = plan.buffers.get(layer.output)!;
+    const g = macWindow(layer.name, inBuf.shape, outBuf.shape, n.op === 'Conv' ? n.attrs : undefined);
+    const cPerGroup = g.c / g.groups, mPerGroup = g.m / g.groups, K = cPerGroup * g.kh * g.kw, blocks = Math.ceil(mPerGroup / lanes);
+    const w = weightCodes(layer, f.weight, K, g.m, n.op === 'Gemm' && !n.attrs.transB);
+    const wRow = laneWeights[0]!.length, ch = biasCodes.length;
+    for (let grp = 0; grp < g.groups; grp++)
+      for (let b = 0; b < blocks; b++)
+        for (let l = 0; l < lanes; l++) {
+          const mi = b * lanes + l, m = grp * mPerGroup + mi, live = mi < mPerGroup;
+          for (let k = 0; k < K; k++) laneWeights[l]!.push(live ? w(m, k) : 0);
+        }
+    // No bias is a bias of 0: code 0 is the value 0 (+0) in every format, as the golden model starts from 0.
+    const bias = layer.bias ? codesOf(layer.bias, f.bias, `bias of '${layer.name}'`) : new Float64Array(g.m);
+    biasCodes.push(...bias);
+    ks.push(K);
+    positions.push(g.oh * g.ow);
+    blockCounts.push(blocks);
+    groupCounts.push(g.groups);
+    const { groups: _g, m: _m, ...window } = g;
+    calls.set(layer.index, { ...window, tile: t.index, inOff: off(layer.inputs[0]!), outOff: off(layer.output), cPerGroup, groups: g.groups, mPerGroup, blocks, k: K, wRow, ch });
+  }
+  const actCode = codeType(t.input), wCode = codeType(f.weight);
+  const range = (c: CodeType) => (c.signed ? [-(2 ** (c.bits - 1)), 2 ** (c.bits - 1) - 1] : [0, 2 ** c.bits - 1]) as [number, number];
+  const [a, w] = [range(actCode), range(wCode)];
+  const products = [a[0] * w[0], a[0] * w[1], a[1] * w[0], a[1] * w[1]];
+  const names = [t.input, f.weight, f.accumulator, f.activation].map(formatName);
+  return {
+    index: t.index, fixed: t.kind === 'fixed',
+    description: `${t.kind === 'fixed' ? 'fixed point' : 'custom float'}: ${names[0]} x ${names[1]} -> accumulator ${names[2]}${f.accumulator.kind === 'fixed' ? ` (${f.accumulator.rounding}, ${f.accumulator.overflow})` : ''} -> ${names[3]}`,
+    layerNames: layers.map((l) => l.name).join(', '),
+    act: t.input, weight: f.weight, bias: f.bias, acc: f.accumulator, out: f.activation,
+    actCode, wCode, bCode: codeType(f.bias), prodBits: signedBits(Math.min(...products), Math.max(...products)),
+    depth: laneWeights[0]!.length, laneWeights, biasCodes, channels: biasCodes.length,
+    maxK: Math.max(...ks), minK: Math.min(...ks), maxPositions: Math.max(...positions), maxBlocks: Math.max(...blockCounts), maxGroups: Math.max(...groupCounts),
+  };
+}
+
+/** Weight code of output channel m, term k: Conv and Gemm with transB store [M, K] rows; Gemm without transB [K, N]. */
+function weightCodes(layer: TunedLayer, f: NumFormat, K: number, M: number, kByN: boolean): (m: number, k: number) => number {
+  const codes = codesOf(layer.weights!, f, `weights of '${layer.name}'`);
+  return kByN ? (m, k) => codes[k * M + m]! : (m, k) => codes[m * K + k]!;
+}
+
+function codeType(f: NumFormat): CodeType {
+  return f.kind === 'fixed' ? { bits: f.width, signed: f.signed } : { bits: 1 + f.expBits + f.mantBits, signed: false };
+}
+
+/** A Clip or Relu bound as a code of the layer's format (the wordlength pass only admits representable bounds). */
+function boundCode(layer: TunedLayer, v: number, f: NumFormat): number {
+  const c = codeOfValue(v, f);
+  if (c === undefined) throw userError('E_HW', `layer '${layer.name}' (${layer.node.op}) clamps at ${v}, which is not a value of its format ${formatName(f)}; widen the format or change the bound`);
+  return c;
+}
+
+export function formatName(f: NumFormat): string {
+  if (f.kind === 'fixed') return `${f.signed ? '' : 'u'}fixed<${f.width},${f.intBits}>`;
+  return `float<${f.expBits},${f.mantBits}> bias ${f.bias}`;
+}

@@ -133,6 +133,99 @@ describe('WebAssembly table kernel', () => {
   });
 });
 
+describe('WebAssembly kernels (in-place windows, 64-bit requantization) against the JavaScript definition', () => {
+  // Random layers with every geometry the kernel's window origins and term offsets must get right (strides,
+  // dilations, asymmetric pads, groups, odd tile remainders) and requantizations around ties, with approximate
+  // tables; the JavaScript loops (mulShiftRound, tested against BigInt) are the reference.
+  // small: products of a few units (smallTable), zero points and biases of a few units and M = 2^30 * 2^-(1..4), so that
+  // outputs land inside the clamp bounds and exact ties (where the rounding modes differ) are frequent.
+  const layer = (rnd: () => number, signed: boolean, M: number, K: number, rounding: 'half-away' | 'half-even', shiftLo: number, perChannel: boolean, small: boolean) => {
+    const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
+    const zp = () => (signed ? 0 : small ? int(0, 3) : int(0, 255));
+    return {
+      aZeroPoint: zp(), wZeroPoint: Array.from({ length: perChannel ? M : 1 }, zp),
+      mantissa: Array.from({ length: M }, () => (small ? 2 ** 30 : int(2 ** 30, 2 ** 31 - 1))),
+      shift: Array.from({ length: M }, () => (small ? int(0, 3) : int(shiftLo, shiftLo + 12))),
+      rounding, outZeroPoint: small ? 0 : zp(), lo: signed ? -128 : 0, hi: signed ? 127 : 255,
+      accBits: 32, wBits: 8, aScale: 1, wScale: Array<number>(M).fill(1), outScale: 1, outType: signed ? ('int8' as const) : ('uint8' as const), K,
+    };
+  };
+  const smallTable = (signed: boolean) => Int32Array.from({ length: 65536 }, (_, i) => (((i >> 8) * 7 + (i & 255) * 13) % 16) - (signed ? 8 : 0));
+  const codes = (rnd: () => number, signed: boolean, shape: number[]) => {
+    const t = makeTensor(signed ? 'int8' : 'uint8', shape);
+    for (let i = 0; i < t.data.length; i++) t.data[i] = signed ? Math.floor(rnd() * 256) - 128 : Math.floor(rnd() * 256);
+    return t;
+  };
+  const both = async <T extends Tensor>(f: () => T): Promise<[T, T]> => {
+    const { useWasmKernel } = await import('../../src/golden/integer/wasm-mac.js');
+    const built = useWasmKernel(true);
+    if (process.env.CI === 'true') expect(built, 'dist/wasm/mac.wasm must be built (npm run build)').toBe(true);
+    try {
+      const fast = f();
+      useWasmKernel(false);
+      return [fast, f()];
+    } finally {
+      useWasmKernel(true);
+    }
+  };
+
+  test('QConv: strides, dilations, asymmetric pads, groups, both roundings, unsigned and signed tables', async () => {
+    const { getMultiplier } = await import('../../src/multipliers/index.js');
+    for (let seed = 1; seed <= 60; seed++) {
+      const rnd = ((s) => () => ((s = (s * 1103515245 + 12345) % 2147483648), s / 2147483648))(seed * 7919);
+      const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
+      const signed = seed % 2 === 0;
+      const group = [1, 1, 2, 3][seed % 4]!, cPerG = int(1, 3), mPerG = int(1, 6);
+      const [C, M] = [group * cPerG, group * mPerG];
+      const k = [int(1, 4), int(1, 4)], s = [int(1, 3), int(1, 3)], d = [int(1, 2), int(1, 2)];
+      const pads = [int(0, 2), int(0, 2), int(0, 2), int(0, 2)];
+      const hw = [int(k[0]! * d[0]!, 11), int(k[1]! * d[1]!, 11)];
+      const attrs = { kernelShape: k, strides: s, pads, dilations: d, group };
+      const xs = { dtype: 'float32' as const, shape: [int(1, 2), C, ...hw] };
+      const ws = { dtype: 'float32' as const, shape: [M, cPerG, ...k] };
+      const outShape = inferOutputs({ name: 'f', op: 'Conv', inputs: ['x', 'w', 'b'], outputs: ['y'], attrs } as ConvNode, [xs, ws, { dtype: 'float32', shape: [M] }])[0]!.shape;
+      const K = cPerG * k[0]! * k[1]!;
+      const small = seed % 4 < 2;
+      const q = layer(rnd, signed, M, K, seed % 3 ? 'half-even' : 'half-away', 4 + (seed % 8), seed % 5 !== 0, small);
+      const node: QConvNode = { name: 'q', op: 'QConv', inputs: [], outputs: [], attrs: { ...attrs, ...q } };
+      const x = codes(rnd, signed, xs.shape), w = codes(rnd, signed, ws.shape);
+      const bias = makeTensor('int32', [M]);
+      for (let m = 0; m < M; m++) bias.data[m] = small ? int(-20, 20) : int(-50000, 50000);
+      const table = small ? smallTable(signed) : getMultiplier(signed ? 'trunc-s8-k10c' : seed % 3 ? 'mul8u_FTA' : 'exact-u8').table;
+      const [fast, slow] = await both(() => qconv(node, x, w, bias, outShape, table));
+      expect(Array.from(fast.data), `seed ${seed}`).toEqual(Array.from(slow.data));
+    }
+  });
+
+  test('QGemm: batch rows, odd sizes, ties; and accumulators beyond the kernel domain fall back to the definition', async () => {
+    const { getMultiplier } = await import('../../src/multipliers/index.js');
+    for (let seed = 1; seed <= 40; seed++) {
+      const rnd = ((s) => () => ((s = (s * 1103515245 + 12345) % 2147483648), s / 2147483648))(seed * 104729);
+      const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
+      const signed = seed % 2 === 1;
+      const [B, K, N] = [int(1, 13), int(1, 70), int(1, 11)];
+      // seed % 10 === 0: shifts down to -30, so acc * M leaves int32 and the clamps decide; huge biases leave the
+      // kernel's |acc| <= 2^32 domain.
+      const small = seed % 4 < 2;
+      const q = layer(rnd, signed, N, K, seed % 3 ? 'half-even' : 'half-away', seed % 10 === 0 ? -30 : 2, true, small);
+      const node: QGemmNode = { name: 'g', op: 'QGemm', inputs: [], outputs: [], attrs: q };
+      const x = codes(rnd, signed, [B, K]), w = codes(rnd, signed, [N, K]);
+      const bias = makeTensor('int32', [N]);
+      for (let n = 0; n < N; n++) bias.data[n] = seed % 7 === 0 ? 2 ** 31 - 1 - int(0, 9) : small ? int(-20, 20) : int(-3000, 3000);
+      const table = small ? smallTable(signed) : getMultiplier(signed ? 'exact-s8' : 'mul8u_FTA').table;
+      const [fast, slow] = await both(() => qgemm(node, x, w, bias, [B, N], table));
+      expect(Array.from(fast.data), `seed ${seed}`).toEqual(Array.from(slow.data));
+    }
+    // An accumulator beyond 2^32: K = 32,000 products of 65,535 on top of the largest bias and zero-point terms.
+    const K = 32000, N = 3;
+    const attrs = { ...layer(() => 0.5, false, N, K, 'half-even', 20, true, false), aZeroPoint: 255, wZeroPoint: [255, 255, 255] };
+    const node: QGemmNode = { name: 'g', op: 'QGemm', inputs: [], outputs: [], attrs };
+    const bias = makeTensor('int32', [N], Int32Array.from([2 ** 31 - 1, -(2 ** 31), 0]));
+    const [fast, slow] = await both(() => qgemm(node, makeTensor('uint8', [2, K]), makeTensor('uint8', [N, K]), bias, [2, N], new Int32Array(65536).fill(65535)));
+    expect(Array.from(fast.data)).toEqual(Array.from(slow.data));
+  });
+});
+
 describe('integer Gemm against a float reference', () => {
   test('within one LSB of the real result (fast-check)', () => {
     fc.assert(

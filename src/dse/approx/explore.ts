@@ -62,6 +62,9 @@ export interface ExploreResult {
   readonly seconds: number;
 }
 
+/** Standard errors of the racing rule's confidence bounds (docs/approx.md). */
+const RACING_SIGMAS = 3;
+
 export function canonicalize(genome: readonly number[], tiles: number, mode: 'free' | 'ordered'): number[] {
   const mults = genome.slice(0, tiles);
   let layerTile = genome.slice(tiles);
@@ -99,14 +102,21 @@ export async function explore(runner: DesignRunner, layers: readonly LayerInfo[]
     // Racing in stages (1, 2, 4, ... chunks, then all): after each stage, stop if a fully measured design of an
     // earlier generation with no more energy beats the error's lower bound (three standard errors); comparing only
     // with earlier generations keeps the outcome independent of completion order.
+    // Two more reasons to stop early, both independent of other designs: the design breaks --max-energy (energy
+    // needs no measurement; one stage gives its error for the constraint ranking), or its error's lower bound
+    // already breaks --max-drop (it is infeasible for sure, and infeasible designs are ranked by how much they
+    // violate, which the partial estimate gives).
+    const overEnergy = opts.maxEnergy !== undefined && energy > opts.maxEnergy;
     let full = true, correct = 0, count = 0, done = 0;
     for (let stage = 1; ; stage = Math.min(2 * stage, runner.chunkCount)) {
       const r = await runner.evaluate(perLayer, stage, done);
       [correct, count, done] = [correct + r.correct, count + r.count, stage];
       if (done >= runner.chunkCount) break;
       const e = 1 - correct / count;
-      const lower = e - 3 * Math.sqrt(Math.max(e * (1 - e), 1 / count) / count);
-      if (ctx.front.some((d) => decoded.get(d.key)?.full && d.objectives[1]! <= energy && d.objectives[0]! < lower)) {
+      const margin = RACING_SIGMAS * Math.sqrt(Math.max(e * (1 - e), 1 / count) / count);
+      const lower = e - margin;
+      const surelyInfeasible = opts.maxDrop !== undefined && 100 * (exactTop1 - (1 - lower)) > opts.maxDrop;
+      if (overEnergy || surelyInfeasible || ctx.front.some((d) => decoded.get(d.key)?.full && d.objectives[1]! <= energy && d.objectives[0]! < lower)) {
         full = false;
         break;
       }

@@ -14,7 +14,7 @@ import { requantize } from '../../ir/arith.js';
 import type { QConvNode, QGemmNode, QLinearAttrs, Tensor } from '../../ir/types.js';
 import { makeTensor } from '../../ir/types.js';
 import { convGeometry, im2col } from '../window.js';
-import { wasmAvailable, wasmMac } from './wasm-mac.js';
+import { wasmAvailable, wasmLayer, type ChannelRequant } from './wasm-mac.js';
 
 /** The products of a multiplier: `table[(a & 255) * 256 + (w & 255)]`; undefined = exact. */
 export type ProductTable = Int32Array | undefined;
@@ -143,22 +143,65 @@ function exactTableFor(x: Tensor, w: Tensor): ProductTable {
   return wasmAvailable() ? t : undefined;
 }
 
+/** The requantization records of channels [0, M) for the WebAssembly kernel. */
+function channelRecords(attrs: QLinearAttrs, pw: PreparedWeights, bias: Tensor['data'], K: number, M: number): ChannelRequant[] {
+  const za = attrs.aZeroPoint;
+  return Array.from({ length: M }, (_, m) => {
+    const zw = attrs.wZeroPoint.length === 1 ? attrs.wZeroPoint[0]! : attrs.wZeroPoint[m]!;
+    return { constant: bias[m]! + K * za * zw - za * pw.rowSum[m]!, zw, mantissa: attrs.mantissa[m]!, shift: attrs.shift[m]!, zeroPoint: attrs.outZeroPoint, lo: attrs.lo, hi: attrs.hi };
+  });
+}
+
+/** The WebAssembly kernel applies to 8-bit codes with a 16-bit table and an int32-safe reduction length. */
+function kernelFits(x: Tensor, table: ProductTable, K: number): table is Int32Array {
+  return table !== undefined && K < 33000 && (x.dtype === 'uint8' || x.dtype === 'int8');
+}
+
 export function qconv(node: QConvNode, x: Tensor, w: Tensor, bias: Tensor, outShape: readonly number[], multiplierTable: ProductTable): Tensor {
   const table = multiplierTable ?? exactTableFor(x, w);
   const { win, g, N, C, M, cPerG, mPerG, inPlane, P, taps, K } = convGeometry(x.shape, w.shape, outShape, node.attrs);
   const pw = prepare(w.data, M, K, node.attrs);
   const out = makeTensor(node.attrs.outType, outShape);
   const za = node.attrs.aZeroPoint;
-  const mac = table && K < 33000 ? wasmMac(K, P, mPerG, table) : undefined;
-  const rows = mac ? undefined : new Int32Array(K * P);
+  // The kernel reads a copy of each image padded with the zero point on every side a window reaches past.
+  const [ID, IH, IW] = win.in, [OD, OH, OW] = win.out, [KD, KH, KW] = win.k, [SD, SH, SW] = win.s, [DD, DH, DW] = win.d, [PD, PH, PW] = win.p;
+  const padded = (i: number, o: number, k: number, s: number, d: number, p: number) => Math.max(p + i, (o - 1) * s + (k - 1) * d + 1);
+  const [XD, XH, XW] = [padded(ID, OD, KD, SD, DD, PD), padded(IH, OH, KH, SH, DH, PH), padded(IW, OW, KW, SW, DW, PW)];
+  const plane = XD * XH * XW;
+  const layer = kernelFits(x, table, K) ? wasmLayer(C * plane, P, K, M, table, pw.rowWeights, channelRecords(node.attrs, pw, bias.data, K, M)) : undefined;
+  if (layer) {
+    const { act, org, koff } = layer;
+    for (let oz = 0, p = 0; oz < OD; oz++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++, p++) org[p] = (oz * SD * XH + oy * SH) * XW + ox * SW;
+    for (let ci = 0, k = 0; ci < cPerG; ci++)
+      for (let kz = 0; kz < KD; kz++) for (let ky = 0; ky < KH; ky++) for (let kx = 0; kx < KW; kx++, k++) koff[k] = ci * plane + (kz * DD * XH + ky * DH) * XW + kx * DW;
+    const unpadded = plane === inPlane && PD === 0 && PH === 0 && PW === 0;
+    const halfEven = node.attrs.rounding === 'half-even', signedCodes = x.dtype === 'int8';
+    for (let n = 0; n < N; n++) {
+      if (unpadded) act.set(x.data.subarray(n * C * inPlane, (n + 1) * C * inPlane));
+      else {
+        act.fill(za & 255);
+        for (let c = 0; c < C; c++)
+          for (let z = 0; z < ID; z++)
+            for (let y = 0; y < IH; y++) {
+              const src = ((n * C + c) * ID + z) * IH * IW + y * IW;
+              act.set(x.data.subarray(src, src + IW), c * plane + ((z + PD) * XH + y + PH) * XW + PW);
+            }
+      }
+      for (let grp = 0; grp < g; grp++) {
+        const outBase = (n * M + grp * mPerG) * P;
+        if (!layer.run(grp * cPerG * plane, grp * mPerG, mPerG, signedCodes, halfEven, out.data, outBase, P, 1))
+          finish(node.attrs, pw, bias.data, K, grp * mPerG, mPerG, P, layer.sums, layer.rowSums, out.data, outBase, P, 1);
+      }
+    }
+    return out;
+  }
+  const rows = new Int32Array(K * P);
   for (let n = 0; n < N; n++)
     for (let grp = 0; grp < g; grp++) {
       const xBase = (n * C + grp * cPerG) * inPlane;
       const outBase = (n * M + grp * mPerG) * P;
-      // The kernel takes columns (element (k, p) at k * P + p: sequential writes); the JavaScript loop rows (p * K + k).
-      if (mac) for (let ci = 0; ci < cPerG; ci++) im2col(x.data, xBase + ci * inPlane, win, mac.cols, ci * taps * P, za, P, 1);
-      else for (let ci = 0; ci < cPerG; ci++) im2col(x.data, xBase + ci * inPlane, win, rows!, ci * taps, za, 1, K);
-      const { sums, rowSums } = mac ? mac.run(pw.rowWeights.subarray(grp * mPerG * K, (grp + 1) * mPerG * K), x.dtype === 'int8') : sumsJs(node.attrs, pw, K, grp * mPerG, mPerG, rows!, P, table);
+      for (let ci = 0; ci < cPerG; ci++) im2col(x.data, xBase + ci * inPlane, win, rows, ci * taps, za, 1, K);
+      const { sums, rowSums } = sumsJs(node.attrs, pw, K, grp * mPerG, mPerG, rows, P, table);
       finish(node.attrs, pw, bias.data, K, grp * mPerG, mPerG, P, sums, rowSums, out.data, outBase, P, 1);
     }
   return out;
@@ -171,12 +214,16 @@ export function qgemm(node: QGemmNode, x: Tensor, w: Tensor, bias: Tensor, outSh
   const N = w.shape[0]!;
   const out = makeTensor(node.attrs.outType, outShape);
   const pw = prepare(w.data, N, K, node.attrs);
-  const mac = table && K < 33000 ? wasmMac(K, B, N, table) : undefined;
-  let result: { sums: ArrayLike<number>; rowSums: ArrayLike<number> | undefined };
-  if (mac) {
-    for (let b = 0; b < B; b++) for (let k = 0; k < K; k++) mac.cols[k * B + b] = x.data[b * K + k]!;
-    result = mac.run(pw.rowWeights, x.dtype === 'int8');
-  } else result = sumsJs(node.attrs, pw, K, 0, N, x.data instanceof Int32Array ? x.data : Int32Array.from(x.data), B, table);
+  const layer = kernelFits(x, table, K) ? wasmLayer(B * K, B, K, N, table, pw.rowWeights, channelRecords(node.attrs, pw, bias.data, K, N)) : undefined;
+  if (layer) {
+    layer.act.set(x.data.subarray(0, B * K));
+    for (let b = 0; b < B; b++) layer.org[b] = b * K;
+    for (let k = 0; k < K; k++) layer.koff[k] = k;
+    if (!layer.run(0, 0, N, x.dtype === 'int8', node.attrs.rounding === 'half-even', out.data, 0, 1, N))
+      finish(node.attrs, pw, bias.data, K, 0, N, B, layer.sums, layer.rowSums, out.data, 0, 1, N);
+    return out;
+  }
+  const result = sumsJs(node.attrs, pw, K, 0, N, x.data instanceof Int32Array ? x.data : Int32Array.from(x.data), B, table);
   finish(node.attrs, pw, bias.data, K, 0, N, B, result.sums, result.rowSums, out.data, 0, 1, N);
   return out;
 }

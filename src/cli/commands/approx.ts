@@ -14,7 +14,7 @@ import type { WeightUpdateMode } from '../../dse/approx/weight-update.js';
 import { loadDatasetFor, loadHoldout, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
 import { writeExplorationDir } from '../exploration-output.js';
 import { loadModel } from '../load.js';
-import { startProgress, type Progress } from '../progress.js';
+import { startProgress } from '../progress.js';
 import { formatTable } from '../table.js';
 
 interface Args extends DatasetArgs {
@@ -70,14 +70,21 @@ export const approxCommand: CommandModule<object, Args> = {
     if (!evalData.labels) throw userError('E_DATASET', 'the exploration needs labels: give --labels');
     const layers = layerInfo(graph, layerNodes.map((n) => n.name), calibrationSamples(args, input.shape, evalData).inputs);
     const runner = createRunner(graph, evalData.inputs, evalData.labels, library, layers, args['weight-update']);
-    let progress: Progress | undefined;
+    // One bar over the generations; the note counts designs as they are measured, so the first generation (every
+    // seed design on the full set) shows life too.
+    const progress = startProgress('explore', args.gen);
+    let generation = 0, best = '';
     const result = await explore(runner, layers, library, {
       tiles: args.tiles, mode: args.mode, pop: args.pop, gen: args.gen, seed: args.seed, weightUpdate: args['weight-update'], maxDrop: args['max-drop'],
       ...(args['max-energy'] !== undefined ? { maxEnergy: args['max-energy'] } : {}),
-      onGeneration: (g, total, evals, best) => (progress ??= startProgress('explore', total)).tick(g, `${evals} designs${best ? `, best ${(100 * best.top1).toFixed(2)}% at energy ${best.relativeEnergy.toFixed(3)}` : ''}`),
+      onGeneration: (g, _total, evals, b) => {
+        [generation, best] = [g, b ? `, best ${(100 * b.top1).toFixed(2)}% at energy ${b.relativeEnergy.toFixed(3)}` : ''];
+        progress.tick(g, `${evals} designs${best}`);
+      },
+      onDesign: (n) => progress.tick(generation, `${n} designs${best}`),
     });
     await runner.close();
-    progress?.end(`(${result.evaluations} designs, ${result.fullEvaluations} on the full set)`);
+    progress.end(`(${result.evaluations} designs, ${result.fullEvaluations} on the full set)`);
     const chosen = args.pick !== undefined ? result.front[args.pick] : bestWithin(result.front, result.exactTop1, args['max-drop']);
     if (!chosen) throw userError('E_DSE', `no design on the front ${args.pick !== undefined ? `has index ${args.pick}` : `loses at most ${args['max-drop']} points`}; raise --max-drop or --gen`);
     const bound = bindMultipliers.run(graph, { layers: designBindings(chosen.perLayer, layers, library, args['weight-update'], undefined, chosen.layerTile) }).graph;

@@ -1,10 +1,13 @@
 /** Top-1 of approximate designs on an evaluation set, fast (it is called for every design the search proposes):
  *  - the quantized graph runs in chunks of CHUNK samples at once (rebatched), so small layers get long loops;
- *  - checkpoints: the tensors in front of each conv/dense layer are kept for recently seen binding prefixes (the
- *    exact run's always), keyed by the multipliers of the layers before it. A design restarts the graph at the last
- *    layer whose prefix was seen: designs of a converging population share their first layers, so usually only the
- *    last layers are recomputed. Tensors are never mutated, so a checkpoint is a shallow copy of the environment;
- *  - `evaluate(..., chunks)` measures on the first chunks only, for the racing rule of the exploration. */
+ *  - checkpoints: per chunk, the tensors in front of each conv/dense layer are kept for recently seen binding
+ *    prefixes (the exact run's always), keyed by the multipliers of the layers before it. Each chunk of a design
+ *    restarts the graph at the last layer whose prefix was seen on that chunk: designs of a converging population
+ *    share their first layers, so usually only the last layers are recomputed. Tensors are never mutated, so a
+ *    checkpoint is a shallow copy of the environment;
+ *  - `evaluate(..., chunks)` measures on the given chunks only (the racing rule of the exploration measures the
+ *    first ones first; a worker of the pool owns a fixed share of the chunks, so its checkpoints cover every design
+ *    it is given). */
 import { argmaxRows } from '../../golden/accuracy.js';
 import { runGraph, runNodes, type EvalContext } from '../../golden/evaluate.js';
 import { rebatch } from '../../ir/rebatch.js';
@@ -17,10 +20,22 @@ export const CHUNK = 250;
 const CHECKPOINTS = 96;
 
 interface Chunk {
-  readonly env: ReadonlyMap<string, Tensor>;
+  /** The exact run's environment; undefined for a chunk this evaluator does not own. */
+  readonly env: ReadonlyMap<string, Tensor> | undefined;
   readonly labels: Int32Array;
   /** Real samples in the chunk (the last one is padded). */
   readonly count: number;
+}
+
+/** The graph the evaluator runs: rebatched to a chunk of CHUNK samples when the graph allows it, else the graph
+ *  itself (one sample per chunk: slow but general). Its batch size is the chunk size. */
+export function chunkGraph(graph: Graph, count: number): Graph {
+  return rebatch(graph, Math.min(CHUNK, count)) ?? graph;
+}
+
+/** Number of chunks of `count` samples. */
+export function chunkCountOf(graph: Graph, count: number): number {
+  return Math.ceil(count / chunkGraph(graph, count).inputs[0]!.shape[0]!);
 }
 
 export class DesignEvaluator {
@@ -28,24 +43,25 @@ export class DesignEvaluator {
   private readonly chunks: Chunk[] = [];
   /** Node index of each conv/dense layer, in graph order. */
   private readonly layerNodes: { readonly name: string; readonly index: number }[];
-  /** Binding-prefix key -> per-chunk environment just before that layer (LRU order). */
-  private readonly checkpoints = new Map<string, Map<string, Tensor>[]>();
+  /** Binding-prefix key -> per-chunk environment just before that layer (sparse by chunk index; LRU order). */
+  private readonly checkpoints = new Map<string, (Map<string, Tensor> | undefined)[]>();
   readonly count: number;
 
-  constructor(graph: Graph, inputs: Tensor, labels: Int32Array, private readonly ctx: EvalContext) {
+  /** `owns(chunk)`: the chunks this evaluator measures (default all); the exact run is computed for those only. */
+  constructor(graph: Graph, inputs: Tensor, labels: Int32Array, private readonly ctx: EvalContext, owns: (chunk: number) => boolean = () => true) {
     const input = graph.inputs[0]!;
     const per = sizeOf(input.shape.slice(1));
     this.count = labels.length;
-    const chunkSize = Math.min(CHUNK, this.count);
-    // Rebatch to the chunk size when the graph allows it; else one sample per run (slow but general).
-    const batched = rebatch(graph, chunkSize);
-    this.base = batched ?? graph;
+    this.base = chunkGraph(graph, this.count);
     const B = this.base.inputs[0]!.shape[0]!;
     for (let start = 0; start < this.count; start += B) {
       const n = Math.min(B, this.count - start);
-      const x = makeTensor('float32', this.base.inputs[0]!.shape);
-      x.data.set(inputs.data.subarray(start * per, (start + n) * per));
-      const env = runGraph(this.base, new Map([[input.name, x]]), ctx);
+      let env: ReadonlyMap<string, Tensor> | undefined;
+      if (owns(this.chunks.length)) {
+        const x = makeTensor('float32', this.base.inputs[0]!.shape);
+        x.data.set(inputs.data.subarray(start * per, (start + n) * per));
+        env = runGraph(this.base, new Map([[input.name, x]]), ctx);
+      }
       this.chunks.push({ env, labels: labels.subarray(start, start + n), count: n });
     }
     this.layerNodes = this.base.nodes.flatMap((n, index) => (n.op === 'QConv' || n.op === 'QGemm' ? [{ name: n.name, index }] : []));
@@ -56,7 +72,7 @@ export class DesignEvaluator {
     return this.layerNodes.slice(0, j).map((l) => layers.get(l.name)?.multiplier ?? '').join('|');
   }
 
-  /** Number of chunks (evaluate(.., k) uses the first k). */
+  /** Number of chunks of the evaluation set. */
   get chunkCount(): number {
     return this.chunks.length;
   }
@@ -70,29 +86,32 @@ export class DesignEvaluator {
     return bindMultipliers.run(this.base, { layers }).graph;
   }
 
-  /** Correct predictions and samples over chunks [first, chunks). */
-  evaluate(layers: ReadonlyMap<string, LayerBinding>, chunks = this.chunks.length, first = 0): { correct: number; count: number } {
+  /** Correct predictions and samples over the given chunks (default: all), which this evaluator must own. */
+  evaluate(layers: ReadonlyMap<string, LayerBinding>, chunks: readonly number[] = this.chunks.map((_, i) => i)): { correct: number; count: number } {
     const g = this.bound(layers);
     const L = this.layerNodes.length;
     const keys = Array.from({ length: L }, (_, j) => this.prefixKey(layers, j));
-    // Start at the latest layer j whose prefix is exact (the cached exact run holds its inputs) or checkpointed.
+    // Layers before the first changed one run exactly: the cached exact run holds their outputs.
     const firstChanged = this.layerNodes.findIndex((l) => layers.get(l.name)?.multiplier !== undefined || layers.get(l.name)?.weightMap !== undefined);
-    let start = Math.max(0, Math.min(firstChanged < 0 ? L : firstChanged, L - 1));
-    let saved: Map<string, Tensor>[] | undefined;
-    for (let j = L - 1; j > start; j--) {
-      const s = this.checkpoints.get(keys[j]!);
-      if (s && s.length >= chunks) {
-        [start, saved] = [j, s];
-        this.checkpoints.delete(keys[j]!); // most recently used goes last
-        this.checkpoints.set(keys[j]!, s);
-        break;
-      }
-    }
+    const exactUntil = Math.max(0, Math.min(firstChanged < 0 ? L : firstChanged, L - 1));
     const out = g.outputs[0]!;
     let correct = 0, count = 0;
-    this.chunks.slice(0, chunks).forEach((c, ci) => {
-      if (ci < first) return;
-      const env = new Map(saved?.[ci] ?? c.env);
+    for (const ci of chunks) {
+      const c = this.chunks[ci]!;
+      if (!c.env) throw new Error(`internal error: chunk ${ci} is not evaluated here`);
+      // Restart at the latest layer whose prefix is checkpointed for this chunk.
+      let start = exactUntil;
+      let saved: Map<string, Tensor> | undefined;
+      for (let j = L - 1; j > exactUntil; j--) {
+        const s = this.checkpoints.get(keys[j]!);
+        if (s?.[ci]) {
+          [start, saved] = [j, s[ci]];
+          this.checkpoints.delete(keys[j]!); // most recently used goes last
+          this.checkpoints.set(keys[j]!, s);
+          break;
+        }
+      }
+      const env = new Map(saved ?? c.env);
       // Layer by layer, checkpointing the environment in front of each later layer.
       for (let j = start; j < L; j++) {
         const to = j + 1 < L ? this.layerNodes[j + 1]!.index : g.nodes.length;
@@ -103,7 +122,7 @@ export class DesignEvaluator {
       const pred = argmaxRows(logits, logits.shape[0]!);
       for (let i = 0; i < c.count; i++) if (pred[i] === c.labels[i]) correct++;
       count += c.count;
-    });
+    }
     return { correct, count };
   }
 
@@ -113,6 +132,6 @@ export class DesignEvaluator {
       if (this.checkpoints.size >= CHECKPOINTS) this.checkpoints.delete(this.checkpoints.keys().next().value!);
       this.checkpoints.set(key, (saved = []));
     }
-    if (saved.length === chunk) saved.push(new Map(env));
+    saved[chunk] ??= new Map(env);
   }
 }

@@ -39,6 +39,8 @@ export interface ExploreOptions {
   readonly maxDrop?: number;
   readonly maxEnergy?: number;
   readonly onGeneration?: (generation: number, generations: number, evaluations: number, best: ExploredDesign | undefined) => void;
+  /** After every measured design (the first generation alone measures every seed: tens of seconds). */
+  readonly onDesign?: (designs: number) => void;
 }
 
 export interface ExploredDesign {
@@ -125,6 +127,7 @@ export async function explore(runner: DesignRunner, layers: readonly LayerInfo[]
     if (full) fullEvaluations++;
     const top1 = r.correct / r.count;
     decoded.set(genome.join(','), { genome, perLayer, tiles, layerTile, top1, relativeEnergy: energy, full });
+    opts.onDesign?.(decoded.size);
     const drop = 100 * (exactTop1 - top1);
     const violation = (opts.maxDrop !== undefined ? Math.max(0, drop - opts.maxDrop) : 0) + (opts.maxEnergy !== undefined ? Math.max(0, energy - opts.maxEnergy) : 0);
     return { objectives: [1 - top1, energy], violation };

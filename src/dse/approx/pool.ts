@@ -1,14 +1,18 @@
-/** Design evaluation on every core: one worker thread per core, each with its own DesignEvaluator (its own cache of
- *  the exact run), taking designs from a queue. The search stays deterministic: results are returned to the design
- *  that asked, and the racing rule only looks at designs of earlier generations. Falls back to the calling thread
- *  when the built worker script is missing (tests from src/) or one core is all there is. */
+/** Design evaluation on every core: one worker thread per core, each owning a fixed share of the evaluation chunks
+ *  (chunk i belongs to worker i mod W) with its own DesignEvaluator: the exact run and the checkpoints of its chunks.
+ *  Every design is measured by the workers owning the chunks it asks for, so a worker's checkpoints cover every
+ *  design of the search (with a shared queue, consecutive stages of one design landed on different workers and
+ *  each recomputed what the other had cached). A generation keeps many designs in flight, so both workers stay
+ *  busy. The search stays deterministic: results are added up per design, and the racing rule only looks at
+ *  designs of earlier generations. Falls back to the calling thread when the built worker script is missing (tests
+ *  from src/) or one core is all there is. */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { encodeIr } from '../../ir/serialize.js';
 import type { Graph, Tensor } from '../../ir/types.js';
 import { packagePath } from '../../paths.js';
-import { DesignEvaluator } from './evaluator.js';
+import { chunkCountOf, DesignEvaluator } from './evaluator.js';
 import { designBindings, type Candidate, type LayerInfo } from './explore.js';
 import type { WeightUpdateMode } from './weight-update.js';
 
@@ -33,56 +37,73 @@ export interface PoolInit {
   readonly library: readonly Candidate[];
   readonly layers: readonly LayerInfo[];
   readonly weightUpdate: WeightUpdateMode;
+  /** This worker's chunks are those with index % workers === worker. */
+  readonly worker: number;
+  readonly workers: number;
 }
 
 const WORKER = packagePath('dist', 'src', 'dse', 'approx', 'pool-worker.js');
 
-/** A runner in this thread. */
-export function localRunner(graph: Graph, inputs: Tensor, labels: Int32Array, library: readonly Candidate[], layers: readonly LayerInfo[], mode: WeightUpdateMode): DesignRunner {
+/** The chunks [first, chunks) as indices. */
+const range = (first: number, chunks: number) => Array.from({ length: Math.max(0, chunks - first) }, (_, i) => first + i);
+
+/** A runner in this thread; with `owns`, it measures only the chunks it owns (the pool's workers). */
+export function localEvaluator(graph: Graph, inputs: Tensor, labels: Int32Array, library: readonly Candidate[], layers: readonly LayerInfo[], mode: WeightUpdateMode, owns?: (chunk: number) => boolean) {
   const tables = new Map(library.map((c) => [c.id, c.table]));
-  const evaluator = new DesignEvaluator(graph, inputs, labels, { productTable: (id) => tables.get(id)! });
+  const evaluator = new DesignEvaluator(graph, inputs, labels, { productTable: (id) => tables.get(id)! }, owns);
   const maps = new Map<string, Int32Array>();
+  return { evaluator, evaluate: (perLayer: readonly number[], chunks: readonly number[]) => evaluator.evaluate(designBindings(perLayer, layers, library, mode, maps), chunks) };
+}
+
+export function localRunner(graph: Graph, inputs: Tensor, labels: Int32Array, library: readonly Candidate[], layers: readonly LayerInfo[], mode: WeightUpdateMode): DesignRunner {
+  const local = localEvaluator(graph, inputs, labels, library, layers, mode);
   return {
-    chunkCount: evaluator.chunkCount,
-    evaluate: async (perLayer, chunks, first) => evaluator.evaluate(designBindings(perLayer, layers, library, mode, maps), chunks, first),
+    chunkCount: local.evaluator.chunkCount,
+    evaluate: async (perLayer, chunks = local.evaluator.chunkCount, first = 0) => local.evaluate(perLayer, range(first, chunks)),
     close: async () => undefined,
   };
 }
 
+interface Job {
+  readonly msg: { perLayer: readonly number[]; chunks: number[] };
+  resolve(s: DesignScore): void;
+  reject(e: Error): void;
+}
+
 export function createRunner(graph: Graph, inputs: Tensor, labels: Int32Array, library: readonly Candidate[], layers: readonly LayerInfo[], mode: WeightUpdateMode, workers = availableParallelism()): DesignRunner {
-  if (workers <= 1 || !existsSync(WORKER)) return localRunner(graph, inputs, labels, library, layers, mode);
+  const chunkCount = chunkCountOf(graph, labels.length);
+  const W = Math.min(workers, chunkCount);
+  if (W <= 1 || !existsSync(WORKER)) return localRunner(graph, inputs, labels, library, layers, mode);
   const { json, weights } = encodeIr(graph);
-  const init: PoolInit = { json, weights, inputs: inputs.data as Float32Array, inputShape: inputs.shape, labels, library, layers, weightUpdate: mode };
-  const pool = Array.from({ length: workers }, () => new Worker(WORKER, { workerData: init }));
-  const idle: Worker[] = [...pool];
-  const queue: { msg: { perLayer: readonly number[]; chunks: number | undefined; first: number | undefined }; resolve: (s: DesignScore) => void; reject: (e: Error) => void }[] = [];
-  const pending = new Map<Worker, (typeof queue)[number]>();
-  const pump = () => {
-    while (idle.length > 0 && queue.length > 0) {
-      const w = idle.pop()!, job = queue.shift()!;
-      pending.set(w, job);
-      w.postMessage(job.msg);
-    }
-  };
-  for (const w of pool) {
+  const pool = Array.from({ length: W }, (_, worker) => {
+    const init: PoolInit = { json, weights, inputs: inputs.data as Float32Array, inputShape: inputs.shape, labels, library, layers, weightUpdate: mode, worker, workers: W };
+    return new Worker(WORKER, { workerData: init });
+  });
+  // Each worker answers its jobs in order: a FIFO of pending jobs per worker.
+  const pending = pool.map(() => [] as Job[]);
+  pool.forEach((w, i) => {
     w.on('message', (m: DesignScore & { error?: string }) => {
-      const job = pending.get(w)!;
-      pending.delete(w);
-      idle.push(w);
+      const job = pending[i]!.shift()!;
       if (m.error) job.reject(new Error(m.error));
       else job.resolve(m);
-      pump();
     });
-    w.on('error', (e) => pending.get(w)?.reject(e));
-  }
-  const chunk = Math.min(250, labels.length);
+    w.on('error', (e) => pending[i]!.splice(0).forEach((j) => j.reject(e)));
+  });
+  const ask = (i: number, perLayer: readonly number[], chunks: number[]) =>
+    new Promise<DesignScore>((resolve, reject) => {
+      pending[i]!.push({ msg: { perLayer, chunks }, resolve, reject });
+      pool[i]!.postMessage({ perLayer, chunks });
+    });
   return {
-    chunkCount: Math.ceil(labels.length / chunk),
-    evaluate: (perLayer, chunks, first) =>
-      new Promise<DesignScore>((resolve, reject) => {
-        queue.push({ msg: { perLayer, chunks, first }, resolve, reject });
-        pump();
-      }),
+    chunkCount,
+    async evaluate(perLayer, chunks = chunkCount, first = 0) {
+      const asked = range(first, chunks);
+      const parts = await Promise.all(pool.map((_, i) => {
+        const mine = asked.filter((c) => c % W === i);
+        return mine.length > 0 ? ask(i, perLayer, mine) : Promise.resolve({ correct: 0, count: 0 });
+      }));
+      return parts.reduce((a, b) => ({ correct: a.correct + b.correct, count: a.count + b.count }));
+    },
     close: async () => {
       await Promise.all(pool.map((w) => w.terminate()));
     },

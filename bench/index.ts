@@ -6,7 +6,7 @@ import { approxBench } from './approx.js';
 import { multipliersBench } from './multipliers.js';
 import { wordlengthBench } from './wordlength.js';
 import { verilatorBench } from './verilator.js';
-import { hlsCsim } from './hls-csim.js';
+import { hlsCsim, hlsCsimWordlength } from './hls-csim.js';
 import type { Benchmark } from './types.js';
 
-export const benchmarks: Benchmark[] = [goldenFloat, goldenInteger, quantMethods, approxBench, multipliersBench, wordlengthBench, verilatorBench, hlsCsim];
+export const benchmarks: Benchmark[] = [goldenFloat, goldenInteger, quantMethods, approxBench, multipliersBench, wordlengthBench, verilatorBench, hlsCsim, hlsCsimWordlength];

@@ -24,7 +24,7 @@ interface Args {
 
 function builder(y: Argv): Argv<Args> {
   return y
-    .positional('model', { type: 'string', demandOption: true, describe: 'a quantized IR folder (adequate quantize / approx / share output), or for hls a word-length-tuned one (adequate wordlength)' })
+    .positional('model', { type: 'string', demandOption: true, describe: 'a quantized IR folder; for hls also a word-length-tuned one' })
     .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'build folder to write' })
     .option('lanes', { type: 'number', default: 4, describe: 'multiply-accumulate lanes per tile' })
     .option('library', { type: 'string', describe: 'multiplier library folder (for multipliers that are not built in)' })
@@ -54,7 +54,7 @@ async function emit(kind: BuildKind, args: Args): Promise<void> {
 
 export const emitCommand: CommandModule<object, Args> = {
   command: 'emit <kind>',
-  describe: 'emit the accelerator of a quantized IR as HLS C++ (hls) or Verilog (verilog), of a word-length-tuned IR as HLS C++',
+  describe: 'emit an accelerator as HLS C++ (hls: quantized or word-length-tuned IR) or Verilog (verilog)',
   builder: (y) =>
     y
       .command({ command: 'hls <model>', describe: 'synthesizable HLS C++ (Vitis HLS), testbench, run_hls.tcl, Makefile', builder, handler: (a) => emit('hls', a as unknown as Args) })

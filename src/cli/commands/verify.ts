@@ -1,6 +1,6 @@
 /** `adequate verify BUILD [--hls] --inputs X [--labels Y] [--count N]`: runs a build (Verilator, or with --hls the
- *  g++ C simulation) on N inputs and compares every output bit for bit with the integer golden model. Exit code 3
- *  when it ran and found mismatches. */
+ *  g++ C simulation) on N inputs and compares every output bit for bit with the golden model (integer, or for a
+ *  word-length-tuned HLS build the word-length golden model). Exit code 3 when it ran and found mismatches. */
 import type { CommandModule } from 'yargs';
 import { userError } from '../../errors.js';
 import { readBuild } from '../../emit/build-dir.js';

@@ -48,7 +48,7 @@ function reportView(out: string, model: string, configFile: string | undefined, 
     ladder: accuracyLadder(records),
     fronts: records.flatMap((r) => svgsOf(join(out, r.folder)).map((svg) => ({ stage: r.folder, svg }))),
     energy: approx ? energyRows(approx) : [],
-    resources: synth ? tableOf(synth) : undefined,
+    resources: synth ? resourceTable(synth) : undefined,
     verification: verificationRows(records),
     verified: (csim ? csim.mismatches === 0 : true) && (rtl ? rtl.mismatches === 0 && (rtl.cycle_mismatches ?? 0) === 0 : true),
     anyVerification: Boolean(csim || rtl),
@@ -140,15 +140,17 @@ function energyRows(approx: Json) {
   ];
 }
 
-/** A JSON result as a table: its first array of flat objects (e.g. per-tile resources), else its scalar fields. */
-function tableOf(r: Json): { header: string[]; rows: string[][] } {
-  const arr = Object.values(r).find((v) => Array.isArray(v) && v.length > 0 && typeof v[0] === 'object') as Json[] | undefined;
-  if (arr) {
-    const header = [...new Set(arr.flatMap((o) => Object.keys(o).filter((k) => typeof o[k] !== 'object')))];
-    return { header, rows: arr.map((o) => header.map((k) => String(o[k] ?? ''))) };
-  }
-  const scalars = Object.entries(r).filter(([, v]) => typeof v !== 'object');
-  return { header: ['field', 'value'], rows: scalars.map(([k, v]) => [k, String(v)]) };
+/** `adequate synth --json` as a table: one row per unit (tiles, window and elementwise units, the top's memories and
+ *  controller) and the total, with the part and the latch check. */
+function resourceTable(r: Json): { header: string[]; rows: string[][]; note: string } {
+  type Res = { luts?: number; ffs?: number; dsps?: number; brams?: number; lutrams?: number };
+  const cells = (x: Res) => [x.luts, x.ffs, x.dsps, x.brams, x.lutrams].map((v) => (typeof v === 'number' ? v.toLocaleString('en-US') : '-'));
+  const units = (Array.isArray(r.units) ? r.units : []) as { module?: string; resources?: Res }[];
+  return {
+    header: ['unit', 'LUTs', 'FFs', 'DSPs', 'BRAM (36 Kb)', 'LUTRAM'],
+    rows: [...units.map((u) => [String(u.module ?? '-'), ...cells(u.resources ?? {})]), ['total', ...cells((r.total ?? {}) as Res)]],
+    note: `Yosys synth_xilinx for ${String(r.part ?? 'the default part')}, ${String(r.lanes ?? '?')} lanes per tile; latches inferred: ${String(r.latches ?? '?')}.`,
+  };
 }
 
 function svgsOf(folder: string): string[] {

@@ -123,9 +123,9 @@ export function accuracyLadder(records: readonly StageRecord[]) {
   if (wl) add(`word-length (${String(wl.kind ?? '')})`, { top1: (wl.top1 ?? (wl.accuracy as Json | undefined)?.tuned_top1) as unknown, count: wl.count }, 'top1', 'count', '4-wordlength');
   const ax = result(byStage(records, 'approx'));
   const held = ((ax?.chosen as Json | undefined)?.heldout ?? {}) as Json;
-  if (ax) add('approximate multipliers', typeof held.chosen === 'number' ? { top1: held.chosen, count: held.count } : { top1: (ax.chosen as Json).top1, count: ax.evaluation_images }, 'top1', 'count', typeof held.chosen === 'number' ? '5-approx, held-out images' : '5-approx, search images');
-  add('C simulation (measured)', result(byStage(records, 'csim')), 'top1', 'count', '7-csim');
-  add('RTL in Verilator (measured)', result(byStage(records, 'rtl')), 'top1', 'count', '9-rtl');
+  if (ax) add('approximate multipliers', typeof held.chosen === 'number' ? { top1: held.chosen, count: held.count } : { top1: (ax.chosen as Json).top1, count: ax.evaluation_images }, 'top1', 'count', typeof held.chosen === 'number' ? `5-approx, held-out images${typeof held.exact === 'number' ? ` (exact multipliers: ${pct(held.exact)} on the same)` : ''}` : '5-approx, search images');
+  add('C simulation (measured)', result(byStage(records, 'csim')), 'top1', 'count', '7-csim, the first test images');
+  add('RTL in Verilator (measured)', result(byStage(records, 'rtl')), 'top1', 'count', '9-rtl, the first test images');
   return rows;
 }
 

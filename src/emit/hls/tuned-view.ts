@@ -10,21 +10,12 @@ import { signedBits } from '../../ir/arith.js';
 import type { NumFormat } from '../../ir/types.js';
 import type { HlsOptions } from './index.js';
 import { allocateMemory } from './memory.js';
-import { macWindow, typeBits } from './tiles.js';
+import { macWindow, typeBits, type MacCallView } from './tiles.js';
+import type { HlsBuildView } from './view.js';
 
 /** A Conv/Gemm layer's call of its tile function (struct adq_tuned_layer in templates/hls/tuned/adequate_top.cpp.hbs). */
-export interface TunedMacView extends WindowGeometry {
+export interface TunedMacView extends MacCallView {
   readonly tile: number;
-  readonly inOff: number;
-  readonly outOff: number;
-  readonly cPerGroup: number;
-  readonly groups: number;
-  readonly mPerGroup: number;
-  readonly blocks: number;
-  readonly k: number;
-  /** First row of the layer in the tile's lane ROMs, first entry of its bias ROM. */
-  readonly wRow: number;
-  readonly ch: number;
 }
 
 /** A code storage type: bits and signedness of the codes of a format. */
@@ -79,26 +70,14 @@ export interface TunedLayerView {
 }
 
 /** Fields shared with the integer view (adequate.h, tb.cpp, Makefile, README.md, run_hls.tcl read them). */
-export interface TunedHlsView {
+export interface TunedHlsView extends HlsBuildView {
   readonly tuned: true;
   readonly arithmetic: string;
   readonly goldenModel: string;
   readonly hostInput: string;
   readonly hostOutput: string;
-  readonly model: string;
-  readonly lanes: number;
-  readonly part: string;
-  readonly clockNs: number;
-  readonly memSize: number;
-  readonly memBits: number;
-  readonly memSigned: boolean;
-  readonly input: { readonly off: number; readonly size: number; readonly bits: number; readonly signed: boolean; readonly streamBits: number; readonly shape: string };
-  readonly output: { readonly off: number; readonly size: number; readonly bits: number; readonly signed: boolean; readonly streamBits: number; readonly shape: string };
   readonly tiles: readonly TunedTileView[];
   readonly layers: readonly TunedLayerView[];
-  readonly traceSize: number;
-  readonly hasMaxPool: boolean;
-  readonly macs: number;
 }
 
 export function tunedHlsView(plan: TunedPlan, options: Pick<HlsOptions, 'lanes' | 'part' | 'clockNs'>): TunedHlsView {

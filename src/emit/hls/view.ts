@@ -42,7 +42,18 @@ export interface LayerView {
   readonly traceOffset: number;
 }
 
-export interface HlsView {
+/** A stream port of adequate_top: where its buffer lies in the activation memory and its code type. */
+export interface StreamPortView {
+  readonly off: number;
+  readonly size: number;
+  readonly bits: number;
+  readonly signed: boolean;
+  readonly streamBits: number;
+  readonly shape: string;
+}
+
+/** What every HLS build's shared files (adequate.h, tb.cpp, Makefile, README.md, run_hls.tcl) read, integer or tuned. */
+export interface HlsBuildView {
   readonly model: string;
   readonly lanes: number;
   readonly part: string;
@@ -50,15 +61,18 @@ export interface HlsView {
   readonly memSize: number;
   readonly memBits: number;
   readonly memSigned: boolean;
-  readonly input: { readonly off: number; readonly size: number; readonly bits: number; readonly signed: boolean; readonly streamBits: number; readonly shape: string };
-  readonly output: { readonly off: number; readonly size: number; readonly bits: number; readonly signed: boolean; readonly streamBits: number; readonly shape: string };
-  readonly tiles: readonly TileView[];
-  readonly layers: readonly LayerView[];
+  readonly input: StreamPortView;
+  readonly output: StreamPortView;
   /** Codes of every layer output of one inference (a row of layers.txt). */
   readonly traceSize: number;
   readonly hasMaxPool: boolean;
-  readonly hasAvgPool: boolean;
   readonly macs: number;
+}
+
+export interface HlsView extends HlsBuildView {
+  readonly tiles: readonly TileView[];
+  readonly layers: readonly LayerView[];
+  readonly hasAvgPool: boolean;
 }
 
 export function hlsView(plan: AcceleratorPlan, options: HlsOptions): HlsView {

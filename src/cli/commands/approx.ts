@@ -54,7 +54,7 @@ export const approxCommand: CommandModule<object, Args> = {
       .option('weight-update', { choices: ['none', 'uniform', 'histogram'] as const, default: 'histogram' as const, describe: 'retraining-free weight compensation' })
       .option('eval', { type: 'number', default: 2000, describe: 'evaluation images the search uses' })
       .option('holdout', { type: 'number', default: 5000, describe: 'images after those for the final report (never seen by the search)' })
-      .option('confidence', { type: 'number', default: 1, describe: 'standard errors of the measured top-1 kept below --max-drop when the design is chosen, so that the bound holds on images the search never saw (0: none)' })
+      .option('confidence', { type: 'number', default: 2, describe: 'standard errors of the measured top-1 kept below --max-drop when the design is chosen, so that the bound holds on images the search never saw (0: none)' })
       .option('pick', { type: 'number', describe: 'choose front design N (0 = lowest energy) instead of the max-drop rule' })
       .option('json', { type: 'boolean' }) as never,
   handler: async (args) => {

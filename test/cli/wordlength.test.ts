@@ -15,7 +15,7 @@ describe('adequate wordlength', () => {
     heldout: { count: number; drop_points: number; tuned_top1: number }; layers: { weight: string }[];
   };
   beforeAll(async () => {
-    const r = await runCliAsync(['wordlength', MLP, '-o', out, '--kind', 'fixed', '--max-drop', '0.5', '--eval', String(TUNING), '--holdout', String(HELD_OUT), '--calib', '100', '--json']);
+    const r = await runCliAsync(['wordlength', MLP, '-o', out, '--kind', 'fixed', '--max-drop', '0.5', '--confidence', '1', '--eval', String(TUNING), '--holdout', String(HELD_OUT), '--calib', '100', '--json']);
     expect(r.code, r.stderr).toBe(0);
     rep = JSON.parse(r.stdout);
   }, 600_000);
@@ -55,7 +55,7 @@ describe('adequate wordlength', () => {
 
   test('custom float, greedy search: formats are float<E,M> and held-out stays within the bound', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'wl-cli-')), 'mlp-float');
-    const r = await runCliAsync(['wordlength', MLP, '-o', dir, '--kind', 'float', '--search', 'greedy', '--max-drop', '1', '--eval', String(TUNING), '--holdout', String(HELD_OUT), '--calib', '100', '--json']);
+    const r = await runCliAsync(['wordlength', MLP, '-o', dir, '--kind', 'float', '--search', 'greedy', '--max-drop', '1', '--confidence', '1', '--eval', String(TUNING), '--holdout', String(HELD_OUT), '--calib', '100', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const f = JSON.parse(r.stdout);
     expect(f.search).toBe('greedy');

@@ -52,7 +52,7 @@ export const wordlengthCommand: CommandModule<object, Args> = {
       .option('kind', { choices: ['fixed', 'float'] as const, default: 'fixed' as const, describe: 'fixed point fixed<W,I> or custom float float<E,M>' })
       .option('search', { choices: ['budget', 'greedy'] as const, default: 'budget' as const, describe: 'budget: sensitivity-guided noise budgeting; greedy: classic min+1 bit' })
       .option('max-drop', { type: 'number', default: 0.5, describe: 'top-1 points the tuned model may lose against float on the tuning images' })
-      .option('confidence', { type: 'number', default: 1, describe: 'standard errors of the measured drop kept below --max-drop, so that the bound holds on images the search never saw (0: none)' })
+      .option('confidence', { type: 'number', default: 2, describe: 'standard errors of the measured drop kept below --max-drop, so that the bound holds on images the search never saw (0: none)' })
       .option('eval', { type: 'number', default: 1000, describe: 'tuning images (the first N of the test data)' })
       .option('holdout', { type: 'number', default: 5000, describe: 'images after the tuning ones, never seen by the search, for the final check' })
       .option('calib', { type: 'number', default: 500, describe: 'calibration images for the range analysis' })

@@ -17,7 +17,7 @@ beforeAll(async () => {
 describe('adequate approx', () => {
   const out = join(dir, 'ax');
   test('a short search writes the chosen design, pareto.json and pareto.svg; the saved IR reproduces its accuracy', async () => {
-    const r = await runCliAsync(['approx', q, '-o', out, '--library', 'evoapprox', '--tiles', '2', '--pop', '6', '--gen', '2', '--eval', '250', '--holdout', '250', '--seed', '3', '--json']);
+    const r = await runCliAsync(['approx', q, '-o', out, '--library', 'evoapprox', '--tiles', '2', '--pop', '6', '--gen', '2', '--eval', '250', '--holdout', '250', '--seed', '3', '--confidence', '0', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(readFileSync(join(out, 'pareto.json'), 'utf8'));
     expect(JSON.parse(r.stdout).chosen.relative_energy).toBe(report.chosen.relative_energy);
@@ -31,8 +31,16 @@ describe('adequate approx', () => {
     expect(e.code, e.stderr).toBe(0);
     expect(JSON.parse(e.stdout).top1).toBe(report.chosen.top1);
     // Same seed, same result.
-    const again = await runCliAsync(['approx', q, '-o', join(dir, 'ax2'), '--library', 'evoapprox', '--tiles', '2', '--pop', '6', '--gen', '2', '--eval', '250', '--holdout', '0', '--seed', '3', '--json']);
+    const again = await runCliAsync(['approx', q, '-o', join(dir, 'ax2'), '--library', 'evoapprox', '--tiles', '2', '--pop', '6', '--gen', '2', '--eval', '250', '--holdout', '0', '--seed', '3', '--confidence', '0', '--json']);
     expect(JSON.parse(again.stdout).front).toEqual(report.front);
+  });
+
+  test('when no approximate design keeps the bound with the default confidence, the exact design is chosen and said so', async () => {
+    // Two standard errors of 250 images are about 1.3 points: more than --max-drop 0.5 allows.
+    const r = await runCliAsync(['approx', q, '-o', join(dir, 'ax3'), '--library', 'evoapprox', '--tiles', '2', '--pop', '6', '--gen', '1', '--eval', '250', '--holdout', '0', '--seed', '3', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).chosen.relative_energy).toBe(1);
+    expect(r.stderr).toMatch(/no approximate design keeps --max-drop 0.5 with --confidence 2 on 250 images; the exact design is chosen/);
   });
 
   test.each([

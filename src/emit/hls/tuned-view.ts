@@ -10,8 +10,8 @@ import { signedBits } from '../../ir/arith.js';
 import type { NumFormat } from '../../ir/types.js';
 import type { HlsOptions } from './index.js';
 import { allocateMemory } from './memory.js';
-import { macWindow, typeBits, type MacCallView } from './tiles.js';
-import type { HlsBuildView } from './view.js';
+import { macWindow, type MacCallView } from './tiles.js';
+import { memoryTypes, type HlsBuildView } from './view.js';
 
 /** A Conv/Gemm layer's call of its tile function (struct adq_tuned_layer in templates/hls/tuned/adequate_top.cpp.hbs). */
 export interface TunedMacView extends MacCallView {
@@ -115,19 +115,14 @@ export function tunedHlsView(plan: TunedPlan, options: Pick<HlsOptions, 'lanes' 
       }
     }
   });
-  const range: [number, number] = [0, 0];
-  for (const b of plan.buffers.values()) [range[0], range[1]] = [Math.min(range[0], b.min), Math.max(range[1], b.max)];
-  const io = (b: TunedPlan['input']) => {
-    const bits = typeBits([b.min, b.max]);
-    return { off: off(b.name), size: b.size, bits, signed: b.min < 0, streamBits: Math.ceil(bits / 8) * 8, shape: b.shape.join('x') };
-  };
+  const { memBits, memSigned, io } = memoryTypes(plan.buffers.values(), off);
   const arithmetic = plan.arithmetic === 'fixed-point' ? 'fixed point' : 'custom float';
   return {
     tuned: true, arithmetic, goldenModel: `word-length golden model (${arithmetic}, ir/arithmetic.md section 6)`,
     hostInput: `the host casts them into the input format ${formatName(plan.input.format)} (as the golden model does on entry)`,
     hostOutput: `codes of ${formatName(plan.output.format)}`,
     model: plan.name, lanes: options.lanes, part: options.part, clockNs: options.clockNs,
-    memSize: mem.size, memBits: typeBits(range), memSigned: range[0] < 0,
+    memSize: mem.size, memBits, memSigned,
     input: io(plan.input), output: io(plan.output), tiles, layers, traceSize, hasMaxPool: layers.some((l) => l.maxPool),
     macs: plan.layers.reduce((s, l) => s + l.macs, 0),
   };

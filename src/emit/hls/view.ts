@@ -69,6 +69,26 @@ export interface HlsBuildView {
   readonly macs: number;
 }
 
+/** A buffer as the memory and the stream ports see it: its name, element count, code range and shape. */
+interface CodeBuffer {
+  readonly name: string;
+  readonly size: number;
+  readonly min: number;
+  readonly max: number;
+  readonly shape: readonly number[];
+}
+
+/** The activation memory's code type (wide enough for every buffer) and each stream port's view of its buffer. */
+export function memoryTypes(buffers: Iterable<CodeBuffer>, off: (name: string) => number) {
+  const range: [number, number] = [0, 0];
+  for (const b of buffers) [range[0], range[1]] = [Math.min(range[0], b.min), Math.max(range[1], b.max)];
+  const io = (b: CodeBuffer): StreamPortView => {
+    const bits = typeBits([b.min, b.max]);
+    return { off: off(b.name), size: b.size, bits, signed: b.min < 0, streamBits: Math.ceil(bits / 8) * 8, shape: b.shape.join('x') };
+  };
+  return { memBits: typeBits(range), memSigned: range[0] < 0, io };
+}
+
 export interface HlsView extends HlsBuildView {
   readonly tiles: readonly TileView[];
   readonly layers: readonly LayerView[];
@@ -105,15 +125,10 @@ export function hlsView(plan: AcceleratorPlan, options: HlsOptions): HlsView {
       }
     }
   });
-  const range: [number, number] = [0, 0];
-  for (const b of plan.buffers.values()) [range[0], range[1]] = [Math.min(range[0], b.min), Math.max(range[1], b.max)];
-  const io = (b: AcceleratorPlan['input']) => {
-    const bits = typeBits([b.min, b.max]);
-    return { off: off(b.name), size: b.size, bits, signed: b.min < 0, streamBits: Math.ceil(bits / 8) * 8, shape: b.shape.join('x') };
-  };
+  const { memBits, memSigned, io } = memoryTypes(plan.buffers.values(), off);
   return {
     model: plan.name, lanes: options.lanes, part: options.part, clockNs: options.clockNs,
-    memSize: mem.size, memBits: typeBits(range), memSigned: range[0] < 0,
+    memSize: mem.size, memBits, memSigned,
     input: io(plan.input), output: io(plan.output), tiles, layers,
     traceSize, hasMaxPool: layers.some((l) => l.maxPool), hasAvgPool: layers.some((l) => l.avgPool),
     macs: plan.layers.reduce((s, l) => s + l.macs, 0),

@@ -33,6 +33,8 @@ export function stageFolder(s: StageDef): string {
   return `${s.number}-${s.id}`;
 }
 
+const stageOn = (id: StageId, config: FlowConfig) => stageEnabled(STAGES.find((d) => d.id === id)!, config);
+
 export function stageEnabled(s: StageDef, config: FlowConfig): boolean {
   const section = config[s.id] as StageSection | undefined;
   return section?.enabled ?? s.onByDefault;
@@ -62,8 +64,15 @@ export function stageCommands(s: StageDef, ctx: StageContext): string[][] {
       return [['quantize', input, '-o', folder, ...data, ...flags, '--json']];
     case 'share':
       return [['share', input, '-o', folder, ...flags, '--json'], ['eval', folder, ...data, '--json']];
-    case 'wordlength':
-      return [['wordlength', input, '-o', folder, ...data, ...flags, '--json']];
+    case 'wordlength': {
+      // A tuned IR is HLS C++ too (docs/hls.md): when the HLS stages are on, the stage also emits it into
+      // <folder>/hls and C-simulates it bit for bit against the word-length golden model. (The Verilog tiles take
+      // integer IRs only, and the approximate binding works on the quantized branch.)
+      const tune = ['wordlength', input, '-o', folder, ...data, ...flags, '--json'];
+      if (!(stageOn('hls', config) && stageOn('csim', config))) return [tune];
+      const build = `${folder}/hls`;
+      return [tune, ['emit', 'hls', folder, '-o', build, ...sectionFlags(config.hls), '--json'], ['verify', build, '--hls', ...data, ...sectionFlags(config.csim), '--json']];
+    }
     case 'approx':
       return [['approx', input, '-o', folder, ...data, ...seed, ...flags, '--json']];
     case 'hls':

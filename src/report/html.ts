@@ -50,8 +50,8 @@ function reportView(out: string, model: string, configFile: string | undefined, 
     energy: approx ? energyRows(approx) : [],
     resources: synth ? resourceTable(synth) : undefined,
     verification: verificationRows(records),
-    verified: (csim ? csim.mismatches === 0 : true) && (rtl ? rtl.mismatches === 0 && (rtl.cycle_mismatches ?? 0) === 0 : true),
-    anyVerification: Boolean(csim || rtl),
+    verified: verificationRows(records).every((v) => v.mismatches === '0') && (rtl ? (rtl.cycle_mismatches ?? 0) === 0 : true),
+    anyVerification: verificationRows(records).length > 0,
     stages: records.map((r) => ({ folder: r.folder, title: r.title, ok: r.exitCode === 0, commands: r.commands.map((argv) => `adequate ${argv.map(shellQuote).join(' ')}`) })),
   };
 }
@@ -60,7 +60,9 @@ function reportView(out: string, model: string, configFile: string | undefined, 
 export function verificationRows(records: readonly StageRecord[]) {
   const csim = result(byStage(records, 'csim'));
   const rtl = result(byStage(records, 'rtl'));
+  const wlCsim = result(byStage(records, 'wordlength'), 2);
   return [
+    ...(wlCsim ? [{ what: 'word-length C simulation (g++)', count: String(wlCsim.count), mismatches: String(wlCsim.mismatches), extra: `top-1 ${pct(wlCsim.top1)}` }] : []),
     ...(csim ? [{ what: 'C simulation (g++)', count: String(csim.count), mismatches: String(csim.mismatches), extra: `top-1 ${pct(csim.top1)}` }] : []),
     ...(rtl ? [{ what: 'RTL (Verilator)', count: String(rtl.count), mismatches: String(rtl.mismatches), extra: `cycle mismatches ${String(rtl.cycle_mismatches ?? '-')}, ${cyclesText(rtl)}, top-1 ${pct(rtl.top1)}` }] : []),
   ];
@@ -119,8 +121,13 @@ export function accuracyLadder(records: readonly StageRecord[]) {
   add('float (golden model)', q, 'float_top1', 'count', '2-quantize, held-out images');
   add('quantized (integer golden model)', q, 'quantized_top1', 'count', '2-quantize, held-out images');
   add('weight sharing', result(byStage(records, 'share'), 1), 'top1', 'count', '3-share eval');
-  const wl = result(byStage(records, 'wordlength'));
-  if (wl) add(`word-length (${String(wl.kind ?? '')})`, { top1: (wl.top1 ?? (wl.accuracy as Json | undefined)?.tuned_top1) as unknown, count: wl.count }, 'top1', 'count', '4-wordlength');
+  const wlRecord = byStage(records, 'wordlength');
+  const wl = result(wlRecord);
+  const wlHeld = wl?.heldout as Json | undefined;
+  if (wl)
+    add(`word-length (${String(wl.kind ?? '')})`, wlHeld && typeof wlHeld.tuned_top1 === 'number' ? { top1: wlHeld.tuned_top1, count: wlHeld.count } : { top1: wl.tuned_top1, count: wl.tuning_images }, 'top1', 'count',
+      wlHeld && typeof wlHeld.tuned_top1 === 'number' ? `${wlRecord!.folder}, held-out images (float: ${pct(wlHeld.float_top1)} on the same)` : `${wlRecord!.folder}, tuning images`);
+  add('word-length C simulation (measured)', result(wlRecord, 2), 'top1', 'count', `${wlRecord?.folder ?? ''}/hls, the first test images`);
   const ax = result(byStage(records, 'approx'));
   const held = ((ax?.chosen as Json | undefined)?.heldout ?? {}) as Json;
   if (ax) add('approximate multipliers', typeof held.chosen === 'number' ? { top1: held.chosen, count: held.count } : { top1: (ax.chosen as Json).top1, count: ax.evaluation_images }, 'top1', 'count', typeof held.chosen === 'number' ? `5-approx, held-out images${typeof held.exact === 'number' ? ` (exact multipliers: ${pct(held.exact)} on the same)` : ''}` : '5-approx, search images');

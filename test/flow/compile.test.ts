@@ -117,6 +117,29 @@ describe('adequate compile', () => {
     }
   }, 600_000);
 
+  testWithTool('g++', 'an enabled word-length stage also emits its tuned IR as HLS C++ and C-simulates it bit for bit', async () => {
+    const wlConfig = join(root, 'wl.yaml');
+    writeFileSync(wlConfig, `seed: 7
+quantize: { calib: 100, eval-limit: 300 }
+wordlength: { enabled: true, kind: fixed, eval: 300, holdout: 500, calib: 100, confidence: 1 }
+approx: { enabled: false }
+hls: { lanes: 2 }
+csim: { count: 100 }
+verilog: { enabled: false }
+rtl: { enabled: false }
+synth: { enabled: false }
+`);
+    const out4 = join(root, 'four');
+    const r = await runCliAsync(['compile', MODEL, '-o', out4, '--config', wlConfig, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const stage = JSON.parse(readFileSync(join(out4, '4-wordlength', 'stage.json'), 'utf8')) as { commands: string[][]; results: { count?: number; mismatches?: number }[] };
+    expect(stage.commands.map((c) => c.slice(0, 2))).toEqual([['wordlength', join(out4, '1-import')], ['emit', 'hls'], ['verify', join(out4, '4-wordlength', 'hls')]]);
+    expect(stage.results[2]).toMatchObject({ count: 100, mismatches: 0 });
+    const html = readFileSync(join(out4, 'report.html'), 'utf8');
+    expect(html).toContain('word-length C simulation (g++)');
+    expect(html).toMatch(/word-length \(fixed\)<\/td><td[^>]*>\d+\.\d\d %/);
+  }, 600_000);
+
   test('Ctrl-C stops cleanly: finished stages stay, no half-written folder, a rerun continues', async () => {
     const out3 = join(root, 'three');
     const child = spawn(process.execPath, [join(REPO, 'bin/adequate.js'), 'compile', MODEL, '-o', out3, '--config', config], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -64,4 +64,16 @@ describe('stage command lines', () => {
     expect(stageCommands(def('approx'), ctx)).toEqual([['approx', 'o/2-quantize', '-o', 'o/5-approx', '--inputs', 'x.npy', '--labels', 'y.npy', '--seed', '2', '--tiles', '2', '--json']]);
     expect(stageCommands(def('rtl'), { ...ctx, config: { rtl: { count: 50 } }, input: 'o/8-verilog', folder: 'o/9-rtl' })).toEqual([['verify', 'o/8-verilog', '--count', '50', '--json']]);
   });
+
+  test('word-length tuning also emits and C-simulates its HLS build when the HLS stages are on', () => {
+    const def = STAGES.find((s) => s.id === 'wordlength')!;
+    const ctx = { model: 'm.onnx', out: 'o', input: 'o/1-import', folder: 'o/4-wordlength' };
+    const config = { wordlength: { enabled: true, kind: 'float' }, hls: { lanes: 2 }, csim: { count: 100 } };
+    expect(stageCommands(def, { ...ctx, config })).toEqual([
+      ['wordlength', 'o/1-import', '-o', 'o/4-wordlength', '--kind', 'float', '--json'],
+      ['emit', 'hls', 'o/4-wordlength', '-o', 'o/4-wordlength/hls', '--lanes', '2', '--json'],
+      ['verify', 'o/4-wordlength/hls', '--hls', '--count', '100', '--json'],
+    ]);
+    expect(stageCommands(def, { ...ctx, config: { ...config, csim: { enabled: false } } })).toEqual([['wordlength', 'o/1-import', '-o', 'o/4-wordlength', '--kind', 'float', '--json']]);
+  });
 });

@@ -77,3 +77,16 @@ describe('stage command lines', () => {
     expect(stageCommands(def, { ...ctx, config: { ...config, csim: { enabled: false } } })).toEqual([['wordlength', 'o/1-import', '-o', 'o/4-wordlength', '--kind', 'float', '--json']]);
   });
 });
+
+describe('adequate init', () => {
+  test('writes a starter config that the schema accepts, with every stage section and the searches\' safety margins', async () => {
+    const { runCliAsync } = await import('../helpers/cli.js');
+    const file = join(tempDir(), 'starter.yaml');
+    const r = await runCliAsync(['init', 'examples/lenet5-mnist/model.onnx', '-o', file]);
+    expect(r.code, r.stderr).toBe(0);
+    const config = readConfig(file);
+    for (const s of STAGES.filter((d) => d.id !== 'import')) expect(Object.keys(config), s.id).toContain(s.id);
+    expect(config.approx).toMatchObject({ tiles: expect.any(Number), 'max-drop': 0.5, confidence: 2 });
+    expect(config.wordlength).toMatchObject({ enabled: false, 'max-drop': 0.5, confidence: 2 });
+  }, 60_000);
+});

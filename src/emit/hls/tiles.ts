@@ -52,7 +52,30 @@ export interface GateView {
   readonly args: string;
 }
 
-export interface TileView {
+/** Loop bounds of a tile function over the layers that call it (its loops are sized for the largest). */
+export interface TileLoopBounds {
+  readonly maxK: number;
+  readonly minK: number;
+  readonly maxPositions: number;
+  readonly maxBlocks: number;
+  readonly maxGroups: number;
+}
+
+/** Collects the loop bounds of a tile's layers, one `add` per layer. */
+export function loopBounds() {
+  const ks: number[] = [], positions: number[] = [], blockCounts: number[] = [], groupCounts: number[] = [];
+  return {
+    add(K: number, positionCount: number, blocks: number, groups: number): void {
+      ks.push(K);
+      positions.push(positionCount);
+      blockCounts.push(blocks);
+      groupCounts.push(groups);
+    },
+    bounds: (): TileLoopBounds => ({ maxK: Math.max(...ks), minK: Math.min(...ks), maxPositions: Math.max(...positions), maxBlocks: Math.max(...blockCounts), maxGroups: Math.max(...groupCounts) }),
+  };
+}
+
+export interface TileView extends TileLoopBounds {
   readonly index: number;
   readonly kind: 'exact' | 'table' | 'netlist';
   readonly description: string;
@@ -79,11 +102,6 @@ export interface TileView {
   readonly mantissa: readonly number[];
   readonly shift: readonly number[];
   readonly channels: number;
-  readonly maxK: number;
-  readonly minK: number;
-  readonly maxPositions: number;
-  readonly maxBlocks: number;
-  readonly maxGroups: number;
   /** Table multiplier: the 65,536 products; netlist multiplier: gates, input bits used, output nets. */
   readonly table: readonly number[];
   readonly inputBits: readonly string[];
@@ -126,7 +144,7 @@ export function tileViews(plan: AcceleratorPlan, lanes: number, offsets: Readonl
     const laneCodebooks: number[][] = Array.from({ length: lanes }, () => []);
     const constants: number[] = [], wZero: number[] = [], mantissa: number[] = [], shift: number[] = [];
     let actRange: [number, number] = [0, 0], wRange: [number, number] = [0, 0];
-    const ks: number[] = [], positions: number[] = [], blockCounts: number[] = [], groupCounts: number[] = [];
+    const bounds = loopBounds();
     layers.forEach((layer, li) => {
       const node = layer.node as MacNode, a = node.attrs, g = macGeometry(plan, layer);
       const inBuf = plan.buffers.get(layer.inputs[0]!)!;
@@ -158,10 +176,7 @@ export function tileViews(plan: AcceleratorPlan, lanes: number, offsets: Readonl
         mantissa.push(a.mantissa[m]!);
         shift.push(a.shift[m]!);
       }
-      ks.push(K);
-      positions.push(g.oh * g.ow);
-      blockCounts.push(blocks);
-      groupCounts.push(g.groups);
+      bounds.add(K, g.oh * g.ow, blocks, g.groups);
       const { groups: _g, m: _m, ...window } = g;
       calls.set(layer.index, {
         ...window, inOff: offsets.get(layer.inputs[0]!)!, outOff: offsets.get(layer.output)!, cPerGroup, groups: g.groups, mPerGroup, blocks, k: K,
@@ -181,7 +196,7 @@ export function tileViews(plan: AcceleratorPlan, lanes: number, offsets: Readonl
       layers: t.layers, layerNames: layers.map((l) => l.name).join(', '),
       depth: laneWeights[0]!.length, laneWeights, shared, indexBits, cbDepth: laneCodebooks[0]!.length, laneCodebooks,
       constants, wZero, mantissa, shift, channels: constants.length,
-      maxK: Math.max(...ks), minK: Math.min(...ks), maxPositions: Math.max(...positions), maxBlocks: Math.max(...blockCounts), maxGroups: Math.max(...groupCounts),
+      ...bounds.bounds(),
       table, ...net,
     };
   });

@@ -10,7 +10,7 @@ import { signedBits } from '../../ir/arith.js';
 import type { NumFormat } from '../../ir/types.js';
 import type { HlsOptions } from './index.js';
 import { allocateMemory } from './memory.js';
-import { macWindow, type MacCallView } from './tiles.js';
+import { loopBounds, macWindow, type MacCallView, type TileLoopBounds } from './tiles.js';
 import { memoryTypes, type HlsBuildView } from './view.js';
 
 /** A Conv/Gemm layer's call of its tile function (struct adq_tuned_layer in templates/hls/tuned/adequate_top.cpp.hbs). */
@@ -24,7 +24,7 @@ export interface CodeType {
   readonly signed: boolean;
 }
 
-export interface TunedTileView {
+export interface TunedTileView extends TileLoopBounds {
   readonly index: number;
   readonly fixed: boolean;
   readonly description: string;
@@ -45,11 +45,6 @@ export interface TunedTileView {
   readonly laneWeights: readonly (readonly number[])[];
   readonly biasCodes: readonly number[];
   readonly channels: number;
-  readonly maxK: number;
-  readonly minK: number;
-  readonly maxPositions: number;
-  readonly maxBlocks: number;
-  readonly maxGroups: number;
 }
 
 export interface TunedLayerView {
@@ -133,7 +128,7 @@ function tileView(plan: TunedPlan, t: TunedTile, lanes: number, off: (b: string)
   const layers = t.layers.map((i) => plan.layers[i]!);
   const laneWeights: number[][] = Array.from({ length: lanes }, () => []);
   const biasCodes: number[] = [];
-  const ks: number[] = [], positions: number[] = [], blockCounts: number[] = [], groupCounts: number[] = [];
+  const bounds = loopBounds();
   for (const layer of layers) {
     const n = layer.node;
     if (n.op !== 'Conv' && n.op !== 'Gemm') throw new Error(`internal error: layer '${layer.name}' on a tile is ${n.op}`);
@@ -151,10 +146,7 @@ function tileView(plan: TunedPlan, t: TunedTile, lanes: number, off: (b: string)
     // No bias is a bias of 0: code 0 is the value 0 (+0) in every format, as the golden model starts from 0.
     const bias = layer.bias ? codesOf(layer.bias, f.bias, `bias of '${layer.name}'`) : new Float64Array(g.m);
     biasCodes.push(...bias);
-    ks.push(K);
-    positions.push(g.oh * g.ow);
-    blockCounts.push(blocks);
-    groupCounts.push(g.groups);
+    bounds.add(K, g.oh * g.ow, blocks, g.groups);
     const { groups: _g, m: _m, ...window } = g;
     calls.set(layer.index, { ...window, tile: t.index, inOff: off(layer.inputs[0]!), outOff: off(layer.output), cPerGroup, groups: g.groups, mPerGroup, blocks, k: K, wRow, ch });
   }
@@ -170,7 +162,7 @@ function tileView(plan: TunedPlan, t: TunedTile, lanes: number, off: (b: string)
     act: t.input, weight: f.weight, bias: f.bias, acc: f.accumulator, out: f.activation,
     actCode, wCode, bCode: codeType(f.bias), prodBits: signedBits(Math.min(...products), Math.max(...products)),
     depth: laneWeights[0]!.length, laneWeights, biasCodes, channels: biasCodes.length,
-    maxK: Math.max(...ks), minK: Math.min(...ks), maxPositions: Math.max(...positions), maxBlocks: Math.max(...blockCounts), maxGroups: Math.max(...groupCounts),
+    ...bounds.bounds(),
   };
 }
 

@@ -14,7 +14,7 @@ import type { WeightUpdateMode } from '../../dse/approx/weight-update.js';
 import { loadDatasetFor, loadHoldout, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
 import { writeExplorationDir } from '../exploration-output.js';
 import { loadModel } from '../load.js';
-import { startProgress } from '../progress.js';
+import { startProgress, type Progress } from '../progress.js';
 import { formatTable } from '../table.js';
 
 interface Args extends DatasetArgs {
@@ -73,21 +73,26 @@ export const approxCommand: CommandModule<object, Args> = {
     if (!evalData.labels) throw userError('E_DATASET', 'the exploration needs labels: give --labels');
     const layers = layerInfo(graph, layerNodes.map((n) => n.name), calibrationSamples(args, input.shape, evalData).inputs);
     const runner = createRunner(graph, evalData.inputs, evalData.labels, library, layers, args['weight-update']);
-    // One bar over the generations; the note counts designs as they are measured, so the first generation (every
-    // seed design on the full set) shows life too.
-    const progress = startProgress('explore', args.gen);
-    let generation = 0, best = '';
+    // Two bars: the seed designs of the first generation (every single-multiplier design, measured in full: the
+    // longest generation), then the generations, whose rate and ETA the first one would otherwise distort.
+    const seeds = startProgress('seed designs', library.length);
+    let progress: Progress | undefined;
+    let best = '', generation = 0;
     const result = await explore(runner, layers, library, {
       tiles: args.tiles, mode: args.mode, pop: args.pop, gen: args.gen, seed: args.seed, weightUpdate: args['weight-update'], maxDrop: args['max-drop'], confidence: args.confidence,
       ...(args['max-energy'] !== undefined ? { maxEnergy: args['max-energy'] } : {}),
       onGeneration: (g, _total, evals, b) => {
         [generation, best] = [g, b ? `, best ${(100 * b.top1).toFixed(2)}% at energy ${b.relativeEnergy.toFixed(3)}` : ''];
+        if (!progress) {
+          seeds.end(`(${evals} designs${best})`);
+          progress = startProgress('explore', args.gen);
+        }
         progress.tick(g, `${evals} designs${best}`);
       },
-      onDesign: (n) => progress.tick(generation, `${n} designs${best}`),
+      onDesign: (n) => (progress ? progress.tick(generation, `${n} designs${best}`) : seeds.tick(Math.min(n, library.length), `designs${best}`)),
     });
     await runner.close();
-    progress.end(`(${result.evaluations} designs, ${result.fullEvaluations} on the full set)`);
+    (progress ?? seeds).end(`(${result.evaluations} designs, ${result.fullEvaluations} on the full set)`);
     // The exact design always keeps the bound (it is the reference), even when the front no longer holds it.
     const exactDesign = result.designs.find((d) => d.full && d.perLayer.every((m) => m === 0));
     const candidates = exactDesign && !result.front.includes(exactDesign) ? [...result.front, exactDesign] : result.front;

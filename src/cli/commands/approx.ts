@@ -94,10 +94,9 @@ export const approxCommand: CommandModule<object, Args> = {
     await runner.close();
     (progress ?? seeds).end(`(${result.evaluations} designs, ${result.fullEvaluations} on the full set)`);
     // The exact design always keeps the bound (it is the reference), even when the front no longer holds it.
-    const exactDesign = result.designs.find((d) => d.full && d.perLayer.every((m) => m === 0));
-    const candidates = exactDesign && !result.front.includes(exactDesign) ? [...result.front, exactDesign] : result.front;
+    const candidates = result.exact.full && !result.front.includes(result.exact) ? [...result.front, result.exact] : result.front;
     const chosen = args.pick !== undefined ? result.front[args.pick] : bestWithin(candidates, result.exactTop1, args['max-drop'], args.confidence, evalData.count);
-    if (chosen && chosen === exactDesign && args.pick === undefined)
+    if (chosen && chosen === result.exact && args.pick === undefined)
       process.stderr.write(`approx: no approximate design keeps --max-drop ${args['max-drop']} with --confidence ${args.confidence} on ${evalData.count} images; the exact design is chosen (more --eval images, a larger --max-drop or a lower --confidence let approximate ones in)\n`);
     if (!chosen) throw userError('E_DSE', `no design on the front ${args.pick !== undefined ? `has index ${args.pick}` : `loses at most ${args['max-drop']} points with --confidence ${args.confidence}`}; raise --max-drop or --gen, or lower --confidence`);
     const bound = bindMultipliers.run(graph, { layers: designBindings(chosen.perLayer, layers, library, args['weight-update'], undefined, chosen.layerTile) }).graph;

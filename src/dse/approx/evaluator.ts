@@ -77,10 +77,6 @@ export class DesignEvaluator {
     return this.chunks.length;
   }
 
-  get chunkSize(): number {
-    return this.base.inputs[0]!.shape[0]!;
-  }
-
   /** The graph with the bindings applied, at the evaluator's batch size. */
   bound(layers: ReadonlyMap<string, LayerBinding>): Graph {
     return bindMultipliers.run(this.base, { layers }).graph;

@@ -61,6 +61,9 @@ export interface ExploreResult {
   readonly exactTop1: number;
   readonly designs: readonly ExploredDesign[];
   readonly front: readonly ExploredDesign[];
+  /** The exact design (every layer exact), a seed of the first generation: the reference, which may not be on the
+   *  front when an approximate design measures as well. */
+  readonly exact: ExploredDesign;
   readonly evaluations: number;
   readonly fullEvaluations: number;
   readonly seconds: number;
@@ -152,7 +155,8 @@ export async function explore(runner: DesignRunner, layers: readonly LayerInfo[]
   });
   const designs = result.archive.map((d) => decoded.get(d.key)!);
   const front = result.front.map((d) => decoded.get(d.key)!).filter((d) => d.full).sort((a, b) => a.relativeEnergy - b.relativeEnergy);
-  return { exactTop1, designs, front, evaluations: result.evaluations, fullEvaluations, seconds: (performance.now() - t0) / 1000 };
+  const exactDesign = decoded.get(Array<number>(T + N).fill(0).join(','))!;
+  return { exactTop1, designs, front, exact: exactDesign, evaluations: result.evaluations, fullEvaluations, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** The layer bindings of a design (library index per layer), with weight maps for `mode` (cached in `maps`). */

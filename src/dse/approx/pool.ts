@@ -8,10 +8,10 @@
  *  from src/) or one core is all there is. */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { encodeIr } from '../../ir/serialize.js';
 import type { Graph, Tensor } from '../../ir/types.js';
 import { packagePath } from '../../paths.js';
+import { orderedWorker } from '../worker-channel.js';
 import { chunkCountOf, DesignEvaluator } from './evaluator.js';
 import { designBindings, type Candidate, type LayerInfo } from './explore.js';
 import type { WeightUpdateMode } from './weight-update.js';
@@ -64,12 +64,6 @@ export function localRunner(graph: Graph, inputs: Tensor, labels: Int32Array, li
   };
 }
 
-interface Job {
-  readonly msg: { perLayer: readonly number[]; chunks: number[] };
-  resolve(s: DesignScore): void;
-  reject(e: Error): void;
-}
-
 export function createRunner(graph: Graph, inputs: Tensor, labels: Int32Array, library: readonly Candidate[], layers: readonly LayerInfo[], mode: WeightUpdateMode, workers = availableParallelism()): DesignRunner {
   const chunkCount = chunkCountOf(graph, labels.length);
   const W = Math.min(workers, chunkCount);
@@ -77,30 +71,15 @@ export function createRunner(graph: Graph, inputs: Tensor, labels: Int32Array, l
   const { json, weights } = encodeIr(graph);
   const pool = Array.from({ length: W }, (_, worker) => {
     const init: PoolInit = { json, weights, inputs: inputs.data as Float32Array, inputShape: inputs.shape, labels, library, layers, weightUpdate: mode, worker, workers: W };
-    return new Worker(WORKER, { workerData: init });
+    return orderedWorker<DesignScore>(WORKER, init);
   });
-  // Each worker answers its jobs in order: a FIFO of pending jobs per worker.
-  const pending = pool.map(() => [] as Job[]);
-  pool.forEach((w, i) => {
-    w.on('message', (m: DesignScore & { error?: string }) => {
-      const job = pending[i]!.shift()!;
-      if (m.error) job.reject(new Error(m.error));
-      else job.resolve(m);
-    });
-    w.on('error', (e) => pending[i]!.splice(0).forEach((j) => j.reject(e)));
-  });
-  const ask = (i: number, perLayer: readonly number[], chunks: number[]) =>
-    new Promise<DesignScore>((resolve, reject) => {
-      pending[i]!.push({ msg: { perLayer, chunks }, resolve, reject });
-      pool[i]!.postMessage({ perLayer, chunks });
-    });
   return {
     chunkCount,
     async evaluate(perLayer, chunks = chunkCount, first = 0) {
       const asked = range(first, chunks);
-      const parts = await Promise.all(pool.map((_, i) => {
+      const parts = await Promise.all(pool.map((w, i) => {
         const mine = asked.filter((c) => c % W === i);
-        return mine.length > 0 ? ask(i, perLayer, mine) : Promise.resolve({ correct: 0, count: 0 });
+        return mine.length > 0 ? w.ask({ perLayer, chunks: mine }) : Promise.resolve({ correct: 0, count: 0 });
       }));
       return parts.reduce((a, b) => ({ correct: a.correct + b.correct, count: a.count + b.count }));
     },

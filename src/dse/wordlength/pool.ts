@@ -6,11 +6,10 @@
  *  core, or when the images are few. */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
-import { userError, type ErrorCode } from '../../errors.js';
 import { encodeIr } from '../../ir/serialize.js';
 import type { Graph, Tensor } from '../../ir/types.js';
 import { packagePath } from '../../paths.js';
+import { orderedWorker } from '../worker-channel.js';
 import type { CalibrationStats } from '../../passes/calibrate.js';
 import { combine, Evaluator, type Evaluation, type SliceEvaluation } from './evaluator.js';
 import { buildSpace, type Config, type NumberSystem, type Space, type SpaceOptions } from './space.js';
@@ -93,30 +92,14 @@ export async function createOracle(input: OracleInput, workers = availableParall
       cacheBytes: Math.floor(CACHE_BYTES / n),
       signature: spaceSignature(space),
     };
-    return new Worker(WORKER, { workerData: init });
+    return orderedWorker<WorkerReply>(WORKER, init);
   });
-  // Each worker answers its messages in order: a queue of pending replies per worker.
-  const waiting = threads.map(() => [] as { resolve: (m: WorkerReply) => void; reject: (e: Error) => void }[]);
-  threads.forEach((t, w) => {
-    t.on('message', (m: WorkerReply) => {
-      const job = waiting[w]!.shift();
-      if (!job) return;
-      if (m.error !== undefined) job.reject(m.code ? userError(m.code as ErrorCode, m.error) : new Error(m.error));
-      else job.resolve(m);
-    });
-    t.on('error', (e) => waiting[w]!.splice(0).forEach((j) => j.reject(e)));
-  });
-  const ask = (w: number, config?: Config) =>
-    new Promise<WorkerReply>((resolve, reject) => {
-      waiting[w]!.push({ resolve, reject });
-      if (config) threads[w]!.postMessage(config);
-    });
   const close = async () => {
     await Promise.all(threads.map((t) => t.terminate()));
   };
   let floatCorrect = 0;
   try {
-    for (const r of await Promise.all(threads.map((_, w) => ask(w)))) floatCorrect += r.correct; // the ready message
+    for (const r of await Promise.all(threads.map((t) => t.ask()))) floatCorrect += r.correct; // the ready messages
   } catch (e) {
     await close();
     throw e;
@@ -131,7 +114,7 @@ export async function createOracle(input: OracleInput, workers = availableParall
     workers: n,
     async evaluate(config) {
       evaluations++;
-      const slices = await Promise.all(threads.map((_, w) => ask(w, [...config])));
+      const slices = await Promise.all(threads.map((t) => t.ask([...config])));
       return combine(slices as SliceEvaluation[], outSize);
     },
     close,

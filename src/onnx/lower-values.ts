@@ -77,6 +77,15 @@ const quantizeLinear: Lowerer = (ctx) => {
 const dequantizeLinear: Lowerer = (ctx) =>
   single<DequantizeLinearNode>(ctx, 'DequantizeLinear', { quant: quantParams(ctx, codeTypeOf(ctx, ctx.info(0).dtype)) }, [ctx.inputs[0]!]);
 
+/** Pow on constants only (exporters compute BatchNorm's sqrt(var) with it): folded at import in float32. */
+const pow: Lowerer = (ctx) => {
+  const [a, b] = [ctx.constantOrUndefined(0), ctx.constantOrUndefined(1)];
+  if (!a || !b || a.dtype !== 'float32' || sizeOf(b.shape) !== 1)
+    throw userError('E_ONNX_UNSUPPORTED_OP', `${ctx.where}: Pow is supported only on float constants with a scalar exponent (folded at import); see docs/ops.md`);
+  const e = b.data[0]!;
+  return { values: [makeTensor('float32', a.shape, a.data.map((v) => Math.pow(v, e)))] };
+};
+
 export const valueLowerers: Record<string, Lowerer> = {
   Identity: identity,
   Dropout: dropout,
@@ -84,6 +93,7 @@ export const valueLowerers: Record<string, Lowerer> = {
   Constant: constant,
   ConstantOfShape: constantOfShape,
   Cast: cast,
+  Pow: pow,
   QuantizeLinear: quantizeLinear,
   DequantizeLinear: dequantizeLinear,
 };

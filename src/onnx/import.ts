@@ -102,8 +102,8 @@ export function importOnnx(bytes: Uint8Array, file: string, options: ImportOptio
       setConstant(name, t);
       return name;
     });
-    if (node === undefined) {
-      aliases.set(lowered.outputs[0]!, resolve(lowered.inputs[0]!));
+    if (typeof node === 'string') {
+      aliases.set(lowered.outputs[0]!, node);
       return;
     }
     const infos = node.inputs.map((i) => values.get(i)!);
@@ -157,15 +157,15 @@ export function importOnnx(bytes: Uint8Array, file: string, options: ImportOptio
 }
 
 /** Layout folding of QONNX exports: a Transpose of a Transpose composes (and vanishes when the composition is the
- *  identity: undefined = alias of the input); a Transpose or Reshape of a weight quantizer (Quant/BipolarQuant of a
+ *  identity: the name of the tensor the output aliases); a Transpose or Reshape of a weight quantizer (Quant/BipolarQuant of a
  *  constant with one scale and zero point) becomes the quantizer of the transposed or reshaped constant, so the
  *  weight stays one quantized constant for the quantizer to read. */
-function foldLayout(node: Node, producers: ReadonlyMap<string, Node>, constants: ReadonlyMap<string, Tensor>, addConstant: (t: Tensor) => string): Node | undefined {
+function foldLayout(node: Node, producers: ReadonlyMap<string, Node>, constants: ReadonlyMap<string, Tensor>, addConstant: (t: Tensor) => string): Node | string {
   if (node.op !== 'Transpose' && node.op !== 'Reshape') return node;
   const p = producers.get(node.inputs[0]!);
   if (node.op === 'Transpose' && p?.op === 'Transpose') {
     const perm = node.attrs.perm.map((i) => p.attrs.perm[i]!);
-    if (perm.every((v, i) => v === i)) return undefined;
+    if (perm.every((v, i) => v === i)) return p.inputs[0]!;
     return { ...node, attrs: { perm }, inputs: [p.inputs[0]!] };
   }
   if ((p?.op === 'Quant' || p?.op === 'BipolarQuant') && p.inputs.every((i) => constants.has(i)) && p.inputs.slice(1).every((i) => constants.get(i)!.data.length === 1)) {

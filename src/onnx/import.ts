@@ -168,11 +168,14 @@ function foldLayout(node: Node, producers: ReadonlyMap<string, Node>, constants:
     if (perm.every((v, i) => v === i)) return p.inputs[0]!;
     return { ...node, attrs: { perm }, inputs: [p.inputs[0]!] };
   }
-  if ((p?.op === 'Quant' || p?.op === 'BipolarQuant') && p.inputs.every((i) => constants.has(i)) && p.inputs.slice(1).every((i) => constants.get(i)!.data.length === 1)) {
-    const w = constants.get(p.inputs[0]!)!;
-    const shape = node.op === 'Reshape' ? node.attrs.shape : node.attrs.perm.map((i) => w.shape[i]!);
-    const moved = evalNode(node, [w], [shape])[0]!;
-    return { ...p, inputs: [addConstant(moved), ...p.inputs.slice(1)], outputs: node.outputs } as Node;
+  if ((p?.op === 'Quant' || p?.op === 'BipolarQuant') && p.inputs.every((i) => constants.has(i))) {
+    const [w, ...ps] = p.inputs.map((i) => constants.get(i)!) as [Tensor, ...Tensor[]];
+    // Scalar parameters stay; per-channel ones (of the weight's rank) move with a Transpose.
+    const movable = (t: Tensor) => t.data.length === 1 || (node.op === 'Transpose' && t.shape.length === w.shape.length);
+    if (!ps.every(movable)) return node;
+    const move = (t: Tensor) => evalNode(node, [t], [node.op === 'Reshape' ? node.attrs.shape : node.attrs.perm.map((i) => t.shape[i]!)])[0]!;
+    const params = ps.map((t, k) => (t.data.length === 1 ? p.inputs[k + 1]! : addConstant(move(t))));
+    return { ...p, inputs: [addConstant(move(w)), ...params], outputs: node.outputs } as Node;
   }
   return node;
 }

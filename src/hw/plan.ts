@@ -13,7 +13,7 @@ import type { CodeDType, DequantizeLinearNode, Graph, Node, QuantizeLinearNode, 
 import { sizeOf } from '../ir/types.js';
 
 /** The node kinds the accelerator implements. Others are rejected with E_HW naming the node. */
-export const ACCELERATOR_OPS = ['QConv', 'QGemm', 'MaxPool', 'QAveragePool', 'QSum', 'QTable', 'Reshape'] as const;
+export const ACCELERATOR_OPS = ['QConv', 'QGemm', 'MaxPool', 'QAveragePool', 'QSum', 'QTable', 'QThreshold', 'Reshape'] as const;
 export type AcceleratorOp = (typeof ACCELERATOR_OPS)[number];
 export type AcceleratorNode = Extract<Node, { op: AcceleratorOp }>;
 export type MacNode = Extract<Node, { op: 'QConv' | 'QGemm' }>;

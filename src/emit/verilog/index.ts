@@ -9,7 +9,7 @@ import { scheduleAccelerator, type Schedule, type Step } from '../../hw/schedule
 import { getMultiplier, toVerilog, type Multiplier } from '../../multipliers/index.js';
 import type { QTableNode } from '../../ir/types.js';
 import type { MultiplierImpl } from '../build-dir.js';
-import { activationTableRom, channelRom, multiplierRom, sharedRoms, weightRom } from './memories.js';
+import { activationTableRom, thresholdRom, channelRom, multiplierRom, sharedRoms, weightRom } from './memories.js';
 import { render } from './render.js';
 import { bitsFor, codebookRows, designWidths, eltwiseSlotView, tileSlotView, weightFormat, windowSlotView, type MultiplierKind } from './view.js';
 
@@ -132,9 +132,12 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
   const eltSteps = stepsOf((st) => st.unit === 'eltwise');
   const eltPorts = Math.max(1, ...eltSteps.map((st) => st.inputs.length));
   if (eltSteps.length > 0) {
-    const slots = eltSteps.map((st) => eltwiseSlotView(st, eltPorts));
-    files.set('rtl/adq_eltwise.v', render('templates', 'verilog/adq_eltwise.v.hbs', { nw, dw, slotBits, inputs: eltPorts, inputList: Array.from({ length: eltPorts }, (_, i) => i), slots }));
+    // Thresholds lie in an input code's range or one past it: TW = DW + 1 bits hold them and the negated input.
+    const tw = dw + 1;
+    const slots = eltSteps.map((st) => eltwiseSlotView(st, eltPorts, tw));
+    files.set('rtl/adq_eltwise.v', render('templates', 'verilog/adq_eltwise.v.hbs', { nw, dw, tw, slotBits, inputs: eltPorts, inputList: Array.from({ length: eltPorts }, (_, i) => i), slots, hasThreshold: slots.some((v) => v.thresh) }));
     for (const st of eltSteps) if (st.layer.node.op === 'QTable') files.set(`rtl/mem/t_s${st.index}.hex`, activationTableRom(st.layer.node as QTableNode, dw));
+    for (const st of eltSteps) if (st.layer.node.op === 'QThreshold') files.set(`rtl/mem/h_s${st.index}.hex`, thresholdRom(st, tw));
   }
   for (const name of ['adq_ram', 'adq_rom', 'adq_round_shift', 'adq_walker', 'adq_requant']) files.set(`rtl/${name}.v`, render('templates', `verilog/${name}.v.hbs`, {}));
 

@@ -52,6 +52,9 @@ interface TileView {
   readonly wb: number;
   readonly ws: number;
   readonly chanWidth: number;
+  /** Bits of an exact product of a DW-bit activation and a WB-bit weight when weights are narrower than 8 bits (a
+   *  narrower multiplier than the 32-bit one); 0 = the 32-bit product. */
+  readonly productBits: number;
   readonly slots: ReturnType<typeof tileSlotView>[];
   readonly record?: Multiplier;
 }
@@ -101,7 +104,7 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
       moduleName: `adq_mul_t${tile.index}`,
       tableFile: `rtl/mem/mul_t${tile.index}.hex`,
       signed: kind === 'exact' ? signed : record!.signed,
-      wb, ws, chanWidth: 70 + ws,
+      wb, ws, chanWidth: 70 + ws, productBits: kind === 'exact' && wb < 8 ? dw + wb + 1 : 0,
       slots: steps.map((st) => tileSlotView(st, lanes)),
       ...(record ? { record } : {}),
     };

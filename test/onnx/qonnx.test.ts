@@ -13,6 +13,7 @@ import { buildModel, DT, seeded, type NodeSpec } from '../helpers/onnx-builder.j
 import { tempDir } from '../helpers/tmp.js';
 import { runPython, testWithNumpy } from '../io/python.js';
 import { expectUserError } from '../helpers/user-error.js';
+import { layerStats } from '../../src/ir/stats.js';
 
 const DOMAINS = ['qonnx.custom_op.general', 'onnx.brevitas', 'finn.custom_op.general'];
 const ROUNDINGS = ['ROUND', 'CEIL', 'FLOOR', 'ROUND_TO_ZERO', 'HALF_UP', 'HALF_DOWN', 'UP'];
@@ -149,5 +150,8 @@ describe.skipIf(!existsSync(join(TFC, 'TFC_2W2A.onnx')))('TFC_2W2A from the QONN
     const y = runOutputs(g, new Map([[g.inputs[0]!.name, x]]))[0]!;
     expect(y.shape).toEqual([100, 10]);
     expect(Array.from(y.data)).toEqual(Array.from(want.data));
+    // inspect counts the quantized weights at 2 bits (59,008 weights), their scales, zero points and the rest in float.
+    const quantizers = layerStats(g).filter((r) => r.op === 'Quant' && r.params > 2);
+    expect(quantizers.reduce((s, r) => s + r.weightBits, 0)).toBe(2 * 59008 + 4 * 2 * 32);
   });
 });

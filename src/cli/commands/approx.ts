@@ -60,7 +60,13 @@ export const approxCommand: CommandModule<object, Args> = {
   handler: async (args) => {
     const graph = loadModel(args.model);
     if (arithmeticOf(graph) !== 'integer') throw userError('E_DSE', `${args.model} is not a quantized IR; run adequate quantize first`);
-    const layerNodes = graph.nodes.filter((n) => n.op === 'QConv' || n.op === 'QGemm');
+    // The library's multipliers are 8x8: layers with narrower codes (QONNX models) stay exact (docs/qonnx.md).
+    const macNodes = graph.nodes.filter((n) => n.op === 'QConv' || n.op === 'QGemm');
+    const eightBit = (n: (typeof macNodes)[number]) => (n.op === 'QConv' || n.op === 'QGemm') && n.attrs.wBits === 8 && graph.values.get(n.inputs[0]!)?.quant?.bits === 8;
+    const layerNodes = macNodes.filter(eightBit);
+    if (layerNodes.length === 0)
+      throw userError('E_DSE', `no conv/dense layer of ${args.model} has 8-bit weights and 8-bit activations (${macNodes.map((n) => `'${n.name}' ${n.op === 'QConv' || n.op === 'QGemm' ? n.attrs.wBits : '?'}-bit weights`).join(', ')}); the library's 8x8 multipliers do not apply, every layer stays exact: turn the approx stage off (approx.enabled: false)`);
+    if (layerNodes.length < macNodes.length) process.stderr.write(`approx: ${macNodes.length - layerNodes.length} layer(s) with codes narrower than 8 bits stay exact: ${macNodes.filter((n) => !eightBit(n)).map((n) => n.name).join(', ')}\n`);
     const wide = layerNodes.find((n) => graph.constants.get(n.inputs[1]!)!.dtype === 'int32');
     if (wide) throw userError('E_DSE', `layer '${wide.name}' has codes wider than 8 bits; 8x8 multipliers need 8-bit weights and activations`);
     if (!(Number.isInteger(args.tiles) && args.tiles >= 1)) throw userError('E_USAGE', `--tiles ${args.tiles} must be a positive integer`);

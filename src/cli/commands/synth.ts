@@ -2,7 +2,8 @@
  *  DSP slices and block RAMs per tile and in total, and fails when synthesis inferred a latch. */
 import type { CommandModule } from 'yargs';
 import { readBuild } from '../../emit/build-dir.js';
-import { TOP_MODULE } from '../../emit/verilog/index.js';
+import { TOP_MODULE, weightRomBits } from '../../emit/verilog/index.js';
+import { planAccelerator } from '../../hw/plan.js';
 import { synthesize, type Resources } from '../../verify/synth.js';
 import { formatTable, groupDigits } from '../table.js';
 
@@ -21,18 +22,20 @@ export const synthCommand: CommandModule<object, Args> = {
       .positional('build', { type: 'string', demandOption: true, describe: 'a build folder from adequate emit verilog' })
       .option('json', { type: 'boolean', describe: 'print one JSON object' }) as never,
   handler: async (args) => {
-    const { manifest } = readBuild(args.build, 'verilog');
+    const { manifest, graph } = readBuild(args.build, 'verilog');
+    const roms = weightRomBits(planAccelerator(graph), manifest.lanes);
     process.stderr.write(`yosys synth_xilinx on ${args.build} (log: ${args.build}/synth.log)...\n`);
     const r = await synthesize(args.build, TOP_MODULE);
     if (r.latches.length > 0) {
       throw new Error(`synthesis of ${args.build} inferred latch(es): ${r.latches.slice(0, 5).join('; ')} (see ${r.log}); the emitted Verilog must be fully synchronous`);
     }
     if (args.json) {
-      console.log(JSON.stringify({ build: args.build, model: manifest.model, lanes: manifest.lanes, part: manifest.options['part'], units: r.units, total: r.total, latches: 0, seconds: Number(r.seconds.toFixed(1)) }, null, 2));
+      console.log(JSON.stringify({ build: args.build, model: manifest.model, lanes: manifest.lanes, part: manifest.options['part'], units: r.units, total: r.total, weight_roms: roms, latches: 0, seconds: Number(r.seconds.toFixed(1)) }, null, 2));
       return;
     }
     const rows = r.units.map((u) => [u.module, ...cells(u.resources)]);
     process.stdout.write(formatTable(['unit', 'LUT', 'FF', 'DSP', 'BRAM (36 Kb)', 'LUTRAM'], rows, ['total', ...cells(r.total)]));
+    console.log(`weight ROMs: ${roms.map((w) => `tile ${w.tile} ${groupDigits(w.bits)} bits (${w.wb}-bit weights)`).join(', ')}`);
     console.log(`no latches; synth_xilinx for ${String(manifest.options['part'])} took ${r.seconds.toFixed(1)} s`);
   },
 };

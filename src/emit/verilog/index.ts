@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { userError } from '../../errors.js';
 import type { AcceleratorPlan } from '../../hw/plan.js';
-import { scheduleAccelerator, type Schedule, type Step } from '../../hw/schedule.js';
+import { groupsOf, scheduleAccelerator, type Schedule, type Step } from '../../hw/schedule.js';
 import { getMultiplier, toVerilog, type Multiplier } from '../../multipliers/index.js';
 import type { QTableNode } from '../../ir/types.js';
 import type { MultiplierImpl } from '../build-dir.js';
@@ -212,4 +212,15 @@ export function emitVerilog(plan: AcceleratorPlan, options: VerilogOptions, dir:
     writeFileSync(join(dir, path), text);
   }
   return [...files.keys()];
+}
+
+/** Bits of each tile's weight ROMs (lanes x weight width x words; shared layers: their index ROMs and codebooks are
+ *  not counted here), for `adequate synth`'s report: weights narrower than 8 bits take their own width. */
+export function weightRomBits(plan: AcceleratorPlan, lanes: number): { tile: number; wb: number; bits: number }[] {
+  const s = scheduleAccelerator(plan, lanes);
+  return plan.tiles.map((t) => {
+    const on = steps(s, t.index);
+    const { wb } = weightFormat(on);
+    return { tile: t.index, wb, bits: on.reduce((sum, st) => sum + lanes * wb * groupsOf(st, lanes) * st.k, 0) };
+  });
 }

@@ -10,7 +10,7 @@ import { cast, concat, gather, pad, reshape, slice, split, transpose } from './l
 import { globalPool, lrn, pool } from './pool.js';
 import { dequantizeLinear, quantizeLinear } from './quantize.js';
 import { softmax } from './softmax.js';
-import { qaveragePool, qsum, qtable } from './integer/qelementwise.js';
+import { qaveragePool, qmul, qsum, qtable } from './integer/qelementwise.js';
 import { qconv, qgemm } from './integer/qlinear.js';
 import { castInput } from './wordlength/cast.js';
 import { tunedConv, tunedGemm } from './wordlength/linear.js';
@@ -39,6 +39,8 @@ export function evalNode(node: Node, ins: readonly Tensor[], outShapes: readonly
       return [qsum(node, ins, shape)];
     case 'QTable':
       return [qtable(node, x)];
+    case 'QMul':
+      return [qmul(node, x, ins[1]!, shape)];
     case 'QAveragePool':
       return [qaveragePool(node, x, shape)];
     case 'Conv':

@@ -89,6 +89,12 @@ export function inferOutputs(node: Node, ins: readonly TypeShape[]): TypeShape[]
     }
     case 'QTable':
       return same(x.shape, node.attrs.outType);
+    case 'QMul': {
+      const b = ins[1];
+      const shape = b && ins.length === 2 ? broadcastShapes(x.shape, b.shape) : undefined;
+      if (!shape) fail(node, `needs two inputs that broadcast, got ${ins.map((t) => fmt(t.shape)).join(' and ')}`);
+      return same(shape, node.attrs.outType);
+    }
     case 'QAveragePool':
       return same(windowShape(node, x.shape, node.attrs, node.attrs.ceilMode, x.shape[1]!));
     case 'MaxPool':

@@ -277,6 +277,22 @@ export interface QTableNode extends NodeBase {
   readonly op: 'QTable';
   readonly attrs: { readonly inMin: number; readonly table: readonly number[]; readonly outType: CodeDType };
 }
+/** Elementwise product of two code tensors (squeeze-excitation's gate, Mul of two activations), inputs broadcast
+ *  like Mul: out = clamp(outZeroPoint + round((a - zeroPoints[0]) * (b - zeroPoints[1]) * mantissa / 2^(31 + shift)),
+ *  lo, hi), the requantization of QConv/QGemm (ir/arithmetic.md section 3) with M = sa * sb / so. */
+export interface QMulNode extends NodeBase {
+  readonly op: 'QMul';
+  readonly attrs: {
+    readonly zeroPoints: readonly [number, number];
+    readonly mantissa: number;
+    readonly shift: number;
+    readonly rounding: 'half-away' | 'half-even';
+    readonly outZeroPoint: number;
+    readonly lo: number;
+    readonly hi: number;
+    readonly outType: CodeDType;
+  };
+}
 /** Average pooling on codes (input and output share scale and zero point):
  *  out = zeroPoint + round(sum (x - zeroPoint) / count), count as in AveragePool. GlobalAveragePool becomes one with
  *  a window over the whole spatial extent. */
@@ -291,6 +307,7 @@ export type Node =
   | QSumNode
   | QTableNode
   | QAveragePoolNode
+  | QMulNode
   | ConvNode
   | GemmNode
   | MatMulNode

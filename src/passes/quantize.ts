@@ -1,10 +1,11 @@
 /** Post-training quantization: float graph + calibration statistics -> integer graph (ir/arithmetic.md).
  *  Why: every later stage (approximate multipliers, emitters, verification) works on the codes this pass defines.
- *  What: graph inputs get a QuantizeLinear; Conv/Gemm/MatMul (with a following Relu/Clip folded into the saturation
- *  bounds) become QConv/QGemm; Add/Sub/Sum and Mul/Div by constants become QSum; mid-network activations become
- *  QTable lookups; pools, ReLU/Clip, Concat and the shape ops run on codes directly. Trailing Softmax/LogSoftmax stay
- *  in float on the host after a DequantizeLinear: the accelerator's output is the last integer tensor, and argmax
- *  is unchanged. Integer graph outputs are dequantized so the graph keeps its float interface.
+ *  What: graph inputs get a QuantizeLinear; Conv/Gemm/MatMul/ChannelAffine become QConv/QGemm; Add/Sub/Sum and
+ *  Mul/Div by constants become QSum, Mul of two activations QMul; a Relu/Clip after any of these folds into its
+ *  saturation bounds, anywhere else (and every other activation) it becomes a QTable lookup; pools, Concat (inputs
+ *  rescaled to its scale by one-input QSums) and the shape ops run on codes directly. Trailing Softmax/LogSoftmax
+ *  stay in float on the host after a DequantizeLinear: the accelerator's output is the last integer tensor, and
+ *  argmax is unchanged. Integer graph outputs are dequantized so the graph keeps its float interface.
  *  Assumes: shapes static, BatchNormalization already folded where possible, QDQ pairs absorbed (absorb-qdq). */
 import { userError } from '../errors.js';
 import { chooseQuantParams, dequantize, quantize, activationBounds, type FusedActivation } from '../ir/arith.js';
@@ -18,6 +19,7 @@ import { gemmRows, quantizeWeights } from './quantize-linear.js';
 import { quantizeSharing } from './share-weights.js';
 import { activationRange } from './range-methods.js';
 import { rescaleAttrs } from './quantize-rescale.js';
+import { productAttrs } from './quantize-product.js';
 
 export interface QuantizeOptions {
   readonly config: QuantizeConfig;
@@ -34,6 +36,8 @@ export const quantizePass: Pass<QuantizeOptions> = {
 };
 
 const HOST_OPS = new Set(['Softmax', 'LogSoftmax']);
+/** Ops whose integer form (QConv, QGemm, QSum, QMul) requantizes, so a following clamp folds into its [lo, hi]. */
+const FUSING_OPS = new Set(['Conv', 'Gemm', 'MatMul', 'ChannelAffine', 'Add', 'Sub', 'Sum', 'Mul', 'Div']);
 const SHAPE_OPS = new Set(['Reshape', 'Transpose', 'Split', 'Slice', 'Gather', 'MaxPool']);
 
 function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassResult {
@@ -44,7 +48,7 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
   for (const n of graph.nodes) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
   const info = (v: string) => graph.values.get(v)!;
   const constant = (v: string) => graph.constants.get(v);
-  const counts = { layers: 0, tables: 0, rescales: 0, fused: 0 };
+  const counts = { layers: 0, tables: 0, rescales: 0, products: 0, fused: 0 };
 
   // Host tail: Softmax/LogSoftmax whose results only reach graph outputs (possibly through shape ops).
   const host = new Set<Node>();
@@ -52,10 +56,10 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
     const outsHostOnly = n.outputs.every((o) => (consumers.get(o) ?? []).every((c) => host.has(c)));
     if (outsHostOnly && (HOST_OPS.has(n.op) || (n.op === 'Reshape' && (consumers.get(n.outputs[0]!) ?? []).length > 0))) host.add(n);
   }
-  // Activation nodes folded into the Conv/Gemm before them.
+  // Clamp activations (Relu, Clip) folded into the saturation bounds of the integer layer before them.
   const fused = new Map<Node, UnaryNode>();
   for (const n of graph.nodes) {
-    if (!['Conv', 'Gemm', 'MatMul', 'ChannelAffine'].includes(n.op)) continue;
+    if (!FUSING_OPS.has(n.op) || host.has(n)) continue;
     const next = consumers.get(n.outputs[0]!) ?? [];
     const a = next[0];
     if (next.length === 1 && a && (a.op === 'Relu' || a.op === 'Clip') && !graph.outputs.includes(n.outputs[0]!)) fused.set(n, a as UnaryNode);
@@ -126,7 +130,7 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
       case 'MatMul': {
         const act = fused.get(n);
         const out = act ? act.outputs[0]! : n.outputs[0]!;
-        const fusedAct: FusedActivation = !act ? { kind: 'none' } : act.op === 'Relu' ? { kind: 'relu' } : { kind: 'clip', min: act.attrs.min ?? -Infinity, max: act.attrs.max ?? Infinity };
+        const fusedAct = fusedActivation(act);
         const x = codeIn(n, 0);
         const a = quantOf(x), q = codeQuant(out, cfg);
         const lin = linearLayer(n, graph);
@@ -151,18 +155,30 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
       case 'Sum':
       case 'Mul':
       case 'Div': {
-        const q = codeQuant(n.outputs[0]!, cfg);
-        const terms = sumTerms(n, graph, codes, quantOf, cfg, (name, t) => addConstant(name, t));
-        emitCoded({ name: n.name, op: 'QSum', attrs: rescaleAttrs(terms.map((t) => t.quant), terms.map((t) => t.sign), q, { kind: 'none' }, config.rounding), inputs: terms.map((t) => t.code), outputs: [n.outputs[0]!] }, n.outputs[0]!, q);
-        counts.rescales++;
+        const act = fused.get(n);
+        const out = act ? act.outputs[0]! : n.outputs[0]!;
+        const q = codeQuant(out, cfg);
+        if (n.op === 'Mul' && codes.has(n.inputs[0]!) && codes.has(n.inputs[1]!)) {
+          const [a, b] = [codeIn(n, 0), codeIn(n, 1)];
+          emitCoded({ name: n.name, op: 'QMul', attrs: productAttrs(quantOf(a), quantOf(b), q, fusedActivation(act), config.rounding), inputs: [a, b], outputs: [out] }, out, q);
+          counts.products++;
+        } else {
+          const terms = sumTerms(n, graph, codes, quantOf, cfg, (name, t) => addConstant(name, t));
+          emitCoded({ name: n.name, op: 'QSum', attrs: rescaleAttrs(terms.map((t) => t.quant), terms.map((t) => t.sign), q, fusedActivation(act), config.rounding), inputs: terms.map((t) => t.code), outputs: [out] }, out, q);
+          counts.rescales++;
+        }
+        if (act) counts.fused++;
         break;
       }
       case 'Relu':
       case 'Clip': {
+        // A clamp with no integer layer to fold into (after a pool, a Concat, a shape op, or a value read twice):
+        // a table on the elementwise unit that saturates codes in place, same scale and zero point.
         const x = codeIn(n, 0), a = quantOf(x);
-        const act: FusedActivation = n.op === 'Relu' ? { kind: 'relu' } : { kind: 'clip', min: n.attrs.min ?? -Infinity, max: n.attrs.max ?? Infinity };
-        const { lo, hi } = activationBounds(act, a);
-        emitCoded({ name: n.name, op: 'Clip', attrs: { min: lo, max: hi }, inputs: [x], outputs: [n.outputs[0]!] }, n.outputs[0]!, a);
+        const { lo, hi } = activationBounds(fusedActivation(n), a);
+        const table = Array.from({ length: a.qmax - a.qmin + 1 }, (_, i) => Math.min(hi, Math.max(lo, a.qmin + i)));
+        emitCoded({ name: n.name, op: 'QTable', attrs: { inMin: a.qmin, table, outType: codeDType(a) }, inputs: [x], outputs: [n.outputs[0]!] }, n.outputs[0]!, a);
+        counts.tables++;
         break;
       }
       case 'LeakyRelu':
@@ -245,6 +261,12 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
     },
     stats: counts,
   };
+}
+
+/** The clamp a Relu or Clip node applies (none without one). */
+function fusedActivation(act: UnaryNode | undefined): FusedActivation {
+  if (!act) return { kind: 'none' };
+  return act.op === 'Relu' ? { kind: 'relu' } : { kind: 'clip', min: act.attrs.min ?? -Infinity, max: act.attrs.max ?? Infinity };
 }
 
 /** The weight quantization a QDQ model gave (absorb-qdq annotations), per output channel or per tensor. */

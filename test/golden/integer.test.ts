@@ -5,14 +5,15 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { conv } from '../../src/golden/conv.js';
 import { evalNode } from '../../src/golden/evaluate.js';
-import { qaveragePool, qsum } from '../../src/golden/integer/qelementwise.js';
+import { qaveragePool, qmul, qsum } from '../../src/golden/integer/qelementwise.js';
 import { qconv, qgemm } from '../../src/golden/integer/qlinear.js';
-import { chooseQuantParams, dequantize, quantize } from '../../src/ir/arith.js';
+import { chooseQuantParams, dequantize, quantize, requantizeRef } from '../../src/ir/arith.js';
 import { inferOutputs } from '../../src/ir/shapes.js';
-import type { CodeQuant, ConvNode, QConvNode, QGemmNode, Tensor } from '../../src/ir/types.js';
+import type { CodeQuant, ConvNode, QConvNode, QGemmNode, QMulNode, Tensor } from '../../src/ir/types.js';
 import { makeTensor } from '../../src/ir/types.js';
 import { quantizeWeights } from '../../src/passes/quantize-linear.js';
 import { DEFAULT_LAYER } from '../../src/passes/quantize-config.js';
+import { productAttrs } from '../../src/passes/quantize-product.js';
 import { exactTable } from '../../src/multipliers/index.js';
 import { seeded } from '../helpers/onnx-builder.js';
 
@@ -56,6 +57,46 @@ describe('hand-worked integer layers', () => {
     const pool = { name: 'p', op: 'QAveragePool' as const, inputs: [], outputs: [], attrs: { kernelShape: [1, 2], strides: [1, 2], pads: [0, 0, 0, 0], dilations: [1, 1], ceilMode: false, countIncludePad: false, zeroPoint: 3, rounding: 'half-even' as const } };
     // windows (3, 6): centred (0, 3) mean 1.5 -> 2 (even) -> 5; (4, 4): (1, 1) -> 1 -> 4
     expect(Array.from(qaveragePool(pool, t('uint8', [1, 1, 1, 4], [3, 6, 4, 4]), [1, 1, 1, 2]).data)).toEqual([5, 4]);
+  });
+});
+
+describe('QMul: the product of two code tensors', () => {
+  test('hand-worked: zero points, broadcasting over [1, C, 1, 1], ties in both rounding modes, saturation', () => {
+    // a [1,2,1,2] codes (za = 10), gate b [1,2,1,1] codes (zb = 0); M = 1/4: mantissa 2^30, shift 1 (2^30 / 2^32).
+    // channel 0, gate 2: (12-10)*2 = 4 -> 1; (16-10)*2 = 12 -> 3; channel 1, gate 3: (8-10)*3 = -6 -> -1.5 -> -2
+    // (half-away) or -2 (half-even); (20-10)*3 = 30 -> 7.5 -> 8 (away) or 8 (even). zo = 5; lo 0, hi 12.
+    const node: QMulNode = { name: 'm', op: 'QMul', inputs: [], outputs: [], attrs: { zeroPoints: [10, 0], mantissa: 2 ** 30, shift: 1, rounding: 'half-away', outZeroPoint: 5, lo: 0, hi: 12, outType: 'uint8' } };
+    const a = t('uint8', [1, 2, 1, 2], [12, 16, 8, 20]), b = t('uint8', [1, 2, 1, 1], [2, 3]);
+    expect(Array.from(qmul(node, a, b, [1, 2, 1, 2]).data)).toEqual([6, 8, 3, 12]); // 5+8 = 13 saturates to 12
+    const even = { ...node, attrs: { ...node.attrs, rounding: 'half-even' as const, hi: 255 } };
+    // ties: -1.5 -> -2, 7.5 -> 8; a tie that differs: (11-10)*2 = 2 -> 0.5 -> 0 (even) vs 1 (away)
+    expect(Array.from(qmul(even, t('uint8', [1, 2, 1, 2], [11, 16, 8, 20]), b, [1, 2, 1, 2]).data)).toEqual([5, 8, 3, 13]);
+    expect(Array.from(qmul({ ...even, attrs: { ...even.attrs, rounding: 'half-away' } }, t('uint8', [1, 2, 1, 2], [11, 16, 8, 20]), b, [1, 2, 1, 2]).data)).toEqual([6, 8, 3, 13]);
+  });
+
+  test('equals the BigInt requantization of the centred product, and is within one LSB of the real product (fast-check)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1e6 }), fc.constantFrom<'unsigned' | 'signed'>('unsigned', 'signed'), fc.constantFrom<'half-away' | 'half-even'>('half-away', 'half-even'), (seed, scheme, rounding) => {
+        const xa = seeded(seed, 24).map((v) => v * 3), xb = seeded(seed + 1, 6).map((v) => (scheme === 'unsigned' ? v + 1 : v));
+        const qa = chooseQuantParams(Math.min(...xa), Math.max(...xa), 8, scheme), qb = chooseQuantParams(Math.min(...xb), Math.max(...xb), 8, scheme);
+        const prod = xa.map((v, i) => dequantize(quantize(v, qa), qa) * dequantize(quantize(xb[Math.floor(i / 4)]!, qb), qb));
+        const qo = chooseQuantParams(Math.min(...prod), Math.max(...prod), 8, scheme);
+        const attrs = productAttrs(qa, qb, qo, { kind: 'none' }, rounding);
+        const node: QMulNode = { name: 'm', op: 'QMul', inputs: [], outputs: [], attrs };
+        const ca = makeTensor(scheme === 'unsigned' ? 'uint8' : 'int8', [1, 6, 2, 2]), cb = makeTensor(ca.dtype, [1, 6, 1, 1]);
+        xa.forEach((v, i) => (ca.data[i] = quantize(v, qa)));
+        xb.forEach((v, i) => (cb.data[i] = quantize(v, qb)));
+        const got = qmul(node, ca, cb, [1, 6, 2, 2]);
+        for (let i = 0; i < 24; i++) {
+          const p = BigInt((ca.data[i]! - qa.zeroPoint) * (cb.data[Math.floor(i / 4)]! - qb.zeroPoint));
+          const want = requantizeRef(p, { mantissa: attrs.mantissa, shift: attrs.shift, rounding, zeroPoint: attrs.outZeroPoint, lo: attrs.lo, hi: attrs.hi });
+          expect(got.data[i]).toBe(want);
+          const ideal = Math.min(qo.qmax, Math.max(qo.qmin, qo.zeroPoint + prod[i]! / qo.scale));
+          expect(Math.abs(got.data[i]! - ideal)).toBeLessThanOrEqual(0.5 + 1e-4) // one rounding; the slack covers the fixed-point multiplier's 2^-31 relative error;
+        }
+      }),
+      { numRuns: 100 },
+    );
   });
 });
 

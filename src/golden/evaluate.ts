@@ -7,7 +7,7 @@ import { conv } from './conv.js';
 import { broadcastFold, channelAffine, unary } from './elementwise.js';
 import { gemm, matmul } from './gemm.js';
 import { cast, concat, gather, pad, reshape, slice, split, transpose } from './layout.js';
-import { globalPool, lrn, pool } from './pool.js';
+import { globalPool, lrn, pool, reduceMean } from './pool.js';
 import { dequantizeLinear, quantizeLinear } from './quantize.js';
 import { softmax } from './softmax.js';
 import { qaveragePool, qmul, qsum, qtable } from './integer/qelementwise.js';
@@ -64,7 +64,11 @@ export function evalNode(node: Node, ins: readonly Tensor[], outShapes: readonly
     case 'Tanh':
     case 'HardSigmoid':
     case 'HardSwish':
+    case 'Selu':
+    case 'Elu':
       return [unary(node, x)];
+    case 'ReduceMean':
+      return [reduceMean(x, node.attrs.axes, shape)];
     case 'ChannelAffine':
       return [channelAffine(x, ins[1]!, ins[2]!)];
     case 'Softmax':

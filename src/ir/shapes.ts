@@ -145,8 +145,15 @@ export function inferOutputs(node: Node, ins: readonly TypeShape[]): TypeShape[]
     case 'Tanh':
     case 'HardSigmoid':
     case 'HardSwish':
+    case 'Selu':
+    case 'Elu':
     case 'LRN':
       return same(x.shape);
+    case 'ReduceMean': {
+      const { axes, keepdims } = node.attrs;
+      if (axes.some((a, i) => a < 0 || a >= x.shape.length || (i > 0 && a <= axes[i - 1]!))) fail(node, `axes ${fmt(axes)} must be sorted distinct axes of ${fmt(x.shape)}`);
+      return same(keepdims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i)));
+    }
     case 'Softmax':
     case 'LogSoftmax':
       if (node.attrs.axis < 0 || node.attrs.axis >= Math.max(1, x.shape.length)) fail(node, `axis ${node.attrs.axis} is outside ${fmt(x.shape)}`);

@@ -122,12 +122,13 @@ export interface VariadicNode extends NodeBase {
   readonly op: VariadicOp;
   readonly attrs: Record<string, never>;
 }
-/** Unary elementwise activations; `alpha`/`beta` carry LeakyRelu's slope and HardSigmoid's line, `min`/`max` Clip's
+/** Unary elementwise activations; `alpha`/`beta` carry LeakyRelu's slope, HardSigmoid's line, Elu's alpha and Selu's
+ *  alpha and scale (`gamma`), `min`/`max` Clip's
  *  bounds (resolved from attributes or constant inputs at import). Unused fields are absent. */
-export type UnaryOp = 'Relu' | 'LeakyRelu' | 'Clip' | 'Sigmoid' | 'Tanh' | 'HardSigmoid' | 'HardSwish';
+export type UnaryOp = 'Relu' | 'LeakyRelu' | 'Clip' | 'Sigmoid' | 'Tanh' | 'HardSigmoid' | 'HardSwish' | 'Selu' | 'Elu';
 export interface UnaryNode extends NodeBase {
   readonly op: UnaryOp;
-  readonly attrs: { readonly alpha?: number; readonly beta?: number; readonly min?: number; readonly max?: number };
+  readonly attrs: { readonly alpha?: number; readonly beta?: number; readonly gamma?: number; readonly min?: number; readonly max?: number };
 }
 /** Softmax and LogSoftmax over the dimensions from `axis` on (`coerce2d`, opset < 13) or over `axis` alone. */
 export interface SoftmaxNode extends NodeBase {
@@ -145,6 +146,12 @@ export interface AveragePoolNode extends NodeBase {
 export interface GlobalPoolNode extends NodeBase {
   readonly op: 'GlobalAveragePool' | 'GlobalMaxPool';
   readonly attrs: Record<string, never>;
+}
+/** Mean over `axes` (sorted, non-negative); kept dimensions become 1 with `keepdims`, else they are removed. A mean
+ *  over every spatial axis of an NCHW tensor is imported as GlobalAveragePool instead. */
+export interface ReduceMeanNode extends NodeBase {
+  readonly op: 'ReduceMean';
+  readonly attrs: { readonly axes: readonly number[]; readonly keepdims: boolean };
 }
 export interface LrnNode extends NodeBase {
   readonly op: 'LRN';
@@ -319,6 +326,7 @@ export type Node =
   | AveragePoolNode
   | GlobalPoolNode
   | LrnNode
+  | ReduceMeanNode
   | ChannelAffineNode
   | ReshapeNode
   | TransposeNode

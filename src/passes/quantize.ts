@@ -142,10 +142,20 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
         // `sharing` that lin.conv carries).
         const sharing = n.op === 'Conv' || n.op === 'Gemm' ? quantizeSharing(n, graph.constants.get(n.inputs[1]!)!.shape, qw.attrs, cfg.scheme) : undefined;
         const attrs = sharing ? { ...qw.attrs, sharing } : qw.attrs;
-        const node: Node = lin.conv
-          ? { name: n.name, op: 'QConv', attrs: { ...lin.conv, ...attrs }, inputs: [x, wName, bName], outputs: [out] }
-          : { name: n.name, op: 'QGemm', attrs, inputs: [x, wName, bName], outputs: [out] };
-        emitCoded(node, out, q);
+        if (lin.lift) {
+          // A per-channel affine on [N, C]: the depthwise 1x1 QConv runs on the codes viewed as [N, C, 1, 1].
+          const shape2d = info(out).shape, [xin, yout] = [`${x}.nchw_for.${n.name}`, `${out}.nchw`];
+          nodes.push({ name: `${n.name}.to_nchw`, op: 'Reshape', attrs: { shape: lin.lift }, inputs: [x], outputs: [xin] });
+          addValue(xin, codeDType(a), lin.lift, a);
+          nodes.push({ name: n.name, op: 'QConv', attrs: { ...lin.conv!, ...attrs }, inputs: [xin, wName, bName], outputs: [yout] });
+          addValue(yout, codeDType(q), lin.lift, q);
+          emitCoded({ name: `${n.name}.to_nc`, op: 'Reshape', attrs: { shape: shape2d }, inputs: [yout], outputs: [out] }, out, q);
+        } else {
+          const node: Node = lin.conv
+            ? { name: n.name, op: 'QConv', attrs: { ...lin.conv, ...attrs }, inputs: [x, wName, bName], outputs: [out] }
+            : { name: n.name, op: 'QGemm', attrs, inputs: [x, wName, bName], outputs: [out] };
+          emitCoded(node, out, q);
+        }
         counts.layers++;
         if (act) counts.fused++;
         break;
@@ -185,7 +195,9 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
       case 'Sigmoid':
       case 'Tanh':
       case 'HardSigmoid':
-      case 'HardSwish': {
+      case 'HardSwish':
+      case 'Selu':
+      case 'Elu': {
         const x = codeIn(n, 0), a = quantOf(x), q = codeQuant(n.outputs[0]!, cfg);
         const f = activation(n);
         const table = Array.from({ length: a.qmax - a.qmin + 1 }, (_, i) => quantize(Math.fround(f(Math.fround(dequantize(a.qmin + i, a)))), q));
@@ -285,6 +297,8 @@ interface LinearLayer {
   readonly weights: Tensor;
   readonly bias: Tensor | undefined;
   readonly conv?: Extract<Node, { op: 'Conv' }>['attrs'];
+  /** The [N, C, 1, 1] shape a 2-D per-channel affine runs on as a depthwise QConv. */
+  readonly lift?: readonly number[];
 }
 
 /** The weights of a Conv/Gemm/MatMul/ChannelAffine as rows per output channel, with its bias. */
@@ -301,13 +315,15 @@ function linearLayer(n: Node, graph: Graph): LinearLayer {
     case 'ChannelAffine': {
       const s = need(1, 'the scale'), t = need(2, 'the shift'), C = s.data.length;
       const x = graph.values.get(n.inputs[0]!)!.shape;
-      if (x.length < 3) throw userError('E_QUANT', `node '${n.name}' (ChannelAffine) on a ${x.length}-D tensor has no integer form; fold it into a layer first`);
-      const r = x.length - 2;
+      // A depthwise 1x1 convolution (ir/arithmetic.md); a 2-D [N, C] tensor is lifted to [N, C, 1, 1] around it.
+      const lift = x.length === 2 ? [x[0]!, x[1]!, 1, 1] : undefined;
+      const r = lift ? 2 : x.length - 2;
       const ones = Array<number>(r).fill(1);
       return {
         weights: makeTensor('float32', [C, 1, ...ones], Float32Array.from(s.data)),
         bias: t,
         conv: { kernelShape: ones, strides: ones, dilations: ones, pads: Array<number>(2 * r).fill(0), group: C },
+        ...(lift ? { lift } : {}),
       };
     }
     case 'Gemm': {

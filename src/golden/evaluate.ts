@@ -11,6 +11,7 @@ import { globalPool, lrn, pool, reduceMean } from './pool.js';
 import { dequantizeLinear, quantizeLinear } from './quantize.js';
 import { softmax } from './softmax.js';
 import { qaveragePool, qmul, qsum, qtable } from './integer/qelementwise.js';
+import { qlrn } from './integer/qlrn.js';
 import { qconv, qgemm } from './integer/qlinear.js';
 import { castInput } from './wordlength/cast.js';
 import { tunedConv, tunedGemm } from './wordlength/linear.js';
@@ -39,6 +40,8 @@ export function evalNode(node: Node, ins: readonly Tensor[], outShapes: readonly
       return [qsum(node, ins, shape)];
     case 'QTable':
       return [qtable(node, x)];
+    case 'QLrn':
+      return [qlrn(node, x)];
     case 'QMul':
       return [qmul(node, x, ins[1]!, shape)];
     case 'QAveragePool':

@@ -89,6 +89,9 @@ export function inferOutputs(node: Node, ins: readonly TypeShape[]): TypeShape[]
     }
     case 'QTable':
       return same(x.shape, node.attrs.outType);
+    case 'QLrn':
+      if (x.shape.length < 2) fail(node, `input ${fmt(x.shape)} needs a channel dimension`);
+      return same(x.shape, node.attrs.outType);
     case 'QMul': {
       const b = ins[1];
       const shape = b && ins.length === 2 ? broadcastShapes(x.shape, b.shape) : undefined;

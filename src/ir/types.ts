@@ -300,6 +300,25 @@ export interface QMulNode extends NodeBase {
     readonly outType: CodeDType;
   };
 }
+/** Local response normalisation on codes (ir/arithmetic.md): S = sum over the channel window of (x - zeroPoint)^2
+ *  (channels c - floor((size-1)/2) .. c + ceil((size-1)/2), clipped), then
+ *  out = clamp(outZeroPoint + round((x - zeroPoint) * table[min(S >> indexShift, table.length - 1)] / 2^shift), lo, hi):
+ *  the table holds the fixed-point factor sa/so * (bias + alpha/size * sa^2 * S)^-beta at the middle of each bucket. */
+export interface QLrnNode extends NodeBase {
+  readonly op: 'QLrn';
+  readonly attrs: {
+    readonly size: number;
+    readonly zeroPoint: number;
+    readonly indexShift: number;
+    readonly table: readonly number[];
+    readonly shift: number;
+    readonly rounding: 'half-away' | 'half-even';
+    readonly outZeroPoint: number;
+    readonly lo: number;
+    readonly hi: number;
+    readonly outType: CodeDType;
+  };
+}
 /** Average pooling on codes (input and output share scale and zero point):
  *  out = zeroPoint + round(sum (x - zeroPoint) / count), count as in AveragePool. GlobalAveragePool becomes one with
  *  a window over the whole spatial extent. */
@@ -315,6 +334,7 @@ export type Node =
   | QTableNode
   | QAveragePoolNode
   | QMulNode
+  | QLrnNode
   | ConvNode
   | GemmNode
   | MatMulNode

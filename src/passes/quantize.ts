@@ -2,9 +2,9 @@
  *  Why: every later stage (approximate multipliers, emitters, verification) works on the codes this pass defines.
  *  What: graph inputs get a QuantizeLinear; Conv/Gemm/MatMul/ChannelAffine become QConv/QGemm; Add/Sub/Sum and
  *  Mul/Div by constants become QSum, Mul of two activations QMul; a Relu/Clip after any of these folds into its
- *  saturation bounds, anywhere else (and every other activation) it becomes a QTable lookup; pools, Concat (inputs
- *  rescaled to its scale by one-input QSums) and the shape ops run on codes directly. Trailing Softmax/LogSoftmax
- *  stay in float on the host after a DequantizeLinear: the accelerator's output is the last integer tensor, and
+ *  saturation bounds, anywhere else (and every other activation) it becomes a QTable lookup; LRN becomes QLrn;
+ *  pools, Concat (inputs rescaled to its scale by one-input QSums) and the shape ops run on codes directly. Trailing
+ *  Softmax/LogSoftmax stay in float on the host after a DequantizeLinear: the accelerator's output is the last integer tensor, and
  *  argmax is unchanged. Integer graph outputs are dequantized so the graph keeps its float interface.
  *  Assumes: shapes static, BatchNormalization already folded where possible, QDQ pairs absorbed (absorb-qdq). */
 import { userError } from '../errors.js';
@@ -20,6 +20,7 @@ import { quantizeSharing } from './share-weights.js';
 import { activationRange } from './range-methods.js';
 import { rescaleAttrs } from './quantize-rescale.js';
 import { productAttrs } from './quantize-product.js';
+import { lrnAttrs } from './quantize-lrn.js';
 
 export interface QuantizeOptions {
   readonly config: QuantizeConfig;
@@ -211,6 +212,12 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
         const spatial = info(n.inputs[0]!).shape.slice(2);
         const window = n.op === 'AveragePool' ? n.attrs : { kernelShape: spatial, strides: spatial.map(() => 1), pads: [...spatial, ...spatial].map(() => 0), dilations: spatial.map(() => 1), ceilMode: false, countIncludePad: false };
         emitCoded({ name: n.name, op: 'QAveragePool', attrs: { ...window, zeroPoint: a.zeroPoint, rounding: config.rounding }, inputs: [x], outputs: [n.outputs[0]!] }, n.outputs[0]!, a);
+        break;
+      }
+      case 'LRN': {
+        const x = codeIn(n, 0), q = codeQuant(n.outputs[0]!, cfg);
+        emitCoded({ name: n.name, op: 'QLrn', attrs: lrnAttrs(n, quantOf(x), q, config.rounding), inputs: [x], outputs: [n.outputs[0]!] }, n.outputs[0]!, q);
+        counts.tables++;
         break;
       }
       case 'GlobalMaxPool': {

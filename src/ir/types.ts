@@ -302,14 +302,16 @@ export interface QMulNode extends NodeBase {
 }
 /** Local response normalisation on codes (ir/arithmetic.md): S = sum over the channel window of (x - zeroPoint)^2
  *  (channels c - floor((size-1)/2) .. c + ceil((size-1)/2), clipped), then
- *  out = clamp(outZeroPoint + round((x - zeroPoint) * table[min(S >> indexShift, table.length - 1)] / 2^shift), lo, hi):
- *  the table holds the fixed-point factor sa/so * (bias + alpha/size * sa^2 * S)^-beta at the middle of each bucket. */
+ *  out = clamp(outZeroPoint + round((x - zeroPoint) * table[lrnIndex(S, octaveBits)] / 2^shift), lo, hi):
+ *  S's bucket index is S itself below 2^(octaveBits+1), then 2^octaveBits buckets per octave (a floating-point
+ *  index); the table holds the fixed-point factor sa/so * (bias + alpha/size * sa^2 * S)^-beta at each bucket's
+ *  middle. */
 export interface QLrnNode extends NodeBase {
   readonly op: 'QLrn';
   readonly attrs: {
     readonly size: number;
     readonly zeroPoint: number;
-    readonly indexShift: number;
+    readonly octaveBits: number;
     readonly table: readonly number[];
     readonly shift: number;
     readonly rounding: 'half-away' | 'half-even';

@@ -6,6 +6,9 @@ import { describe, expect, test } from 'vitest';
 import { conv } from '../../src/golden/conv.js';
 import { evalNode } from '../../src/golden/evaluate.js';
 import { qaveragePool, qmul, qsum } from '../../src/golden/integer/qelementwise.js';
+import { lrnBucket, lrnIndex, qlrn } from '../../src/golden/integer/qlrn.js';
+import { lrn } from '../../src/golden/pool.js';
+import { lrnAttrs } from '../../src/passes/quantize-lrn.js';
 import { qconv, qgemm } from '../../src/golden/integer/qlinear.js';
 import { chooseQuantParams, dequantize, quantize, requantizeRef } from '../../src/ir/arith.js';
 import { inferOutputs } from '../../src/ir/shapes.js';
@@ -97,6 +100,45 @@ describe('QMul: the product of two code tensors', () => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+describe('QLrn: integer local response normalisation', () => {
+  test('bucket index: exact below 2P, then P buckets per octave, each S in the bucket it indexes', () => {
+    // P = 4 (octaveBits 2): S 0..7 index themselves; S 8, 9 -> e = 1, 4 + 4 = 8; S 15 -> 4 + 7 = 11; S 16..19 -> 8 + 4 = 12
+    expect([0, 7, 8, 9, 10, 15, 16, 19, 20].map((S) => lrnIndex(S, 2))).toEqual([0, 7, 8, 8, 9, 11, 12, 12, 13]);
+    for (let S = 0; S < 5000; S++) {
+      const b = lrnBucket(lrnIndex(S, 3), 3);
+      expect(S >= b.first && S <= b.last, `S ${S}`).toBe(true);
+    }
+  });
+
+  test('hand-worked: window sums at the channel edges, one table lookup, rounding and saturation', () => {
+    // 3 channels, 1 position, codes [2, 4, 6], z = 2 -> centred [0, 2, 4]; size 3: S = [0+4, 0+4+16, 4+16] = [4, 20, 20].
+    // octaveBits 1 (P = 2): index(4) = e 1: 2 + 2 = 4; index(20) = e 3: 6 + 2 = 8. table[4] = 3, table[8] = 1, shift 1:
+    // out = zo 10 + round([0 * 3, 2 * 1, 4 * 1] / 2) = [10, 11, 12]; hi 11 saturates the last.
+    const table = [9, 9, 9, 9, 3, 9, 9, 9, 1];
+    const node = { name: 'l', op: 'QLrn' as const, inputs: [], outputs: [], attrs: { size: 3, zeroPoint: 2, octaveBits: 1, table, shift: 1, rounding: 'half-away' as const, outZeroPoint: 10, lo: 0, hi: 11, outType: 'uint8' as const } };
+    expect(Array.from(qlrn(node, t('uint8', [1, 3, 1, 1], [2, 4, 6])).data)).toEqual([10, 11, 11]);
+  });
+
+  test('within one LSB of the float LRN on the dequantized input (300 random layers; docs/ops.md states it)', () => {
+    let s = 12345;
+    const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648), s / 2147483648);
+    let worst = 0;
+    for (let trial = 0; trial < 300; trial++) {
+      const size = [3, 5, 7][trial % 3]!, alpha = [1e-4, 1e-3, 1e-2, 0.1, 1][trial % 5]!, beta = 0.5 + rnd() * 0.5, bias = [1, 2, 0.5][trial % 3]!;
+      const range = [1, 10, 50][trial % 3]!, scheme = trial % 2 === 0 ? 'signed' : 'unsigned';
+      const a = chooseQuantParams(scheme === 'signed' ? -range : 0, range, 8, scheme);
+      const x = makeTensor(scheme === 'signed' ? 'int8' : 'uint8', [1, 8, 2, 2]);
+      for (let i = 0; i < x.data.length; i++) x.data[i] = a.qmin + Math.floor(rnd() * (a.qmax - a.qmin + 1));
+      const node = { name: 'l', op: 'LRN' as const, inputs: [], outputs: [], attrs: { size, alpha, beta, bias } };
+      const yf = lrn(node, makeTensor('float32', x.shape, Float32Array.from(x.data, (c) => dequantize(c, a))));
+      const q = chooseQuantParams(Math.min(...yf.data), Math.max(...yf.data), 8, scheme);
+      const yq = qlrn({ name: 'q', op: 'QLrn', inputs: [], outputs: [], attrs: lrnAttrs(node, a, q, 'half-away') }, x);
+      for (let i = 0; i < yf.data.length; i++) worst = Math.max(worst, Math.abs(yq.data[i]! - Math.min(q.qmax, Math.max(q.qmin, q.zeroPoint + yf.data[i]! / q.scale))));
+    }
+    expect(worst).toBeLessThan(1);
   });
 });
 

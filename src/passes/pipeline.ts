@@ -2,6 +2,7 @@
 import type { Graph } from '../ir/types.js';
 import { channelConstants } from './channel-constants.js';
 import { foldBatchNorm } from './fold-batchnorm.js';
+import { fuseHardSwish } from './fuse-hardswish.js';
 import { fuseMatMulAdd } from './fuse-matmul-add.js';
 import type { Pass } from './pass.js';
 
@@ -13,6 +14,8 @@ export const importPipeline: readonly Pass[] = [
   channelConstants,
   // BatchNormalization (and any ChannelAffine) after Conv/Gemm becomes part of the layer's weights and bias.
   foldBatchNorm,
+  // x * HardSigmoid(x) (HardSwish as PyTorch exports it below opset 14) becomes one HardSwish.
+  fuseHardSwish,
 ];
 
 export function runPipeline(graph: Graph, passes: readonly Pass[], after?: (pass: Pass, g: Graph) => void): Graph {

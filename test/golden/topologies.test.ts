@@ -63,6 +63,14 @@ const PATTERNS: Record<string, Pattern> = {
     },
     intOps: ['QConv', 'QAveragePool', 'QTable', 'QMul'],
   },
+  'HardSwish exported as x * HardSigmoid(x) (MobileNetV3 at opset 13)': {
+    spec: {
+      inputs: [{ name: 'x', shape: [1, 3, 5, 5] }], outputs: ['y'], initializers: [w('w1', [4, 3, 3, 3], 40, 0.8)],
+      nodes: [conv('x', 'w1', 'c1', PAD1), node('HardSigmoid', ['c1'], 'h', { alpha: { f: 1 / 6 }, beta: { f: 0.5 } }), node('Mul', ['c1', 'h'], 'y')],
+    },
+    floatOps: ['Conv', 'HardSwish'],
+    intOps: ['QConv', 'QTable'],
+  },
   'concat of differently scaled branches (SqueezeNet fire)': {
     spec: {
       inputs: [{ name: 'x', shape: [1, 4, 5, 5] }], outputs: ['y'], initializers: [w('wa', [3, 4, 1, 1], 10, 0.2), w('wb', [5, 4, 3, 3], 11, 1.5)],

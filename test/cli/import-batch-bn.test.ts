@@ -52,4 +52,10 @@ test('Conv + BatchNormalization: inspect counts the folded Conv\'s 55,296 MACs; 
   const back = await runCliAsync(['inspect', ir, '--json']);
   expect(back.code, back.stderr).toBe(0);
   expect(JSON.parse(back.stdout).totals.macs).toBe(55296);
+  // eval straight from the .onnx: 130 samples are split over worker threads, which decode the IR as saved.
+  writeNpy(join(dir, 'xs.npy'), makeTensor('float32', [130, 3, 16, 16], seeded(40, 130 * 768)));
+  writeNpy(join(dir, 'ys.npy'), makeTensor('int32', [130], Int32Array.from({ length: 130 }, (_, i) => i)));
+  const ev = await runCliAsync(['eval', model, '--inputs', join(dir, 'xs.npy'), '--labels', join(dir, 'ys.npy'), '--json']);
+  expect(ev.code, ev.stderr).toBe(0);
+  expect(JSON.parse(ev.stdout).count).toBe(130);
 });

@@ -39,6 +39,8 @@ export const quantizePass: Pass<QuantizeOptions> = {
 const HOST_OPS = new Set(['Softmax', 'LogSoftmax']);
 /** Ops whose integer form (QConv, QGemm, QSum, QMul) requantizes, so a following clamp folds into its [lo, hi]. */
 const FUSING_OPS = new Set(['Conv', 'Gemm', 'MatMul', 'ChannelAffine', 'Add', 'Sub', 'Sum', 'Mul', 'Div']);
+/** Activations that become a QTable, whose output quantization is free. */
+const TABLE_OPS = new Set(['LeakyRelu', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Selu', 'Elu']);
 const SHAPE_OPS = new Set(['Reshape', 'Transpose', 'Split', 'Slice', 'Gather', 'MaxPool']);
 
 function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassResult {
@@ -67,7 +69,23 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
   }
   const fusedNodes = new Set<Node>(fused.values());
 
+  // A Concat input made by a layer that requantizes anyway (QConv, QGemm, QSum, QMul, QTable), read by nothing else,
+  // takes the Concat's own output quantization: the layer writes codes the Concat only places, so no rescaling QSum
+  // is needed (hardware: the layer writes into its part of the Concat's buffer).
+  const producer = new Map<string, Node>();
+  for (const n of graph.nodes) for (const o of n.outputs) producer.set(o, n);
+  const takesConcatQuant = new Map<string, Node>();
+  for (const n of graph.nodes) {
+    if (n.op !== 'Concat' || host.has(n)) continue;
+    for (const v of n.inputs) {
+      const p = producer.get(v);
+      const requantizes = p && (FUSING_OPS.has(p.op) || TABLE_OPS.has(p.op) || fusedNodes.has(p) || p.op === 'LRN');
+      if (requantizes && (consumers.get(v) ?? []).length === 1 && !graph.outputs.includes(v) && !info(v).quant && !info(n.outputs[0]!).quant) takesConcatQuant.set(v, n);
+    }
+  }
   const codeQuant = (v: string, cfg: LayerQuantConfig): CodeQuant => {
+    const concat = takesConcatQuant.get(v);
+    if (concat) return codeQuant(concat.outputs[0]!, layerConfig(config, concat.name));
     const given = info(v).quant;
     if (given) return given;
     const s = stats.get(v);

@@ -33,6 +33,8 @@ interface Pattern {
   readonly floatOps?: readonly string[];
   /** Integer ops the quantized graph must hold. */
   readonly intOps: readonly string[];
+  /** Exact counts of some of them. */
+  readonly counts?: Readonly<Record<string, number>>;
 }
 
 const PATTERNS: Record<string, Pattern> = {
@@ -71,12 +73,18 @@ const PATTERNS: Record<string, Pattern> = {
     floatOps: ['Conv', 'HardSwish'],
     intOps: ['QConv', 'QTable'],
   },
-  'concat of differently scaled branches (SqueezeNet fire)': {
+  'concat of differently scaled branches (SqueezeNet fire, Inception)': {
+    // The two conv branches write codes in the Concat's own scale; the pooled input keeps the input's scale, so one
+    // rescaling QSum brings it to the Concat's.
     spec: {
       inputs: [{ name: 'x', shape: [1, 4, 5, 5] }], outputs: ['y'], initializers: [w('wa', [3, 4, 1, 1], 10, 0.2), w('wb', [5, 4, 3, 3], 11, 1.5)],
-      nodes: [conv('x', 'wa', 'a'), node('Relu', ['a'], 'ra'), conv('x', 'wb', 'b', PAD1), node('Relu', ['b'], 'rb'), node('Concat', ['ra', 'rb'], 'y', { axis: 1 })],
+      nodes: [
+        conv('x', 'wa', 'a'), node('Relu', ['a'], 'ra'), conv('x', 'wb', 'b', PAD1), node('Relu', ['b'], 'rb'),
+        node('MaxPool', ['x'], 'p', { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }), node('Concat', ['ra', 'rb', 'p'], 'y', { axis: 1 }),
+      ],
     },
     intOps: ['QConv', 'QSum', 'Concat'],
+    counts: { QSum: 1 },
   },
   'channel shuffle: Reshape, Transpose, Reshape (ShuffleNet)': {
     spec: {
@@ -170,6 +178,7 @@ describe.each(Object.entries(PATTERNS))('%s', (_, p) => {
     expect([q.nodes[0]!.op, q.nodes.at(-1)!.op]).toEqual(['QuantizeLinear', 'DequantizeLinear']);
     for (const op of body) expect(ON_CODES.has(op), `${op} on codes`).toBe(true);
     for (const op of p.intOps) expect(body).toContain(op);
+    for (const [op, k] of Object.entries(p.counts ?? {})) expect(body.filter((o) => o === op).length, op).toBe(k);
     // Agreement on unseen samples: the RMS error is a small fraction of the output's RMS (8-bit codes, a few layers).
     let err = 0, ref = 0;
     for (let s = 0; s < 4; s++) {

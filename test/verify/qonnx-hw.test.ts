@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { writeNpy } from '../../src/io/npy.js';
 import { runCliAsync } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -40,6 +40,12 @@ describe('QONNX models in HLS C++ and Verilog', () => {
       if (r.code !== 0) throw new Error(r.stderr);
     }));
   }, 120_000);
+
+  test('approx leaves layers narrower than 8 bits exact: with none of 8 bits it says so (E_DSE)', async () => {
+    const r = await runCliAsync(['approx', join(dir, 'bnn-q'), '-o', join(dir, 'bnn-approx'), '--inputs', MODELS[0]!.inputs]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/error\[E_DSE\]: no conv\/dense layer .* has 8-bit weights and 8-bit activations .*2-bit weights.*approx.enabled: false/);
+  });
 
   for (const m of MODELS) {
     testWithTool('g++', `${m.name}: HLS C simulation equals the integer golden model on 20 inputs, every layer`, async () => {

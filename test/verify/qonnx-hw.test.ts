@@ -24,7 +24,7 @@ interface Model {
 }
 
 const MODELS: Model[] = [
-  { name: 'bnn', onnx: join(dir, 'bnn.onnx'), inputs: join(dir, 'bnn_x.npy'), wb: 2, ops: ['QTable', 'QGemm', 'QThreshold', 'QGemm'] },
+  { name: 'bnn', onnx: join(dir, 'bnn.onnx'), inputs: join(dir, 'bnn_x.npy'), wb: 1, ops: ['QTable', 'QGemm', 'QThreshold', 'QGemm'] },
   { name: 'cnn', onnx: join(dir, 'cnn.onnx'), inputs: join(dir, 'cnn_x.npy'), wb: 4, ops: ['QTable', 'QConv', 'QThreshold', 'QConv', 'QThreshold'] },
   ...(existsSync(join(TFC, 'TFC_2W2A.onnx')) ? [{ name: 'tfc', onnx: join(TFC, 'TFC_2W2A.onnx'), inputs: join(TFC, 'mnist_t10k_first100_x01.npy'), wb: 2, ops: ['QTable', 'QGemm', 'QThreshold'] }] : []),
 ];

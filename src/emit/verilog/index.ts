@@ -51,6 +51,7 @@ interface TileView {
   readonly signed: boolean;
   readonly wb: number;
   readonly ws: number;
+  readonly bipolar: boolean;
   readonly chanWidth: number;
   /** Bits of an exact product of a DW-bit activation and a WB-bit weight when weights are narrower than 8 bits (a
    *  narrower multiplier than the 32-bit one); 0 = the 32-bit product. */
@@ -89,7 +90,7 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
   const tiles: TileView[] = plan.tiles.map((tile) => {
     const steps = stepsOf((st) => st.unit === 'tile' && st.tile === tile.index);
     const { kind, record } = multiplierKind(tile.multiplier, options.multiplierImpl, options.library);
-    const { wb, signed } = weightFormat(steps);
+    const { wb, signed, bipolar } = weightFormat(steps);
     if (kind !== 'exact') {
       for (const st of steps) {
         const inMem = s.memories[st.inputs[0]!]!;
@@ -104,7 +105,7 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
       moduleName: `adq_mul_t${tile.index}`,
       tableFile: `rtl/mem/mul_t${tile.index}.hex`,
       signed: kind === 'exact' ? signed : record!.signed,
-      wb, ws, chanWidth: 70 + ws, productBits: kind === 'exact' && wb < 8 ? dw + wb + 1 : 0,
+      wb, ws, bipolar, chanWidth: 70 + ws, productBits: kind === 'exact' && wb < 8 ? dw + wb + 1 : 0,
       slots: steps.map((st) => tileSlotView(st, lanes)),
       ...(record ? { record } : {}),
     };
@@ -116,7 +117,7 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
         const { indexRom, laneTables } = sharedRoms(st, lanes, t.wb);
         files.set(`rtl/mem/w_s${st.index}.hex`, indexRom);
         laneTables.forEach((text, j) => files.set(`rtl/mem/cb_s${st.index}_l${j}.hex`, text));
-      } else files.set(`rtl/mem/w_s${st.index}.hex`, weightRom(st, lanes, t.wb));
+      } else files.set(`rtl/mem/w_s${st.index}.hex`, weightRom(st, lanes, t.wb, t.bipolar));
       files.set(`rtl/mem/c_s${st.index}.hex`, channelRom(st, t.ws));
     });
     if (t.multiplier === 'table') files.set(t.tableFile, multiplierRom(t.record!.table));

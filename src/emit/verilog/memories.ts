@@ -12,7 +12,7 @@ const lines = (words: Iterable<string>): string => [...words].join('\n') + '\n';
 /** Weight ROM of a tile step: word g*K + k holds the weight codes of channels g*L .. g*L+L-1 at tap k, lane j in
  *  bits [j*wb, (j+1)*wb); lanes past the last channel hold 0. Taps are in weight order (c, ky, kx), the order the
  *  walker visits them. */
-export function weightRom(step: Step, lanes: number, wb: number): string {
+export function weightRom(step: Step, lanes: number, wb: number, bipolar = false): string {
   const w = step.layer.weights!.data, K = step.k, M = step.channels;
   const out: string[] = [];
   for (let g = 0; g < groupsOf(step, lanes); g++)
@@ -20,7 +20,8 @@ export function weightRom(step: Step, lanes: number, wb: number): string {
       let word = 0n;
       for (let j = 0; j < lanes; j++) {
         const m = g * lanes + j;
-        if (m < M) word |= BigInt.asUintN(wb, BigInt(w[m * K + k]!)) << BigInt(j * wb);
+        // Bipolar weights: one bit, 1 for -1 and 0 for +1.
+        if (m < M) word |= (bipolar ? (w[m * K + k]! < 0 ? 1n : 0n) : BigInt.asUintN(wb, BigInt(w[m * K + k]!))) << BigInt(j * wb);
       }
       out.push(hexWord(word, lanes * wb));
     }

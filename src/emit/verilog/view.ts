@@ -62,13 +62,17 @@ export function designWidths(s: Schedule): { nw: number; dw: number } {
 }
 
 /** A tile's weight format: bits per weight code in the ROM and whether codes are two's complement. Codes narrower
- *  than 8 bits (QONNX models: 1 to 7-bit weights) are stored at their own width, `wBits` of the widest layer. */
-export function weightFormat(steps: readonly Step[]): { wb: number; signed: boolean } {
+ *  than 8 bits (QONNX models: 1 to 7-bit weights) are stored at their own width, `wBits` of the widest layer.
+ *  Bipolar weights (every code -1 or +1, BipolarQuant) take one bit: 1 = -1, 0 = +1; a lane then negates or passes
+ *  the activation instead of multiplying. */
+export function weightFormat(steps: readonly Step[]): { wb: number; signed: boolean; bipolar: boolean } {
   const dtypes = new Set(steps.map((st) => st.layer.weights!.dtype));
+  const bipolar = dtypes.size === 1 && dtypes.has('int8') && steps.every((st) => !(st.layer.node as MacNode).attrs.sharing && st.layer.weights!.data.every((v) => v === 1 || v === -1));
+  if (bipolar) return { wb: 1, signed: true, bipolar };
   const bits = Math.max(...steps.map((st) => (st.layer.node as MacNode).attrs.wBits));
-  if (dtypes.size === 1 && dtypes.has('uint8')) return { wb: Math.min(8, bits), signed: false };
-  if (dtypes.size === 1 && dtypes.has('int8')) return { wb: Math.min(8, bits), signed: true };
-  return { wb: 17, signed: true };
+  if (dtypes.size === 1 && dtypes.has('uint8')) return { wb: Math.min(8, bits), signed: false, bipolar };
+  if (dtypes.size === 1 && dtypes.has('int8')) return { wb: Math.min(8, bits), signed: true, bipolar };
+  return { wb: 17, signed: true, bipolar };
 }
 
 /** How a tile decodes a shared layer's weights: each lane has a codebook table addressed by {row, index}; the row

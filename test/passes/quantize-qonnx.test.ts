@@ -14,6 +14,8 @@ import { calibrate } from '../../src/passes/calibrate.js';
 import { quantizeGraph } from '../../src/passes/quantize.js';
 import { DEFAULT_CONFIG } from '../../src/passes/quantize-config.js';
 import { binarizedMlp, gridInputs, thresholdCnn } from '../qonnx/models.js';
+import { buildModel, seeded } from '../helpers/onnx-builder.js';
+import { expectUserError } from '../helpers/user-error.js';
 
 function quantizeQonnx(g: Graph, calib: Tensor) {
   const float = absorbQuant.run(g).graph;
@@ -54,6 +56,29 @@ describe('quantize keeps QONNX codes', () => {
     const got = rows(q.graph, x), want = rows(g, x);
     expect(got).toEqual(want);
     expect(new Set(want).size).toBeGreaterThan(3); // the outputs vary: the test is not comparing constants
+  });
+});
+
+describe('what has no integer codes is a clear error', () => {
+  const model = (zp: number, outBias: number) => importOnnx(buildModel({
+    inputs: [{ name: 'x', shape: [1, 4] }],
+    outputs: ['y'],
+    initializers: [
+      { name: 'w', shape: [4, 3], data: seeded(1, 12) }, { name: 's', shape: [], data: [0.5] }, { name: 'z', shape: [], data: [zp] }, { name: 'b', shape: [], data: [4] },
+      { name: 't', shape: [3, 2], data: [0, 1, 0, 1, 0, 1] },
+    ],
+    nodes: [
+      { op: 'Quant', domain: 'qonnx.custom_op.general', inputs: ['w', 's', 'z', 'b'], outputs: ['wq'], attrs: { signed: 1, narrow: 0, rounding_mode: 'ROUND' } },
+      { op: 'MatMul', inputs: ['x', 'wq'], outputs: ['h'] },
+      { op: 'MultiThreshold', domain: 'qonnx.custom_op.general', inputs: ['h', 't'], outputs: ['y'], attrs: { out_dtype: 'UINT2', out_bias: { f: outBias } } },
+    ],
+  }), 'm.onnx');
+  test('a fractional zero point of a weight quantizer', () => {
+    expectUserError(() => absorbQuant.run(model(0.5, 0)), 'E_QUANT', /zero point 0.5 is not an integer/);
+  });
+  test('a MultiThreshold out_bias that is not a multiple of out_scale', () => {
+    const g = model(0, -0.5);
+    expectUserError(() => quantizeQonnx(g, gridInputs(12, [4], 3)), 'E_QUANT', /out_bias -0.5 give no integer codes/);
   });
 });
 

@@ -1,7 +1,6 @@
 /** quantize on QONNX models keeps the model's codes: the integer golden model's dequantized outputs equal the float
  *  golden model's outputs of the QONNX graph exactly (power-of-two scales; docs/qonnx.md), on TFC_2W2A and on the
  *  models of test/qonnx/models.ts; MultiThreshold and Quant after a layer become QThreshold. */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { runOutputs } from '../../src/golden/evaluate.js';
@@ -13,6 +12,7 @@ import { absorbQuant } from '../../src/passes/absorb-quant.js';
 import { calibrate } from '../../src/passes/calibrate.js';
 import { quantizeGraph } from '../../src/passes/quantize.js';
 import { DEFAULT_CONFIG } from '../../src/passes/quantize-config.js';
+import { REPO } from '../helpers/cli.js';
 import { binarizedMlp, gridInputs, thresholdCnn } from '../qonnx/models.js';
 import { buildModel, seeded } from '../helpers/onnx-builder.js';
 import { expectUserError } from '../helpers/user-error.js';
@@ -82,14 +82,14 @@ describe('what has no integer codes is a clear error', () => {
   });
 });
 
-const TFC = '/work/shared/data/qonnx';
-describe.skipIf(!existsSync(join(TFC, 'TFC_2W2A.onnx')))('TFC_2W2A', () => {
-  test('the integer model keeps the 2-bit formats and equals the reference logits on 100 images', () => {
+const TFC = join(REPO, 'test/models/qonnx');
+describe('TFC_2W2A', () => {
+  test('the integer model keeps the 2-bit formats and equals the reference logits on 20 images', () => {
     const g = importOnnxFile(join(TFC, 'TFC_2W2A.onnx'));
-    const x = readNpy(join(TFC, 'mnist_t10k_first100_x01.npy'));
-    const q = quantizeQonnx(g, makeTensor('float32', [20, 1, 28, 28], x.data.slice(0, 20 * 784) as Float32Array));
+    const x = readNpy(join(TFC, 'tfc_x20.npy'));
+    const q = quantizeQonnx(g, makeTensor('float32', [10, 1, 28, 28], x.data.slice(0, 10 * 784) as Float32Array));
     expect(q.stats).toMatchObject({ layers: 4, kept: 4, thresholds: 3 });
     for (const n of q.graph.nodes) if (n.op === 'QGemm') expect(n.attrs.wBits).toBe(2);
-    expect(rows(q.graph, x)).toEqual(Array.from(readNpy(join(TFC, 'TFC_2W2A.expected_qonnx.npy')).data));
+    expect(rows(q.graph, x)).toEqual(Array.from(readNpy(join(TFC, 'tfc_expected20.npy')).data));
   });
 });

@@ -3,16 +3,16 @@
  *  activations), a binarized MLP (bipolar weights and activations) and a convolutional model with MultiThreshold;
  *  narrow weights are stored at their own width in the Verilog weight ROMs. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { writeNpy } from '../../src/io/npy.js';
-import { runCliAsync } from '../helpers/cli.js';
+import { REPO, runCliAsync } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { testWithTool } from '../helpers/tools.js';
 import { binarizedMlp, gridInputs, thresholdCnn } from '../qonnx/models.js';
 
-const TFC = '/work/shared/data/qonnx';
+const TFC = join(REPO, 'test/models/qonnx');
 const dir = tempDir();
 
 interface Model {
@@ -26,7 +26,7 @@ interface Model {
 const MODELS: Model[] = [
   { name: 'bnn', onnx: join(dir, 'bnn.onnx'), inputs: join(dir, 'bnn_x.npy'), wb: 1, ops: ['QTable', 'QGemm', 'QThreshold', 'QGemm'] },
   { name: 'cnn', onnx: join(dir, 'cnn.onnx'), inputs: join(dir, 'cnn_x.npy'), wb: 4, ops: ['QTable', 'QConv', 'QThreshold', 'QConv', 'QThreshold'] },
-  ...(existsSync(join(TFC, 'TFC_2W2A.onnx')) ? [{ name: 'tfc', onnx: join(TFC, 'TFC_2W2A.onnx'), inputs: join(TFC, 'mnist_t10k_first100_x01.npy'), wb: 2, ops: ['QTable', 'QGemm', 'QThreshold'] }] : []),
+  { name: 'tfc', onnx: join(TFC, 'TFC_2W2A.onnx'), inputs: join(TFC, 'tfc_x20.npy'), wb: 2, ops: ['QTable', 'QGemm', 'QThreshold'] },
 ];
 
 describe('QONNX models in HLS C++ and Verilog', () => {

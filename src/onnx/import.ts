@@ -14,7 +14,7 @@ import { computeLowerers } from './lower-compute.js';
 import { elementwiseLowerers } from './lower-elementwise.js';
 import { layoutLowerers } from './lower-layout.js';
 import { poolLowerers } from './lower-pool.js';
-import { valueLowerers } from './lower-values.js';
+import { constantOnlyLowerers, valueLowerers } from './lower-values.js';
 import { QONNX_DOMAINS, qonnxLowerers } from './lower-qonnx.js';
 import { toNum, type GraphProto, type NodeProto, type ValueInfoProto } from './proto.js';
 import { dtypeOfOnnx, tensorFromProto } from './tensor.js';
@@ -127,7 +127,7 @@ export function importOnnx(bytes: Uint8Array, file: string, options: ImportOptio
   sortedNodes(g, file).forEach((np, index) => {
     const where = `${file}: ${describeNode(np, index)}`;
     const op = np.opType ?? '';
-    const lower = !np.domain || np.domain === 'ai.onnx' ? LOWERERS[op] : QONNX_DOMAINS.includes(np.domain) ? qonnxLowerers[op] : undefined;
+    const lower = !np.domain || np.domain === 'ai.onnx' ? LOWERERS[op] ?? constantOnlyLowerers[op] : QONNX_DOMAINS.includes(np.domain) ? qonnxLowerers[op] : undefined;
     if (!lower)
       throw userError(
         'E_ONNX_UNSUPPORTED_OP',

@@ -86,6 +86,9 @@ const pow: Lowerer = (ctx) => {
   return { values: [makeTensor('float32', a.shape, a.data.map((v) => Math.pow(v, e)))] };
 };
 
+/** Ops the importer folds on constant inputs only (not in SUPPORTED_OPS: on run-time inputs they are unsupported). */
+export const constantOnlyLowerers: Record<string, Lowerer> = { Pow: pow };
+
 export const valueLowerers: Record<string, Lowerer> = {
   Identity: identity,
   Dropout: dropout,
@@ -93,7 +96,6 @@ export const valueLowerers: Record<string, Lowerer> = {
   Constant: constant,
   ConstantOfShape: constantOfShape,
   Cast: cast,
-  Pow: pow,
   QuantizeLinear: quantizeLinear,
   DequantizeLinear: dequantizeLinear,
 };

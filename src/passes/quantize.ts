@@ -2,10 +2,11 @@
  *  Why: every later stage (approximate multipliers, emitters, verification) works on the codes this pass defines.
  *  What: graph inputs get a QuantizeLinear; Conv/Gemm/MatMul/ChannelAffine become QConv/QGemm; Add/Sub/Sum and
  *  Mul/Div by constants become QSum, Mul of two activations QMul; a Relu/Clip after any of these folds into its
- *  saturation bounds, anywhere else (and every other activation) it becomes a QTable lookup; LRN becomes QLrn;
- *  pools, Concat (inputs rescaled to its scale by one-input QSums) and the shape ops run on codes directly. Trailing
- *  Softmax/LogSoftmax stay in float on the host after a DequantizeLinear: the accelerator's output is the last integer tensor, and
- *  argmax is unchanged. Integer graph outputs are dequantized so the graph keeps its float interface.
+ *  saturation bounds, anywhere else it becomes a QTable lookup, as does every other activation and x * act(x)
+ *  (SiLU); LRN becomes QLrn; pools, Concat (inputs written in its scale, or rescaled by one-input QSums) and the
+ *  shape ops run on codes directly. Trailing Softmax/LogSoftmax stay in float on the host after a DequantizeLinear:
+ *  the accelerator's output is the last integer tensor, and argmax is unchanged. Integer graph outputs are
+ *  dequantized so the graph keeps its float interface.
  *  Assumes: shapes static, BatchNormalization already folded where possible, QDQ pairs absorbed (absorb-qdq). */
 import { userError } from '../errors.js';
 import { chooseQuantParams, dequantize, quantize, activationBounds, type FusedActivation } from '../ir/arith.js';
@@ -69,6 +70,20 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
   }
   const fusedNodes = new Set<Node>(fused.values());
 
+  // x * act(x) (SiLU as exported: x * Sigmoid(x); EfficientNet, MobileNetV3's HardSwish) with the activation read
+  // only by the Mul: one table of v * act(v) on x's codes instead of a table and a product of two tensors.
+  const gated = new Map<Node, UnaryNode>();
+  for (const n of graph.nodes) {
+    if (n.op !== 'Mul' || host.has(n)) continue;
+    for (const k of [0, 1]) {
+      const a = graph.nodes.find((m) => m.outputs[0] === n.inputs[k]);
+      if (a && TABLE_OPS.has(a.op) && a.inputs[0] === n.inputs[1 - k] && (consumers.get(n.inputs[k]!) ?? []).length === 1 && !graph.outputs.includes(n.inputs[k]!)) {
+        gated.set(n, a as UnaryNode);
+        break;
+      }
+    }
+  }
+  const gates = new Set<Node>(gated.values());
   // A Concat input made by a layer that requantizes anyway (QConv, QGemm, QSum, QMul, QTable), read by nothing else,
   // takes the Concat's own output quantization: the layer writes codes the Concat only places, so no rescaling QSum
   // is needed (hardware: the layer writes into its part of the Concat's buffer).
@@ -123,7 +138,7 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
   }
 
   for (const n of graph.nodes) {
-    if (fusedNodes.has(n)) continue;
+    if (fusedNodes.has(n) || gates.has(n)) continue;
     const cfg = layerConfig(config, n.name);
     if (host.has(n)) {
       // Float on the host: dequantize integer inputs.
@@ -187,7 +202,17 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
         const act = fused.get(n);
         const out = act ? act.outputs[0]! : n.outputs[0]!;
         const q = codeQuant(out, cfg);
-        if (n.op === 'Mul' && codes.has(n.inputs[0]!) && codes.has(n.inputs[1]!)) {
+        const gate = gated.get(n);
+        if (gate) {
+          const x = codeIn(n, n.inputs.indexOf(gate.inputs[0]!)), a = quantOf(x), f = activation(gate);
+          const { lo, hi } = activationBounds(fusedActivation(act), q);
+          const table = Array.from({ length: a.qmax - a.qmin + 1 }, (_, i) => {
+            const v = Math.fround(dequantize(a.qmin + i, a));
+            return Math.min(hi, Math.max(lo, quantize(Math.fround(v * Math.fround(f(v))), q)));
+          });
+          emitCoded({ name: n.name, op: 'QTable', attrs: { inMin: a.qmin, table, outType: codeDType(q) }, inputs: [x], outputs: [out] }, out, q);
+          counts.tables++;
+        } else if (n.op === 'Mul' && codes.has(n.inputs[0]!) && codes.has(n.inputs[1]!)) {
           const [a, b] = [codeIn(n, 0), codeIn(n, 1)];
           emitCoded({ name: n.name, op: 'QMul', attrs: productAttrs(quantOf(a), quantOf(b), q, fusedActivation(act), config.rounding), inputs: [a, b], outputs: [out] }, out, q);
           counts.products++;

@@ -73,6 +73,14 @@ const PATTERNS: Record<string, Pattern> = {
     floatOps: ['Conv', 'HardSwish'],
     intOps: ['QConv', 'QTable'],
   },
+  'SiLU as x * Sigmoid(x) (EfficientNet): one table': {
+    spec: {
+      inputs: [{ name: 'x', shape: [1, 3, 5, 5] }], outputs: ['y'], initializers: [w('w1', [4, 3, 3, 3], 41, 0.8), w('w2', [4, 4, 1, 1], 42)],
+      nodes: [conv('x', 'w1', 'c1', PAD1), node('Sigmoid', ['c1'], 's'), node('Mul', ['s', 'c1'], 'm'), conv('m', 'w2', 'y')],
+    },
+    intOps: ['QConv', 'QTable'],
+    counts: { QTable: 1, QMul: 0 },
+  },
   'concat of differently scaled branches (SqueezeNet fire, Inception)': {
     // The two conv branches write codes in the Concat's own scale; the pooled input keeps the input's scale, so one
     // rescaling QSum brings it to the Concat's.
@@ -172,7 +180,7 @@ describe.each(Object.entries(PATTERNS))('%s', (_, p) => {
   });
 
   test('quantizes to integer ops only, and the integer golden model agrees with the float one', () => {
-    const stats = calibrate(float, sample(float, 7, 16));
+    const stats = calibrate(float, sample(float, 7, 64));
     const q = quantizePass.run(float, { config: DEFAULT_CONFIG, stats }).graph;
     const body = q.nodes.slice(1, -1).map((n) => n.op);
     expect([q.nodes[0]!.op, q.nodes.at(-1)!.op]).toEqual(['QuantizeLinear', 'DequantizeLinear']);

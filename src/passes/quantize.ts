@@ -22,6 +22,7 @@ import { activationRange } from './range-methods.js';
 import { rescaleAttrs } from './quantize-rescale.js';
 import { productAttrs } from './quantize-product.js';
 import { lrnAttrs } from './quantize-lrn.js';
+import { planFusions } from './quantize-fusions.js';
 
 export interface QuantizeOptions {
   readonly config: QuantizeConfig;
@@ -37,11 +38,6 @@ export const quantizePass: Pass<QuantizeOptions> = {
   },
 };
 
-const HOST_OPS = new Set(['Softmax', 'LogSoftmax']);
-/** Ops whose integer form (QConv, QGemm, QSum, QMul) requantizes, so a following clamp folds into its [lo, hi]. */
-const FUSING_OPS = new Set(['Conv', 'Gemm', 'MatMul', 'ChannelAffine', 'Add', 'Sub', 'Sum', 'Mul', 'Div']);
-/** Activations that become a QTable, whose output quantization is free. */
-const TABLE_OPS = new Set(['LeakyRelu', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Selu', 'Elu']);
 const SHAPE_OPS = new Set(['Reshape', 'Transpose', 'Split', 'Slice', 'Gather', 'MaxPool']);
 
 function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassResult {
@@ -54,50 +50,7 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
   const constant = (v: string) => graph.constants.get(v);
   const counts = { layers: 0, tables: 0, rescales: 0, products: 0, fused: 0 };
 
-  // Host tail: Softmax/LogSoftmax whose results only reach graph outputs (possibly through shape ops).
-  const host = new Set<Node>();
-  for (const n of [...graph.nodes].reverse()) {
-    const outsHostOnly = n.outputs.every((o) => (consumers.get(o) ?? []).every((c) => host.has(c)));
-    if (outsHostOnly && (HOST_OPS.has(n.op) || (n.op === 'Reshape' && (consumers.get(n.outputs[0]!) ?? []).length > 0))) host.add(n);
-  }
-  // Clamp activations (Relu, Clip) folded into the saturation bounds of the integer layer before them.
-  const fused = new Map<Node, UnaryNode>();
-  for (const n of graph.nodes) {
-    if (!FUSING_OPS.has(n.op) || host.has(n)) continue;
-    const next = consumers.get(n.outputs[0]!) ?? [];
-    const a = next[0];
-    if (next.length === 1 && a && (a.op === 'Relu' || a.op === 'Clip') && !graph.outputs.includes(n.outputs[0]!)) fused.set(n, a as UnaryNode);
-  }
-  const fusedNodes = new Set<Node>(fused.values());
-
-  // x * act(x) (SiLU as exported: x * Sigmoid(x); EfficientNet, MobileNetV3's HardSwish) with the activation read
-  // only by the Mul: one table of v * act(v) on x's codes instead of a table and a product of two tensors.
-  const gated = new Map<Node, UnaryNode>();
-  for (const n of graph.nodes) {
-    if (n.op !== 'Mul' || host.has(n)) continue;
-    for (const k of [0, 1]) {
-      const a = graph.nodes.find((m) => m.outputs[0] === n.inputs[k]);
-      if (a && TABLE_OPS.has(a.op) && a.inputs[0] === n.inputs[1 - k] && (consumers.get(n.inputs[k]!) ?? []).length === 1 && !graph.outputs.includes(n.inputs[k]!)) {
-        gated.set(n, a as UnaryNode);
-        break;
-      }
-    }
-  }
-  const gates = new Set<Node>(gated.values());
-  // A Concat input made by a layer that requantizes anyway (QConv, QGemm, QSum, QMul, QTable), read by nothing else,
-  // takes the Concat's own output quantization: the layer writes codes the Concat only places, so no rescaling QSum
-  // is needed (hardware: the layer writes into its part of the Concat's buffer).
-  const producer = new Map<string, Node>();
-  for (const n of graph.nodes) for (const o of n.outputs) producer.set(o, n);
-  const takesConcatQuant = new Map<string, Node>();
-  for (const n of graph.nodes) {
-    if (n.op !== 'Concat' || host.has(n)) continue;
-    for (const v of n.inputs) {
-      const p = producer.get(v);
-      const requantizes = p && (FUSING_OPS.has(p.op) || TABLE_OPS.has(p.op) || fusedNodes.has(p) || p.op === 'LRN');
-      if (requantizes && (consumers.get(v) ?? []).length === 1 && !graph.outputs.includes(v) && !info(v).quant && !info(n.outputs[0]!).quant) takesConcatQuant.set(v, n);
-    }
-  }
+  const { host, fused, fusedNodes, gated, gates, takesConcatQuant } = planFusions(graph, consumers);
   const codeQuant = (v: string, cfg: LayerQuantConfig): CodeQuant => {
     const concat = takesConcatQuant.get(v);
     if (concat) return codeQuant(concat.outputs[0]!, layerConfig(config, concat.name));

@@ -1,7 +1,8 @@
 /** What the quantizer merges, decided on the float graph before it walks it (one place, so the walk only reads it):
  *  - the host tail: Softmax/LogSoftmax (and Reshapes after them) whose results only reach graph outputs;
  *  - clamps folded into a layer: a Relu/Clip, read alone, after an op whose integer form requantizes (QConv, QGemm,
- *    QSum, QMul) becomes that layer's [lo, hi];
+ *    QSum, QMul) becomes that layer's [lo, hi]; so does one behind max pools and reshapes, which commute with a
+ *    monotone clamp (Conv, MaxPool, Relu): the clamp then vanishes, its output is the pool's codes;
  *  - gated activations: x * act(x) with act(x) read only by the Mul (SiLU as exported: x * Sigmoid(x)) becomes one
  *    table of v * act(v) on x's codes instead of a table and a product of two tensors;
  *  - Concat inputs made by a requantizing layer that only the Concat reads take the Concat's own quantization, so
@@ -14,12 +15,18 @@ const HOST_OPS = new Set(['Softmax', 'LogSoftmax']);
 const FUSING_OPS = new Set(['Conv', 'Gemm', 'MatMul', 'ChannelAffine', 'Add', 'Sub', 'Sum', 'Mul', 'Div']);
 /** Activations that become a QTable, whose output quantization is free. */
 const TABLE_OPS = new Set(['LeakyRelu', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Selu', 'Elu']);
+/** Ops on codes that commute with a clamp: clamp(op(x)) = op(clamp(x)). */
+const CLAMP_COMMUTES = new Set(['MaxPool', 'GlobalMaxPool', 'Reshape', 'Transpose']);
 
 export interface FusionPlan {
   readonly host: ReadonlySet<Node>;
   /** Producer -> the Relu/Clip folded into it. */
   readonly fused: ReadonlyMap<Node, UnaryNode>;
   readonly fusedNodes: ReadonlySet<Node>;
+  /** Producer -> a Relu/Clip folded into it from behind max pools or reshapes (the producer keeps its output). */
+  readonly clampedThrough: ReadonlyMap<Node, UnaryNode>;
+  /** Those Relu/Clip nodes: their output is their input's codes. */
+  readonly vanished: ReadonlySet<Node>;
   /** Mul -> the activation it gates its other input with. */
   readonly gated: ReadonlyMap<Node, UnaryNode>;
   readonly gates: ReadonlySet<Node>;
@@ -45,6 +52,13 @@ export function planFusions(graph: Graph, consumers: ReadonlyMap<string, readonl
     if (FUSING_OPS.has(n.op) && !host.has(n) && readAlone(n.outputs[0]!) && a && (a.op === 'Relu' || a.op === 'Clip')) fused.set(n, a as UnaryNode);
   }
   const fusedNodes = new Set<Node>(fused.values());
+  const clampedThrough = new Map<Node, UnaryNode>();
+  for (const r of graph.nodes) {
+    if ((r.op !== 'Relu' && r.op !== 'Clip') || fusedNodes.has(r) || host.has(r) || graph.outputs.includes(r.outputs[0]!)) continue;
+    let v = r.inputs[0]!, p = producer.get(v);
+    while (p && CLAMP_COMMUTES.has(p.op) && readAlone(v)) [v, p] = [p.inputs[0]!, producer.get(p.inputs[0]!)];
+    if (p && v !== r.inputs[0] && FUSING_OPS.has(p.op) && !host.has(p) && readAlone(v) && !fused.has(p) && !clampedThrough.has(p)) clampedThrough.set(p, r);
+  }
 
   const gated = new Map<Node, UnaryNode>();
   for (const n of graph.nodes) {
@@ -65,5 +79,5 @@ export function planFusions(graph: Graph, consumers: ReadonlyMap<string, readonl
       if (requantizes && readAlone(v) && !graph.values.get(v)!.quant) takesConcatQuant.set(v, n);
     }
   }
-  return { host, fused, fusedNodes, gated, gates: new Set(gated.values()), takesConcatQuant };
+  return { host, fused, fusedNodes, clampedThrough, vanished: new Set(clampedThrough.values()), gated, gates: new Set(gated.values()), takesConcatQuant };
 }

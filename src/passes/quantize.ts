@@ -50,7 +50,7 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
   const constant = (v: string) => graph.constants.get(v);
   const counts = { layers: 0, tables: 0, rescales: 0, products: 0, fused: 0 };
 
-  const { host, fused, fusedNodes, gated, gates, takesConcatQuant } = planFusions(graph, consumers);
+  const { host, fused, fusedNodes, clampedThrough, vanished, gated, gates, takesConcatQuant } = planFusions(graph, consumers);
   const codeQuant = (v: string, cfg: LayerQuantConfig): CodeQuant => {
     const concat = takesConcatQuant.get(v);
     if (concat) return codeQuant(concat.outputs[0]!, layerConfig(config, concat.name));
@@ -92,6 +92,10 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
 
   for (const n of graph.nodes) {
     if (fusedNodes.has(n) || gates.has(n)) continue;
+    if (vanished.has(n)) {
+      codes.set(n.outputs[0]!, codeIn(n, 0)); // clamped already by the layer before the pools/reshapes
+      continue;
+    }
     const cfg = layerConfig(config, n.name);
     if (host.has(n)) {
       // Float on the host: dequantize integer inputs.
@@ -117,9 +121,10 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
       case 'MatMul': {
         const act = fused.get(n);
         const out = act ? act.outputs[0]! : n.outputs[0]!;
-        const fusedAct = fusedActivation(act);
+        const fusedAct = fusedActivation(act ?? clampedThrough.get(n));
         const x = codeIn(n, 0);
-        const a = quantOf(x), q = codeQuant(out, cfg);
+        // A clamp folded from behind pools also sets the range: the codes carry only what survives it.
+        const a = quantOf(x), q = codeQuant(clampedThrough.get(n)?.outputs[0] ?? out, cfg);
         const lin = linearLayer(n, graph);
         const qw = quantizeWeights(lin.weights, lin.bias, a, q, fusedAct, cfg, config.rounding, givenWeightQuant(n, graph), n.name);
         const [wName, bName] = [`${n.name}.wq`, `${n.name}.bq`];
@@ -144,7 +149,7 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
           emitCoded(node, out, q);
         }
         counts.layers++;
-        if (act) counts.fused++;
+        if (act || clampedThrough.has(n)) counts.fused++;
         break;
       }
       case 'Add':
@@ -154,11 +159,12 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
       case 'Div': {
         const act = fused.get(n);
         const out = act ? act.outputs[0]! : n.outputs[0]!;
-        const q = codeQuant(out, cfg);
+        const q = codeQuant(clampedThrough.get(n)?.outputs[0] ?? out, cfg);
+        const clamp = fusedActivation(act ?? clampedThrough.get(n));
         const gate = gated.get(n);
         if (gate) {
           const x = codeIn(n, n.inputs.indexOf(gate.inputs[0]!)), a = quantOf(x), f = activation(gate);
-          const { lo, hi } = activationBounds(fusedActivation(act), q);
+          const { lo, hi } = activationBounds(clamp, q);
           const table = Array.from({ length: a.qmax - a.qmin + 1 }, (_, i) => {
             const v = Math.fround(dequantize(a.qmin + i, a));
             return Math.min(hi, Math.max(lo, quantize(Math.fround(v * Math.fround(f(v))), q)));
@@ -167,14 +173,14 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
           counts.tables++;
         } else if (n.op === 'Mul' && codes.has(n.inputs[0]!) && codes.has(n.inputs[1]!)) {
           const [a, b] = [codeIn(n, 0), codeIn(n, 1)];
-          emitCoded({ name: n.name, op: 'QMul', attrs: productAttrs(quantOf(a), quantOf(b), q, fusedActivation(act), config.rounding), inputs: [a, b], outputs: [out] }, out, q);
+          emitCoded({ name: n.name, op: 'QMul', attrs: productAttrs(quantOf(a), quantOf(b), q, clamp, config.rounding), inputs: [a, b], outputs: [out] }, out, q);
           counts.products++;
         } else {
           const terms = sumTerms(n, graph, codes, quantOf, cfg, (name, t) => addConstant(name, t));
-          emitCoded({ name: n.name, op: 'QSum', attrs: rescaleAttrs(terms.map((t) => t.quant), terms.map((t) => t.sign), q, fusedActivation(act), config.rounding), inputs: terms.map((t) => t.code), outputs: [out] }, out, q);
+          emitCoded({ name: n.name, op: 'QSum', attrs: rescaleAttrs(terms.map((t) => t.quant), terms.map((t) => t.sign), q, clamp, config.rounding), inputs: terms.map((t) => t.code), outputs: [out] }, out, q);
           counts.rescales++;
         }
-        if (act) counts.fused++;
+        if (act || clampedThrough.has(n)) counts.fused++;
         break;
       }
       case 'Relu':

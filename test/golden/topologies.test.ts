@@ -146,7 +146,18 @@ const PATTERNS: Record<string, Pattern> = {
     floatOps: ['Conv', 'Relu', 'GlobalAveragePool', 'Reshape', 'Gemm'],
     intOps: ['QConv', 'QAveragePool', 'QGemm'],
   },
-  'activations after any layer: Selu, Elu, LeakyRelu, Tanh, Sigmoid, and a Relu after a pool': {
+  'Conv, MaxPool, Relu: the clamp folds into the Conv through the pool and a Flatten': {
+    spec: {
+      inputs: [{ name: 'x', shape: [1, 3, 6, 6] }], outputs: ['y'], initializers: [w('w1', [4, 3, 3, 3], 43), w('w2', [5, 16], 44)],
+      nodes: [
+        conv('x', 'w1', 'c1', PAD1), node('MaxPool', ['c1'], 'p', { kernel_shape: [3, 3], strides: [3, 3] }), node('Flatten', ['p'], 'f'),
+        node('Relu', ['f'], 'r'), node('Gemm', ['r', 'w2'], 'y', { transB: 1 }),
+      ],
+    },
+    intOps: ['QConv', 'MaxPool', 'QGemm'],
+    counts: { QTable: 0 },
+  },
+  'activations after any layer: Selu, Elu, LeakyRelu, Tanh, Sigmoid, and a Relu after a pool of a table': {
     spec: {
       inputs: [{ name: 'x', shape: [1, 3, 6, 6] }], outputs: ['y'], initializers: [w('w1', [4, 3, 3, 3], 36), w('w2', [4, 4, 1, 1], 37), w('w3', [4, 4, 1, 1], 38)],
       nodes: [

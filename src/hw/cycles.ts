@@ -7,6 +7,7 @@
  *      (G*P - 1)*T + K  cycles of taps, then TILE_DRAIN + (channels in the last group) cycles until its last write;
  *  - window unit, C planes of P positions, K taps: C*P*K + WINDOW_DRAIN;
  *  - elementwise unit, N elements: N + ELTWISE_DRAIN;
+ *  - copy unit, N elements over all its segments (they follow one another without a gap): N + COPY_DRAIN;
  *  each step's count runs from the cycle its start pulse is seen to the cycle the next step's is (or streaming
  *  starts); an inference adds the input beats, the output beats and one cycle for the first read of the output. */
 import { groupsOf, type Schedule, type Step } from './schedule.js';
@@ -18,6 +19,8 @@ export const TILE_DRAIN = 8;
 export const WINDOW_DRAIN = 5;
 /** Elementwise unit: counter, read, weighted sum, rounding, write, plus the step change. */
 export const ELTWISE_DRAIN = 4;
+/** Copy unit: counters, read, write, plus the step change. */
+export const COPY_DRAIN = 3;
 
 export interface StepCycles {
   readonly step: number;
@@ -55,6 +58,8 @@ export function stepCycles(step: Step, lanes: number): number {
       return step.channels * step.positions * step.k + WINDOW_DRAIN;
     case 'eltwise':
       return step.channels + ELTWISE_DRAIN;
+    case 'copy':
+      return step.channels + COPY_DRAIN;
     default: {
       const _exhaustive: never = step.unit;
       return _exhaustive;
@@ -66,7 +71,8 @@ export function predictCycles(s: Schedule): InferenceCycles {
   const L = s.lanes;
   const steps = s.steps.map((st): StepCycles => {
     const cycles = stepCycles(st, L);
-    const base = { step: st.index, name: st.layer.name, op: st.layer.node.op, unit: st.unit === 'tile' ? `tile ${st.tile}` : st.unit, cycles, macs: st.layer.macs };
+    const broadcast = st.buffer !== st.layer.output;
+    const base = { step: st.index, name: broadcast ? `${st.layer.name} (broadcast)` : st.layer.name, op: broadcast ? 'Broadcast' : st.layer.node.op, unit: st.unit === 'tile' ? `tile ${st.tile}` : st.unit, cycles, macs: broadcast ? 0 : st.layer.macs };
     if (st.unit !== 'tile') return base;
     return { ...base, utilization: st.layer.macs / (cycles * L), groupingBound: st.channels / (groupsOf(st, L) * L) };
   });

@@ -7,9 +7,10 @@
  *  read any earlier buffer. */
 import { userError } from '../errors.js';
 import { window3 } from '../golden/window.js';
+import { broadcastSegments, layerSegments, type CopySegment } from './layout.js';
 import type { AcceleratorPlan, PlanBuffer, PlanLayer } from './plan.js';
 
-export type UnitKind = 'tile' | 'window' | 'eltwise';
+export type UnitKind = 'tile' | 'window' | 'eltwise' | 'copy';
 
 /** A sliding window as the hardware walks it: 2-D (1-D windows have H = KH = 1). A dense layer is a 1x1 window over
  *  a 1x1 image with K input channels. Pads: begin (ph, pw) and end (phe, pwe). */
@@ -53,6 +54,10 @@ export interface Step {
   /** Memories read (in node input order) and written. */
   readonly inputs: readonly number[];
   readonly output: number;
+  /** The buffer written: the layer's output, or (a broadcast copy before a QSum) a buffer the plan does not have. */
+  readonly buffer: string;
+  /** Copy steps: the segments walked one after another (src/hw/layout.ts). */
+  readonly segments?: readonly CopySegment[];
   /** Window walked: conv/pool geometry, or the dense layer as a 1x1 window. Absent for elementwise steps. */
   readonly geometry?: WindowGeometry;
   /** Output channels (tile), planes (window) or elements (eltwise). */
@@ -89,6 +94,13 @@ export function scheduleAccelerator(plan: AcceleratorPlan, lanes: number): Sched
   addMemory(plan.input);
   const steps: Step[] = [];
   const slots = new Map<string, number>();
+  const addStep = (layer: PlanLayer, ins: number[], output: number, buffer: string, shape: ReturnType<typeof stepShape>) => {
+    const key = shape.unit === 'tile' ? `tile${layer.tile}` : shape.unit;
+    const slot = slots.get(key) ?? 0;
+    slots.set(key, slot + 1);
+    const { unit, geometry, channels, k, positions, segments } = shape;
+    steps.push({ index: steps.length, layer, unit, ...(unit === 'tile' ? { tile: layer.tile! } : {}), slot, inputs: ins, output, buffer, ...(geometry ? { geometry } : {}), ...(segments ? { segments } : {}), channels, k, positions });
+  };
   for (const layer of plan.layers) {
     const out = plan.buffers.get(layer.output)!;
     const ins = layer.inputs.map((n) => memoryOf.get(n)!);
@@ -97,12 +109,19 @@ export function scheduleAccelerator(plan: AcceleratorPlan, lanes: number): Sched
       aliases.get(ins[0]!)!.push(layer.output);
       continue;
     }
+    if (layer.node.op === 'QSum') {
+      // A QSum input of another shape is first broadcast into a buffer of the output's shape by the copy unit.
+      layer.inputs.forEach((name, i) => {
+        const b = plan.buffers.get(name)!;
+        if (b.size === out.size) return;
+        const wide: PlanBuffer = { ...b, name: `${layer.output}.broadcast${i}`, shape: out.shape, size: out.size };
+        const mem = addMemory(wide);
+        addStep(layer, [ins[i]!], mem, wide.name, copyShape(broadcastSegments(layer.name, b.shape, out.shape, 0)));
+        ins[i] = mem;
+      });
+    }
     const output = addMemory(out);
-    const { unit, geometry, channels, k, positions } = stepShape(plan, layer);
-    const key = unit === 'tile' ? `tile${layer.tile}` : unit;
-    const slot = slots.get(key) ?? 0;
-    slots.set(key, slot + 1);
-    steps.push({ index: steps.length, layer, unit, ...(unit === 'tile' ? { tile: layer.tile! } : {}), slot, inputs: ins, output, ...(geometry ? { geometry } : {}), channels, k, positions });
+    addStep(layer, ins, output, layer.output, stepShape(plan, layer));
   }
   return {
     plan,
@@ -115,7 +134,21 @@ export function scheduleAccelerator(plan: AcceleratorPlan, lanes: number): Sched
   };
 }
 
-function stepShape(plan: AcceleratorPlan, layer: PlanLayer): { unit: UnitKind; geometry?: WindowGeometry; channels: number; k: number; positions: number } {
+interface StepShape {
+  readonly unit: UnitKind;
+  readonly geometry?: WindowGeometry;
+  readonly segments?: readonly CopySegment[];
+  readonly channels: number;
+  readonly k: number;
+  readonly positions: number;
+}
+
+/** A copy step: `channels` counts the elements written. */
+function copyShape(segments: readonly CopySegment[]): StepShape {
+  return { unit: 'copy', segments, channels: segments.reduce((a, s) => a + s.count, 0), k: 1, positions: 1 };
+}
+
+function stepShape(plan: AcceleratorPlan, layer: PlanLayer): StepShape {
   const node = layer.node;
   const inShape = plan.buffers.get(layer.inputs[0]!)!.shape;
   const outShape = plan.buffers.get(layer.output)!.shape;
@@ -137,14 +170,18 @@ function stepShape(plan: AcceleratorPlan, layer: PlanLayer): { unit: UnitKind; g
     }
     case 'QSum': {
       for (const i of node.inputs) {
-        const b = plan.buffers.get(i);
-        if (!b) throw userError('E_HW', `layer '${layer.name}' (QSum) adds the constant '${i}'; the Verilog elementwise unit adds activation buffers only`);
-        if (b.size !== plan.buffers.get(layer.output)!.size) throw userError('E_HW', `layer '${layer.name}' (QSum) broadcasts '${i}' [${b.shape.join(', ')}] to [${outShape.join(', ')}]; the Verilog elementwise unit needs inputs of the output's shape`);
+        if (!plan.buffers.get(i)) throw userError('E_HW', `layer '${layer.name}' (QSum) adds the constant '${i}'; the Verilog elementwise unit adds activation buffers only`);
       }
       return { unit: 'eltwise', channels: plan.buffers.get(layer.output)!.size, k: 1, positions: 1 };
     }
     case 'QTable':
+    case 'Clip':
       return { unit: 'eltwise', channels: plan.buffers.get(layer.output)!.size, k: 1, positions: 1 };
+    case 'Transpose':
+    case 'Slice':
+    case 'Split':
+    case 'Concat':
+      return copyShape(layerSegments(plan, layer));
     case 'Reshape':
       throw new Error('internal error: Reshape layers are aliases, not steps');
     default: {

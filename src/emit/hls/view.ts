@@ -1,7 +1,8 @@
 /** The view of the HLS templates: every number the emitted C++ holds, computed from the accelerator plan. The
  *  templates (templates/hls/) only print it. */
 import { userError } from '../../errors.js';
-import type { AcceleratorPlan, PlanLayer } from '../../hw/plan.js';
+import type { AcceleratorPlan, ClipNode, PlanLayer } from '../../hw/plan.js';
+import { layerSegments, type CopySegment } from '../../hw/layout.js';
 import { windowOf, type WindowGeometry } from '../../hw/schedule.js';
 import type { QAveragePoolNode, MaxPoolNode, QSumNode, QTableNode } from '../../ir/types.js';
 import { allocateMemory } from './memory.js';
@@ -37,6 +38,8 @@ export interface LayerView {
   readonly avgPool?: PoolLayerView;
   readonly sum?: { readonly dims: readonly number[]; readonly terms: readonly SumTermView[]; readonly shift: number; readonly zo: number; readonly lo: number; readonly hi: number; readonly halfEven: boolean };
   readonly table?: { readonly inOff: number; readonly size: number; readonly inMin: number; readonly values: readonly number[] };
+  /** Layout layers: the copy unit's segments (src/hw/layout.ts), each with the offset of the buffer it reads. */
+  readonly copy?: readonly (CopySegment & { readonly inOff: number })[];
   readonly reshape: boolean;
   /** Where the testbench finds this layer's expected codes in a row of layers.txt. */
   readonly traceOffset: number;
@@ -93,6 +96,7 @@ export interface HlsView extends HlsBuildView {
   readonly tiles: readonly TileView[];
   readonly layers: readonly LayerView[];
   readonly hasAvgPool: boolean;
+  readonly hasCopy: boolean;
 }
 
 export function hlsView(plan: AcceleratorPlan, options: HlsOptions): HlsView {
@@ -115,6 +119,13 @@ export function hlsView(plan: AcceleratorPlan, options: HlsOptions): HlsView {
         return { ...base, avgPool: poolView(plan, layer, n, n.attrs.zeroPoint, n.attrs.countIncludePad, n.attrs.rounding === 'half-even', off) };
       case 'QSum':
         return { ...base, sum: sumView(plan, layer, n, off) };
+      case 'Clip':
+        return { ...base, sum: clipView(plan, layer, n, off) };
+      case 'Transpose':
+      case 'Slice':
+      case 'Split':
+      case 'Concat':
+        return { ...base, copy: layerSegments(plan, layer).map((sg) => ({ ...sg, inOff: off(layer.inputs[sg.port]!) })) };
       case 'QTable':
         return { ...base, table: tableView(layer, n, off, plan.buffers.get(layer.inputs[0]!)!.size) };
       case 'Reshape':
@@ -130,7 +141,7 @@ export function hlsView(plan: AcceleratorPlan, options: HlsOptions): HlsView {
     model: plan.name, lanes: options.lanes, part: options.part, clockNs: options.clockNs,
     memSize: mem.size, memBits, memSigned,
     input: io(plan.input), output: io(plan.output), tiles, layers,
-    traceSize, hasMaxPool: layers.some((l) => l.maxPool), hasAvgPool: layers.some((l) => l.avgPool),
+    traceSize, hasMaxPool: layers.some((l) => l.maxPool), hasAvgPool: layers.some((l) => l.avgPool), hasCopy: layers.some((l) => l.copy),
     macs: plan.layers.reduce((s, l) => s + l.macs, 0),
   };
 }
@@ -163,3 +174,13 @@ function sumView(plan: AcceleratorPlan, layer: PlanLayer, n: QSumNode, off: (b: 
 function tableView(layer: PlanLayer, n: QTableNode, off: (b: string) => number, size: number): NonNullable<LayerView['table']> {
   return { inOff: off(layer.inputs[0]!), size, inMin: n.attrs.inMin, values: n.attrs.table };
 }
+
+/** Clip on codes: a one-term sum x * 1 / 2^0 saturated to the code bounds. */
+function clipView(plan: AcceleratorPlan, layer: PlanLayer, n: ClipNode, off: (b: string) => number): NonNullable<LayerView['sum']> {
+  const shape = plan.buffers.get(layer.output)!.shape;
+  if (shape.length > 4) throw userError('E_HW', `layer '${layer.name}' clamps a ${shape.length}-D tensor; the HLS elementwise unit handles up to 4 dimensions`);
+  const dims = [...Array<number>(4 - shape.length).fill(1), ...shape];
+  const strides = [dims[1]! * dims[2]! * dims[3]!, dims[2]! * dims[3]!, dims[3]!, 1];
+  return { dims, terms: [{ off: off(layer.inputs[0]!), zero: 0, mult: 1, strides }], shift: 0, zo: 0, lo: n.attrs.min!, hi: n.attrs.max!, halfEven: false };
+}
+

@@ -11,7 +11,7 @@ import type { QTableNode } from '../../ir/types.js';
 import type { MultiplierImpl } from '../build-dir.js';
 import { activationTableRom, channelRom, multiplierRom, sharedRoms, weightRom } from './memories.js';
 import { render } from './render.js';
-import { bitsFor, codebookRows, designWidths, eltwiseSlotView, tileSlotView, weightFormat, windowSlotView, type MultiplierKind } from './view.js';
+import { bitsFor, codebookRows, copyView, designWidths, eltwiseSlotView, tileSlotView, weightFormat, windowSlotView, type MultiplierKind } from './view.js';
 
 export interface VerilogOptions {
   readonly lanes: number;
@@ -26,13 +26,14 @@ export const TOP_MODULE = 'adequate_top';
 export const SIM_BINARY = 'Vadequate_top';
 
 /** The design's Verilog files in compile order (relative to the build folder), for a schedule's units. */
-function designFiles(tiles: readonly TileView[], hasWindow: boolean, hasEltwise: boolean): string[] {
+function designFiles(tiles: readonly TileView[], hasWindow: boolean, hasEltwise: boolean, hasCopy: boolean): string[] {
   return [
     'rtl/adq_ram.v', 'rtl/adq_rom.v', 'rtl/adq_round_shift.v', 'rtl/adq_walker.v', 'rtl/adq_requant.v',
     ...tiles.filter((t) => t.multiplier === 'netlist').map((t) => `rtl/${t.moduleName}.v`),
     ...tiles.map((t) => `rtl/adq_tile_${t.index}.v`),
     ...(hasWindow ? ['rtl/adq_window.v'] : []),
     ...(hasEltwise ? ['rtl/adq_eltwise.v'] : []),
+    ...(hasCopy ? ['rtl/adq_copy.v'] : []),
     'rtl/adequate_top.v',
   ];
 }
@@ -136,22 +137,29 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
     files.set('rtl/adq_eltwise.v', render('templates', 'verilog/adq_eltwise.v.hbs', { nw, dw, slotBits, inputs: eltPorts, inputList: Array.from({ length: eltPorts }, (_, i) => i), slots }));
     for (const st of eltSteps) if (st.layer.node.op === 'QTable') files.set(`rtl/mem/t_s${st.index}.hex`, activationTableRom(st.layer.node as QTableNode, dw));
   }
+  const copySteps = stepsOf((st) => st.unit === 'copy');
+  const copyPorts = Math.max(1, ...copySteps.map((st) => st.inputs.length));
+  if (copySteps.length > 0) {
+    const { slots, segments } = copyView(copySteps);
+    files.set('rtl/adq_copy.v', render('templates', 'verilog/adq_copy.v.hbs', { nw, dw, slotBits, segBits: bitsFor(Math.max(1, segments.length - 1)), inputList: Array.from({ length: copyPorts }, (_, i) => i), slots, segments }));
+  }
   for (const name of ['adq_ram', 'adq_rom', 'adq_round_shift', 'adq_walker', 'adq_requant']) files.set(`rtl/${name}.v`, render('templates', `verilog/${name}.v.hbs`, {}));
 
-  const prefixOf = (st: Step) => (st.unit === 'tile' ? `t${st.tile}` : st.unit === 'window' ? 'win' : 'elt');
+  const prefixOf = (st: Step) => (st.unit === 'tile' ? `t${st.tile}` : st.unit === 'window' ? 'win' : st.unit === 'copy' ? 'cpy' : 'elt');
   const units = [
     ...tiles.map((t) => ({ prefix: `t${t.index}`, module: `adq_tile_${t.index}`, steps: steps(s, t.index) })),
     ...(windowSteps.length ? [{ prefix: 'win', module: 'adq_window', steps: windowSteps }] : []),
     ...(eltSteps.length ? [{ prefix: 'elt', module: 'adq_eltwise', steps: eltSteps }] : []),
+    ...(copySteps.length ? [{ prefix: 'cpy', module: 'adq_copy', steps: copySteps }] : []),
   ].map((u) => {
-    const portCount = u.prefix === 'elt' ? eltPorts : 1;
+    const portCount = u.prefix === 'elt' ? eltPorts : u.prefix === 'cpy' ? copyPorts : 1;
     return {
       prefix: u.prefix,
       module: u.module,
       steps: u.steps.map((st) => st.index),
       ports: Array.from({ length: portCount }, (_, port) => ({
         port,
-        portName: u.prefix === 'elt' ? `rd_data${port}` : 'rd_data',
+        portName: u.prefix === 'elt' || u.prefix === 'cpy' ? `rd_data${port}` : 'rd_data',
         reads: u.steps.filter((st) => port < st.inputs.length).map((st) => ({ step: st.index, mem: st.inputs[port]! })),
       })),
     };
@@ -172,12 +180,12 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
     inputSigned: s.memories[s.input]!.signed,
     lastStep: s.steps.length - 1,
     memories: s.memories.map((m) => ({ index: m.index, width: m.bits, depth: m.size, aw: Math.max(1, Math.ceil(Math.log2(m.size))), signed: m.signed, names: m.aliases.join(', ') })),
-    steps: s.steps.map((st) => ({ index: st.index, name: st.layer.name, slot: st.slot, prefix: prefixOf(st), output: st.output, unitText: st.unit === 'tile' ? `tile ${st.tile}` : `${st.unit} unit` })),
+    steps: s.steps.map((st) => ({ index: st.index, name: st.buffer === st.layer.output ? st.layer.name : `${st.layer.name} (broadcast of an input)`, slot: st.slot, prefix: prefixOf(st), output: st.output, unitText: st.unit === 'tile' ? `tile ${st.tile}` : `${st.unit} unit` })),
     units,
   };
   files.set('rtl/adequate_top.v', render('templates', 'verilog/adequate_top.v.hbs', top));
 
-  const rtl = designFiles(tiles, windowSteps.length > 0, eltSteps.length > 0);
+  const rtl = designFiles(tiles, windowSteps.length > 0, eltSteps.length > 0, copySteps.length > 0);
   const mems = [...files.keys()].filter((f) => f.startsWith('rtl/mem/')).sort();
   const project = { model: plan.name, top: TOP_MODULE, sim: SIM_BINARY, rtl, mems, inSize: plan.input.size, outSize: plan.output.size, outSigned: s.memories[s.output]!.signed, part: options.part, clockNs: options.clockNs, lanes, tiles: tiles.map((t) => ({ index: t.index, module: `adq_tile_${t.index}` })) };
   files.set('tb/tb_main.cpp', render('testbenches', 'verilator/tb_main.cpp.hbs', project));

@@ -3,6 +3,8 @@
 import { userError } from '../../errors.js';
 import { groupsOf, type Schedule, type Step, type WindowGeometry } from '../../hw/schedule.js';
 import type { MacNode } from '../../hw/plan.js';
+import type { ClipNode } from '../../hw/plan.js';
+import { walkSteps } from '../../hw/layout.js';
 import type { QAveragePoolNode, QSumNode, QTableNode } from '../../ir/types.js';
 
 export type MultiplierKind = 'exact' | 'netlist' | 'table';
@@ -176,15 +178,52 @@ export interface EltwiseSlotView {
 }
 
 export function eltwiseSlotView(step: Step, ports: number): EltwiseSlotView {
-  const node = step.layer.node as QSumNode | QTableNode;
+  const node = step.layer.node as QSumNode | QTableNode | ClipNode;
   const base = { slot: step.slot, name: step.layer.name, n: step.channels };
   const idle = Array.from({ length: ports }, () => ({ z: 0, m: 0 }));
   if (node.op === 'QTable') {
     const entries = node.attrs.table.length;
     return { ...base, table: 1, halfEven: 0, shift: 0, zo: 0, lo: 0, hi: 0, inMin: node.attrs.inMin, terms: idle, rom: { file: `rtl/mem/t_s${step.index}.hex`, depth: entries, aw: addressBits(entries) } };
   }
+  if (node.op === 'Clip') {
+    // A clamp on codes: the weighted sum of one term x * 1, shifted by 0, saturated to the code bounds.
+    const terms = idle.map((t, i) => (i === 0 ? { z: 0, m: 1 } : t));
+    return { ...base, table: 0, halfEven: 0, shift: 0, zo: 0, lo: node.attrs.min!, hi: node.attrs.max!, inMin: 0, terms, rom: { file: '', depth: 1, aw: 1 } };
+  }
   const a = node.attrs;
   const terms = idle.map((t, i) => (i < a.multipliers.length ? { z: a.zeroPoints[i]!, m: a.multipliers[i]! } : t));
   // |sum| < 2^44, so any shift from 48 on rounds to 0 (adq_round_shift needs t <= W).
   return { ...base, table: 0, halfEven: a.rounding === 'half-even' ? 1 : 0, shift: Math.min(a.shift, 48), zo: a.outZeroPoint, lo: a.lo, hi: a.hi, inMin: 0, terms, rom: { file: '', depth: 1, aw: 1 } };
+}
+
+export interface CopySegmentView {
+  readonly id: number;
+  readonly name: string;
+  readonly port: number;
+  readonly count: number;
+  readonly d1: number; readonly d2: number; readonly d3: number;
+  readonly rbase: number; readonly r0: number; readonly r1: number; readonly r2: number; readonly r3: number;
+  readonly wbase: number; readonly w0: number; readonly w1: number; readonly w2: number; readonly w3: number;
+  readonly last: 0 | 1;
+}
+
+/** The copy unit's rows: each step's first segment, and every segment (numbered across steps) with its address steps. */
+export function copyView(steps: readonly Step[]): { slots: { slot: number; name: string; first: number }[]; segments: CopySegmentView[] } {
+  const segments: CopySegmentView[] = [];
+  const slots = steps.map((st) => {
+    const first = segments.length;
+    const list = st.segments!;
+    list.forEach((seg, i) => {
+      const { rstep, wstep } = walkSteps(seg);
+      segments.push({
+        id: segments.length, name: `${st.layer.name}${list.length > 1 ? ` input ${seg.port}` : ''}${st.buffer !== st.layer.output ? ' (broadcast)' : ''}`, port: seg.port, count: seg.count,
+        d1: seg.dims[1]!, d2: seg.dims[2]!, d3: seg.dims[3]!,
+        rbase: seg.rbase, r0: rstep[0]!, r1: rstep[1]!, r2: rstep[2]!, r3: rstep[3]!,
+        wbase: seg.wbase, w0: wstep[0]!, w1: wstep[1]!, w2: wstep[2]!, w3: wstep[3]!,
+        last: i === list.length - 1 ? 1 : 0,
+      });
+    });
+    return { slot: st.slot, name: st.layer.name, first };
+  });
+  return { slots, segments };
 }

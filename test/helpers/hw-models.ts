@@ -135,3 +135,37 @@ export async function quantizedModel(dir: string, onnx: Uint8Array, inputShape: 
   if (q.code !== 0) throw new Error(`quantize failed: ${q.stderr}`);
   return { ir, inputs: join(dir, 'x.npy') };
 }
+
+/** A MobileNet-style model with grouped and depthwise convolutions: a 3x3 stem with ReLU6, a depthwise 3x3 whose
+ *  input comes from that group-1 conv (lanes over groups, banked input), a pointwise 1x1, a strided grouped 3x3
+ *  (group 3, two channels per group: lanes over the channels of a group), a strided depthwise 3x3 whose input comes
+ *  from the grouped conv (one lane per group), global average pooling and a dense layer. Input [1, 3, 8, 8],
+ *  output [1, 4]. */
+export function depthwiseOnnx(): Uint8Array {
+  const r = seeded(31);
+  return buildModel({
+    inputs: [{ name: 'x', shape: [1, 3, 8, 8] }],
+    outputs: ['y'],
+    initializers: [
+      { name: 'w1', shape: [8, 3, 3, 3], data: weights(r, 216) }, { name: 'b1', shape: [8], data: weights(r, 8, 0.1) },
+      { name: 'wd', shape: [8, 1, 3, 3], data: weights(r, 72, 1) }, { name: 'bd', shape: [8], data: weights(r, 8, 0.1) },
+      { name: 'wp', shape: [6, 8, 1, 1], data: weights(r, 48) }, { name: 'bp', shape: [6], data: weights(r, 6, 0.1) },
+      { name: 'wg', shape: [6, 2, 3, 3], data: weights(r, 108) }, { name: 'bg', shape: [6], data: weights(r, 6, 0.1) },
+      { name: 'we', shape: [6, 1, 3, 3], data: weights(r, 54, 1) }, { name: 'be', shape: [6], data: weights(r, 6, 0.1) },
+      { name: 'wf', shape: [4, 6], data: weights(r, 24) }, { name: 'bf', shape: [4], data: weights(r, 4, 0.1) },
+      { name: 'lo', shape: [], data: [0] }, { name: 'hi', shape: [], data: [6] },
+    ],
+    nodes: [
+      { op: 'Conv', inputs: ['x', 'w1', 'b1'], outputs: ['c1'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+      { op: 'Clip', inputs: ['c1', 'lo', 'hi'], outputs: ['a'] },
+      { op: 'Conv', inputs: ['a', 'wd', 'bd'], outputs: ['d1'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1], group: 8 } },
+      { op: 'Relu', inputs: ['d1'], outputs: ['b'] },
+      { op: 'Conv', inputs: ['b', 'wp', 'bp'], outputs: ['c'], attrs: { kernel_shape: [1, 1] } },
+      { op: 'Conv', inputs: ['c', 'wg', 'bg'], outputs: ['d'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2], group: 3 } },
+      { op: 'Conv', inputs: ['d', 'we', 'be'], outputs: ['e'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2], group: 6 } },
+      { op: 'GlobalAveragePool', inputs: ['e'], outputs: ['g'] },
+      { op: 'Flatten', inputs: ['g'], outputs: ['f'] },
+      { op: 'Gemm', inputs: ['f', 'wf', 'bf'], outputs: ['y'], attrs: { transB: 1 } },
+    ],
+  });
+}

@@ -5,10 +5,13 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { loadIr } from '../../src/ir/serialize.js';
 import { runCliAsync } from '../helpers/cli.js';
-import { layoutOnnx, quantizedModel } from '../helpers/hw-models.js';
+import { depthwiseOnnx, layoutOnnx, quantizedModel } from '../helpers/hw-models.js';
+import { planAccelerator } from '../../src/hw/plan.js';
+import { scheduleAccelerator } from '../../src/hw/schedule.js';
+import { predictCycles } from '../../src/hw/cycles.js';
 import { tempDir } from '../helpers/tmp.js';
 import { testWithTool } from '../helpers/tools.js';
 
@@ -58,4 +61,31 @@ describe('layout steps, broadcasting QSum, Clip on codes, GlobalMaxPool', () => 
     const layers = j.layers as { op: string; unit: string }[];
     expect(layers.filter((l) => l.unit === 'copy').map((l) => l.op)).toEqual(['Transpose', 'Split', 'Split', 'Concat', 'Broadcast', 'Slice', 'Transpose', 'Concat']);
   }, 400_000);
+});
+
+describe('grouped and depthwise convolutions', () => {
+  let model: { ir: string; inputs: string };
+  beforeAll(async () => {
+    model = await quantizedModel(join(work, 'dw'), depthwiseOnnx(), [1, 3, 8, 8], 40);
+  }, 120_000);
+
+  testWithTool('g++', 'HLS C simulation: 20 inputs bit for bit in every layer', async () => {
+    await hlsPasses(model.ir, model.inputs, 'dw-hls', 3, 20);
+  }, 300_000);
+
+  testWithTool('verilator', 'Verilator, 3 lanes: 20 inputs bit for bit in every layer and cycle for cycle', async () => {
+    await verilogPasses(model.ir, model.inputs, 'dw-v3', 3, 20);
+  }, 400_000);
+
+  test('the schedule: lanes over groups for the depthwise layer fed by a group-1 conv (banked input), over the channels of a group otherwise', () => {
+    const s = scheduleAccelerator(planAccelerator(loadIr(model.ir)), 4);
+    const tiles = s.steps.filter((st) => st.unit === 'tile');
+    expect(tiles.map((st) => st.items!.mode)).toEqual(['channels', 'groups', 'channels', 'channels', 'channels', 'channels']);
+    expect(tiles.map((st) => st.items!.count)).toEqual([2, 2, 2, 3, 6, 1]);
+    expect(s.memories.filter((m) => m.banks > 1).map((m) => [m.banks, m.size])).toEqual([[4, 2 * 64]]);
+    // The depthwise layer on 4 lanes (8 channels, 9 taps, 64 positions): (2*64 - 1)*9 + 9 + 8 + 4 cycles, worked by hand.
+    const dw = predictCycles(s).steps[1]!;
+    expect(dw.cycles).toBe(127 * 9 + 21);
+    expect(dw.utilization).toBeGreaterThan(0.85);
+  });
 });

@@ -55,6 +55,11 @@ interface TileView {
   readonly chanWidth: number;
   readonly slots: ReturnType<typeof tileSlotView>[];
   readonly record?: Multiplier;
+  /** Some layer runs lanes over groups (a wide read port, one activation sum per lane). */
+  readonly depthwise: boolean;
+  /** Some layer writes a banked memory (word and lane outputs). */
+  readonly bankWriter: boolean;
+  readonly laneBits: number;
 }
 
 function multiplierKind(id: string | undefined, impl: MultiplierImpl, library: string | undefined): { kind: MultiplierKind; record?: Multiplier } {
@@ -83,6 +88,8 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
   const slotCount = Math.max(1, ...[...new Set(s.steps.map((st) => `${st.unit}${st.tile ?? ''}`))].map((u) => s.steps.filter((st) => `${st.unit}${st.tile ?? ''}` === u).length));
   const slotBits = bitsFor(slotCount - 1);
   const lanes = options.lanes;
+  const laneBits = bitsFor(Math.max(1, lanes - 1));
+  const banked = (mem: number) => s.memories[mem]!.banks > 1;
 
   const tiles: TileView[] = plan.tiles.map((tile) => {
     const steps = stepsOf((st) => st.unit === 'tile' && st.tile === tile.index);
@@ -105,6 +112,9 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
       wb, ws, chanWidth: 70 + ws,
       slots: steps.map((st) => tileSlotView(st, lanes)),
       ...(record ? { record } : {}),
+      depthwise: steps.some((st) => st.items!.mode === 'groups'),
+      bankWriter: steps.some((st) => s.memories[st.output]!.banks > 1),
+      laneBits,
     };
   });
   for (const t of tiles) {
@@ -153,14 +163,18 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
     ...(copySteps.length ? [{ prefix: 'cpy', module: 'adq_copy', steps: copySteps }] : []),
   ].map((u) => {
     const portCount = u.prefix === 'elt' ? eltPorts : u.prefix === 'cpy' ? copyPorts : 1;
+    const tile = tiles.find((t) => `t${t.index}` === u.prefix);
+    const wide = u.steps.filter((st) => banked(st.inputs[0]!)).map((st) => ({ step: st.index, mem: st.inputs[0]! }));
     return {
       prefix: u.prefix,
       module: u.module,
+      wide: tile?.depthwise ? wide : false,
+      bankWriter: tile?.bankWriter ?? false,
       steps: u.steps.map((st) => st.index),
       ports: Array.from({ length: portCount }, (_, port) => ({
         port,
         portName: u.prefix === 'elt' || u.prefix === 'cpy' ? `rd_data${port}` : 'rd_data',
-        reads: u.steps.filter((st) => port < st.inputs.length).map((st) => ({ step: st.index, mem: st.inputs[port]! })),
+        reads: u.steps.filter((st) => port < st.inputs.length && !banked(st.inputs[port]!)).map((st) => ({ step: st.index, mem: st.inputs[port]! })),
       })),
     };
   });
@@ -179,8 +193,13 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
     outputMem: s.output,
     inputSigned: s.memories[s.input]!.signed,
     lastStep: s.steps.length - 1,
-    memories: s.memories.map((m) => ({ index: m.index, width: m.bits, depth: m.size, aw: Math.max(1, Math.ceil(Math.log2(m.size))), signed: m.signed, names: m.aliases.join(', ') })),
-    steps: s.steps.map((st) => ({ index: st.index, name: st.buffer === st.layer.output ? st.layer.name : `${st.layer.name} (broadcast of an input)`, slot: st.slot, prefix: prefixOf(st), output: st.output, unitText: st.unit === 'tile' ? `tile ${st.tile}` : `${st.unit} unit` })),
+    laneBits,
+    bankList: Array.from({ length: lanes }, (_, j) => j),
+    memories: s.memories.map((m) => ({
+      index: m.index, width: m.bits, depth: m.size, aw: Math.max(1, Math.ceil(Math.log2(m.size))), signed: m.signed, names: m.aliases.join(', '),
+      banked: m.banks > 1, banks: m.banks, bankList: Array.from({ length: m.banks }, (_, j) => j), bankDesc: Array.from({ length: m.banks }, (_, j) => m.banks - 1 - j),
+    })),
+    steps: s.steps.map((st) => ({ index: st.index, name: st.buffer === st.layer.output ? st.layer.name : `${st.layer.name} (broadcast of an input)`, slot: st.slot, prefix: prefixOf(st), output: st.output, banked: banked(st.output), unitText: st.unit === 'tile' ? `tile ${st.tile}` : `${st.unit} unit` })),
     units,
   };
   files.set('rtl/adequate_top.v', render('templates', 'verilog/adequate_top.v.hbs', top));

@@ -28,6 +28,9 @@ export interface RomView {
 export interface WalkerConfig {
   readonly outer: number; readonly oh: number; readonly ow: number; readonly cin: number; readonly kh: number; readonly kw: number;
   readonly ktot: number; readonly idle: number; readonly p: number; readonly lastLanes: number;
+  /** Items per input-plane advance, the plane advance, the channel-base advance within and after a plane group, and
+   *  whether the lanes run over groups (each lane its own bank). */
+  readonly blocks: number; readonly planeStep: number; readonly obFull: number; readonly obLast: number; readonly overGroups: 0 | 1;
   readonly h: number; readonly w: number; readonly ph: number; readonly pw: number; readonly phe: number; readonly pwe: number;
   readonly sh: number; readonly sw: number; readonly dh: number; readonly dw: number;
   readonly shw: number; readonly dhw: number; readonly phw: number; readonly hw: number;
@@ -37,10 +40,14 @@ export interface WalkerConfig {
 export function walkerConfig(step: Step, lanes: number): WalkerConfig {
   const g: WindowGeometry = step.geometry!;
   const tile = step.unit === 'tile';
-  const outer = tile ? groupsOf(step, lanes) : step.channels;
+  const outer = tile ? groupsOf(step) : step.channels;
+  const it = step.items;
+  const planes = tile
+    ? { blocks: it!.mode === 'groups' ? 1 : it!.blocks, planeStep: it!.planeStep, obFull: lanes, obLast: it!.mode === 'groups' ? lanes : it!.lastLanes, overGroups: (it!.mode === 'groups' ? 1 : 0) as 0 | 1 }
+    : { blocks: 1, planeStep: g.h * g.w, obFull: 1, obLast: 1, overGroups: 0 as const };
   return {
     outer, oh: g.oh, ow: g.ow, cin: g.c, kh: g.kh, kw: g.kw, ktot: step.k,
-    idle: tile ? Math.max(0, lanes - step.k) : 0, p: step.positions, lastLanes: tile ? step.channels - (outer - 1) * lanes : 0,
+    idle: tile ? Math.max(0, lanes - step.k) : 0, p: step.positions, lastLanes: tile ? it!.lastLanes : 0, ...planes,
     h: g.h, w: g.w, ph: g.ph, pw: g.pw, phe: g.phe, pwe: g.pwe, sh: g.sh, sw: g.sw, dh: g.dh, dw: g.dw,
     shw: g.sh * g.w, dhw: g.dh * g.w, phw: g.ph * g.w, hw: g.h * g.w,
   };
@@ -53,7 +60,7 @@ export function designWidths(s: Schedule): { nw: number; dw: number } {
   for (const step of s.steps) {
     if (!step.geometry) continue;
     const c = walkerConfig(step, s.lanes);
-    const g = groupsOf(step, s.lanes);
+    const g = step.unit === 'tile' ? groupsOf(step) : 1;
     big = Math.max(big, ...Object.values(c).map(Math.abs), c.h + c.phe, c.w + c.pwe, c.ktot * g, step.channels * step.positions, step.channels + s.lanes);
   }
   const nw = bitsFor(big) + 2;
@@ -95,9 +102,9 @@ export function codebookRows(step: Step): CodebookRows | undefined {
 }
 
 /** Rows of each lane's codebook table. */
-export function codebookRowCount(step: Step, lanes: number): number {
+export function codebookRowCount(step: Step): number {
   const rows = codebookRows(step);
-  return rows === 'single' ? 1 : rows === 'group' ? groupsOf(step, lanes) : groupsOf(step, lanes) * step.geometry!.c;
+  return rows === 'single' ? 1 : rows === 'group' ? groupsOf(step) : groupsOf(step) * step.geometry!.c;
 }
 
 export interface TileSlotView {
@@ -117,7 +124,7 @@ export function tileSlotView(step: Step, lanes: number): TileSlotView {
   const rows = codebookRows(step);
   let shared: SharedView | false = false;
   if (rows && a.sharing) {
-    const rowBits = rows === 'single' ? 0 : addressBits(codebookRowCount(step, lanes));
+    const rowBits = rows === 'single' ? 0 : addressBits(codebookRowCount(step));
     shared = {
       granularity: a.sharing.granularity,
       indexBits: a.sharing.indexBits,

@@ -12,6 +12,7 @@ import { depthwiseOnnx, layoutOnnx, quantizedModel } from '../helpers/hw-models.
 import { planAccelerator } from '../../src/hw/plan.js';
 import { scheduleAccelerator } from '../../src/hw/schedule.js';
 import { predictCycles } from '../../src/hw/cycles.js';
+import { staticChecks } from '../helpers/hls-static.js';
 import { tempDir } from '../helpers/tmp.js';
 import { testWithTool } from '../helpers/tools.js';
 
@@ -32,13 +33,15 @@ async function verilogPasses(ir: string, inputs: string, name: string, lanes: nu
   return j;
 }
 
-async function hlsPasses(ir: string, inputs: string, name: string, lanes: number, count: number): Promise<void> {
+async function hlsPasses(ir: string, inputs: string, name: string, lanes: number, count: number): Promise<string> {
   const build = join(work, name);
   const emit = await runCliAsync(['emit', 'hls', ir, '-o', build, '--lanes', String(lanes)]);
   expect(emit.code, emit.stderr).toBe(0);
   const r = await runCliAsync(['verify', build, '--hls', '--inputs', inputs, '--count', String(count), '--layers', '--json']);
   expect(r.code, r.stdout + r.stderr).toBe(0);
   expect(JSON.parse(r.stdout)).toMatchObject({ count, mismatches: 0, passed: true, first_mismatching_layer: null });
+  staticChecks(build, ['requantize', 'round_shift', 's32_from_u32']);
+  return readFileSync(join(build, 'adequate_top.cpp'), 'utf8');
 }
 
 describe('layout steps, broadcasting QSum, Clip on codes, GlobalMaxPool', () => {
@@ -53,7 +56,8 @@ describe('layout steps, broadcasting QSum, Clip on codes, GlobalMaxPool', () => 
   });
 
   testWithTool('g++', 'HLS C simulation: 20 inputs bit for bit in every layer', async () => {
-    await hlsPasses(model.ir, model.inputs, 'layout-hls', 3, 20);
+    const top = await hlsPasses(model.ir, model.inputs, 'layout-hls', 3, 20);
+    expect(top).toMatch(/copy_segment\(mem, LAYER\d+_SEGMENTS\[s\]\);/);
   }, 300_000);
 
   testWithTool('verilator', 'Verilator: 20 inputs bit for bit in every layer and cycle for cycle', async () => {
@@ -70,7 +74,10 @@ describe('grouped and depthwise convolutions', () => {
   }, 120_000);
 
   testWithTool('g++', 'HLS C simulation: 20 inputs bit for bit in every layer', async () => {
-    await hlsPasses(model.ir, model.inputs, 'dw-hls', 3, 20);
+    const top = await hlsPasses(model.ir, model.inputs, 'dw-hls', 3, 20);
+    // The depthwise layer fed by the stem runs lanes over groups; so does the one fed by the grouped conv in C++.
+    expect(top).toMatch(/if \(L\.over_groups\) \{\n    tile_0_depthwise\(mem, L\);/);
+    expect((top.match(/, true, 0, 0, 0,$/gm) ?? []).length).toBe(2);
   }, 300_000);
 
   testWithTool('verilator', 'Verilator, 3 lanes: 20 inputs bit for bit in every layer and cycle for cycle', async () => {

@@ -3,7 +3,7 @@
  *  compared: layout copies (channel shuffle, Split, Concat, Slice, channels-last Transpose), a broadcasting QSum, a
  *  Clip on codes, GlobalMaxPool. The references are the integer golden model (bit for bit) and the cycle model. */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { loadIr } from '../../src/ir/serialize.js';
@@ -12,6 +12,8 @@ import { depthwiseOnnx, layoutOnnx, quantizedModel } from '../helpers/hw-models.
 import { planAccelerator } from '../../src/hw/plan.js';
 import { scheduleAccelerator } from '../../src/hw/schedule.js';
 import { predictCycles } from '../../src/hw/cycles.js';
+import { quantizeSample, referenceBuffers } from '../../src/hw/reference.js';
+import { readNpy } from '../../src/io/npy.js';
 import { staticChecks } from '../helpers/hls-static.js';
 import { tempDir } from '../helpers/tmp.js';
 import { testWithTool } from '../helpers/tools.js';
@@ -95,4 +97,141 @@ describe('grouped and depthwise convolutions', () => {
     expect(dw.cycles).toBe(127 * 9 + 21);
     expect(dw.utilization).toBeGreaterThan(0.85);
   });
+});
+
+/** An outsider's testbench (not one adequate writes): frames with wrong tlast between good ones. */
+function framingBench(nIn: number, beats: number, outputs: number): string {
+  return `\`timescale 1ns / 1ps
+module tb_framing;
+  reg clk = 1'b0, rst_n = 1'b0, tvalid = 1'b0, tlast = 1'b0;
+  reg [7:0] tdata = 8'd0;
+  wire tready, m_tvalid, m_tlast, busy;
+  wire [31:0] m_tdata;
+  wire [1:0] frame_error;
+  adequate_top dut (.clk(clk), .rst_n(rst_n), .s_axis_tdata(tdata), .s_axis_tvalid(tvalid), .s_axis_tready(tready), .s_axis_tlast(tlast),
+    .m_axis_tdata(m_tdata), .m_axis_tvalid(m_tvalid), .m_axis_tready(1'b1), .m_axis_tlast(m_tlast), .busy(busy), .frame_error(frame_error));
+  reg [8:0] beat [0:${beats - 1}];
+  integer fd, ptr, got, cycle;
+  reg fire;
+  always #5 clk = ~clk;
+  initial begin
+    $readmemh("frames.hex", beat);
+    fd = $fopen("framing.txt", "w");
+    ptr = 0; got = 0; cycle = 0;
+    repeat (4) @(negedge clk);
+    rst_n = 1'b1;
+    while (got < ${outputs} && cycle < 2000000) begin
+      @(negedge clk);
+      tvalid = ptr < ${beats};
+      tdata = ptr < ${beats} ? beat[ptr][7:0] : 8'd0;
+      tlast = ptr < ${beats} ? beat[ptr][8] : 1'b0;
+      #1;
+      fire = tvalid && tready;
+      if (m_tvalid) begin
+        $fdisplay(fd, "%0d", $signed(m_tdata));
+        got = got + 1;
+        if (m_tlast) $fdisplay(fd, "E %0d", frame_error);
+      end
+      @(posedge clk);
+      cycle = cycle + 1;
+      if (fire) ptr = ptr + 1;
+    end
+    $fdisplay(fd, "END %0d %0d", frame_error, ptr);
+    $fclose(fd);
+    $finish;
+  end
+endmodule
+`;
+}
+
+describe('s_axis_tlast framing', () => {
+  testWithTool('iverilog', 'a short and a long frame set frame_error bits 0 and 1; the good frames around them come out right', async () => {
+    const model = await quantizedModel(join(work, 'framing'), depthwiseOnnx(), [1, 3, 8, 8], 8);
+    const build = join(work, 'framing-v');
+    const emit = await runCliAsync(['emit', 'verilog', model.ir, '-o', build, '--lanes', '3']);
+    expect(emit.code, emit.stderr).toBe(0);
+    expect(readFileSync(join(build, 'rtl/adequate_top.v'), 'utf8')).toMatch(/\/\/   input: 192 codes \[1, 3, 8, 8\], uint8 0\.\.255, scale [0-9.e-]+, zero point \d+: code = clamp\(round_half_even\(x \/ scale\) \+ zero_point, code_min, code_max\)/);
+    const manifest = JSON.parse(readFileSync(join(build, 'build.json'), 'utf8')) as { interface: { input: { codes: number; scale: number[] }; output: { codes: number } } };
+    expect([manifest.interface.input.codes, manifest.interface.output.codes]).toEqual([192, 4]);
+    const plan = planAccelerator(loadIr(model.ir));
+    const x = readNpy(model.inputs);
+    const frames = [0, 1, 2, 3].map((i) => quantizeSample(plan, x.data.subarray(i * 192, (i + 1) * 192) as Float32Array));
+    const golden = (t: ReturnType<typeof quantizeSample>) => Array.from(referenceBuffers(plan, t).get(plan.output.name)!.data);
+    // Frame 0 short (100 codes, tlast on the last); frame 1 good; frame 2 long (192 codes + 5, tlast on the last);
+    // frame 3 good.
+    const beats: [number, boolean][] = [
+      ...Array.from(frames[0]!.data.slice(0, 100), (c, i): [number, boolean] => [c, i === 99]),
+      ...Array.from(frames[1]!.data, (c, i): [number, boolean] => [c, i === 191]),
+      ...Array.from(frames[2]!.data, (c): [number, boolean] => [c, false]), ...[1, 2, 3, 4, 5].map((c, i): [number, boolean] => [c, i === 4]),
+      ...Array.from(frames[3]!.data, (c, i): [number, boolean] => [c, i === 191]),
+    ];
+    writeFileSync(join(build, 'frames.hex'), beats.map(([c, l]) => ((l ? 256 : 0) + c).toString(16)).join('\n') + '\n');
+    writeFileSync(join(build, 'tb_framing.v'), framingBench(192, beats.length, 12));
+    const rtl = readFileSync(join(build, 'verilator.f'), 'utf8').split('\n').filter((l) => l.startsWith('rtl/'));
+    const c = spawnSync('iverilog', ['-g2005', '-o', 'framing.vvp', 'tb_framing.v', ...rtl], { cwd: build, encoding: 'utf8' });
+    expect(c.status, c.stderr).toBe(0);
+    const r = spawnSync('vvp', ['-n', 'framing.vvp'], { cwd: build, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const lines = readFileSync(join(build, 'framing.txt'), 'utf8').trim().split('\n');
+    const expected = [...golden(frames[1]!), 'E 1', ...golden(frames[2]!), 'E 3', ...golden(frames[3]!), 'E 3', `END 3 ${beats.length}`].map(String);
+    expect(lines).toEqual(expected);
+  }, 300_000);
+});
+
+/** An outsider's C++ driver of the HLS top: calls, each with its words (code, tlast); prints the status and outputs. */
+const FRAMING_DRIVER = `#include "adequate.h"
+#include <cstdio>
+int main(int argc, char** argv) {
+  if (argc < 2) return 2;
+  FILE* f = std::fopen(argv[1], "r");
+  static adq_in_stream in;
+  static adq_out_stream out;
+  int calls = 0;
+  if (!f || std::fscanf(f, "%d", &calls) != 1) return 2;
+  for (int c = 0; c < calls; c++) {
+    int words = 0;
+    if (std::fscanf(f, "%d", &words) != 1) return 2;
+    for (int i = 0; i < words; i++) {
+      long long code = 0;
+      int last = 0;
+      if (std::fscanf(f, "%lld %d", &code, &last) != 2) return 2;
+      adq_in_word w;
+      w.data = adq::code_to_word<ADQ_IN_BITS>(code);
+      w.keep = -1;
+      w.strb = -1;
+      w.last = last != 0;
+      in.write(w);
+    }
+    std::printf("S %d\\n", adequate_top(in, out));
+    for (int i = 0; !out.empty(); i++) std::printf("%lld\\n", (long long)adq::word_to_code<ADQ_OUT_BITS, ADQ_OUT_SIGNED>(out.read().data));
+  }
+  return 0;
+}
+`;
+
+describe('HLS frame status', () => {
+  testWithTool('g++', 'adequate_top returns ADQ_FRAME_SHORT and ADQ_FRAME_LONG for frames with a wrong TLAST, and the good frames around them come out right', async () => {
+    const model = await quantizedModel(join(work, 'framing-hls'), depthwiseOnnx(), [1, 3, 8, 8], 8);
+    const build = join(work, 'framing-h');
+    const emit = await runCliAsync(['emit', 'hls', model.ir, '-o', build, '--lanes', '3']);
+    expect(emit.code, emit.stderr).toBe(0);
+    expect(readFileSync(join(build, 'adequate.h'), 'utf8')).toMatch(/\/\/ output: 4 codes \[1, 4\], (u?int8) -?\d+\.\.\d+, scale [0-9.e-]+, zero point -?\d+: x = \(code - zero_point\) \* scale/);
+    const plan = planAccelerator(loadIr(model.ir));
+    const x = readNpy(model.inputs);
+    const frames = [0, 1, 2, 3].map((i) => Array.from(quantizeSample(plan, x.data.subarray(i * 192, (i + 1) * 192) as Float32Array).data));
+    const golden = (i: number) => Array.from(referenceBuffers(plan, quantizeSample(plan, x.data.subarray(i * 192, (i + 1) * 192) as Float32Array)).get(plan.output.name)!.data);
+    const calls = [
+      frames[0]!.slice(0, 100).map((c, i) => [c, i === 99 ? 1 : 0]),
+      frames[1]!.map((c, i) => [c, i === 191 ? 1 : 0]),
+      [...frames[2]!.map((c) => [c, 0]), ...[1, 2, 3, 4, 5].map((c, i) => [c, i === 4 ? 1 : 0])],
+      frames[3]!.map((c, i) => [c, i === 191 ? 1 : 0]),
+    ];
+    writeFileSync(join(build, 'calls.txt'), [calls.length, ...calls.flatMap((w) => [w.length, ...w.map(([c, l]) => `${c} ${l}`)])].join('\n') + '\n');
+    writeFileSync(join(build, 'driver.cpp'), FRAMING_DRIVER);
+    const c = spawnSync('g++', ['-std=c++17', '-O1', '-Wall', '-Wextra', '-Werror', '-o', 'driver', 'driver.cpp', 'adequate_top.cpp'], { cwd: build, encoding: 'utf8' });
+    expect(c.status, c.stderr).toBe(0);
+    const r = spawnSync('./driver', ['calls.txt'], { cwd: build, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual(['S 1', 'S 0', ...golden(1).map(String), 'S 2', ...golden(2).map(String), 'S 0', ...golden(3).map(String)]);
+  }, 300_000);
 });

@@ -6,6 +6,7 @@ import { userError } from '../../errors.js';
 import { emitHls, emitTunedHls } from '../../emit/hls/index.js';
 import { emitVerilog } from '../../emit/verilog/index.js';
 import { writeBuildBase, type BuildKind, type MultiplierImpl } from '../../emit/build-dir.js';
+import { hostInterface } from '../../hw/interface.js';
 import { planAccelerator } from '../../hw/plan.js';
 import { isTuned, planTunedAccelerator } from '../../hw/plan-tuned.js';
 import { writeDirAtomically } from '../../io/atomic-dir.js';
@@ -43,7 +44,8 @@ async function emit(kind: BuildKind, args: Args): Promise<void> {
   const plan = kind === 'hls' && isTuned(graph) ? planTunedAccelerator(graph) : planAccelerator(graph);
   const options = { lanes: args.lanes, part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'], ...(args.library !== undefined ? { library: args.library } : {}) };
   const files = await writeDirAtomically(args.out, (tmp) => {
-    writeBuildBase(tmp, { kind, source: args.model, model: plan.name, lanes: args.lanes, ...(args.library !== undefined ? { library: args.library } : {}), options: { part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'] } }, plan.graph);
+    const io = 'arithmetic' in plan ? {} : { interface: hostInterface(plan) };
+    writeBuildBase(tmp, { kind, source: args.model, model: plan.name, lanes: args.lanes, ...(args.library !== undefined ? { library: args.library } : {}), options: { part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'] }, ...io }, plan.graph);
     if ('arithmetic' in plan) return emitTunedHls(plan, options, tmp);
     return kind === 'hls' ? emitHls(plan, options, tmp) : emitVerilog(plan, options, tmp);
   });

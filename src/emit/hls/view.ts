@@ -1,6 +1,7 @@
 /** The view of the HLS templates: every number the emitted C++ holds, computed from the accelerator plan. The
  *  templates (templates/hls/) only print it. */
 import { userError } from '../../errors.js';
+import { hostInterface, interfaceLines } from '../../hw/interface.js';
 import type { AcceleratorPlan, ClipNode, PlanLayer } from '../../hw/plan.js';
 import { layerSegments, type CopySegment } from '../../hw/layout.js';
 import { windowOf, type WindowGeometry } from '../../hw/schedule.js';
@@ -70,6 +71,8 @@ export interface HlsBuildView {
   readonly traceSize: number;
   readonly hasMaxPool: boolean;
   readonly macs: number;
+  /** How the host makes the input codes and reads the output codes (comment lines of adequate.h). */
+  readonly interface: readonly string[];
 }
 
 /** A buffer as the memory and the stream ports see it: its name, element count, code range and shape. */
@@ -143,6 +146,7 @@ export function hlsView(plan: AcceleratorPlan, options: HlsOptions): HlsView {
     input: io(plan.input), output: io(plan.output), tiles, layers,
     traceSize, hasMaxPool: layers.some((l) => l.maxPool), hasAvgPool: layers.some((l) => l.avgPool), hasCopy: layers.some((l) => l.copy),
     macs: plan.layers.reduce((s, l) => s + l.macs, 0),
+    interface: interfaceLines(hostInterface(plan)),
   };
 }
 

@@ -4,6 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { userError } from '../../errors.js';
+import { hostInterface, interfaceLines } from '../../hw/interface.js';
 import type { AcceleratorPlan } from '../../hw/plan.js';
 import { scheduleAccelerator, type Schedule, type Step } from '../../hw/schedule.js';
 import { getMultiplier, toVerilog, type Multiplier } from '../../multipliers/index.js';
@@ -181,6 +182,7 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
   const counts = Math.max(plan.input.size, plan.output.size);
   const top = {
     model: plan.name,
+    interface: interfaceLines(hostInterface(plan)),
     lanes,
     tileCount: tiles.length,
     nw, dw, slotBits,

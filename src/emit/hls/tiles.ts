@@ -156,7 +156,9 @@ export function tileViews(plan: AcceleratorPlan, lanes: number, offsets: Readonl
       const w = layer.weights!, bias = layer.bias?.data;
       if (mult && (inBuf.dtype === 'int32' || w.dtype === 'int32')) throw userError('E_HW', `layer '${layer.name}' has codes wider than 8 bits on tile ${t.index}, whose multiplier ${mult.id} is 8x8`);
       actRange = [Math.min(actRange[0], inBuf.min), Math.max(actRange[1], inBuf.max)];
-      for (const v of w.data) wRange = [Math.min(wRange[0], v), Math.max(wRange[1], v)];
+      let [wLo, wHi] = wRange;
+      for (const v of w.data) if (v < wLo) wLo = v; else if (v > wHi) wHi = v;
+      wRange = [wLo, wHi];
       const cPerGroup = g.c / g.groups, mPerGroup = g.m / g.groups, K = cPerGroup * g.kh * g.kw;
       const overGroups = g.groups > 1 && cPerGroup === 1 && mPerGroup === 1 && !shared;
       const blocks = overGroups ? Math.ceil(g.m / lanes) : Math.ceil(mPerGroup / lanes);
@@ -164,17 +166,20 @@ export function tileViews(plan: AcceleratorPlan, lanes: number, offsets: Readonl
       const cb = codes[li]!;
       const kernels = cb.granularity === 'kernel' ? cPerGroup : 1;
       const perBlock = cb.granularity === 'channel' || cb.granularity === 'kernel';
+      // One row of K weights (or codebook indices) of channel m into a lane's ROM; -1: an idle lane's zeros.
+      const pushRow = (lane: number[], m: number) => {
+        if (m < 0) for (let k = 0; k < K; k++) lane.push(0);
+        else if (shared) for (let k = 0; k < K; k++) lane.push(cb.index(m * K + k));
+        else for (let k = 0, at = m * K; k < K; k++) lane.push(w.data[at + k]!);
+      };
       if (overGroups)
         for (let b = 0; b < blocks; b++)
-          for (let l = 0; l < lanes; l++) {
-            const m = b * lanes + l;
-            for (let k = 0; k < K; k++) laneWeights[l]!.push(m < g.m ? w.data[m * K + k]! : 0);
-          }
+          for (let l = 0; l < lanes; l++) pushRow(laneWeights[l]!, b * lanes + l < g.m ? b * lanes + l : -1);
       else for (let grp = 0; grp < g.groups; grp++)
         for (let b = 0; b < blocks; b++) {
           for (let l = 0; l < lanes; l++) {
             const mi = b * lanes + l, m = grp * mPerGroup + mi, live = mi < mPerGroup;
-            for (let k = 0; k < K; k++) laneWeights[l]!.push(live ? (shared ? cb.index(m * K + k) : w.data[m * K + k]!) : 0);
+            pushRow(laneWeights[l]!, live ? m : -1);
             if (perBlock) for (let c = 0; c < kernels; c++) laneCodebooks[l]!.push(...padTo(live ? cb.codebookOf(m * K + c * g.kh * g.kw) : [], cbSize));
           }
         }

@@ -4,6 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { userError } from '../../errors.js';
+import { yieldToSignals } from '../../io/atomic-dir.js';
 import { hostInterface, interfaceLines } from '../../hw/interface.js';
 import type { AcceleratorPlan } from '../../hw/plan.js';
 import { scheduleAccelerator, type Schedule, type Step } from '../../hw/schedule.js';
@@ -227,10 +228,12 @@ function coreName(model: string): string {
   return model.replace(/[^A-Za-z0-9_]/g, '_').replace(/^([^A-Za-z])/, 'm$1') || 'model';
 }
 
-/** Writes the Verilog project into `dir` (an empty temporary folder); returns the relative paths written. */
-export function emitVerilog(plan: AcceleratorPlan, options: VerilogOptions, dir: string): string[] {
+/** Writes the Verilog project into `dir` (an empty temporary folder); returns the relative paths written. Yields
+ *  between files, so an interrupt's cleanup (writeDirAtomically) can run. */
+export async function emitVerilog(plan: AcceleratorPlan, options: VerilogOptions, dir: string): Promise<string[]> {
   const { files } = verilogDesign(plan, options);
   for (const [path, text] of files) {
+    await yieldToSignals();
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);
   }

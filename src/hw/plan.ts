@@ -13,7 +13,7 @@ import type { CodeDType, DequantizeLinearNode, Graph, Node, QuantizeLinearNode, 
 import { sizeOf } from '../ir/types.js';
 
 /** The node kinds the accelerator implements. Others are rejected with E_HW naming the node. */
-export const ACCELERATOR_OPS = ['QConv', 'QGemm', 'MaxPool', 'QAveragePool', 'QSum', 'QTable', 'Clip', 'Reshape', 'Transpose', 'Concat', 'Split', 'Slice'] as const;
+export const ACCELERATOR_OPS = ['QConv', 'QGemm', 'MaxPool', 'QAveragePool', 'QSum', 'QMul', 'QTable', 'Clip', 'Reshape', 'Transpose', 'Concat', 'Split', 'Slice'] as const;
 export type AcceleratorOp = (typeof ACCELERATOR_OPS)[number];
 /** Clip on codes (a ReLU or clamp the quantizer could not fold into its producer): lo/hi are code bounds. */
 export type ClipNode = UnaryNode & { readonly op: 'Clip' };

@@ -135,8 +135,8 @@ export function scheduleAccelerator(plan: AcceleratorPlan, lanes: number): Sched
       aliases.get(ins[0]!)!.push(layer.output);
       continue;
     }
-    if (layer.node.op === 'QSum') {
-      // A QSum input of another shape is first broadcast into a buffer of the output's shape by the copy unit.
+    if (layer.node.op === 'QSum' || layer.node.op === 'QMul') {
+      // A QSum/QMul input of another shape is first broadcast into a buffer of the output's shape by the copy unit.
       layer.inputs.forEach((name, i) => {
         const b = plan.buffers.get(name)!;
         if (b.size === out.size) return;
@@ -208,6 +208,9 @@ function stepShape(plan: AcceleratorPlan, layer: PlanLayer, lanes: number, lanes
       }
       return { unit: 'eltwise', channels: plan.buffers.get(layer.output)!.size, k: 1, positions: 1 };
     }
+    case 'QMul':
+      for (const i of node.inputs) if (!plan.buffers.get(i)) throw userError('E_HW', `layer '${layer.name}' (QMul) multiplies by the constant '${i}'; the Verilog elementwise unit multiplies activation buffers only`);
+      return { unit: 'eltwise', channels: plan.buffers.get(layer.output)!.size, k: 1, positions: 1 };
     case 'QTable':
     case 'Clip':
       return { unit: 'eltwise', channels: plan.buffers.get(layer.output)!.size, k: 1, positions: 1 };

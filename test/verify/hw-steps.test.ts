@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { loadIr } from '../../src/ir/serialize.js';
 import { runCliAsync } from '../helpers/cli.js';
-import { depthwiseOnnx, layoutOnnx, quantizedModel } from '../helpers/hw-models.js';
+import { depthwiseOnnx, layoutOnnx, quantizedModel, squeezeExciteOnnx } from '../helpers/hw-models.js';
 import { planAccelerator } from '../../src/hw/plan.js';
 import { scheduleAccelerator } from '../../src/hw/schedule.js';
 import { predictCycles } from '../../src/hw/cycles.js';
@@ -143,6 +143,31 @@ module tb_framing;
 endmodule
 `;
 }
+
+describe('squeeze-excitation (QMul with a broadcast gate) and a residual add with its ReLU folded', () => {
+  let model: { ir: string; inputs: string };
+  beforeAll(async () => {
+    model = await quantizedModel(join(work, 'se'), squeezeExciteOnnx(), [1, 3, 6, 6], 40);
+  }, 120_000);
+
+  test('the quantized model holds a QMul, a QTable and a QSum whose lo folds the ReLU, and no Clip', () => {
+    const nodes = loadIr(model.ir).nodes;
+    const ops = nodes.map((n) => n.op);
+    for (const op of ['QMul', 'QTable', 'QSum']) expect(ops).toContain(op);
+    expect(ops).not.toContain('Clip');
+  });
+
+  testWithTool('g++', 'HLS C simulation: 20 inputs bit for bit in every layer', async () => {
+    const top = await hlsPasses(model.ir, model.inputs, 'se-hls', 4, 20);
+    expect(top).toMatch(/QMul, out = clamp/);
+  }, 300_000);
+
+  testWithTool('verilator', 'Verilator, 4 lanes: 20 inputs bit for bit in every layer and cycle for cycle', async () => {
+    const j = await verilogPasses(model.ir, model.inputs, 'se-v4', 4, 20);
+    const layers = j.layers as { op: string; unit: string }[];
+    expect(layers.filter((l) => l.unit === 'eltwise' || l.unit === 'copy').map((l) => l.op)).toEqual(['QTable', 'Broadcast', 'QMul', 'QSum']);
+  }, 400_000);
+});
 
 describe('s_axis_tlast framing', () => {
   testWithTool('iverilog', 'a short and a long frame set frame_error bits 0 and 1; the good frames around them come out right', async () => {

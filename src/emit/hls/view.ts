@@ -5,7 +5,7 @@ import { hostInterface, interfaceLines } from '../../hw/interface.js';
 import type { AcceleratorPlan, ClipNode, PlanLayer } from '../../hw/plan.js';
 import { layerSegments, type CopySegment } from '../../hw/layout.js';
 import { windowOf, type WindowGeometry } from '../../hw/schedule.js';
-import type { QAveragePoolNode, MaxPoolNode, QSumNode, QTableNode } from '../../ir/types.js';
+import type { QAveragePoolNode, MaxPoolNode, QMulNode, QSumNode, QTableNode } from '../../ir/types.js';
 import { allocateMemory } from './memory.js';
 import { tileViews, typeBits, type MacLayerView, type TileView } from './tiles.js';
 import type { HlsOptions } from './index.js';
@@ -38,6 +38,7 @@ export interface LayerView {
   readonly maxPool?: PoolLayerView;
   readonly avgPool?: PoolLayerView;
   readonly sum?: { readonly dims: readonly number[]; readonly terms: readonly SumTermView[]; readonly shift: number; readonly zo: number; readonly lo: number; readonly hi: number; readonly halfEven: boolean };
+  readonly mul?: { readonly dims: readonly number[]; readonly terms: readonly SumTermView[]; readonly mant: number; readonly shift: number; readonly zo: number; readonly lo: number; readonly hi: number; readonly halfEven: boolean };
   readonly table?: { readonly inOff: number; readonly size: number; readonly inMin: number; readonly values: readonly number[] };
   /** Layout layers: the copy unit's segments (src/hw/layout.ts), each with the offset of the buffer it reads. */
   readonly copy?: readonly (CopySegment & { readonly inOff: number })[];
@@ -124,6 +125,8 @@ export function hlsView(plan: AcceleratorPlan, options: HlsOptions): HlsView {
         return { ...base, sum: sumView(plan, layer, n, off) };
       case 'Clip':
         return { ...base, sum: clipView(plan, layer, n, off) };
+      case 'QMul':
+        return { ...base, mul: mulView(plan, layer, n, off) };
       case 'Transpose':
       case 'Slice':
       case 'Split':
@@ -155,24 +158,39 @@ function poolView(plan: AcceleratorPlan, layer: PlanLayer, n: MaxPoolNode | QAve
   return { ...window, inOff: off(layer.inputs[0]!), outOff: off(layer.output), zero, includePad, halfEven };
 }
 
-/** QSum: the output walked as 4 nested dimensions; each input's strides are 0 along broadcast dimensions. */
-function sumView(plan: AcceleratorPlan, layer: PlanLayer, n: QSumNode, off: (b: string) => number): NonNullable<LayerView['sum']> {
+/** An elementwise layer's output walked as 4 nested dimensions, and the strides of an input over them (0 along the
+ *  dimensions it is broadcast). */
+function elementwiseDims(plan: AcceleratorPlan, layer: PlanLayer): number[] {
   const outShape = plan.buffers.get(layer.output)!.shape;
-  if (outShape.length > 4) throw userError('E_HW', `layer '${layer.name}' adds ${outShape.length}-D tensors; the HLS elementwise unit handles up to 4 dimensions`);
-  const dims = [...Array<number>(4 - outShape.length).fill(1), ...outShape];
-  const terms = n.inputs.map((name, i): SumTermView => {
-    if (!plan.buffers.has(name)) throw userError('E_HW', `layer '${layer.name}' adds the constant '${name}'; the HLS elementwise unit adds activation buffers only`);
-    const shape = plan.buffers.get(name)!.shape;
-    const full = [...Array<number>(4 - shape.length).fill(1), ...shape];
-    const strides = [0, 0, 0, 0];
-    let s = 1;
-    for (let d = 3; d >= 0; d--) {
-      strides[d] = full[d] === 1 && dims[d] !== 1 ? 0 : s;
-      s *= full[d]!;
-    }
-    return { off: off(name), zero: n.attrs.zeroPoints[i]!, mult: n.attrs.multipliers[i]!, strides };
-  });
+  if (outShape.length > 4) throw userError('E_HW', `layer '${layer.name}' works on ${outShape.length}-D tensors; the HLS elementwise unit handles up to 4 dimensions`);
+  return [...Array<number>(4 - outShape.length).fill(1), ...outShape];
+}
+
+function inputStrides(plan: AcceleratorPlan, layer: PlanLayer, name: string, dims: readonly number[]): number[] {
+  if (!plan.buffers.has(name)) throw userError('E_HW', `layer '${layer.name}' (${layer.node.op}) reads the constant '${name}'; the HLS elementwise unit reads activation buffers only`);
+  const shape = plan.buffers.get(name)!.shape;
+  const full = [...Array<number>(4 - shape.length).fill(1), ...shape];
+  const strides = [0, 0, 0, 0];
+  let s = 1;
+  for (let d = 3; d >= 0; d--) {
+    strides[d] = full[d] === 1 && dims[d] !== 1 ? 0 : s;
+    s *= full[d]!;
+  }
+  return strides;
+}
+
+/** QSum: one term per input. */
+function sumView(plan: AcceleratorPlan, layer: PlanLayer, n: QSumNode, off: (b: string) => number): NonNullable<LayerView['sum']> {
+  const dims = elementwiseDims(plan, layer);
+  const terms = n.inputs.map((name, i): SumTermView => ({ off: off(name), zero: n.attrs.zeroPoints[i]!, mult: n.attrs.multipliers[i]!, strides: inputStrides(plan, layer, name, dims) }));
   return { dims, terms, shift: n.attrs.shift, zo: n.attrs.outZeroPoint, lo: n.attrs.lo, hi: n.attrs.hi, halfEven: n.attrs.rounding === 'half-even' };
+}
+
+/** QMul: the two inputs (multiplier 1 each: the template multiplies the centred codes). */
+function mulView(plan: AcceleratorPlan, layer: PlanLayer, n: QMulNode, off: (b: string) => number): NonNullable<LayerView['mul']> {
+  const dims = elementwiseDims(plan, layer);
+  const terms = n.inputs.map((name, i): SumTermView => ({ off: off(name), zero: n.attrs.zeroPoints[i]!, mult: 1, strides: inputStrides(plan, layer, name, dims) }));
+  return { dims, terms, mant: n.attrs.mantissa, shift: n.attrs.shift, zo: n.attrs.outZeroPoint, lo: n.attrs.lo, hi: n.attrs.hi, halfEven: n.attrs.rounding === 'half-even' };
 }
 
 function tableView(layer: PlanLayer, n: QTableNode, off: (b: string) => number, size: number): NonNullable<LayerView['table']> {

@@ -146,7 +146,7 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
   const eltPorts = Math.max(1, ...eltSteps.map((st) => st.inputs.length));
   if (eltSteps.length > 0) {
     const slots = eltSteps.map((st) => eltwiseSlotView(st, eltPorts));
-    files.set('rtl/adq_eltwise.v', render('templates', 'verilog/adq_eltwise.v.hbs', { nw, dw, slotBits, inputs: eltPorts, inputList: Array.from({ length: eltPorts }, (_, i) => i), slots }));
+    files.set('rtl/adq_eltwise.v', render('templates', 'verilog/adq_eltwise.v.hbs', { nw, dw, slotBits, hasMul: eltSteps.some((st) => st.layer.node.op === 'QMul'), inputs: eltPorts, inputList: Array.from({ length: eltPorts }, (_, i) => i), slots }));
     for (const st of eltSteps) if (st.layer.node.op === 'QTable') files.set(`rtl/mem/t_s${st.index}.hex`, activationTableRom(st.layer.node as QTableNode, dw));
   }
   const copySteps = stepsOf((st) => st.unit === 'copy');

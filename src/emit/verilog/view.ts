@@ -5,7 +5,7 @@ import { groupsOf, type Schedule, type Step, type WindowGeometry } from '../../h
 import type { MacNode } from '../../hw/plan.js';
 import type { ClipNode } from '../../hw/plan.js';
 import { walkSteps } from '../../hw/layout.js';
-import type { QAveragePoolNode, QSumNode, QTableNode } from '../../ir/types.js';
+import type { QAveragePoolNode, QMulNode, QSumNode, QTableNode } from '../../ir/types.js';
 
 export type MultiplierKind = 'exact' | 'netlist' | 'table';
 
@@ -176,6 +176,9 @@ export interface EltwiseSlotView {
   readonly name: string;
   readonly n: number;
   readonly table: 0 | 1;
+  /** QMul: the product of the two centred inputs times `mant`, shifted by `shift` (= 31 + its shift). */
+  readonly mul: 0 | 1;
+  readonly mant: number;
   readonly halfEven: 0 | 1;
   readonly shift: number;
   readonly zo: number; readonly lo: number; readonly hi: number; readonly inMin: number;
@@ -185,12 +188,19 @@ export interface EltwiseSlotView {
 }
 
 export function eltwiseSlotView(step: Step, ports: number): EltwiseSlotView {
-  const node = step.layer.node as QSumNode | QTableNode | ClipNode;
-  const base = { slot: step.slot, name: step.layer.name, n: step.channels };
+  const node = step.layer.node as QSumNode | QMulNode | QTableNode | ClipNode;
+  const base = { slot: step.slot, name: step.layer.name, n: step.channels, mul: 0 as const, mant: 0 };
   const idle = Array.from({ length: ports }, () => ({ z: 0, m: 0 }));
   if (node.op === 'QTable') {
     const entries = node.attrs.table.length;
     return { ...base, table: 1, halfEven: 0, shift: 0, zo: 0, lo: 0, hi: 0, inMin: node.attrs.inMin, terms: idle, rom: { file: `rtl/mem/t_s${step.index}.hex`, depth: entries, aw: addressBits(entries) } };
+  }
+  if (node.op === 'QMul') {
+    const a = node.attrs;
+    if (31 + a.shift < 0) throw userError('E_HW', `layer '${step.layer.name}' (QMul) scales its products up by 2^${-(31 + a.shift)}; the Verilog elementwise unit only shifts right`);
+    const terms = idle.map((t, i) => (i < 2 ? { z: a.zeroPoints[i]!, m: 0 } : t));
+    // |(a - za) * (b - zb) * m| < 2^67 (17-bit centred codes, 31-bit mantissa), so a shift from 72 on rounds to 0.
+    return { ...base, mul: 1, mant: a.mantissa, table: 0, halfEven: a.rounding === 'half-even' ? 1 : 0, shift: Math.min(31 + a.shift, 72), zo: a.outZeroPoint, lo: a.lo, hi: a.hi, inMin: 0, terms, rom: { file: '', depth: 1, aw: 1 } };
   }
   if (node.op === 'Clip') {
     // A clamp on codes: the weighted sum of one term x * 1, shifted by 0, saturated to the code bounds.

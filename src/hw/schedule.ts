@@ -256,7 +256,8 @@ export function laneChannel(step: Step, lanes: number, item: number, j: number):
 
 /** Buffers that are the input of depthwise layers running lanes over channels, in L banks: the depthwise input is
  *  written by a group-1 convolution (whose item i, lane j is channel i*L + j, so it writes bank j at word i*P + p)
- *  and read by nothing but such depthwise layers (no Reshape alias, not the output). Others run one lane per group. */
+ *  or by the elementwise unit (which counts position, bank and word beside its C-order index), and read by nothing
+ *  but such depthwise layers (no Reshape alias, not the output). Others run one lane per group. */
 function bankedInputs(plan: AcceleratorPlan): Set<string> {
   const depthwise = (l: PlanLayer) => l.node.op === 'QConv' && l.node.attrs.group > 1 && l.weights!.shape[0] === l.node.attrs.group && l.weights!.shape[1] === 1 && !l.node.attrs.sharing;
   const producer = new Map(plan.layers.map((l) => [l.output, l]));
@@ -264,7 +265,8 @@ function bankedInputs(plan: AcceleratorPlan): Set<string> {
   for (const l of plan.layers) {
     if (!depthwise(l)) continue;
     const b = l.inputs[0]!, p = producer.get(b);
-    if (!p || p.node.op !== 'QConv' || p.node.attrs.group !== 1 || b === plan.output.name) continue;
+    const writer = p && ((p.node.op === 'QConv' && p.node.attrs.group === 1) || ['QSum', 'QMul', 'QTable', 'Clip'].includes(p.node.op));
+    if (!writer || b === plan.output.name) continue;
     if (plan.layers.every((r) => !r.inputs.includes(b) || depthwise(r))) out.add(b);
   }
   return out;

@@ -137,10 +137,11 @@ export async function quantizedModel(dir: string, onnx: Uint8Array, inputShape: 
 }
 
 /** A MobileNet-style model with grouped and depthwise convolutions: a 3x3 stem with ReLU6, a depthwise 3x3 whose
- *  input comes from that group-1 conv (lanes over groups, banked input), a pointwise 1x1, a strided grouped 3x3
- *  (group 3, two channels per group: lanes over the channels of a group), a strided depthwise 3x3 whose input comes
- *  from the grouped conv (one lane per group), global average pooling and a dense layer. Input [1, 3, 8, 8],
- *  output [1, 4]. */
+ *  input comes from that group-1 conv (lanes over groups, banked input written by the tile), a pointwise 1x1, a
+ *  strided grouped 3x3 (group 3, two channels per group: lanes over the channels of a group), a sigmoid (a QTable on
+ *  the elementwise unit, which writes the next layer's banked input), a strided depthwise 3x3, another strided
+ *  depthwise 3x3 whose input comes from a depthwise conv (one lane per group), global average pooling and a dense
+ *  layer. Input [1, 3, 8, 8], output [1, 4]. */
 export function depthwiseOnnx(): Uint8Array {
   const r = seeded(31);
   return buildModel({
@@ -153,6 +154,7 @@ export function depthwiseOnnx(): Uint8Array {
       { name: 'wg', shape: [6, 2, 3, 3], data: weights(r, 108) }, { name: 'bg', shape: [6], data: weights(r, 6, 0.1) },
       { name: 'we', shape: [6, 1, 3, 3], data: weights(r, 54, 1) }, { name: 'be', shape: [6], data: weights(r, 6, 0.1) },
       { name: 'wf', shape: [4, 6], data: weights(r, 24) }, { name: 'bf', shape: [4], data: weights(r, 4, 0.1) },
+      { name: 'w9', shape: [6, 1, 3, 3], data: weights(r, 54, 1) }, { name: 'b9', shape: [6], data: weights(r, 6, 0.1) },
       { name: 'lo', shape: [], data: [0] }, { name: 'hi', shape: [], data: [6] },
     ],
     nodes: [
@@ -162,8 +164,10 @@ export function depthwiseOnnx(): Uint8Array {
       { op: 'Relu', inputs: ['d1'], outputs: ['b'] },
       { op: 'Conv', inputs: ['b', 'wp', 'bp'], outputs: ['c'], attrs: { kernel_shape: [1, 1] } },
       { op: 'Conv', inputs: ['c', 'wg', 'bg'], outputs: ['d'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2], group: 3 } },
-      { op: 'Conv', inputs: ['d', 'we', 'be'], outputs: ['e'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2], group: 6 } },
-      { op: 'GlobalAveragePool', inputs: ['e'], outputs: ['g'] },
+      { op: 'Sigmoid', inputs: ['d'], outputs: ['ds'] },
+      { op: 'Conv', inputs: ['ds', 'we', 'be'], outputs: ['e'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2], group: 6 } },
+      { op: 'Conv', inputs: ['e', 'w9', 'b9'], outputs: ['e9'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1], group: 6 } },
+      { op: 'GlobalAveragePool', inputs: ['e9'], outputs: ['g'] },
       { op: 'Flatten', inputs: ['g'], outputs: ['f'] },
       { op: 'Gemm', inputs: ['f', 'wf', 'bf'], outputs: ['y'], attrs: { transB: 1 } },
     ],

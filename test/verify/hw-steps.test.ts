@@ -94,21 +94,21 @@ describe('grouped and depthwise convolutions', () => {
 
   testWithTool('g++', 'HLS C simulation: 20 inputs bit for bit in every layer', async () => {
     const top = await hlsPasses(model.ir, model.inputs, 'dw-hls', 3, 20);
-    // The depthwise layer fed by the stem runs lanes over groups; so does the one fed by the grouped conv in C++.
+    // Every depthwise layer runs lanes over groups in C++.
     expect(top).toMatch(/if \(L\.over_groups\) \{\n    tile_0_depthwise\(mem, L\);/);
-    expect((top.match(/, true, 0, 0, 0,$/gm) ?? []).length).toBe(2);
+    expect((top.match(/, true, 0, 0, 0,$/gm) ?? []).length).toBe(3);
   }, 300_000);
 
   testWithTool('verilator', 'Verilator, 3 lanes: 20 inputs bit for bit in every layer and cycle for cycle', async () => {
     await verilogPasses(model.ir, model.inputs, 'dw-v3', 3, 20);
   }, 400_000);
 
-  test('the schedule: lanes over groups for the depthwise layer fed by a group-1 conv (banked input), over the channels of a group otherwise', () => {
+  test('the schedule: lanes over groups for the depthwise layers fed by a group-1 conv or the elementwise unit (banked input), over the channels of a group otherwise', () => {
     const s = scheduleAccelerator(planAccelerator(loadIr(model.ir)), 4);
     const tiles = s.steps.filter((st) => st.unit === 'tile');
-    expect(tiles.map((st) => st.items!.mode)).toEqual(['channels', 'groups', 'channels', 'channels', 'channels', 'channels']);
-    expect(tiles.map((st) => st.items!.count)).toEqual([2, 2, 2, 3, 6, 1]);
-    expect(s.memories.filter((m) => m.banks > 1).map((m) => [m.banks, m.size])).toEqual([[4, 2 * 64]]);
+    expect(tiles.map((st) => st.items!.mode)).toEqual(['channels', 'groups', 'channels', 'channels', 'groups', 'channels', 'channels']);
+    expect(tiles.map((st) => st.items!.count)).toEqual([2, 2, 2, 3, 2, 6, 1]);
+    expect(s.memories.filter((m) => m.banks > 1).map((m) => [m.banks, m.size])).toEqual([[4, 2 * 64], [4, 2 * 16]]);
     // The depthwise layer on 4 lanes (8 channels, 9 taps, 64 positions): (2*64 - 1)*9 + 9 + 8 + 4 cycles, worked by hand.
     const dw = predictCycles(s).steps[1]!;
     expect(dw.cycles).toBe(127 * 9 + 21);

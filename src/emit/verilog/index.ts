@@ -145,8 +145,10 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
   const eltSteps = stepsOf((st) => st.unit === 'eltwise');
   const eltPorts = Math.max(1, ...eltSteps.map((st) => st.inputs.length));
   if (eltSteps.length > 0) {
-    const slots = eltSteps.map((st) => eltwiseSlotView(st, eltPorts));
-    files.set('rtl/adq_eltwise.v', render('templates', 'verilog/adq_eltwise.v.hbs', { nw, dw, slotBits, hasMul: eltSteps.some((st) => st.layer.node.op === 'QMul'), inputs: eltPorts, inputList: Array.from({ length: eltPorts }, (_, i) => i), slots }));
+    // A banked output (a depthwise layer's input): the positions per channel, for the word and bank counters.
+    const planeOf = (st: Step) => (banked(st.output) ? s.memories[st.output]!.buffer.size / s.memories[st.output]!.buffer.shape[1]! : 0);
+    const slots = eltSteps.map((st) => eltwiseSlotView(st, eltPorts, planeOf(st)));
+    files.set('rtl/adq_eltwise.v', render('templates', 'verilog/adq_eltwise.v.hbs', { nw, dw, slotBits, laneBits, lastLane: lanes - 1, bankWriter: eltSteps.some((st) => banked(st.output)), hasMul: eltSteps.some((st) => st.layer.node.op === 'QMul'), inputs: eltPorts, inputList: Array.from({ length: eltPorts }, (_, i) => i), slots }));
     for (const st of eltSteps) if (st.layer.node.op === 'QTable') files.set(`rtl/mem/t_s${st.index}.hex`, activationTableRom(st.layer.node as QTableNode, dw));
   }
   const copySteps = stepsOf((st) => st.unit === 'copy');
@@ -171,7 +173,7 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
       prefix: u.prefix,
       module: u.module,
       wide: tile?.depthwise ? wide : false,
-      bankWriter: tile?.bankWriter ?? false,
+      bankWriter: tile ? tile.bankWriter : u.prefix === 'elt' && u.steps.some((st) => banked(st.output)),
       steps: u.steps.map((st) => st.index),
       ports: Array.from({ length: portCount }, (_, port) => ({
         port,

@@ -185,11 +185,13 @@ export interface EltwiseSlotView {
   /** One term per input port (unused ports: z = 0, m = 0). */
   readonly terms: readonly { z: number; m: number }[];
   readonly rom: RomView;
+  /** Positions per channel of a banked output (its word advances by this per L channels); 0 when not banked. */
+  readonly plane: number;
 }
 
-export function eltwiseSlotView(step: Step, ports: number): EltwiseSlotView {
+export function eltwiseSlotView(step: Step, ports: number, plane: number): EltwiseSlotView {
   const node = step.layer.node as QSumNode | QMulNode | QTableNode | ClipNode;
-  const base = { slot: step.slot, name: step.layer.name, n: step.channels, mul: 0 as const, mant: 0 };
+  const base = { slot: step.slot, name: step.layer.name, n: step.channels, mul: 0 as const, mant: 0, plane };
   const idle = Array.from({ length: ports }, () => ({ z: 0, m: 0 }));
   if (node.op === 'QTable') {
     const entries = node.attrs.table.length;

@@ -116,7 +116,7 @@ describe('design pool', () => {
     const { graph, data } = await quantizedLenet(700);
     const names = graph.nodes.filter((n) => n.op === 'QConv' || n.op === 'QGemm').map((n) => n.name);
     const layers = layerInfo(graph, names, data.inputs);
-    const library = libraryCandidates('builtin', false).slice(0, 6);
+    const library = (await libraryCandidates('builtin', false)).slice(0, 6);
     const one = localRunner(graph, data.inputs, data.labels!, library, layers, 'histogram');
     const pool = createRunner(graph, data.inputs, data.labels!, library, layers, 'histogram', 2);
     try {

@@ -10,7 +10,7 @@ import { bindMultipliers } from '../../passes/bind-multipliers.js';
 import { createRunner } from '../../dse/approx/pool.js';
 import { designBindings, explore, type Candidate, type ExploredDesign, type LayerInfo } from '../../dse/approx/explore.js';
 import { chooseOnSelection, selectionReport, splitLabelled } from '../../dse/selection.js';
-import { layerInfo, libraryCandidates } from '../../dse/approx/setup.js';
+import { layerInfo, libraryCandidates, type MultiplierCost } from '../../dse/approx/setup.js';
 import type { WeightUpdateMode } from '../../dse/approx/weight-update.js';
 import { loadDatasetFor, loadHoldout, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
 import { writeExplorationDir } from '../exploration-output.js';
@@ -30,6 +30,7 @@ interface Args extends DatasetArgs {
   'max-drop': number;
   confidence: number;
   selection: number;
+  cost: MultiplierCost;
   'max-energy'?: number;
   'weight-update': WeightUpdateMode;
   eval: number;
@@ -53,11 +54,12 @@ export const approxCommand: CommandModule<object, Args> = {
       .option('seed', { type: 'number', default: 1 })
       .option('max-drop', { type: 'number', default: 0.5, describe: 'accuracy points the chosen design may lose against exact' })
       .option('max-energy', { type: 'number', describe: 'constraint on relative multiplier energy (exact = 1)' })
+      .option('cost', { choices: ['power', 'luts', 'cells'] as const, default: 'power' as const, describe: 'multiplier cost the search minimises: published 45 nm power (else switching estimate), xc7 LUTs without DSP, or CMOS transistors of the generic cells (Yosys)' })
       .option('weight-update', { choices: ['none', 'uniform', 'histogram'] as const, default: 'histogram' as const, describe: 'retraining-free weight compensation' })
       .option('eval', { type: 'number', default: 2000, describe: 'labelled images for the search and the choice (split by --selection)' })
       .option('selection', { type: 'number', default: 0.5, describe: 'fraction of the --eval images kept from the search to choose the design on (docs/selection.md)' })
       .option('holdout', { type: 'number', default: 5000, describe: 'images after those for the final report (used by neither the search nor the choice)' })
-      .option('confidence', { type: 'number', default: 2, describe: 'standard errors of the paired drop against the exact design, on the selection images, kept below --max-drop (docs/selection.md; 0: none)' })
+      .option('confidence', { type: 'number', default: 1, describe: 'standard errors of the paired drop against the exact design, on the selection images, kept below --max-drop (docs/selection.md; 0: none)' })
       .option('pick', { type: 'number', describe: 'choose front design N (0 = lowest energy) instead of the max-drop rule' })
       .option('json', { type: 'boolean' }) as never,
   handler: async (args) => {
@@ -71,7 +73,7 @@ export const approxCommand: CommandModule<object, Args> = {
     if (!(args.selection > 0 && args.selection < 1)) throw userError('E_USAGE', `--selection ${args.selection} must be a fraction between 0 and 1 (of the --eval images)`);
     if (args.tiles > layerNodes.length) throw userError('E_DSE', `--tiles ${args.tiles} is more than the ${layerNodes.length} conv/dense layers; use at most ${layerNodes.length}`);
     const signed = graph.constants.get(layerNodes[0]!.inputs[1]!)!.dtype === 'int8';
-    const library = libraryCandidates(args.library, signed);
+    const library = await libraryCandidates(args.library, signed, args.cost);
     const input = graph.inputs[0]!;
     const evalData = loadDatasetFor(args.model, { ...args, limit: args.eval }, input.shape, 'test');
     if (!evalData.labels) throw userError('E_DATASET', 'the exploration needs labels: give --labels');
@@ -173,6 +175,7 @@ function paretoReport(
     tiles: args.tiles,
     mode: args.mode,
     weight_update: args['weight-update'],
+    cost: args.cost,
     library: args.library,
     multipliers: library.length,
     evaluation_images: searchCount,

@@ -74,17 +74,24 @@ describe('netlists against independent references', () => {
 });
 
 describe('default candidates', () => {
-  test('only multipliers with a netlist and a known power: the four table-only ones are left out', () => {
-    const unsigned = libraryCandidates('builtin', false).map((c) => c.id);
+  test('only multipliers with a netlist and a known power: the four table-only ones are left out', async () => {
+    const unsigned = (await libraryCandidates('builtin', false)).map((c) => c.id);
     for (const id of ['mul8u_199Z', 'mul8u_96D', 'mul8u_EXZ', 'mul8u_PKY']) expect(unsigned).not.toContain(id);
     for (const id of unsigned) expect(getMultiplier(id).netlist, id).toBeDefined();
     expect(unsigned.filter((id) => id.startsWith('mul8u_'))).toHaveLength(36);
   });
-  test('--scheme signed has an approximate EvoApprox library with published power', () => {
-    const signed = libraryCandidates('evoapprox', true);
+  test('--scheme signed has an approximate EvoApprox library with published power', async () => {
+    const signed = await libraryCandidates('evoapprox', true);
     expect(signed[0]!.id).toBe('exact-s8');
     expect(signed.filter((c) => c.id.startsWith('mul8s_'))).toHaveLength(13);
     expect(signed.find((c) => c.id === 'mul8s_1KR3')!.relativePower).toBeCloseTo(0.052 / 0.425, 12);
+  });
+  test('--cost luts and cells: each multiplier\'s cached Yosys figures over the exact multiplier\'s', async () => {
+    const [luts, cells] = [await libraryCandidates('builtin', false, 'luts'), await libraryCandidates('builtin', false, 'cells')];
+    const exact = getMultiplier('exact-u8').synth!, m = getMultiplier('mul8u_1AGV').synth!;
+    expect(luts[0]!.relativePower).toBe(1);
+    expect(luts.find((c) => c.id === 'mul8u_1AGV')!.relativePower).toBeCloseTo(m.luts / exact.luts, 12);
+    expect(cells.find((c) => c.id === 'mul8u_1AGV')!.relativePower).toBeCloseTo(m.transistors / exact.transistors, 12);
   });
 });
 

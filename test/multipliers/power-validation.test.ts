@@ -5,8 +5,9 @@
 import { describe, expect, test } from 'vitest';
 import { pearson, spearman, validateSwitchingPower } from '../../src/multipliers/power-validation.js';
 
-/** Measured on the 13 shipped netlists (scripts/evoapprox-power.mjs); the margin allows small model changes. */
-const MEASURED_SPEARMAN = 0.967;
+/** Measured on the 35 unsigned built-in netlists with a nonzero published power (scripts/evoapprox-power.mjs); the
+ *  margin allows small model changes. */
+const MEASURED_SPEARMAN = 0.992;
 const MARGIN = 0.05;
 
 describe('correlation statistics (worked by hand)', () => {
@@ -25,9 +26,9 @@ describe('correlation statistics (worked by hand)', () => {
 });
 
 describe('EvoApprox netlists', () => {
-  test('switching power ranks the 36 unsigned built-in netlists like their published power', () => {
+  test('switching power ranks the unsigned built-in netlists like their published power', () => {
     const v = validateSwitchingPower();
-    expect(v.rows.length).toBe(36); // every unsigned netlist has a published power
+    expect(v.rows.length).toBe(35); // every unsigned netlist has a published power; mul8u_E9R's is 0
     expect(v.spearman).toBeGreaterThanOrEqual(MEASURED_SPEARMAN - MARGIN);
     expect(v.pearson).toBeGreaterThan(0.9);
   });

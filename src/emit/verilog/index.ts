@@ -10,6 +10,7 @@ import type { AcceleratorPlan } from '../../hw/plan.js';
 import { scheduleAccelerator, type Schedule, type Step } from '../../hw/schedule.js';
 import { getMultiplier, toVerilog, type Multiplier } from '../../multipliers/index.js';
 import type { QTableNode } from '../../ir/types.js';
+import { multiplierKind as sharedKind } from '../multiplier-impl.js';
 import type { MultiplierImpl } from '../build-dir.js';
 import { activationTableRom, channelRom, multiplierRom, sharedRoms, weightRom } from './memories.js';
 import { render } from './render.js';
@@ -68,11 +69,14 @@ function multiplierKind(id: string | undefined, impl: MultiplierImpl, library: s
   if (id === undefined) return { kind: 'exact' };
   const record = getMultiplier(id, library);
   if (impl === 'netlist' && !record.netlist) throw userError('E_HW', `multiplier '${id}' has no gate-level netlist in the library; emit with --mult-impl table (or auto)`);
-  const kind = impl === 'table' || !record.netlist ? 'table' : 'netlist';
+  const kind = sharedKind(record, impl, 0) as 'table' | 'netlist';
   const [lo, hi] = record.signed ? [-32768, 32767] : [0, 65535];
   for (const p of record.table) if (p < lo || p > hi) throw userError('E_MULT', `multiplier '${id}' has a product ${p} outside the 16-bit ${record.signed ? 'signed' : 'unsigned'} range; the hardware multiplier output is 16 bits`);
   return { kind, record };
 }
+
+/** The build's synthesis script without DSP48 cells (`adequate synth --no-dsp`): every multiplier in LUTs. */
+export const NODSP_SCRIPT = 'synth-nodsp.ys';
 
 export interface VerilogDesign {
   readonly schedule: Schedule;
@@ -217,7 +221,8 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
   files.set('verilator.f', render('templates', 'verilog/verilator.f.hbs', project));
   files.set('Makefile', render('templates', 'verilog/Makefile.hbs', project));
   files.set('adequate.core', render('templates', 'verilog/adequate.core.hbs', { ...project, name: coreName(plan.name) }));
-  files.set('synth.ys', render('templates', 'verilog/synth.ys.hbs', project));
+  files.set('synth.ys', render('templates', 'verilog/synth.ys.hbs', { ...project, script: 'synth.ys', nodsp: false }));
+  files.set(NODSP_SCRIPT, render('templates', 'verilog/synth.ys.hbs', { ...project, script: NODSP_SCRIPT, nodsp: true }));
   return { schedule: s, files };
 }
 

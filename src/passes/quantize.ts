@@ -2,10 +2,11 @@
  *  Why: every later stage (approximate multipliers, emitters, verification) works on the codes this pass defines.
  *  What: graph inputs get a QuantizeLinear; Conv/Gemm/MatMul/ChannelAffine become QConv/QGemm; Add/Sub/Sum and
  *  Mul/Div by constants become QSum, Mul of two activations QMul; a Relu/Clip after any of these folds into its
- *  saturation bounds, anywhere else (and every other activation) it becomes a QTable lookup; LRN becomes QLrn;
- *  pools, Concat (inputs rescaled to its scale by one-input QSums) and the shape ops run on codes directly. Trailing
- *  Softmax/LogSoftmax stay in float on the host after a DequantizeLinear: the accelerator's output is the last integer tensor, and
- *  argmax is unchanged. Integer graph outputs are dequantized so the graph keeps its float interface.
+ *  saturation bounds, anywhere else it becomes a QTable lookup, as does every other activation and x * act(x)
+ *  (SiLU); LRN becomes QLrn; pools, Concat (inputs written in its scale, or rescaled by one-input QSums) and the
+ *  shape ops run on codes directly. Trailing Softmax/LogSoftmax stay in float on the host after a DequantizeLinear:
+ *  the accelerator's output is the last integer tensor, and argmax is unchanged. Integer graph outputs are
+ *  dequantized so the graph keeps its float interface.
  *  Assumes: shapes static, BatchNormalization already folded where possible, QDQ pairs absorbed (absorb-qdq). */
 import { userError } from '../errors.js';
 import { chooseQuantParams, dequantize, quantize, activationBounds, signedBits, type FusedActivation } from '../ir/arith.js';
@@ -25,6 +26,7 @@ import {
 } from './quantize-qonnx.js';
 import { productAttrs } from './quantize-product.js';
 import { lrnAttrs } from './quantize-lrn.js';
+import { planFusions } from './quantize-fusions.js';
 
 export interface QuantizeOptions {
   readonly config: QuantizeConfig;
@@ -45,11 +47,6 @@ export interface QuantizeResult extends PassResult {
   readonly calibrated: readonly string[];
 }
 
-const HOST_OPS = new Set(['Softmax', 'LogSoftmax']);
-/** Ops whose integer form (QConv, QGemm, QSum, QMul) requantizes, so a following clamp folds into its [lo, hi]. */
-const FUSING_OPS = new Set(['Conv', 'Gemm', 'MatMul', 'ChannelAffine', 'Add', 'Sub', 'Sum', 'Mul', 'Div']);
-/** Activations that become a QTable, whose output quantization is free. */
-const TABLE_OPS = new Set(['LeakyRelu', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Selu', 'Elu']);
 const SHAPE_OPS = new Set(['Reshape', 'Transpose', 'Split', 'Slice', 'Gather', 'MaxPool']);
 
 export function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): QuantizeResult {
@@ -76,37 +73,11 @@ export function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions):
     for (const o of ch.ops) inChain.add(o);
   }
 
-  // Host tail: Softmax/LogSoftmax whose results only reach graph outputs (possibly through shape ops).
-  const host = new Set<Node>();
-  for (const n of [...graph.nodes].reverse()) {
-    const outsHostOnly = n.outputs.every((o) => (consumers.get(o) ?? []).every((c) => host.has(c)));
-    const hostTail = qonnx && !isQuantizer(n) && chainInput(n, graph) !== undefined;
-    if (outsHostOnly && (HOST_OPS.has(n.op) || hostTail || (n.op === 'Reshape' && (consumers.get(n.outputs[0]!) ?? []).length > 0))) host.add(n);
-  }
-  // Clamp activations (Relu, Clip) folded into the saturation bounds of the integer layer before them.
-  const fused = new Map<Node, UnaryNode>();
-  for (const n of graph.nodes) {
-    if (!FUSING_OPS.has(n.op) || host.has(n) || chainOfLayer.has(n) || inChain.has(n)) continue;
-    const next = consumers.get(n.outputs[0]!) ?? [];
-    const a = next[0];
-    if (next.length === 1 && a && (a.op === 'Relu' || a.op === 'Clip') && !graph.outputs.includes(n.outputs[0]!)) fused.set(n, a as UnaryNode);
-  }
-  const fusedNodes = new Set<Node>(fused.values());
-
-  // A Concat input made by a layer that requantizes anyway (QConv, QGemm, QSum, QMul, QTable), read by nothing else,
-  // takes the Concat's own output quantization: the layer writes codes the Concat only places, so no rescaling QSum
-  // is needed (hardware: the layer writes into its part of the Concat's buffer).
-  const producer = new Map<string, Node>();
-  for (const n of graph.nodes) for (const o of n.outputs) producer.set(o, n);
-  const takesConcatQuant = new Map<string, Node>();
-  for (const n of graph.nodes) {
-    if (n.op !== 'Concat' || host.has(n)) continue;
-    for (const v of n.inputs) {
-      const p = producer.get(v);
-      const requantizes = p && (FUSING_OPS.has(p.op) || TABLE_OPS.has(p.op) || fusedNodes.has(p) || p.op === 'LRN');
-      if (requantizes && (consumers.get(v) ?? []).length === 1 && !graph.outputs.includes(v) && !info(v).quant && !info(n.outputs[0]!).quant) takesConcatQuant.set(v, n);
-    }
-  }
+  const qonnxExclude = new Set<Node>([...chainOfLayer.keys(), ...inChain]);
+  const { host, fused, fusedNodes, clampedThrough, vanished, gated, gates, takesConcatQuant } = planFusions(graph, consumers, {
+    exclude: qonnxExclude,
+    hostTail: (n) => qonnx && !isQuantizer(n) && chainInput(n, graph) !== undefined,
+  });
   const codeQuant = (v: string, cfg: LayerQuantConfig): CodeQuant => {
     const concat = takesConcatQuant.get(v);
     if (concat) return codeQuant(concat.outputs[0]!, layerConfig(config, concat.name));
@@ -191,7 +162,11 @@ export function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions):
   }
 
   for (const n of graph.nodes) {
-    if (fusedNodes.has(n) || inChain.has(n)) continue;
+    if (fusedNodes.has(n) || gates.has(n) || inChain.has(n)) continue;
+    if (vanished.has(n)) {
+      codes.set(n.outputs[0]!, codeIn(n, 0)); // clamped already by the layer before the pools/reshapes
+      continue;
+    }
     const cfg = layerConfig(config, n.name);
     if (host.has(n)) {
       // Float on the host: dequantize integer inputs.
@@ -227,9 +202,10 @@ export function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions):
         }
         const act = fused.get(n);
         const out = act ? act.outputs[0]! : n.outputs[0]!;
-        const fusedAct = fusedActivation(act);
+        const fusedAct = fusedActivation(act ?? clampedThrough.get(n));
         const x = codeIn(n, 0);
-        const a = quantOf(x), q = codeQuant(out, cfg);
+        // A clamp folded from behind pools also sets the range: the codes carry only what survives it.
+        const a = quantOf(x), q = codeQuant(clampedThrough.get(n)?.outputs[0] ?? out, cfg);
         const lin = linearLayer(n, graph);
         const qw = quantizeWeights(lin.weights, lin.bias, a, q, fusedAct, cfg, config.rounding, givenWeightQuant(n, graph), n.name);
         const [wName, bName] = [`${n.name}.wq`, `${n.name}.bq`];
@@ -254,7 +230,7 @@ export function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions):
           emitCoded(node, out, q);
         }
         counts.layers++;
-        if (act) counts.fused++;
+        if (act || clampedThrough.has(n)) counts.fused++;
         break;
       }
       case 'Add':
@@ -264,17 +240,28 @@ export function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions):
       case 'Div': {
         const act = fused.get(n);
         const out = act ? act.outputs[0]! : n.outputs[0]!;
-        const q = codeQuant(out, cfg);
-        if (n.op === 'Mul' && codes.has(n.inputs[0]!) && codes.has(n.inputs[1]!)) {
+        const q = codeQuant(clampedThrough.get(n)?.outputs[0] ?? out, cfg);
+        const clamp = fusedActivation(act ?? clampedThrough.get(n));
+        const gate = gated.get(n);
+        if (gate) {
+          const x = codeIn(n, n.inputs.indexOf(gate.inputs[0]!)), a = quantOf(x), f = activation(gate);
+          const { lo, hi } = activationBounds(clamp, q);
+          const table = Array.from({ length: a.qmax - a.qmin + 1 }, (_, i) => {
+            const v = Math.fround(dequantize(a.qmin + i, a));
+            return Math.min(hi, Math.max(lo, quantize(Math.fround(v * Math.fround(f(v))), q)));
+          });
+          emitCoded({ name: n.name, op: 'QTable', attrs: { inMin: a.qmin, table, outType: codeDType(q) }, inputs: [x], outputs: [out] }, out, q);
+          counts.tables++;
+        } else if (n.op === 'Mul' && codes.has(n.inputs[0]!) && codes.has(n.inputs[1]!)) {
           const [a, b] = [codeIn(n, 0), codeIn(n, 1)];
-          emitCoded({ name: n.name, op: 'QMul', attrs: productAttrs(quantOf(a), quantOf(b), q, fusedActivation(act), config.rounding), inputs: [a, b], outputs: [out] }, out, q);
+          emitCoded({ name: n.name, op: 'QMul', attrs: productAttrs(quantOf(a), quantOf(b), q, clamp, config.rounding), inputs: [a, b], outputs: [out] }, out, q);
           counts.products++;
         } else {
           const terms = sumTerms(n, graph, codes, quantOf, cfg, (name, t) => addConstant(name, t));
-          emitCoded({ name: n.name, op: 'QSum', attrs: rescaleAttrs(terms.map((t) => t.quant), terms.map((t) => t.sign), q, fusedActivation(act), config.rounding), inputs: terms.map((t) => t.code), outputs: [out] }, out, q);
+          emitCoded({ name: n.name, op: 'QSum', attrs: rescaleAttrs(terms.map((t) => t.quant), terms.map((t) => t.sign), q, clamp, config.rounding), inputs: terms.map((t) => t.code), outputs: [out] }, out, q);
           counts.rescales++;
         }
-        if (act) counts.fused++;
+        if (act || clampedThrough.has(n)) counts.fused++;
         break;
       }
       case 'Quant':

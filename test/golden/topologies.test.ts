@@ -73,6 +73,14 @@ const PATTERNS: Record<string, Pattern> = {
     floatOps: ['Conv', 'HardSwish'],
     intOps: ['QConv', 'QTable'],
   },
+  'SiLU as x * Sigmoid(x) (EfficientNet): one table': {
+    spec: {
+      inputs: [{ name: 'x', shape: [1, 3, 5, 5] }], outputs: ['y'], initializers: [w('w1', [4, 3, 3, 3], 41, 0.8), w('w2', [4, 4, 1, 1], 42)],
+      nodes: [conv('x', 'w1', 'c1', PAD1), node('Sigmoid', ['c1'], 's'), node('Mul', ['s', 'c1'], 'm'), conv('m', 'w2', 'y')],
+    },
+    intOps: ['QConv', 'QTable'],
+    counts: { QTable: 1, QMul: 0 },
+  },
   'concat of differently scaled branches (SqueezeNet fire, Inception)': {
     // The two conv branches write codes in the Concat's own scale; the pooled input keeps the input's scale, so one
     // rescaling QSum brings it to the Concat's.
@@ -138,7 +146,18 @@ const PATTERNS: Record<string, Pattern> = {
     floatOps: ['Conv', 'Relu', 'GlobalAveragePool', 'Reshape', 'Gemm'],
     intOps: ['QConv', 'QAveragePool', 'QGemm'],
   },
-  'activations after any layer: Selu, Elu, LeakyRelu, Tanh, Sigmoid, and a Relu after a pool': {
+  'Conv, MaxPool, Relu: the clamp folds into the Conv through the pool and a Flatten': {
+    spec: {
+      inputs: [{ name: 'x', shape: [1, 3, 6, 6] }], outputs: ['y'], initializers: [w('w1', [4, 3, 3, 3], 43), w('w2', [5, 16], 44)],
+      nodes: [
+        conv('x', 'w1', 'c1', PAD1), node('MaxPool', ['c1'], 'p', { kernel_shape: [3, 3], strides: [3, 3] }), node('Flatten', ['p'], 'f'),
+        node('Relu', ['f'], 'r'), node('Gemm', ['r', 'w2'], 'y', { transB: 1 }),
+      ],
+    },
+    intOps: ['QConv', 'MaxPool', 'QGemm'],
+    counts: { QTable: 0 },
+  },
+  'activations after any layer: Selu, Elu, LeakyRelu, Tanh, Sigmoid, and a Relu after a pool of a table': {
     spec: {
       inputs: [{ name: 'x', shape: [1, 3, 6, 6] }], outputs: ['y'], initializers: [w('w1', [4, 3, 3, 3], 36), w('w2', [4, 4, 1, 1], 37), w('w3', [4, 4, 1, 1], 38)],
       nodes: [
@@ -172,7 +191,7 @@ describe.each(Object.entries(PATTERNS))('%s', (_, p) => {
   });
 
   test('quantizes to integer ops only, and the integer golden model agrees with the float one', () => {
-    const stats = calibrate(float, sample(float, 7, 16));
+    const stats = calibrate(float, sample(float, 7, 64));
     const q = quantizePass.run(float, { config: DEFAULT_CONFIG, stats }).graph;
     const body = q.nodes.slice(1, -1).map((n) => n.op);
     expect([q.nodes[0]!.op, q.nodes.at(-1)!.op]).toEqual(['QuantizeLinear', 'DequantizeLinear']);

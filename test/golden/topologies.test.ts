@@ -14,6 +14,8 @@ import { DEFAULT_CONFIG } from '../../src/passes/quantize-config.js';
 import { quantizePass } from '../../src/passes/quantize.js';
 import { buildModel, DT, seeded, type ModelSpec, type NodeSpec } from '../helpers/onnx-builder.js';
 import { closeTo, runOrt } from '../helpers/ort.js';
+import { expectUserError } from '../helpers/user-error.js';
+import { planAccelerator } from '../../src/hw/plan.js';
 
 type Init = NonNullable<ModelSpec['initializers']>[number];
 const w = (name: string, shape: number[], seed: number, scale = 0.5): Init => ({ name, shape, data: seeded(seed, sizeOf(shape)).map((v) => v * scale) });
@@ -207,4 +209,10 @@ describe.each(Object.entries(PATTERNS))('%s', (_, p) => {
     }
     expect(Math.sqrt(err / ref)).toBeLessThan(0.05);
   });
+});
+
+test('QLrn has no hardware step yet: the planner rejects it with E_HW naming the layer', () => {
+  const float = runPipeline(importOnnx(buildModel(PATTERNS['LRN (AlexNet)']!.spec), 'lrn.onnx'), importPipeline);
+  const q = quantizePass.run(float, { config: DEFAULT_CONFIG, stats: calibrate(float, sample(float, 7, 8)) }).graph;
+  expectUserError(() => planAccelerator(q), 'E_HW', /\(QLrn\) has no hardware implementation/);
 });

@@ -133,6 +133,15 @@ const PATTERNS: Record<string, Pattern> = {
     floatOps: ['Relu', 'ChannelAffine', 'Conv'],
     intOps: ['QTable', 'QConv'],
   },
+  'DenseNet transition: BatchNorm + Relu before a Conv (unfoldable), a Pad of zeros, an AveragePool': {
+    spec: {
+      inputs: [{ name: 'x', shape: [1, 4, 6, 6] }], outputs: ['y'], initializers: [...bnInits('a', 4, 45), w('w1', [3, 4, 1, 1], 49), ints('pads', [0, 0, 0, 0, 0, 0, 0, 0])],
+      nodes: [bn('x', 'a', 'n'), node('Relu', ['n'], 'r'), conv('r', 'w1', 'c'), node('Pad', ['c', 'pads'], 'p'), node('AveragePool', ['p'], 'y', { kernel_shape: [2, 2], strides: [2, 2] })],
+    },
+    floatOps: ['ChannelAffine', 'Relu', 'Conv', 'AveragePool'],
+    intOps: ['QConv', 'QAveragePool'],
+    counts: { QConv: 2, QTable: 0 },
+  },
   'LRN (AlexNet)': {
     spec: {
       inputs: [{ name: 'x', shape: [1, 6, 4, 4] }], outputs: ['y'], initializers: [w('w1', [6, 6, 3, 3], 33, 0.6)],

@@ -16,7 +16,7 @@ export interface ModelArgs {
 
 export function withModelOptions<T>(y: Argv<T>) {
   return y
-    .option('batch', { type: 'number', describe: 'size of a free (symbolic) batch dimension (default 1)' })
+    .option('batch', { type: 'number', describe: 'batch size: the first dimension of every input, free or fixed in the model (default 1)' })
     .option('input-shape', {
       type: 'string',
       array: true,

@@ -2,8 +2,9 @@
  *  (2 for user errors with one clear line, 1 for internal faults). */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { isUserError } from '../errors.js';
+import { isUserError, ReportedError } from '../errors.js';
 import { commands } from './commands/index.js';
+import { rejectInvalidOptions } from './options.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
   let usageError: string | undefined;
@@ -23,6 +24,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (err && err.name !== 'YError') throw err;
       usageError = msg ?? err?.message;
     });
+  // Option values that failed their check (src/cli/options.ts) stop the command before its handler starts.
+  parser.middleware(rejectInvalidOptions);
   for (const c of commands) parser.command(c);
   try {
     await parser.parseAsync();
@@ -42,6 +45,7 @@ function reportError(e: unknown): number {
     process.stderr.write(`adequate: error[E_USAGE]: ${e} (see adequate --help)\n`);
     return 2;
   }
+  if (e instanceof ReportedError) return e.exitCode; // its error line is already on stderr
   if (isUserError(e)) {
     process.stderr.write(`adequate: error[${e.code}]: ${e.message}\n`);
     return 2;
@@ -54,4 +58,7 @@ function reportError(e: unknown): number {
 }
 
 const code = await main(hideBin(process.argv));
-process.exitCode = code;
+// Every command exits once it has printed its result or its error, whatever worker threads, child processes or timers
+// are still running (an exploration's worker pool after a bad option, a tool killed by its time limit). Writes to
+// stdout and stderr are synchronous for files and pipes on POSIX; the empty writes flush a terminal's queue first.
+process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

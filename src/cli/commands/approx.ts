@@ -11,7 +11,10 @@ import { createRunner } from '../../dse/approx/pool.js';
 import { bestWithin, designBindings, explore, type Candidate, type ExploredDesign, type LayerInfo } from '../../dse/approx/explore.js';
 import { layerInfo, libraryCandidates } from '../../dse/approx/setup.js';
 import type { WeightUpdateMode } from '../../dse/approx/weight-update.js';
-import { loadDatasetFor, loadHoldout, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
+import { loadDatasetFor, loadHoldout, requireLabels, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
+import { claimOutput } from '../../io/output-guard.js';
+import { requireLibraryDir } from '../../multipliers/store.js';
+import { checkPick, FORCE_OPTION, intOption, numberOption } from '../options.js';
 import { writeExplorationDir } from '../exploration-output.js';
 import { loadModel } from '../load.js';
 import { startProgress, type Progress } from '../progress.js';
@@ -34,6 +37,7 @@ interface Args extends DatasetArgs {
   holdout: number;
   pick?: number;
   json?: boolean;
+  force?: boolean;
 }
 
 export const approxCommand: CommandModule<object, Args> = {
@@ -43,21 +47,25 @@ export const approxCommand: CommandModule<object, Args> = {
     withDatasetOptions(y)
       .positional('model', { type: 'string', demandOption: true, describe: 'a quantized IR folder (adequate quantize)' })
       .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output IR folder (chosen design, pareto.json, pareto.svg)' })
-      .option('tiles', { type: 'number', default: 3, describe: 'compute tiles, each with one multiplier' })
+      .option('tiles', intOption('tiles', { default: 3, min: 1, describe: 'compute tiles, each with one multiplier' }))
       .option('library', { type: 'string', default: 'builtin', describe: 'builtin, evoapprox, generated, or a library folder' })
       .option('mode', { choices: ['free', 'ordered'] as const, default: 'free' as const, describe: 'free: any layer on any tile; ordered: consecutive layers share a tile' })
-      .option('pop', { type: 'number', default: 32 })
-      .option('gen', { type: 'number', default: 20 })
-      .option('seed', { type: 'number', default: 1 })
-      .option('max-drop', { type: 'number', default: 0.5, describe: 'accuracy points the chosen design may lose against exact' })
-      .option('max-energy', { type: 'number', describe: 'constraint on relative multiplier energy (exact = 1)' })
+      .option('pop', intOption('pop', { default: 32, min: 2, describe: 'designs per generation' }))
+      .option('gen', intOption('gen', { default: 20, min: 0, describe: 'generations' }))
+      .option('seed', intOption('seed', { default: 1 }))
+      .option('max-drop', numberOption('max-drop', { default: 0.5, min: 0, describe: 'accuracy points the chosen design may lose against exact' }))
+      .option('max-energy', numberOption('max-energy', { above: 0, describe: 'constraint on relative multiplier energy (exact = 1)' }))
       .option('weight-update', { choices: ['none', 'uniform', 'histogram'] as const, default: 'histogram' as const, describe: 'retraining-free weight compensation' })
-      .option('eval', { type: 'number', default: 2000, describe: 'evaluation images the search uses' })
-      .option('holdout', { type: 'number', default: 5000, describe: 'images after those for the final report (never seen by the search)' })
-      .option('confidence', { type: 'number', default: 2, describe: 'standard errors of the measured top-1 kept below --max-drop when the design is chosen, so that the bound holds on images the search never saw (0: none)' })
-      .option('pick', { type: 'number', describe: 'choose front design N (0 = lowest energy) instead of the max-drop rule' })
-      .option('json', { type: 'boolean' }) as never,
+      .option('eval', intOption('eval', { default: 2000, min: 1, describe: 'evaluation images the search uses' }))
+      .option('holdout', intOption('holdout', { default: 5000, min: 0, describe: 'images after those for the final report (never seen by the search)' }))
+      .option('confidence', numberOption('confidence', { default: 2, min: 0, describe: 'standard errors of the measured top-1 kept below --max-drop when the design is chosen, so that the bound holds on images the search never saw (0: none)' }))
+      .option('pick', intOption('pick', { min: 0, describe: 'choose front design N (0 = lowest energy) instead of the max-drop rule; below --pop' }))
+      .option('force', FORCE_OPTION)
+      .option('json', { type: 'boolean' })
+      .check((a) => checkPick(a.pick, a.pop)) as never,
   handler: async (args) => {
+    const libraryFolder = ['builtin', 'evoapprox', 'generated'].includes(args.library) ? undefined : requireLibraryDir(args.library);
+    const out = claimOutput(args.out, { command: 'approx', inputs: [args.model, args.inputs, args.labels, libraryFolder], force: args.force });
     const graph = loadModel(args.model);
     if (arithmeticOf(graph) !== 'integer') throw userError('E_DSE', `${args.model} is not a quantized IR; run adequate quantize first`);
     const layerNodes = graph.nodes.filter((n) => n.op === 'QConv' || n.op === 'QGemm');
@@ -70,9 +78,9 @@ export const approxCommand: CommandModule<object, Args> = {
     const library = libraryCandidates(args.library, signed);
     const input = graph.inputs[0]!;
     const evalData = loadDatasetFor(args.model, { ...args, limit: args.eval }, input.shape, 'test');
-    if (!evalData.labels) throw userError('E_DATASET', 'the exploration needs labels: give --labels');
+    const labels = requireLabels(graph, evalData, 'the exploration');
     const layers = layerInfo(graph, layerNodes.map((n) => n.name), calibrationSamples(args, input.shape, evalData).inputs);
-    const runner = createRunner(graph, evalData.inputs, evalData.labels, library, layers, args['weight-update']);
+    const runner = createRunner(graph, evalData.inputs, labels, library, layers, args['weight-update']);
     // Two bars: the seed designs of the first generation (every single-multiplier design, measured in full: the
     // longest generation), then the generations, whose rate and ETA the first one would otherwise distort.
     const seeds = startProgress('seed designs', library.length);
@@ -109,7 +117,7 @@ export const approxCommand: CommandModule<object, Args> = {
     const { seconds: _s, designs_per_second: _r, ...saved } = report;
     void _s, _r;
     const point = (d: ExploredDesign) => ({ energy: d.relativeEnergy, top1: d.top1 });
-    await writeExplorationDir(args.out, args.model, bound, saved, {
+    await writeExplorationDir(out, args.model, bound, saved, {
       title: `${graph.name}: ${args.tiles} tiles, ${args.mode} assignment, ${library.length} multipliers`,
       xLabel: 'relative multiplier energy (exact = 1)',
       evaluationImages: evalData.count, baselineTop1: result.exactTop1,

@@ -10,6 +10,8 @@ import { exploreSharing, smallestWithin, type ShareExploreResult, type SharedDes
 import { ShareSpace, type ExploredGranularity } from '../../dse/share/space.js';
 import { loadDatasetFor, loadHoldout, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
 import { writeExplorationDir } from '../exploration-output.js';
+import { claimOutput } from '../../io/output-guard.js';
+import { checkPick, FORCE_OPTION, intOption, numberOption } from '../options.js';
 import { loadModel } from '../load.js';
 import { startProgress, type Progress } from '../progress.js';
 import { formatTable, groupDigits } from '../table.js';
@@ -27,6 +29,7 @@ interface Args extends DatasetArgs {
   holdout: number;
   pick?: number;
   json?: boolean;
+  force?: boolean;
 }
 
 export const shareExploreCommand: CommandModule<object, Args> = {
@@ -37,16 +40,19 @@ export const shareExploreCommand: CommandModule<object, Args> = {
       .positional('model', { type: 'string', demandOption: true, describe: 'an IR folder (quantized, or float)' })
       .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output IR folder (chosen design, pareto.json, pareto.svg)' })
       .option('granularities', { type: 'string', default: 'layer,channel,kernel', describe: 'granularities a layer may take (comma-separated: layer, channel, kernel)' })
-      .option('max-bits', { type: 'number', default: 8, describe: 'widest index (2^bits clusters); 0 bits = layer not shared' })
-      .option('pop', { type: 'number', default: 32 })
-      .option('gen', { type: 'number', default: 20 })
-      .option('seed', { type: 'number', default: 1 })
-      .option('max-drop', { type: 'number', default: 0.5, describe: 'accuracy points the chosen design may lose against the unshared one' })
-      .option('eval', { alias: 'count', type: 'number', default: 2000, describe: 'evaluation images the search uses' })
-      .option('holdout', { type: 'number', default: 5000, describe: 'images after those for the final report (never seen by the search)' })
-      .option('pick', { type: 'number', describe: 'choose front design N (0 = least memory) instead of the max-drop rule' })
-      .option('json', { type: 'boolean' }) as never,
+      .option('max-bits', intOption('max-bits', { default: 8, min: 1, max: 16, describe: 'widest index (2^bits clusters); 0 bits = layer not shared' }))
+      .option('pop', intOption('pop', { default: 32, min: 2, describe: 'designs per generation' }))
+      .option('gen', intOption('gen', { default: 20, min: 0, describe: 'generations' }))
+      .option('seed', intOption('seed', { default: 1 }))
+      .option('max-drop', numberOption('max-drop', { default: 0.5, min: 0, describe: 'accuracy points the chosen design may lose against the unshared one' }))
+      .option('eval', intOption('eval', { alias: 'count', default: 2000, min: 1, describe: 'evaluation images the search uses' }))
+      .option('holdout', intOption('holdout', { default: 5000, min: 0, describe: 'images after those for the final report (never seen by the search)' }))
+      .option('pick', intOption('pick', { min: 0, describe: 'choose front design N (0 = least memory) instead of the max-drop rule; below --pop' }))
+      .option('force', FORCE_OPTION)
+      .option('json', { type: 'boolean' })
+      .check((a) => checkPick(a.pick, a.pop)) as never,
   handler: async (args) => {
+    const out = claimOutput(args.out, { command: 'share-explore', inputs: [args.model, args.inputs, args.labels], force: args.force });
     const graph = loadModel(args.model);
     const granularities = parseGranularities(args.granularities);
     for (const [flag, v, min] of [['--pop', args.pop, 2], ['--gen', args.gen, 0], ['--eval', args.eval, 1]] as const)
@@ -74,7 +80,7 @@ export const shareExploreCommand: CommandModule<object, Args> = {
     const { seconds: _s, ...saved } = report;
     void _s;
     const point = (d: SharedDesign) => ({ energy: d.relativeMemory, top1: d.top1 });
-    await writeExplorationDir(args.out, args.model, shared, saved, {
+    await writeExplorationDir(out, args.model, shared, saved, {
       title: `${graph.name}: weight sharing (${granularities.join(', ')}), ${result.accuracyEvaluations} accuracy evaluations`,
       xLabel: 'relative weight memory (unshared = 1)',
       evaluationImages: evalData.count, baselineTop1: result.exactTop1,

@@ -5,10 +5,13 @@ import { readBuild } from '../../emit/build-dir.js';
 import { TOP_MODULE } from '../../emit/verilog/index.js';
 import { synthesize, type Resources } from '../../verify/synth.js';
 import { formatTable, groupDigits } from '../table.js';
+import { toolTimeoutOption } from '../options.js';
+import { DEFAULT_TOOL_TIMEOUT_SECONDS, setToolTimeout } from '../../verify/tool-run.js';
 
 interface Args {
   build: string;
   json?: boolean;
+  'tool-timeout': number;
 }
 
 const cells = (r: Resources) => [groupDigits(r.luts), groupDigits(r.ffs), groupDigits(r.dsps), String(r.brams), groupDigits(r.lutrams)];
@@ -19,8 +22,10 @@ export const synthCommand: CommandModule<object, Args> = {
   builder: (y) =>
     y
       .positional('build', { type: 'string', demandOption: true, describe: 'a build folder from adequate emit verilog' })
+      .option('tool-timeout', toolTimeoutOption(DEFAULT_TOOL_TIMEOUT_SECONDS))
       .option('json', { type: 'boolean', describe: 'print one JSON object' }) as never,
   handler: async (args) => {
+    setToolTimeout(args['tool-timeout']);
     const { manifest } = readBuild(args.build, 'verilog');
     process.stderr.write(`yosys synth_xilinx on ${args.build} (log: ${args.build}/synth.log)...\n`);
     const r = await synthesize(args.build, TOP_MODULE);

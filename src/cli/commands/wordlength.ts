@@ -11,6 +11,8 @@ import { evaluateParallel } from '../../golden/parallel.js';
 import { saveIr } from '../../ir/serialize.js';
 import type { Graph, NumFormat } from '../../ir/types.js';
 import { writeDirAtomically } from '../../io/atomic-dir.js';
+import { claimOutput } from '../../io/output-guard.js';
+import { FORCE_OPTION, intOption, numberOption } from '../options.js';
 import type { Dataset } from '../../io/dataset.js';
 import { calibrate } from '../../passes/calibrate.js';
 import { wordlengthPass } from '../../passes/wordlength.js';
@@ -40,6 +42,7 @@ interface Args extends ModelArgs, DatasetArgs {
   rounding: 'truncate' | 'half-up' | 'half-even';
   'acc-overflow': 'wrap' | 'saturate';
   json?: boolean;
+  force?: boolean;
 }
 
 export const wordlengthCommand: CommandModule<object, Args> = {
@@ -51,15 +54,17 @@ export const wordlengthCommand: CommandModule<object, Args> = {
       .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output IR folder (tuned IR, wordlength.json, wordlength.svg)' })
       .option('kind', { choices: ['fixed', 'float'] as const, default: 'fixed' as const, describe: 'fixed point fixed<W,I> or custom float float<E,M>' })
       .option('search', { choices: ['budget', 'greedy'] as const, default: 'budget' as const, describe: 'budget: sensitivity-guided noise budgeting; greedy: classic min+1 bit' })
-      .option('max-drop', { type: 'number', default: 0.5, describe: 'top-1 points the tuned model may lose against float on the tuning images' })
-      .option('confidence', { type: 'number', default: 2, describe: 'standard errors of the measured drop kept below --max-drop, so that the bound holds on images the search never saw (0: none)' })
-      .option('eval', { type: 'number', default: 1000, describe: 'tuning images (the first N of the test data)' })
-      .option('holdout', { type: 'number', default: 5000, describe: 'images after the tuning ones, never seen by the search, for the final check' })
-      .option('calib', { type: 'number', default: 500, describe: 'calibration images for the range analysis' })
+      .option('max-drop', numberOption('max-drop', { default: 0.5, min: 0, describe: 'top-1 points the tuned model may lose against float on the tuning images' }))
+      .option('confidence', numberOption('confidence', { default: 2, min: 0, describe: 'standard errors of the measured drop kept below --max-drop, so that the bound holds on images the search never saw (0: none)' }))
+      .option('eval', intOption('eval', { default: 1000, min: 1, describe: 'tuning images (the first N of the test data)' }))
+      .option('holdout', intOption('holdout', { default: 5000, min: 0, describe: 'images after the tuning ones, never seen by the search, for the final check' }))
+      .option('calib', intOption('calib', { default: 500, min: 1, describe: 'calibration images for the range analysis' }))
       .option('rounding', { choices: ['truncate', 'half-up', 'half-even'] as const, default: 'half-even' as const, describe: 'fixed point: rounding of accumulators and activations' })
       .option('acc-overflow', { choices: ['wrap', 'saturate'] as const, default: 'wrap' as const, describe: 'fixed point: overflow of accumulators' })
+      .option('force', FORCE_OPTION)
       .option('json', { type: 'boolean', describe: 'print one JSON object' }) as never,
   handler: async (args) => {
+    const out = claimOutput(args.out, { command: 'wordlength', inputs: [args.model, args.inputs, args.labels], force: args.force });
     if (!(args['max-drop'] >= 0)) throw userError('E_USAGE', `--max-drop ${args['max-drop']} must be a number >= 0 (accuracy points)`);
     if (!(args.confidence >= 0)) throw userError('E_USAGE', `--confidence ${args.confidence} must be a number >= 0 (standard errors)`);
     for (const k of ['eval', 'calib'] as const) if (!(Number.isInteger(args[k]) && args[k] >= 1)) throw userError('E_USAGE', `--${k} ${args[k]} must be a positive integer`);
@@ -92,7 +97,7 @@ export const wordlengthCommand: CommandModule<object, Args> = {
     const tuned = wordlengthPass.run(graph, formatsOf(space, result.config)).graph;
     const held = await heldOut(args, input.shape, tuning, graph, tuned);
     const report = buildReport(args, graph, space, result, evaluator.floatTop1, tuning.count, held);
-    await writeDirAtomically(args.out, (tmp) => {
+    await writeDirAtomically(out, (tmp) => {
       saveIr(tmp, tuned);
       copyDatasetConfig(args.model, tmp);
       writeFileSync(join(tmp, 'wordlength.json'), JSON.stringify(report, null, 2) + '\n');

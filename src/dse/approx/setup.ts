@@ -7,6 +7,7 @@ import { macsOf } from '../../ir/stats.js';
 import type { Graph, Tensor } from '../../ir/types.js';
 import { makeTensor, sizeOf } from '../../ir/types.js';
 import { builtinLibrary, loadLibrary, type Multiplier } from '../../multipliers/index.js';
+import { requireLibraryDir } from '../../multipliers/store.js';
 import type { Candidate, LayerInfo } from './explore.js';
 
 /** The library's multipliers of the IR's signedness with a known power, the exact one first. `spec`: builtin,
@@ -15,7 +16,7 @@ export function libraryCandidates(spec: string, signed: boolean): Candidate[] {
   let all: readonly Multiplier[];
   if (spec === 'builtin') all = builtinLibrary();
   else if (spec === 'evoapprox' || spec === 'generated') all = builtinLibrary().filter((m) => m.source.kind === spec || m.source.kind === 'exact');
-  else all = loadLibrary(spec);
+  else all = loadLibrary(requireLibraryDir(spec));
   const fit = all.filter((m) => m.signed === signed && m.relativePower !== null);
   const exact = fit.find((m) => m.source.kind === 'exact');
   const rest = fit.filter((m) => m !== exact && m.source.kind !== 'exact');

@@ -58,7 +58,7 @@ export function loadDatasetFor(modelPath: string, args: DatasetArgs, inputShape:
 export function requireLabels(graph: Graph, data: Dataset, what: string): Int32Array {
   if (!data.labels) throw userError('E_DATASET', `${what} needs labels: give --labels Y.npy with --inputs, or a "labels" entry in the model's dataset.json`);
   const out = graph.values.get(graph.outputs[0] ?? '');
-  const classes = out && out.shape.length >= 1 ? sizeOf(out.shape.slice(1)) : undefined;
+  const classes = out && out.shape.length >= 2 ? sizeOf(out.shape.slice(1)) : undefined; // [batch, classes...]
   if (classes !== undefined) {
     const i = data.labels.findIndex((l) => l < 0 || l >= classes);
     if (i >= 0) throw userError('E_DATASET', `${data.labelsFile ?? 'the labels'}: label ${data.labels[i]} of sample ${i} is outside the model's ${classes} classes (0 to ${classes - 1}); check that the labels belong to this model`);

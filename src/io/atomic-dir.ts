@@ -43,6 +43,7 @@ export async function writeDirAtomically<T>(out: string | OutputClaim, write: (t
     }
   } finally {
     unlockOutput(claim.path);
+    if (typeof out !== 'string') unlockOutput(claim.path); // the claim's own hold ends with its write
   }
 }
 
@@ -55,7 +56,11 @@ export function writeFileAtomically(out: string | OutputClaim, data: string | Ui
     writeFileSync(tmp, data);
     renameSync(tmp, claim.path);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // nothing was created
+    }
     throw userError('E_IO', `cannot write ${claim.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; choose a writable place`);
   }
 }

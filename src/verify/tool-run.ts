@@ -56,9 +56,12 @@ export function runTool(cmd: string, args: readonly string[], opts: ToolOptions)
     track(child);
     let stdout = '', stderr = '', output = '', timedOut = false;
     const limit = timeoutSeconds;
+    // Past the limit: kill the tool and report at once, without waiting for its output pipes to close (a process the
+    // tool started, such as make's compilers, may hold them open).
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
+      reject(userError('E_TOOL', `${opts.what} (${cmd}) did not finish within ${limit} s and was stopped; if the design really needs longer, raise the limit with --tool-timeout SECONDS`));
     }, limit * 1000);
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       stdout += d;
@@ -75,9 +78,7 @@ export function runTool(cmd: string, args: readonly string[], opts: ToolOptions)
     });
     child.on('close', (code) => {
       clearTimeout(timer);
-      if (timedOut)
-        reject(userError('E_TOOL', `${opts.what} (${cmd}) did not finish within ${limit} s and was stopped; if the design really needs longer, raise the limit with --tool-timeout SECONDS`));
-      else resolve({ code: code ?? -1, stdout, stderr, output });
+      if (!timedOut) resolve({ code: code ?? -1, stdout, stderr, output });
     });
   });
 }

@@ -15,7 +15,7 @@ import { absorbQdq } from '../../passes/absorb-qdq.js';
 import { biasCorrection } from '../../passes/bias-correction.js';
 import { DEFAULT_CONFIG, parseQuantizeConfig, type QuantizeConfig } from '../../passes/quantize-config.js';
 import { RANGE_METHODS, type RangeMethod } from '../../passes/range-methods.js';
-import { loadDatasetFor, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
+import { loadDatasetFor, requireLabels, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
 import { loadModel, withModelOptions, type ModelArgs } from '../load.js';
 import { startProgress, type Progress } from '../progress.js';
 import { formatTable } from '../table.js';
@@ -134,6 +134,7 @@ async function measure(args: Args, graph: Graph, qgraph: Graph, shape: readonly 
     data = loadDatasetFor(args.model, { ...args, offset, limit: args['eval-limit'] }, shape);
   }
   if (!data.labels) return undefined;
+  requireLabels(graph, data, 'the accuracy measurement');
   const progress = startProgress('evaluate', 2 * data.count);
   const f = await evaluateParallel(graph, data, { multiplierLibrary: undefined, onProgress: (d) => progress.tick(d) });
   const q = await evaluateParallel(qgraph, data, { multiplierLibrary: undefined, onProgress: (d) => progress.tick(data.count + d) });

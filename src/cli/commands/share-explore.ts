@@ -8,7 +8,7 @@ import { withSharedLayers } from '../../passes/share-weights.js';
 import { SharingEvaluator } from '../../dse/share/evaluator.js';
 import { exploreSharing, smallestWithin, type ShareExploreResult, type SharedDesign } from '../../dse/share/explore.js';
 import { ShareSpace, type ExploredGranularity } from '../../dse/share/space.js';
-import { loadDatasetFor, loadHoldout, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
+import { loadDatasetFor, loadHoldout, requireLabels, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
 import { writeExplorationDir } from '../exploration-output.js';
 import { claimOutput } from '../../io/output-guard.js';
 import { checkPick, FORCE_OPTION, intOption, numberOption } from '../options.js';
@@ -60,8 +60,8 @@ export const shareExploreCommand: CommandModule<object, Args> = {
     const space = new ShareSpace(graph, granularities, args['max-bits']);
     const input = graph.inputs[0]!;
     const evalData = loadDatasetFor(args.model, { ...args, limit: args.eval }, input.shape, 'test');
-    if (!evalData.labels) throw userError('E_DATASET', 'the exploration needs labels: give --labels');
-    const evaluator = new SharingEvaluator(graph, space.layers.map((l) => l.node.name), evalData.inputs, evalData.labels);
+    const labels = requireLabels(graph, evalData, 'the exploration');
+    const evaluator = new SharingEvaluator(graph, space.layers.map((l) => l.node.name), evalData.inputs, labels);
     let progress: Progress | undefined;
     const result = await exploreSharing(space, evaluator, {
       pop: args.pop, gen: args.gen, seed: args.seed, maxDrop: args['max-drop'],

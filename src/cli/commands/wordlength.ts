@@ -23,7 +23,7 @@ import { createOracle } from '../../dse/wordlength/pool.js';
 import { search, type SearchMethod, type SearchResult } from '../../dse/wordlength/search.js';
 import { formatsOf, referenceConfig, type NumberSystem, type Space } from '../../dse/wordlength/space.js';
 import { paretoSvg } from '../../report/pareto-svg.js';
-import { loadDatasetFor, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
+import { loadDatasetFor, requireLabels, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
 import { copyDatasetConfig } from '../dataset-copy.js';
 import { loadModel, withModelOptions, type ModelArgs } from '../load.js';
 import { startProgress } from '../progress.js';
@@ -72,13 +72,13 @@ export const wordlengthCommand: CommandModule<object, Args> = {
     const input = graph.inputs[0];
     if (!input || graph.inputs.length !== 1) throw userError('E_CONFIG', `word-length tuning needs a one-input model; this one has ${graph.inputs.length} inputs`);
     const tuning = loadDatasetFor(args.model, { ...args, limit: args.eval }, input.shape, 'test');
-    if (!tuning.labels) throw userError('E_DATASET', 'word-length tuning measures accuracy: give --labels');
+    const labels = requireLabels(graph, tuning, 'word-length tuning (it measures accuracy)');
     const calib = calibrationData(args, input.shape, tuning);
     const calibration = startProgress('calibrate', 1);
     const stats = calibrate(graph, calib.inputs);
     calibration.end(`(${calib.count} samples)`);
     const reference = startProgress('float reference', 1);
-    const evaluator = await createOracle({ graph, kind: args.kind, stats, options: { rounding: args.rounding, accOverflow: args['acc-overflow'] }, samples: tuning.inputs, labels: tuning.labels });
+    const evaluator = await createOracle({ graph, kind: args.kind, stats, options: { rounding: args.rounding, accOverflow: args['acc-overflow'] }, samples: tuning.inputs, labels });
     reference.end(`(${tuning.count} tuning images, ${evaluator.workers} thread${evaluator.workers > 1 ? 's' : ''})`);
     const space = evaluator.space;
     // The number of evaluations is not known in advance (the searches stop when they converge): open-ended progress.

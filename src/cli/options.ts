@@ -21,11 +21,14 @@ export interface NumberRule {
   readonly max?: number;
   /** Values must be greater than this (for "a positive number"). */
   readonly above?: number;
+  /** Values must be less than this (for "a fraction below 1"). */
+  readonly below?: number;
 }
 
 function range(rule: NumberRule, integer: boolean): string {
   const kind = integer ? 'an integer' : 'a number';
   if (rule.min !== undefined && rule.max !== undefined) return `${kind} from ${rule.min} to ${rule.max}`;
+  if (rule.min !== undefined && rule.below !== undefined) return `${kind} >= ${rule.min} and < ${rule.below}`;
   if (rule.min !== undefined) return `${kind} >= ${rule.min}`;
   if (rule.above !== undefined) return `${kind} > ${rule.above}`;
   if (rule.max !== undefined) return `${kind} <= ${rule.max}`;
@@ -39,7 +42,7 @@ export function parseNumberArg(flag: string, raw: unknown, rule: NumberRule = {}
   const text = typeof raw === 'string' ? raw.trim() : undefined;
   const value = typeof raw === 'number' ? raw : text !== undefined && text !== '' && /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(text) ? Number(text) : NaN;
   const bad = !Number.isFinite(value) || (integer && !Number.isInteger(value)) ||
-    (rule.min !== undefined && value < rule.min) || (rule.max !== undefined && value > rule.max) || (rule.above !== undefined && !(value > rule.above));
+    (rule.min !== undefined && value < rule.min) || (rule.max !== undefined && value > rule.max) || (rule.above !== undefined && !(value > rule.above)) || (rule.below !== undefined && !(value < rule.below));
   if (bad) throw userError('E_USAGE', `--${flag} '${shown}' is not valid: give ${range(rule, integer)}`);
   return value;
 }

@@ -14,6 +14,7 @@ describe('parseNumberArg', () => {
     ['1/2', 'max-drop', { min: 0 }, false, "--max-drop '1/2' is not valid: give a number >= 0"],
     [-1, 'max-drop', { min: 0 }, false, "--max-drop '-1' is not valid: give a number >= 0"],
     [0, 'clock', { above: 0 }, false, "--clock '0' is not valid: give a number > 0"],
+    [1, 'prune', { min: 0, below: 1 }, false, "--prune '1' is not valid: give a number >= 0 and < 1"],
     ['Infinity', 'clock', { above: 0 }, false, "--clock 'Infinity' is not valid"],
     [[3, 4], 'pop', {}, true, '--pop is given 2 times (3 4); give it once'],
   ] as const)('%j for --%s is refused as typed', (raw, flag, rule, integer, message) => {

@@ -40,7 +40,7 @@ export const shareCommand: CommandModule<object, Args> = {
       .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output IR folder' })
       .option('clusters', intOption('clusters', { alias: 'k', demandOption: true, min: 1, describe: 'codebook entries per group (2^bits for bits-wide indices)' }))
       .option('granularity', { choices: GRANULARITIES, default: 'layer' as const, describe: 'one codebook for the network, per layer, per output channel, or per kernel' })
-      .option('prune', numberOption('prune', { min: 0, max: 0.999999, describe: 'fraction of each layer\'s smallest-magnitude weights set to zero (entry 0 of every codebook)' }))
+      .option('prune', numberOption('prune', { min: 0, below: 1, describe: 'fraction of each layer\'s smallest-magnitude weights set to zero (entry 0 of every codebook)' }))
       .option('eval-limit', intOption('eval-limit', { default: 2000, min: 0, describe: 'with labelled test data: top-1 before and after on up to N samples (0: skip)' }))
       .option('force', FORCE_OPTION)
       .option('json', { type: 'boolean', describe: 'print the result as JSON' }) as never,

@@ -94,6 +94,16 @@ export interface FlowResult {
   readonly exitCode: number;
 }
 
+/** The command lines of every enabled stage, as the flow will run them: `compile` checks them all before the first
+ *  stage starts, so a bad stage option never costs the stages before it. */
+export function flowCommands(model: string, out: string, config: FlowConfig): { def: StageDef; argv: string[] }[] {
+  const enabledDefs = STAGES.filter((s) => stageEnabled(s, config));
+  const enabled = new Set(enabledDefs.map((s) => s.id));
+  const folderOf = (id: StageId) => join(out, stageFolder(STAGES.find((s) => s.id === id)!));
+  return enabledDefs.flatMap((def) =>
+    stageCommands(def, { model, out, config, input: stageInput(def, enabled, folderOf, model), folder: folderOf(def.id) }).map((argv) => ({ def, argv })));
+}
+
 export async function runFlow(opts: FlowOptions): Promise<FlowResult> {
   const { model, out, config, events } = opts;
   const enabledDefs = STAGES.filter((s) => stageEnabled(s, config));

@@ -5,7 +5,8 @@ import { basename, join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { userError } from '../../errors.js';
 import { applyOverrides, findConfigBeside, readConfig, type FlowConfig } from '../../flow/config.js';
-import { runFlow } from '../../flow/run.js';
+import { flowCommands, runFlow } from '../../flow/run.js';
+import { checkCommandLine } from '../parser.js';
 import { stageFolder } from '../../flow/stages.js';
 import { accuracyLadder, verificationRows, writeReport } from '../../report/html.js';
 import { formatSeconds } from '../progress.js';
@@ -49,6 +50,11 @@ export const compileCommand: CommandModule<object, Args> = {
     if (args.seed !== undefined) sets.push(`seed=${args.seed}`);
     config = applyOverrides(config, sets);
     const out = args.out ?? join('out', basename(dirnameOf(args.model)));
+    // Every stage's options are checked before the first stage runs (the stages run as child processes later).
+    for (const { def, argv } of flowCommands(args.model, out, config)) {
+      const bad = await checkCommandLine(argv);
+      if (bad) throw userError(bad.code, `${bad.message} (in stage ${stageFolder(def)}: adequate ${argv.join(' ')}; fix the ${def.id} section of the config or its --set)`);
+    }
     const log = (line: string) => process.stderr.write(line + '\n');
     log(`compile ${args.model} -> ${out}${configFile ? ` (config ${configFile})` : ''}`);
     const t0 = performance.now();

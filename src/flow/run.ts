@@ -149,7 +149,7 @@ async function runStages(opts: FlowOptions, enabledDefs: readonly StageDef[], en
     keys.set(resolve(folder), key);
     const previous = readRecord(folder);
     const sameKey = !opts.force && previous?.key === key && previous.exitCode === 0;
-    const changed = sameKey ? changedOutputs(folder, previous) : [];
+    const changed = sameKey ? changedOutputs(folder, out, previous) : [];
     if (changed.length > 0) events.stageModified?.(def, changed);
     const skipped = sameKey && changed.length === 0;
     events.stageStart(def, i, enabledDefs.length, skipped);
@@ -175,7 +175,7 @@ async function runStages(opts: FlowOptions, enabledDefs: readonly StageDef[], en
       measured.push(timings ?? {});
       stageExit = Math.max(stageExit, run.code);
     }
-    const outputs = hashOutputs(folder);
+    const outputs = hashOutputs(folder, out);
     const record: StageRecord = { stage: def.id, title: def.title, key, folder: stageFolder(def), input: input === model ? model : relative(out, input), commands, results, exitCode: stageExit, outputs };
     const text = JSON.stringify(record, null, 2) + '\n';
     const timing = JSON.stringify({ seconds: +((performance.now() - t0) / 1000).toFixed(1), commands: measured }, null, 2) + '\n';
@@ -198,27 +198,29 @@ async function runStages(opts: FlowOptions, enabledDefs: readonly StageDef[], en
  *  waveforms) and the flow's own records: not part of the stage's output. */
 const LATER_FILES = new Set([STAGE_FILE, TIMING_FILE, OUTPUT_MARKER, '.verilator', '.csim', 'synth.log', 'trace.fst']);
 
-/** SHA-256 of every file a stage wrote into its folder, by path relative to the folder. */
-export function hashOutputs(folder: string): Record<string, string> {
-  const out: Record<string, string> = {};
+/** SHA-256 of every file a stage wrote into its folder, by path relative to the folder. Like the stage keys, the hashes
+ *  name no output location: `out` (as the command lines spell it) is replaced in each file's bytes by `<OUT>`, so a
+ *  flow written elsewhere records the same hashes. */
+export function hashOutputs(folder: string, out: string): Record<string, string> {
+  const hashes: Record<string, string> = {};
   const walk = (dir: string, rel: string) => {
     if (!existsSync(dir)) return;
     for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       if (LATER_FILES.has(e.name)) continue;
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) walk(join(dir, e.name), r);
-      else if (e.isFile()) out[r] = sha(readFileSync(join(dir, e.name)));
+      else if (e.isFile()) hashes[r] = sha(readFileSync(join(dir, e.name)).toString('latin1').split(out).join('<OUT>'));
     }
   };
   walk(folder, '');
-  return out;
+  return hashes;
 }
 
 /** Files of a stage folder that differ from what its recorded run wrote (changed, missing or added). A record of an
  *  older adequate without hashes counts as changed: its outputs cannot be trusted unchecked. */
-export function changedOutputs(folder: string, record: StageRecord): string[] {
+export function changedOutputs(folder: string, out: string, record: StageRecord): string[] {
   if (!record.outputs) return ['(no hashes recorded)'];
-  const now = hashOutputs(folder);
+  const now = hashOutputs(folder, out);
   const names = new Set([...Object.keys(now), ...Object.keys(record.outputs)]);
   return [...names].filter((f) => now[f] !== record.outputs![f]).sort();
 }

@@ -98,4 +98,4 @@ export function toolTimeoutOption(defaultSeconds: number): Options {
 }
 
 /** --force: replace an output folder (or file) that adequate did not write (docs/promises.md). */
-export const FORCE_OPTION = { type: 'boolean', describe: 'replace an existing -o that adequate did not write (never one that is or holds an input)' } as const;
+export const FORCE_OPTION = { type: 'boolean', describe: 'replace an -o that adequate did not write (never one holding an input)' } as const;

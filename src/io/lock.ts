@@ -3,7 +3,7 @@
  *  code 2 instead of deleting the first one's temporary folder; a lock whose process is gone (same host, pid not
  *  alive) is taken over. Locks are released when the run ends, however it ends (an `exit` hook); a run killed by a
  *  signal leaves a stale lock, which the next run takes over. */
-import { readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { userError } from '../errors.js';
@@ -64,6 +64,7 @@ export function lockOutput(target: string, command: string): void {
   const text = JSON.stringify({ pid: process.pid, host: hostname(), command }) + '\n';
   for (let attempt = 0; ; attempt++) {
     try {
+      mkdirSync(dirname(file), { recursive: true }); // the output's parent, which the output needs anyway
       writeFileSync(file, text, { flag: 'wx' });
       break;
     } catch (e) {

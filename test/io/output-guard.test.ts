@@ -34,6 +34,12 @@ describe('output folders (promise 2)', () => {
     expect(existsSync(join(out, 'notes.txt'))).toBe(false);
   });
 
+  test('an output whose parent folders do not exist yet gets them', async () => {
+    const out = join(tempDir(), 'a', 'b', 'o');
+    await writeDirAtomically(claimOutput(out, opts()), (tmp) => writeFileSync(join(tmp, 'x'), ''));
+    expect(existsSync(join(out, 'x'))).toBe(true);
+  });
+
   test('an empty folder may be used', async () => {
     const out = join(tempDir(), 'empty');
     mkdirSync(out);

@@ -12,7 +12,7 @@ function claimOf(out: string | OutputClaim): OutputClaim {
   return typeof out === 'string' ? { path: out, command: 'adequate', inputs: [], force: false } : out;
 }
 
-export async function writeDirAtomically<T>(out: string | OutputClaim, write: (tmpDir: string) => Promise<T> | T): Promise<T> {
+export async function writeDirAtomically<T>(out: string | OutputClaim, write: (tmpDir: string) => Promise<T> | T, options: { readonly cleanupOnSignal?: boolean } = {}): Promise<T> {
   const claim = claimOf(out);
   const target = resolve(claim.path);
   const parent = dirname(target);
@@ -30,6 +30,17 @@ export async function writeDirAtomically<T>(out: string | OutputClaim, write: (t
     } catch (e) {
       throw userError('E_IO', `cannot write in ${parent}: ${(e as Error).message}; choose a writable -o`);
     }
+    // Interrupted (Ctrl-C, kill): the temporary folder goes too (the lock goes with the process's exit hook). The
+    // handlers run when the writer yields to the event loop (writers of large outputs yield between files,
+    // yieldToSignals). Only for commands that own the process (not inside the flow, which forwards signals itself).
+    const onSignal = (signal: NodeJS.Signals) => {
+      rmSync(tmp, { recursive: true, force: true });
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    };
+    if (options.cleanupOnSignal) {
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    }
     try {
       const result = await write(tmp);
       markOutputFolder(tmp, claim.command);
@@ -40,11 +51,20 @@ export async function writeDirAtomically<T>(out: string | OutputClaim, write: (t
     } catch (e) {
       rmSync(tmp, { recursive: true, force: true });
       throw e;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     }
   } finally {
     unlockOutput(claim.path);
     if (typeof out !== 'string') unlockOutput(claim.path); // the claim's own hold ends with its write
   }
+}
+
+/** Lets pending signal handlers (writeDirAtomically's cleanup) run: a writer of many or large files awaits this
+ *  between files. */
+export function yieldToSignals(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** One output file, written under a temporary name and renamed into place; an unwritable place is a user error. */

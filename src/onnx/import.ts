@@ -9,7 +9,7 @@ import { inferOutputs, type TypeShape } from '../ir/shapes.js';
 import type { Graph, Node, Tensor, ValueInfo } from '../ir/types.js';
 import { Attributes, describeNode } from './attributes.js';
 import { decodeModel } from './decode.js';
-import type { LowerContext, Lowerer } from './lower-context.js';
+import { checkTensorSize, DEFAULT_MAX_TENSOR_BYTES, type LowerContext, type Lowerer } from './lower-context.js';
 import { computeLowerers } from './lower-compute.js';
 import { elementwiseLowerers } from './lower-elementwise.js';
 import { layoutLowerers } from './lower-layout.js';
@@ -44,6 +44,8 @@ export interface ImportOptions {
   readonly inputShapes?: ReadonlyMap<string, readonly number[]>;
   /** Graph inputs bound to constant values (the conformance runner binds integer inputs this way). */
   readonly bindConstants?: ReadonlyMap<string, Tensor>;
+  /** Largest tensor import may materialize (ConstantOfShape, folded constants); default DEFAULT_MAX_TENSOR_BYTES. */
+  readonly maxTensorBytes?: number;
 }
 
 export function importOnnxFile(file: string, options: ImportOptions = {}): Graph {
@@ -65,6 +67,7 @@ export function importOnnx(bytes: Uint8Array, file: string, options: ImportOptio
   const aliases = new Map<string, string>();
   const nodes: Node[] = [];
   const names = new Set<string>();
+  const maxTensorBytes = options.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES;
 
   for (const init of g.initializer ?? []) {
     const name = init.name ?? '';
@@ -109,6 +112,7 @@ export function importOnnx(bytes: Uint8Array, file: string, options: ImportOptio
     const infos = node.inputs.map((i) => values.get(i)!);
     const outs: TypeShape[] = inferOutputs(node, infos);
     if (node.inputs.every((i) => constants.has(i)) && !KEEP_ON_CONSTANTS.has(node.op)) {
+      outs.forEach((o, k) => checkTensorSize(`${file}: node '${node.name}' (${node.op})`, maxTensorBytes, o.dtype, o.shape, `folded output ${k}`));
       const results = evalNode(node, node.inputs.map((i) => constants.get(i)!), outs.map((o) => o.shape));
       node.outputs.forEach((o, k) => setConstant(o, results[k]!));
       return;
@@ -136,7 +140,7 @@ export function importOnnx(bytes: Uint8Array, file: string, options: ImportOptio
     const ins = (np.input ?? []).map((i) => (i === '' ? '' : resolve(i)));
     for (const i of ins)
       if (i !== '' && !values.has(i)) throw userError('E_ONNX_DECODE', `${where}: input '${i}' is not produced by any node, initializer or graph input`);
-    const ctx = makeContext(np, where, freshName(np.name || `${op}_${index}`), opset, ins, modelDir, values, constants, freshName, consumed);
+    const ctx = makeContext(np, where, freshName(np.name || `${op}_${index}`), opset, ins, modelDir, values, constants, freshName, consumed, maxTensorBytes);
     const lowered = lower(ctx);
     for (const [name, t] of lowered.constants ?? []) setConstant(name, t);
     lowered.values?.forEach((t, k) => setConstant(np.output?.[k] ?? '', t));
@@ -183,7 +187,7 @@ function foldLayout(node: Node, producers: ReadonlyMap<string, Node>, constants:
 function makeContext(
   np: NodeProto, where: string, name: string, opset: number, inputs: string[], modelDir: string,
   values: ReadonlyMap<string, ValueInfo>, constants: ReadonlyMap<string, Tensor>, fresh: (b: string) => string,
-  consumed: ReadonlySet<string>,
+  consumed: ReadonlySet<string>, maxTensorBytes: number,
 ): LowerContext {
   const has = (i: number) => (inputs[i] ?? '') !== '';
   const need = (i: number) => {
@@ -203,6 +207,7 @@ function makeContext(
     },
     fresh: (suffix) => fresh(`${name}.${suffix}`),
     outputUsed: (k) => consumed.has(np.output?.[k] ?? ''),
+    checkSize: (dtype, shape, what) => checkTensorSize(where, maxTensorBytes, dtype, shape, what),
   };
 }
 

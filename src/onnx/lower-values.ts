@@ -36,6 +36,8 @@ const constant: Lowerer = (ctx) => {
 const constantOfShape: Lowerer = (ctx) => {
   const dims = Array.from(ctx.constant(0, 'shape').data);
   const fill = ctx.attrs.tensor('value') ?? makeTensor('float32', [1], Float32Array.of(0));
+  if (dims.some((d) => !(Number.isInteger(d) && d >= 0))) throw userError('E_ONNX_ATTRIBUTE', `${ctx.where}: shape [${dims.join(', ')}] has a dimension that is not a non-negative integer`);
+  ctx.checkSize(fill.dtype, dims, 'the constant');
   const out = makeTensor(fill.dtype, dims);
   out.data.fill(fill.data[0] ?? 0);
   return { values: [out] };

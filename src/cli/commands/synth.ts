@@ -8,11 +8,14 @@ import { weightRomBits } from '../../emit/verilog/index.js';
 import { planAccelerator } from '../../hw/plan.js';
 import { synthesize, type Resources } from '../../verify/synth.js';
 import { formatTable, groupDigits } from '../table.js';
+import { toolTimeoutOption } from '../options.js';
+import { DEFAULT_TOOL_TIMEOUT_SECONDS, setToolTimeout } from '../../verify/tool-run.js';
 
 interface Args {
   build: string;
   dsp: boolean;
   json?: boolean;
+  'tool-timeout': number;
 }
 
 const cells = (r: Resources) => [groupDigits(r.luts), groupDigits(r.ffs), groupDigits(r.dsps), String(r.brams), groupDigits(r.lutrams)];
@@ -23,9 +26,11 @@ export const synthCommand: CommandModule<object, Args> = {
   builder: (y) =>
     y
       .positional('build', { type: 'string', demandOption: true, describe: 'a build folder from adequate emit verilog' })
+      .option('tool-timeout', toolTimeoutOption(DEFAULT_TOOL_TIMEOUT_SECONDS))
       .option('dsp', { type: 'boolean', default: true, describe: 'let synth_xilinx use DSP48 cells (--no-dsp: every multiplier in LUTs, the build\'s synth-nodsp.ys)' })
       .option('json', { type: 'boolean', describe: 'print one JSON object' }) as never,
   handler: async (args) => {
+    setToolTimeout(args['tool-timeout']);
     const { manifest, graph } = readBuild(args.build, 'verilog');
     const roms = weightRomBits(planAccelerator(graph), manifest.lanes);
     const script = args.dsp ? 'synth.ys' : NODSP_SCRIPT;

@@ -7,17 +7,18 @@ import { arithmeticOf } from '../../ir/stats.js';
 import type { Graph } from '../../ir/types.js';
 import type { Dataset } from '../../io/dataset.js';
 import { bindMultipliers } from '../../passes/bind-multipliers.js';
-import { createRunner } from '../../dse/approx/pool.js';
+import { createRunner, queueRunner } from '../../dse/approx/pool.js';
 import { bestWithin, designBindings, explore, type Candidate, type ExploredDesign, type LayerInfo } from '../../dse/approx/explore.js';
 import { layerInfo, libraryCandidates } from '../../dse/approx/setup.js';
 import type { WeightUpdateMode } from '../../dse/approx/weight-update.js';
 import { loadDatasetFor, loadHoldout, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
 import { writeExplorationDir } from '../exploration-output.js';
 import { loadModel } from '../load.js';
+import { openQueue, withQueueOptions, workersNote, type QueueArgs } from '../queue-options.js';
 import { startProgress, type Progress } from '../progress.js';
 import { formatTable } from '../table.js';
 
-interface Args extends DatasetArgs {
+interface Args extends DatasetArgs, QueueArgs {
   model: string;
   out: string;
   tiles: number;
@@ -40,7 +41,7 @@ export const approxCommand: CommandModule<object, Args> = {
   command: 'approx <model>',
   describe: 'bind approximate multipliers to tiles and layers (ALWANN: NSGA-II + weight update)',
   builder: (y) =>
-    withDatasetOptions(y)
+    withQueueOptions(withDatasetOptions(y))
       .positional('model', { type: 'string', demandOption: true, describe: 'a quantized IR folder (adequate quantize)' })
       .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output IR folder (chosen design, pareto.json, pareto.svg)' })
       .option('tiles', { type: 'number', default: 3, describe: 'compute tiles, each with one multiplier' })
@@ -72,7 +73,8 @@ export const approxCommand: CommandModule<object, Args> = {
     const evalData = loadDatasetFor(args.model, { ...args, limit: args.eval }, input.shape, 'test');
     if (!evalData.labels) throw userError('E_DATASET', 'the exploration needs labels: give --labels');
     const layers = layerInfo(graph, layerNodes.map((n) => n.name), calibrationSamples(args, input.shape, evalData).inputs);
-    const runner = createRunner(graph, evalData.inputs, evalData.labels, library, layers, args['weight-update']);
+    const queue = await openQueue(args);
+    const runner = queue ? await queueRunner(queue, graph, evalData.inputs, evalData.labels, library, layers, args['weight-update']) : createRunner(graph, evalData.inputs, evalData.labels, library, layers, args['weight-update']);
     // Two bars: the seed designs of the first generation (every single-multiplier design, measured in full: the
     // longest generation), then the generations, whose rate and ETA the first one would otherwise distort.
     const seeds = startProgress('seed designs', library.length);
@@ -89,9 +91,8 @@ export const approxCommand: CommandModule<object, Args> = {
         }
         progress.tick(g, `${evals} designs${best}`);
       },
-      onDesign: (n) => (progress ? progress.tick(generation, `${n} designs${best}`) : seeds.tick(Math.min(n, library.length), `designs${best}`)),
-    });
-    await runner.close();
+      onDesign: (n) => (progress ? progress.tick(generation, `${n} designs${best}${workersNote(queue)}`) : seeds.tick(Math.min(n, library.length), `designs${best}${workersNote(queue)}`)),
+    }).finally(() => runner.close());
     (progress ?? seeds).end(`(${result.evaluations} designs, ${result.fullEvaluations} on the full set)`);
     // The exact design always keeps the bound (it is the reference), even when the front no longer holds it.
     const candidates = result.exact.full && !result.front.includes(result.exact) ? [...result.front, result.exact] : result.front;

@@ -20,5 +20,13 @@ export async function openQueue(args: QueueArgs): Promise<JobQueue | undefined> 
   return JobQueue.open({ url: args.queue, sharedDir: args['shared-dir'] });
 }
 
-/** ", N workers" for progress notes: how many workers have returned results so far. */
-export const workersNote = (queue: JobQueue | undefined) => (queue ? `, ${queue.workersSeen} worker${queue.workersSeen === 1 ? '' : 's'}` : '');
+/** ", N workers" for progress notes: how many workers have returned results so far (and how many jobs were
+ *  handed to another worker after theirs died). */
+export const workersNote = (queue: JobQueue | undefined) =>
+  queue ? `, ${queue.workersSeen} worker${queue.workersSeen === 1 ? '' : 's'}${queue.retried ? `, ${queue.retried} job${queue.retried === 1 ? '' : 's'} retried after a worker was lost` : ''}` : '';
+
+/** The closing line of a queued run, on stderr. */
+export function queueSummary(queue: JobQueue | undefined, command: string): void {
+  if (!queue) return;
+  process.stderr.write(`${command}: ${queue.done} jobs on the queue, ${queue.workersSeen} workers, ${queue.retried} retried after a worker was lost, ${(queue.blobs.uploaded / 1e6).toFixed(2)} MB of shared data uploaded\n`);
+}

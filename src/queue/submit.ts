@@ -48,6 +48,8 @@ export class JobQueue {
   private lost: Error | undefined;
   /** Results received (each job once). */
   done = 0;
+  /** Jobs handed to another worker after theirs stopped (killed, machine lost). */
+  retried = 0;
   onResult: ((done: number, workers: number) => void) | undefined;
 
   private constructor(
@@ -60,6 +62,9 @@ export class JobQueue {
   ) {
     events.on('completed', ({ jobId, returnvalue }) => this.settle(jobId, undefined, returnvalue as unknown as JobReturn));
     events.on('failed', ({ jobId, failedReason }) => this.settle(jobId, failedReason));
+    events.on('stalled', ({ jobId }) => {
+      if (this.pending.has(jobId)) this.retried++;
+    });
     // This client gives up (ends) after the same seconds without Redis as BullMQ's own connections.
     client.on('end', () => this.fail(unreachable(address, 'the connection was lost during the run')));
     queue.on('error', () => undefined);

@@ -14,7 +14,7 @@ import type { WeightUpdateMode } from '../../dse/approx/weight-update.js';
 import { loadDatasetFor, loadHoldout, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
 import { writeExplorationDir } from '../exploration-output.js';
 import { loadModel } from '../load.js';
-import { openQueue, withQueueOptions, workersNote, type QueueArgs } from '../queue-options.js';
+import { openQueue, queueSummary, withQueueOptions, workersNote, type QueueArgs } from '../queue-options.js';
 import { startProgress, type Progress } from '../progress.js';
 import { formatTable } from '../table.js';
 
@@ -93,6 +93,7 @@ export const approxCommand: CommandModule<object, Args> = {
       },
       onDesign: (n) => (progress ? progress.tick(generation, `${n} designs${best}${workersNote(queue)}`) : seeds.tick(Math.min(n, library.length), `designs${best}${workersNote(queue)}`)),
     }).finally(() => runner.close());
+    queueSummary(queue, 'approx');
     (progress ?? seeds).end(`(${result.evaluations} designs, ${result.fullEvaluations} on the full set)`);
     // The exact design always keeps the bound (it is the reference), even when the front no longer holds it.
     const candidates = result.exact.full && !result.front.includes(result.exact) ? [...result.front, result.exact] : result.front;

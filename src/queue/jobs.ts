@@ -7,6 +7,9 @@ import { decodeIr } from '../ir/serialize.js';
 import { localEvaluator } from '../dse/approx/pool.js';
 import type { Candidate, LayerInfo } from '../dse/approx/explore.js';
 import type { WeightUpdateMode } from '../dse/approx/weight-update.js';
+import { Evaluator } from '../dse/wordlength/evaluator.js';
+import { queueSlice, spaceSignature, type QueuePayload, type QueueResult, type QueueSetup } from '../dse/wordlength/pool.js';
+import { buildSpace } from '../dse/wordlength/space.js';
 
 export interface JobKind<Setup, State, Payload, Result> {
   setup(s: Setup): State;
@@ -34,5 +37,28 @@ const approx: JobKind<ApproxSetup, ReturnType<typeof localEvaluator>, ApproxPayl
   run: (local, p) => local.evaluate(p.perLayer, p.chunks),
 };
 
+/** wordlength: a configuration on one slice of the tuning images (an evaluator per slice, built when first asked). */
+interface WordlengthState {
+  readonly setup: QueueSetup;
+  readonly evaluators: Map<number, Evaluator>;
+}
+const wordlength: JobKind<QueueSetup, WordlengthState, QueuePayload, QueueResult> = {
+  setup: (setup) => ({ setup, evaluators: new Map() }),
+  run: (state, p) => {
+    let ev = state.evaluators.get(p.slice);
+    if (!ev) {
+      const init = queueSlice(state.setup, p.slice);
+      const graph = decodeIr(JSON.parse(init.json), init.weights, 'queue');
+      const space = buildSpace(graph, init.kind, init.stats, init.options);
+      if (spaceSignature(space) !== init.signature) throw new Error('internal error: a word-length worker rebuilt a different search space');
+      ev = new Evaluator(graph, space, { dtype: 'float32', shape: init.inputShape, data: init.inputs }, init.labels, init.cacheBytes);
+      state.evaluators.set(p.slice, ev);
+    }
+    if (!p.config) return { correct: ev.floatCorrect, flips: 0, noise: [] };
+    const r = ev.evaluateSlice(p.config);
+    return { correct: r.correct, flips: r.flips, noise: Array.from(r.noise) };
+  },
+};
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const JOB_KINDS: Readonly<Record<string, JobKind<any, any, any, unknown>>> = { approx };
+export const JOB_KINDS: Readonly<Record<string, JobKind<any, any, any, unknown>>> = { approx, wordlength };

@@ -7,6 +7,9 @@ import { decodeIr } from '../ir/serialize.js';
 import { localEvaluator } from '../dse/approx/pool.js';
 import type { Candidate, LayerInfo } from '../dse/approx/explore.js';
 import type { WeightUpdateMode } from '../dse/approx/weight-update.js';
+import { SharingEvaluator } from '../dse/share/evaluator.js';
+import type { ShareQueuePayload, ShareQueueSetup } from '../dse/share/pool.js';
+import { ShareSpace } from '../dse/share/space.js';
 import { Evaluator } from '../dse/wordlength/evaluator.js';
 import { queueSlice, spaceSignature, type QueuePayload, type QueueResult, type QueueSetup } from '../dse/wordlength/pool.js';
 import { buildSpace } from '../dse/wordlength/space.js';
@@ -37,6 +40,21 @@ const approx: JobKind<ApproxSetup, ReturnType<typeof localEvaluator>, ApproxPayl
   run: (local, p) => local.evaluate(p.perLayer, p.chunks),
 };
 
+/** share: a design (genome) on chunks [first, last) of the evaluation images; the worker rebuilds the space (its
+ *  clusterings are exact and deterministic, so the same shared weights) and the evaluator. */
+interface ShareState {
+  readonly space: ShareSpace;
+  readonly evaluator: SharingEvaluator;
+}
+const share: JobKind<ShareQueueSetup, ShareState, ShareQueuePayload, { correct: number; count: number }> = {
+  setup: (s) => {
+    const graph = decodeIr(JSON.parse(s.json), s.weights, 'queue');
+    const space = new ShareSpace(graph, s.granularities, s.maxBits);
+    return { space, evaluator: new SharingEvaluator(graph, s.layerNames, { dtype: 'float32', shape: s.inputShape, data: s.inputs }, s.labels) };
+  },
+  run: ({ space, evaluator }, p) => evaluator.evaluate(space.options(p.genome).map((o) => ({ key: o.key, shared: o.shared })), p.first, p.last),
+};
+
 /** wordlength: a configuration on one slice of the tuning images (an evaluator per slice, built when first asked). */
 interface WordlengthState {
   readonly setup: QueueSetup;
@@ -61,4 +79,4 @@ const wordlength: JobKind<QueueSetup, WordlengthState, QueuePayload, QueueResult
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const JOB_KINDS: Readonly<Record<string, JobKind<any, any, any, unknown>>> = { approx, wordlength };
+export const JOB_KINDS: Readonly<Record<string, JobKind<any, any, any, unknown>>> = { approx, share, wordlength };

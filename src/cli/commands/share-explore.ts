@@ -5,16 +5,18 @@ import type { CommandModule } from 'yargs';
 import { userError } from '../../errors.js';
 import { evaluateParallel } from '../../golden/parallel.js';
 import { withSharedLayers } from '../../passes/share-weights.js';
-import { SharingEvaluator } from '../../dse/share/evaluator.js';
+import { shareChunkCount, SharingEvaluator } from '../../dse/share/evaluator.js';
+import { localShareRunner, queueShareRunner } from '../../dse/share/pool.js';
 import { exploreSharing, smallestWithin, type ShareExploreResult, type SharedDesign } from '../../dse/share/explore.js';
 import { ShareSpace, type ExploredGranularity } from '../../dse/share/space.js';
 import { loadDatasetFor, loadHoldout, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
 import { writeExplorationDir } from '../exploration-output.js';
 import { loadModel } from '../load.js';
 import { startProgress, type Progress } from '../progress.js';
+import { openQueue, queueSummary, withQueueOptions, workersNote, type QueueArgs } from '../queue-options.js';
 import { formatTable, groupDigits } from '../table.js';
 
-interface Args extends DatasetArgs {
+interface Args extends DatasetArgs, QueueArgs {
   model: string;
   out: string;
   granularities: string;
@@ -33,7 +35,7 @@ export const shareExploreCommand: CommandModule<object, Args> = {
   command: 'share-explore <model>',
   describe: 'explore per-layer weight sharing (index width, granularity): accuracy against weight memory (NSGA-II + proxy)',
   builder: (y) =>
-    withDatasetOptions(y)
+    withQueueOptions(withDatasetOptions(y))
       .positional('model', { type: 'string', demandOption: true, describe: 'an IR folder (quantized, or float)' })
       .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output IR folder (chosen design, pareto.json, pareto.svg)' })
       .option('granularities', { type: 'string', default: 'layer,channel,kernel', describe: 'granularities a layer may take (comma-separated: layer, channel, kernel)' })
@@ -55,13 +57,18 @@ export const shareExploreCommand: CommandModule<object, Args> = {
     const input = graph.inputs[0]!;
     const evalData = loadDatasetFor(args.model, { ...args, limit: args.eval }, input.shape, 'test');
     if (!evalData.labels) throw userError('E_DATASET', 'the exploration needs labels: give --labels');
-    const evaluator = new SharingEvaluator(graph, space.layers.map((l) => l.node.name), evalData.inputs, evalData.labels);
+    const layerNames = space.layers.map((l) => l.node.name);
+    const queue = await openQueue(args);
+    const runner = queue
+      ? await queueShareRunner(queue, graph, { granularities, maxBits: args['max-bits'], layerNames, labels: evalData.labels }, evalData.inputs, shareChunkCount(graph, evalData.count))
+      : localShareRunner(new SharingEvaluator(graph, layerNames, evalData.inputs, evalData.labels));
     let progress: Progress | undefined;
-    const result = await exploreSharing(space, evaluator, {
+    const result = await exploreSharing(space, runner, {
       pop: args.pop, gen: args.gen, seed: args.seed, maxDrop: args['max-drop'],
-      onGeneration: (g, total, info) => (progress ??= startProgress('explore', total)).tick(g, `${info.evaluations} designs, ${info.measured} measured${info.best ? `, best ${(100 * info.best.top1).toFixed(2)}% at ${(info.best.relativeMemory * 100).toFixed(1)}% memory` : ''}`),
-    });
+      onGeneration: (g, total, info) => (progress ??= startProgress('explore', total)).tick(g, `${info.evaluations} designs, ${info.measured} measured${info.best ? `, best ${(100 * info.best.top1).toFixed(2)}% at ${(info.best.relativeMemory * 100).toFixed(1)}% memory` : ''}${workersNote(queue)}`),
+    }).finally(() => queue?.close());
     progress?.end(`(${result.evaluations} designs: ${result.accuracyEvaluations} measured, ${result.fullEvaluations} in full, ${result.proxyOnly} scored by the proxy alone)`);
+    queueSummary(queue, 'share-explore');
     const chosen = args.pick !== undefined ? result.front[args.pick] : smallestWithin(result.front, result.exactTop1, args['max-drop']);
     if (!chosen) throw userError('E_DSE', `no design on the front ${args.pick !== undefined ? `has index ${args.pick}` : `loses at most ${args['max-drop']} points`}; raise --max-drop or --gen`);
     const options = space.options(chosen.genome);

@@ -81,7 +81,8 @@ const isRef = (v: unknown): v is BlobRef => typeof v === 'object' && v !== null 
 export async function putSetup(store: BlobStore, setup: Readonly<Record<string, unknown>>): Promise<string> {
   const manifest: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(setup)) {
-    const bytes = serialize(v);
+    // A typed array that views part of a larger buffer would carry the whole buffer: store its own bytes.
+    const bytes = serialize(ArrayBuffer.isView(v) && !(v instanceof DataView) && v.byteLength !== v.buffer.byteLength ? (v as Float32Array).slice() : v);
     manifest[k] = bytes.byteLength > OWN_BLOB_BYTES ? ({ $blob: await store.put(bytes) } satisfies BlobRef) : v;
   }
   return store.put(serialize(manifest));

@@ -1,6 +1,6 @@
 /** The kinds of job an `adequate worker` runs, each a pair: `setup` turns a run's stored setup (blobs.ts) into the
  *  state a worker keeps between jobs of that run (a decoded graph, an evaluator with its caches), and `run` answers
- *  one job from it. Every result is plain JSON (BullMQ stores return values as JSON). A kind's submitting side lives
+ *  one job from it (verify's asynchronously: it waits for g++ or Verilator). Every result is plain JSON (BullMQ stores return values as JSON). A kind's submitting side lives
  *  beside its local pool (src/dse/approx/pool.ts, ...), and both call the same evaluator, so a job gives exactly
  *  what the local pool gives for the same work. */
 import { decodeIr } from '../ir/serialize.js';
@@ -13,10 +13,12 @@ import { ShareSpace } from '../dse/share/space.js';
 import { Evaluator } from '../dse/wordlength/evaluator.js';
 import { queueSlice, spaceSignature, type QueuePayload, type QueueResult, type QueueSetup } from '../dse/wordlength/pool.js';
 import { buildSpace } from '../dse/wordlength/space.js';
+import { unpackBuild, verifyShard, type ShardJson, type VerifyQueuePayload, type VerifyQueueSetup } from '../verify/shards.js';
 
 export interface JobKind<Setup, State, Payload, Result> {
-  setup(s: Setup): State;
-  run(state: State, payload: Payload): Result;
+  /** `hash`: the setup's content hash (a name for what is derived from it, such as an unpacked build). */
+  setup(s: Setup, hash: string): State;
+  run(state: State, payload: Payload): Result | Promise<Result>;
 }
 
 /** approx: a design (a library index per layer) on some chunks of the evaluation images. */
@@ -78,5 +80,11 @@ const wordlength: JobKind<QueueSetup, WordlengthState, QueuePayload, QueueResult
   },
 };
 
+/** verify: inputs [start, end) of a verification, on the worker's unpacked copy of the build. */
+const verify: JobKind<VerifyQueueSetup, { dir: string; setup: VerifyQueueSetup }, VerifyQueuePayload, ShardJson> = {
+  setup: (setup, hash) => ({ dir: unpackBuild(hash, setup.files), setup }),
+  run: ({ dir, setup }, p) => verifyShard(dir, setup, p),
+};
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const JOB_KINDS: Readonly<Record<string, JobKind<any, any, any, unknown>>> = { approx, share, wordlength };
+export const JOB_KINDS: Readonly<Record<string, JobKind<any, any, any, unknown>>> = { approx, share, wordlength, verify };

@@ -24,7 +24,7 @@ export interface ThreadReply {
 const KEPT = 2;
 const states = new Map<string, unknown>();
 
-parentPort!.on('message', (job: ThreadJob) => {
+parentPort!.on('message', async (job: ThreadJob) => {
   try {
     const kind = JOB_KINDS[job.kind];
     if (!kind) throw new Error(`this worker does not know jobs of kind '${job.kind}'; update adequate on every worker`);
@@ -32,11 +32,11 @@ parentPort!.on('message', (job: ThreadJob) => {
     let state = states.get(key);
     if (state === undefined) {
       if (!job.setup) return parentPort!.postMessage({ missing: true } satisfies ThreadReply);
-      state = kind.setup(job.setup);
+      state = kind.setup(job.setup, job.setupHash);
       if (states.size >= KEPT) states.delete(states.keys().next().value!);
     } else states.delete(key);
     states.set(key, state);
-    parentPort!.postMessage({ result: kind.run(state, job.payload) } satisfies ThreadReply);
+    parentPort!.postMessage({ result: await kind.run(state, job.payload) } satisfies ThreadReply);
   } catch (e) {
     parentPort!.postMessage({ error: e instanceof Error ? e.message : String(e), code: isUserError(e) ? e.code : undefined } satisfies ThreadReply);
   }

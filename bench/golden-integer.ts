@@ -1,6 +1,14 @@
 /** Integer golden model throughput: multiply-accumulates per second through a multiplier table (the inner loop of
  *  every approximate-multiplier exploration) and with exact multiplication, for one conv layer and for the whole
- *  quantized LeNet-5, on one core; and samples per second for a batch on all cores (worker threads). */
+ *  quantized LeNet-5, on one core, one image per run and BATCH images per run (the graph rebatched, as the
+ *  exploration evaluators run it: small layers get long loops); against a native C++ table loop over the same layers
+ *  (bench/native-table-loop.cpp, g++ -O2, compiled in this run); and samples per second on all cores. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { rebatch } from '../src/ir/rebatch.js';
+import { packagePath } from '../src/paths.js';
 import { runOutputs, type EvalContext } from '../src/golden/evaluate.js';
 import { qconv } from '../src/golden/integer/qlinear.js';
 import { evaluateParallel } from '../src/golden/parallel.js';
@@ -12,6 +20,41 @@ import type { Benchmark } from './types.js';
 import { quantizedLenet } from './fixtures.js';
 
 const MULTIPLIER = 'mul8u_FTA';
+/** Images per run of the batched whole-network figure (the approx evaluator runs 250). */
+const BATCH = 64;
+
+/** The conv/dense layers of a graph as the native loop's input lines (C H W M KH KW STRIDE PADTOP PADLEFT GROUP OH OW). */
+function nativeLayers(g: Graph): string[] {
+  return g.nodes.flatMap((n) => {
+    if (n.op === 'QConv') {
+      const x = g.values.get(n.inputs[0]!)!.shape, w = g.constants.get(n.inputs[1]!)!.shape, y = g.values.get(n.outputs[0]!)!.shape;
+      if (x.length !== 4) return [];
+      const a = n.attrs;
+      return [[x[1], x[2], x[3], w[0], w[2], w[3], a.strides[0], a.pads[0], a.pads[1], a.group, y[2], y[3]].join(' ')];
+    }
+    if (n.op === 'QGemm') {
+      const w = g.constants.get(n.inputs[1]!)!.shape, y = g.values.get(n.outputs[0]!)!.shape;
+      const M = y[y.length - 1]!, K = w[0] === M ? w[1]! : w[0]!;
+      return [[K, 1, 1, M, 1, 1, 1, 0, 0, 1, 1, 1].join(' ')];
+    }
+    return [];
+  });
+}
+
+/** G table-MAC/s of the native loop over the graph's layers (undefined without g++). */
+function nativeTableLoop(g: Graph, images: number): { gmacs: number; macs: number } | undefined {
+  const dir = mkdtempSync(join(tmpdir(), 'adequate-bench-native-'));
+  try {
+    const exe = join(dir, 'loop');
+    const cc = spawnSync('g++', ['-O2', '-o', exe, packagePath('bench', 'native-table-loop.cpp')], { encoding: 'utf8' });
+    if (cc.status !== 0) return undefined;
+    const run = spawnSync(exe, [], { input: `${images}\n${nativeLayers(g).join('\n')}\n`, encoding: 'utf8' });
+    const [gmacs, macs] = run.stdout.trim().split(' ').map(Number);
+    return { gmacs: gmacs!, macs: macs! };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 function timeIt(fn: () => void, minSeconds: number): number {
   fn();
@@ -80,6 +123,11 @@ export const goldenInteger: Benchmark = {
     const feeds = new Map([[graph.inputs[0]!.name, one]]);
     const lenetTable = timeIt(() => runOutputs(approx, feeds, ctx), 2);
     const lenetExact = timeIt(() => runOutputs(graph, feeds), 2);
+    const batched = rebatch(approx, BATCH)!;
+    const batchFeeds = new Map([[graph.inputs[0]!.name, makeTensor('float32', batched.inputs[0]!.shape, samples.inputs.data.slice(0, BATCH * 784))]]);
+    const lenetBatch = timeIt(() => runOutputs(batched, batchFeeds, ctx), 2) / BATCH;
+    const native = nativeTableLoop(graph, 2000);
+    if (native && native.macs !== macs) throw new Error(`internal error: the native loop counts ${native.macs} MACs, the graph ${macs}`);
     const t0 = performance.now();
     const par = await evaluateParallel(approx, samples, { multiplierLibrary: undefined });
     const parSeconds = (performance.now() - t0) / 1000;
@@ -90,6 +138,12 @@ export const goldenInteger: Benchmark = {
       lenet5_macs: macs,
       lenet5_table_gmacs: +(macs / lenetTable / 1e9).toFixed(3),
       lenet5_exact_gmacs: +(macs / lenetExact / 1e9).toFixed(3),
+      [`lenet5_table_gmacs_batch${BATCH}`]: +(macs / lenetBatch / 1e9).toFixed(3),
+      ...(native ? {
+        lenet5_native_cpp_table_gmacs: +native.gmacs.toFixed(3),
+        lenet5_table_vs_native: +(macs / lenetTable / 1e9 / native.gmacs).toFixed(3),
+        [`lenet5_table_batch${BATCH}_vs_native`]: +(macs / lenetBatch / 1e9 / native.gmacs).toFixed(3),
+      } : {}),
       lenet5_table_samples_per_second_one_core: +(1 / lenetTable).toFixed(0),
       lenet5_table_samples_per_second_all_cores: +(samples.count / parSeconds).toFixed(0),
       workers: par.workers,

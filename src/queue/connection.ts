@@ -64,13 +64,14 @@ export function unreachable(a: QueueAddress, why: string): Error {
 /** Connects and pings, or throws the user error. The caller owns (and quits) the client. */
 export async function connectChecked(a: QueueAddress, persistent: boolean): Promise<Redis> {
   const client = new Redis({ ...redisOptions(a, persistent), lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-  client.on('error', () => undefined); // reported by connect() below
+  let cause: string | undefined; // the socket's error (connect() itself only says the connection closed)
+  client.on('error', (e: Error) => (cause ??= e.message));
   try {
     await client.connect();
     await client.ping();
   } catch (e) {
     client.disconnect();
-    throw unreachable(a, e instanceof Error ? e.message : String(e));
+    throw unreachable(a, cause ?? (e instanceof Error ? e.message : String(e)));
   }
   client.disconnect();
   return new Redis(redisOptions(a, persistent));

@@ -140,7 +140,7 @@ export class JobQueue {
       return await p;
     } catch (e) {
       if (this.lost) throw this.lost;
-      throw unreachable(this.address, e instanceof Error ? e.message : String(e));
+      throw unreachable(this.address, `the connection was lost during the run: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 }

@@ -2,7 +2,7 @@
  *  runs each on one of its threads (worker-thread.ts), `concurrency` at a time. Setups are fetched from Redis or the
  *  shared folder once per run and kept (blobs.ts). BullMQ's stalled-job check hands the jobs of a worker that died
  *  (SIGKILL, a lost machine) to the others after LOCK_MS; a worker that loses Redis waits for it and carries on.
- *  SIGINT/SIGTERM finish the jobs in hand, then exit 0. */
+ *  SIGINT/SIGTERM finish the jobs in hand (waiting at most STOP_MS), then exit 0. */
 import { hostname } from 'node:os';
 import { Worker, type Job } from 'bullmq';
 import { isUserError } from '../errors.js';
@@ -21,6 +21,8 @@ const STALLED_CHECK_MS = 5_000;
 const MAX_STALLED = 3;
 /** Setups kept in memory, ready for threads that miss them. */
 const KEPT_SETUPS = 2;
+/** How long a stopping worker waits for its jobs in hand. */
+const STOP_MS = 10_000;
 
 export interface WorkerOptions {
   readonly url: string;
@@ -74,7 +76,9 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
   await new Promise<void>((resolve) => {
     const stop = () => {
       o.log(`worker ${name}: stopping after the jobs in hand (${jobs} done)`);
-      void worker.close().then(resolve, resolve);
+      // Jobs in hand cannot finish without Redis: give up waiting for them after STOP_MS (they will be retried).
+      const timer = setTimeout(resolve, STOP_MS);
+      void worker.close().then(resolve, resolve).finally(() => clearTimeout(timer));
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

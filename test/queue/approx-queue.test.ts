@@ -5,7 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { runCliAsync, REPO } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { runCliAsync, REPO, type CliResult } from '../helpers/cli.js';
 import { freePort, startRedis, startWorker, type TestRedis, type TestWorker } from '../helpers/queue.js';
 import { tempDir } from '../helpers/tmp.js';
 import { testWithTool } from '../helpers/tools.js';
@@ -28,6 +29,21 @@ afterAll(async () => {
 });
 
 const pareto = (out: string) => readFileSync(join(out, 'pareto.json'), 'utf8');
+
+/** runCliAsync that calls `then` once when stderr first matches `when`. */
+function runCliWatching(args: readonly string[], when: RegExp, then: () => void): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(REPO, 'bin/adequate.js'), ...args], { cwd: REPO, env: { ...process.env, FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '', fired = false;
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      if (!fired && when.test(stderr)) (fired = true), then();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
 
 describe('approx --queue', () => {
   let local = '';
@@ -53,11 +69,9 @@ describe('approx --queue', () => {
     while (workers.length < 2) workers.push(await startWorker(redis.url));
     const victim = workers[0]!;
     const out = join(dir, 'killed');
-    const run = runCliAsync(['approx', q, '-o', out, ...SEARCH, '--queue', redis.url]);
-    // Both workers take jobs back to back (each job is a design on a few hundred images); kill one while it works.
-    await new Promise((r) => setTimeout(r, 6000));
-    victim.child.kill('SIGKILL');
-    const r = await run;
+    // Once both workers have returned results, they take jobs back to back (the 33 seed designs are all queued at
+    // once, each job a design on a few hundred images): kill one then, in the middle of a job.
+    const r = await runCliWatching(['approx', q, '-o', out, ...SEARCH, '--queue', redis.url], /designs.*, 2 workers/, () => victim.child.kill('SIGKILL'));
     expect(r.code, r.stderr).toBe(0);
     expect(victim.child.signalCode).toBe('SIGKILL');
     expect(pareto(out)).toBe(local);
@@ -76,13 +90,12 @@ describe('approx --queue', () => {
   testWithTool('redis-server', 'Redis lost during the run: E_QUEUE, exit 2, no output', async () => {
     const own = await startRedis();
     const out = join(dir, 'lost');
-    // No worker: the jobs wait in the queue when Redis goes away.
-    const run = runCliAsync(['approx', q, '-o', out, ...SEARCH, '--queue', own.url]);
-    await new Promise((r) => setTimeout(r, 4000));
-    await own.stop();
-    const r = await run;
+    // Redis goes away once the run is under way (its first result came back).
+    const worker = await startWorker(own.url);
+    const r = await runCliWatching(['approx', q, '-o', out, ...SEARCH, '--queue', own.url], /designs.*, 1 worker/, () => void own.stop());
+    await worker.stop(); // it waits for Redis, then gives up on its job in hand
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toMatch(/error\[E_QUEUE\]: cannot reach the job queue .*lost during the run/);
+    expect(r.stderr).toMatch(/error\[E_QUEUE\]: cannot reach the job queue at redis:\/\/127\.0\.0\.1:\d+ \(the connection was lost during the run/);
     expect(existsSync(out)).toBe(false);
   }, 120000);
 });

@@ -20,5 +20,7 @@ export const workerCommand: CommandModule<object, Args> = {
   handler: async (args) => {
     if (!(Number.isInteger(args.concurrency) && args.concurrency >= 1)) throw userError('E_USAGE', `--concurrency ${args.concurrency} must be a positive integer`);
     await runWorker({ url: args.queue, concurrency: args.concurrency, log: (line) => process.stderr.write(`${line}\n`) });
+    // Stopped: BullMQ's connections may still be trying to reach a Redis that went away; do not wait for them.
+    process.exit(0);
   },
 };

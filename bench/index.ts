@@ -7,7 +7,8 @@ import { multipliersBench } from './multipliers.js';
 import { wordlengthBench } from './wordlength.js';
 import { verilatorBench } from './verilator.js';
 import { hlsCsim, hlsCsimWordlength } from './hls-csim.js';
+import { scaleBench } from './scale.js';
 import { queueBench } from './queue.js';
 import type { Benchmark } from './types.js';
 
-export const benchmarks: Benchmark[] = [goldenFloat, goldenInteger, quantMethods, approxBench, multipliersBench, wordlengthBench, verilatorBench, hlsCsim, hlsCsimWordlength, queueBench];
+export const benchmarks: Benchmark[] = [goldenFloat, goldenInteger, quantMethods, approxBench, multipliersBench, wordlengthBench, verilatorBench, hlsCsim, hlsCsimWordlength, scaleBench, queueBench];

@@ -20,7 +20,7 @@ export const queueBench: Benchmark = {
     const { graph, samples } = quantizedLenet(2000);
     const names = graph.nodes.filter((n) => n.op === 'QConv' || n.op === 'QGemm').map((n) => n.name);
     const layers = layerInfo(graph, names, makeTensor('float32', [200, ...samples.inputs.shape.slice(1)], samples.inputs.data.slice(0, 200 * 784)));
-    const library = libraryCandidates('builtin', false);
+    const library = await libraryCandidates('builtin', false);
     const search = async (runner: DesignRunner) => {
       const r = await explore(runner, layers, library, { tiles: 3, mode: 'free', pop: 16, gen: 3, seed: 1, weightUpdate: 'histogram', maxDrop: 0.5 }).finally(() => runner.close());
       return { designs: r.evaluations, seconds: r.seconds, front: JSON.stringify(r.front.map((d) => [d.genome, d.top1])) };

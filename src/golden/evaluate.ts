@@ -7,11 +7,14 @@ import { conv } from './conv.js';
 import { broadcastFold, channelAffine, unary } from './elementwise.js';
 import { gemm, matmul } from './gemm.js';
 import { cast, concat, gather, pad, reshape, slice, split, transpose } from './layout.js';
-import { globalPool, lrn, pool } from './pool.js';
+import { globalPool, lrn, pool, reduceMean } from './pool.js';
 import { dequantizeLinear, quantizeLinear } from './quantize.js';
 import { softmax } from './softmax.js';
-import { qaveragePool, qsum, qtable } from './integer/qelementwise.js';
+import { qaveragePool, qmul, qsum, qtable } from './integer/qelementwise.js';
+import { qlrn } from './integer/qlrn.js';
 import { qconv, qgemm } from './integer/qlinear.js';
+import { qthreshold } from './integer/qthreshold.js';
+import { bipolarQuant, multiThreshold, quant, trunc } from './qonnx.js';
 import { castInput } from './wordlength/cast.js';
 import { tunedConv, tunedGemm } from './wordlength/linear.js';
 
@@ -39,8 +42,22 @@ export function evalNode(node: Node, ins: readonly Tensor[], outShapes: readonly
       return [qsum(node, ins, shape)];
     case 'QTable':
       return [qtable(node, x)];
+    case 'QLrn':
+      return [qlrn(node, x)];
+    case 'QMul':
+      return [qmul(node, x, ins[1]!, shape)];
     case 'QAveragePool':
       return [qaveragePool(node, x, shape)];
+    case 'QThreshold':
+      return [qthreshold(node, x, ins[1]!)];
+    case 'Quant':
+      return [quant(node, x, ins[1]!, ins[2]!)];
+    case 'BipolarQuant':
+      return [bipolarQuant(node, x, ins[1]!)];
+    case 'Trunc':
+      return [trunc(node, x, ins[1]!, ins[2]!, ins[3])];
+    case 'MultiThreshold':
+      return [multiThreshold(node, x, ins[1]!)];
     case 'Conv':
       return [node.attrs.formats ? tunedConv(node, node.attrs.formats, x, ins[1]!, ins[2], shape) : conv(node, x, ins[1]!, ins[2], shape)];
     case 'Gemm':
@@ -62,7 +79,11 @@ export function evalNode(node: Node, ins: readonly Tensor[], outShapes: readonly
     case 'Tanh':
     case 'HardSigmoid':
     case 'HardSwish':
+    case 'Selu':
+    case 'Elu':
       return [unary(node, x)];
+    case 'ReduceMean':
+      return [reduceMean(x, node.attrs.axes, shape)];
     case 'ChannelAffine':
       return [channelAffine(x, ins[1]!, ins[2]!)];
     case 'Softmax':

@@ -40,6 +40,17 @@ export interface Dataset {
   readonly labelsFile?: string;
 }
 
+/** Samples [start, end) of a dataset, as a dataset of their own (the input data is copied). */
+export function sliceDataset(d: Dataset, start: number, end: number): Dataset {
+  const per = d.count === 0 ? 0 : d.inputs.data.length / d.count;
+  return {
+    ...d,
+    inputs: { ...d.inputs, shape: [end - start, ...d.inputs.shape.slice(1)], data: d.inputs.data.slice(start * per, end * per) } as Tensor,
+    ...(d.labels ? { labels: d.labels.slice(start, end) } : {}),
+    count: end - start,
+  };
+}
+
 /** Reads an array file of any supported format, chosen by content: `.npy`, IDX, or either of them gzip-compressed. */
 export function readArrayFile(path: string): Tensor {
   let bytes: Uint8Array;

@@ -122,12 +122,13 @@ export interface VariadicNode extends NodeBase {
   readonly op: VariadicOp;
   readonly attrs: Record<string, never>;
 }
-/** Unary elementwise activations; `alpha`/`beta` carry LeakyRelu's slope and HardSigmoid's line, `min`/`max` Clip's
+/** Unary elementwise activations; `alpha`/`beta` carry LeakyRelu's slope, HardSigmoid's line, Elu's alpha and Selu's
+ *  alpha and scale (`gamma`), `min`/`max` Clip's
  *  bounds (resolved from attributes or constant inputs at import). Unused fields are absent. */
-export type UnaryOp = 'Relu' | 'LeakyRelu' | 'Clip' | 'Sigmoid' | 'Tanh' | 'HardSigmoid' | 'HardSwish';
+export type UnaryOp = 'Relu' | 'LeakyRelu' | 'Clip' | 'Sigmoid' | 'Tanh' | 'HardSigmoid' | 'HardSwish' | 'Selu' | 'Elu';
 export interface UnaryNode extends NodeBase {
   readonly op: UnaryOp;
-  readonly attrs: { readonly alpha?: number; readonly beta?: number; readonly min?: number; readonly max?: number };
+  readonly attrs: { readonly alpha?: number; readonly beta?: number; readonly gamma?: number; readonly min?: number; readonly max?: number };
 }
 /** Softmax and LogSoftmax over the dimensions from `axis` on (`coerce2d`, opset < 13) or over `axis` alone. */
 export interface SoftmaxNode extends NodeBase {
@@ -145,6 +146,12 @@ export interface AveragePoolNode extends NodeBase {
 export interface GlobalPoolNode extends NodeBase {
   readonly op: 'GlobalAveragePool' | 'GlobalMaxPool';
   readonly attrs: Record<string, never>;
+}
+/** Mean over `axes` (sorted, non-negative); kept dimensions become 1 with `keepdims`, else they are removed. A mean
+ *  over every spatial axis of an NCHW tensor is imported as GlobalAveragePool instead. */
+export interface ReduceMeanNode extends NodeBase {
+  readonly op: 'ReduceMean';
+  readonly attrs: { readonly axes: readonly number[]; readonly keepdims: boolean };
 }
 export interface LrnNode extends NodeBase {
   readonly op: 'LRN';
@@ -204,6 +211,46 @@ export interface DequantizeLinearNode extends NodeBase {
 export interface CastNode extends NodeBase {
   readonly op: 'Cast';
   readonly attrs: { readonly to: DType };
+}
+
+/** Rounding of the QONNX quantizers (`rounding_mode`): ROUND is round half to even (NumPy's `round`), HALF_UP ties
+ *  away from zero, HALF_DOWN ties toward zero, ROUND_TO_ZERO (= DOWN) truncates, UP rounds away from zero. */
+export type QonnxRounding = 'ROUND' | 'CEIL' | 'FLOOR' | 'ROUND_TO_ZERO' | 'HALF_UP' | 'HALF_DOWN' | 'UP';
+
+/** QONNX `Quant` (domains qonnx.custom_op.general, onnx.brevitas, finn.custom_op.general; docs/qonnx.md), inputs x,
+ *  scale, zeroPoint (float constants broadcasting against x):
+ *  q = clamp(rounding(x / scale + zeroPoint), qmin, qmax), y = (q - zeroPoint) * scale, every step in float32;
+ *  qmin/qmax from `bits`, `signed`, `narrow`. A signed 1-bit Quant is bipolar: q = x / scale + zeroPoint >= 0 ? 1 : -1. */
+export interface QuantNode extends NodeBase {
+  readonly op: 'Quant';
+  readonly attrs: { readonly bits: number; readonly signed: boolean; readonly narrow: boolean; readonly rounding: QonnxRounding };
+}
+/** QONNX `BipolarQuant`, inputs x, scale: y = (x >= 0 ? 1 : -1) * scale. */
+export interface BipolarQuantNode extends NodeBase {
+  readonly op: 'BipolarQuant';
+  readonly attrs: Record<string, never>;
+}
+/** QONNX `Trunc`, inputs x, scale, zeroPoint, and (version 2) outScale:
+ *  v = round_half_even(x / scale + zeroPoint) / 2^t, t = inputBits - outputBits (version 1) or
+ *  round(log2(outScale / scale)) (version 2); version 2 clamps v to the outputBits range (signed, narrow); then
+ *  y = (rounding(v) - zeroPoint') * s' with zeroPoint' = zeroPoint, s' = scale (version 1) or
+ *  zeroPoint' = zeroPoint / 2^t, s' = outScale (version 2). */
+export interface TruncNode extends NodeBase {
+  readonly op: 'Trunc';
+  readonly attrs: {
+    readonly version: 1 | 2;
+    readonly inputBits: number;
+    readonly outputBits: number;
+    readonly signed: boolean;
+    readonly narrow: boolean;
+    readonly rounding: QonnxRounding;
+  };
+}
+/** FINN `MultiThreshold`, inputs x, thresholds [C or 1, L] (constant): y = outScale * #{i : x >= T[c, i]} + outBias
+ *  with c the index along `axis` (1 for NCHW, the last axis for NHWC). */
+export interface MultiThresholdNode extends NodeBase {
+  readonly op: 'MultiThreshold';
+  readonly attrs: { readonly axis: number; readonly outScale: number; readonly outBias: number };
 }
 
 /** What every quantized multiply-accumulate layer (QConv, QGemm) carries; see ir/arithmetic.md.
@@ -277,6 +324,43 @@ export interface QTableNode extends NodeBase {
   readonly op: 'QTable';
   readonly attrs: { readonly inMin: number; readonly table: readonly number[]; readonly outType: CodeDType };
 }
+/** Elementwise product of two code tensors (squeeze-excitation's gate, Mul of two activations), inputs broadcast
+ *  like Mul: out = clamp(outZeroPoint + round((a - zeroPoints[0]) * (b - zeroPoints[1]) * mantissa / 2^(31 + shift)),
+ *  lo, hi), the requantization of QConv/QGemm (ir/arithmetic.md section 3) with M = sa * sb / so. */
+export interface QMulNode extends NodeBase {
+  readonly op: 'QMul';
+  readonly attrs: {
+    readonly zeroPoints: readonly [number, number];
+    readonly mantissa: number;
+    readonly shift: number;
+    readonly rounding: 'half-away' | 'half-even';
+    readonly outZeroPoint: number;
+    readonly lo: number;
+    readonly hi: number;
+    readonly outType: CodeDType;
+  };
+}
+/** Local response normalisation on codes (ir/arithmetic.md): S = sum over the channel window of (x - zeroPoint)^2
+ *  (channels c - floor((size-1)/2) .. c + ceil((size-1)/2), clipped), then
+ *  out = clamp(outZeroPoint + round((x - zeroPoint) * table[lrnIndex(S, octaveBits)] / 2^shift), lo, hi):
+ *  S's bucket index is S itself below 2^(octaveBits+1), then 2^octaveBits buckets per octave (a floating-point
+ *  index); the table holds the fixed-point factor sa/so * (bias + alpha/size * sa^2 * S)^-beta at each bucket's
+ *  middle. */
+export interface QLrnNode extends NodeBase {
+  readonly op: 'QLrn';
+  readonly attrs: {
+    readonly size: number;
+    readonly zeroPoint: number;
+    readonly octaveBits: number;
+    readonly table: readonly number[];
+    readonly shift: number;
+    readonly rounding: 'half-away' | 'half-even';
+    readonly outZeroPoint: number;
+    readonly lo: number;
+    readonly hi: number;
+    readonly outType: CodeDType;
+  };
+}
 /** Average pooling on codes (input and output share scale and zero point):
  *  out = zeroPoint + round(sum (x - zeroPoint) / count), count as in AveragePool. GlobalAveragePool becomes one with
  *  a window over the whole spatial extent. */
@@ -285,12 +369,30 @@ export interface QAveragePoolNode extends NodeBase {
   readonly attrs: WindowAttrs & { readonly ceilMode: boolean; readonly countIncludePad: boolean; readonly zeroPoint: number; readonly rounding: 'half-away' | 'half-even' };
 }
 
+/** Integer threshold activation (made by `adequate quantize` from a layer followed by a QONNX Quant, BipolarQuant or
+ *  MultiThreshold; ir/arithmetic.md section 3c). Inputs: x (integer codes, typically a layer's raw accumulator),
+ *  thresholds (int32 [C or 1, L], each row ascending). With c the index along `axis` and d = direction[c] (one entry =
+ *  every channel): out = outBase + outStep * #{i : d * x >= thresholds[c, i]}. */
+export interface QThresholdNode extends NodeBase {
+  readonly op: 'QThreshold';
+  readonly attrs: {
+    readonly axis: number;
+    readonly direction: readonly (1 | -1)[];
+    readonly outBase: number;
+    readonly outStep: number;
+    readonly outType: CodeDType;
+  };
+}
+
 export type Node =
   | QConvNode
   | QGemmNode
   | QSumNode
   | QTableNode
   | QAveragePoolNode
+  | QThresholdNode
+  | QMulNode
+  | QLrnNode
   | ConvNode
   | GemmNode
   | MatMulNode
@@ -302,6 +404,7 @@ export type Node =
   | AveragePoolNode
   | GlobalPoolNode
   | LrnNode
+  | ReduceMeanNode
   | ChannelAffineNode
   | ReshapeNode
   | TransposeNode
@@ -312,7 +415,11 @@ export type Node =
   | GatherNode
   | QuantizeLinearNode
   | DequantizeLinearNode
-  | CastNode;
+  | CastNode
+  | QuantNode
+  | BipolarQuantNode
+  | TruncNode
+  | MultiThresholdNode;
 
 export type OpName = Node['op'];
 

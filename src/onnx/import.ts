@@ -14,7 +14,8 @@ import { computeLowerers } from './lower-compute.js';
 import { elementwiseLowerers } from './lower-elementwise.js';
 import { layoutLowerers } from './lower-layout.js';
 import { poolLowerers } from './lower-pool.js';
-import { valueLowerers } from './lower-values.js';
+import { constantOnlyLowerers, valueLowerers } from './lower-values.js';
+import { QONNX_DOMAINS, qonnxLowerers } from './lower-qonnx.js';
 import { toNum, type GraphProto, type NodeProto, type ValueInfoProto } from './proto.js';
 import { dtypeOfOnnx, tensorFromProto } from './tensor.js';
 import { finishGraph } from './finish.js';
@@ -29,9 +30,12 @@ const LOWERERS: Readonly<Record<string, Lowerer>> = {
 
 /** ONNX op types (default domain) the importer lowers. */
 export const SUPPORTED_OPS: readonly string[] = Object.keys(LOWERERS).sort();
+/** QONNX / FINN custom op types the importer lowers in each of QONNX_DOMAINS. */
+export const SUPPORTED_QONNX_OPS: readonly string[] = Object.keys(qonnxLowerers).sort();
 
-/** Ops never folded even on constant inputs: QDQ pairs are quantization annotations the quantizer reads. */
-const KEEP_ON_CONSTANTS = new Set<string>(['QuantizeLinear', 'DequantizeLinear']);
+/** Ops never folded even on constant inputs: QDQ pairs and the QONNX quantizers of weights are quantization the
+ *  quantizer reads (bit width, scale, zero point). */
+const KEEP_ON_CONSTANTS = new Set<string>(['QuantizeLinear', 'DequantizeLinear', 'Quant', 'BipolarQuant']);
 
 export interface ImportOptions {
   /** Size of a free (symbolic) batch dimension; default 1. */
@@ -91,7 +95,17 @@ export function importOnnx(bytes: Uint8Array, file: string, options: ImportOptio
     return n;
   };
 
-  const addNode = (node: Node) => {
+  const producers = new Map<string, Node>();
+  const addNode = (lowered: Node) => {
+    const node = foldLayout(lowered, producers, constants, (t) => {
+      const name = freshName(`${lowered.name}.weight`);
+      setConstant(name, t);
+      return name;
+    });
+    if (typeof node === 'string') {
+      aliases.set(lowered.outputs[0]!, node);
+      return;
+    }
     const infos = node.inputs.map((i) => values.get(i)!);
     const outs: TypeShape[] = inferOutputs(node, infos);
     if (node.inputs.every((i) => constants.has(i)) && !KEEP_ON_CONSTANTS.has(node.op)) {
@@ -100,6 +114,7 @@ export function importOnnx(bytes: Uint8Array, file: string, options: ImportOptio
       return;
     }
     node.outputs.forEach((o, k) => values.set(o, { name: o, ...outs[k]! }));
+    for (const o of node.outputs) producers.set(o, node);
     nodes.push(node);
   };
   const setConstant = (name: string, t: Tensor) => {
@@ -112,7 +127,7 @@ export function importOnnx(bytes: Uint8Array, file: string, options: ImportOptio
   sortedNodes(g, file).forEach((np, index) => {
     const where = `${file}: ${describeNode(np, index)}`;
     const op = np.opType ?? '';
-    const lower = np.domain && np.domain !== 'ai.onnx' ? undefined : LOWERERS[op];
+    const lower = !np.domain || np.domain === 'ai.onnx' ? LOWERERS[op] ?? constantOnlyLowerers[op] : QONNX_DOMAINS.includes(np.domain) ? qonnxLowerers[op] : undefined;
     if (!lower)
       throw userError(
         'E_ONNX_UNSUPPORTED_OP',
@@ -139,6 +154,30 @@ export function importOnnx(bytes: Uint8Array, file: string, options: ImportOptio
     nodes,
     aliases,
   });
+}
+
+/** Layout folding of QONNX exports: a Transpose of a Transpose composes (and vanishes when the composition is the
+ *  identity: the name of the tensor the output aliases); a Transpose or Reshape of a weight quantizer (Quant/BipolarQuant of a
+ *  constant with one scale and zero point) becomes the quantizer of the transposed or reshaped constant, so the
+ *  weight stays one quantized constant for the quantizer to read. */
+function foldLayout(node: Node, producers: ReadonlyMap<string, Node>, constants: ReadonlyMap<string, Tensor>, addConstant: (t: Tensor) => string): Node | string {
+  if (node.op !== 'Transpose' && node.op !== 'Reshape') return node;
+  const p = producers.get(node.inputs[0]!);
+  if (node.op === 'Transpose' && p?.op === 'Transpose') {
+    const perm = node.attrs.perm.map((i) => p.attrs.perm[i]!);
+    if (perm.every((v, i) => v === i)) return p.inputs[0]!;
+    return { ...node, attrs: { perm }, inputs: [p.inputs[0]!] };
+  }
+  if ((p?.op === 'Quant' || p?.op === 'BipolarQuant') && p.inputs.every((i) => constants.has(i))) {
+    const [w, ...ps] = p.inputs.map((i) => constants.get(i)!) as [Tensor, ...Tensor[]];
+    // Scalar parameters stay; per-channel ones (of the weight's rank) move with a Transpose.
+    const movable = (t: Tensor) => t.data.length === 1 || (node.op === 'Transpose' && t.shape.length === w.shape.length);
+    if (!ps.every(movable)) return node;
+    const move = (t: Tensor) => evalNode(node, [t], [node.op === 'Reshape' ? node.attrs.shape : node.attrs.perm.map((i) => t.shape[i]!)])[0]!;
+    const params = ps.map((t, k) => (t.data.length === 1 ? p.inputs[k + 1]! : addConstant(move(t))));
+    return { ...p, inputs: [addConstant(move(w)), ...params], outputs: node.outputs } as Node;
+  }
+  return node;
 }
 
 function makeContext(

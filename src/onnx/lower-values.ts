@@ -77,6 +77,18 @@ const quantizeLinear: Lowerer = (ctx) => {
 const dequantizeLinear: Lowerer = (ctx) =>
   single<DequantizeLinearNode>(ctx, 'DequantizeLinear', { quant: quantParams(ctx, codeTypeOf(ctx, ctx.info(0).dtype)) }, [ctx.inputs[0]!]);
 
+/** Pow on constants only (exporters compute BatchNorm's sqrt(var) with it): folded at import in float32. */
+const pow: Lowerer = (ctx) => {
+  const [a, b] = [ctx.constantOrUndefined(0), ctx.constantOrUndefined(1)];
+  if (!a || !b || a.dtype !== 'float32' || sizeOf(b.shape) !== 1)
+    throw userError('E_ONNX_UNSUPPORTED_OP', `${ctx.where}: Pow is supported only on float constants with a scalar exponent (folded at import); see docs/ops.md`);
+  const e = b.data[0]!;
+  return { values: [makeTensor('float32', a.shape, a.data.map((v) => Math.pow(v, e)))] };
+};
+
+/** Ops the importer folds on constant inputs only (not in SUPPORTED_OPS: on run-time inputs they are unsupported). */
+export const constantOnlyLowerers: Record<string, Lowerer> = { Pow: pow };
+
 export const valueLowerers: Record<string, Lowerer> = {
   Identity: identity,
   Dropout: dropout,

@@ -104,11 +104,12 @@ export function parseSynthStat(log: string, top: string): Omit<SynthReport, 'sec
 }
 
 /** Runs Yosys on a build folder; `onLine` sees the log as it grows (for progress). */
-export async function synthesize(build: string, top: string, onLine?: (line: string) => void): Promise<SynthReport> {
-  if (!existsSync(join(build, 'synth.ys'))) throw userError('E_USAGE', `${build} has no synth.ys; emit it with adequate emit verilog`);
+export async function synthesize(build: string, top: string, onLine?: (line: string) => void, script = 'synth.ys'): Promise<SynthReport> {
+  if (!existsSync(join(build, script))) throw userError('E_USAGE', `${build} has no ${script}; emit it with adequate emit verilog`);
+  const logName = script.replace(/\.ys$/, '.log');
   const t0 = performance.now();
   const { code, output } = await new Promise<{ code: number; output: string }>((resolve) => {
-    const child = spawn('yosys', ['-l', 'synth.log', '-s', 'synth.ys'], { cwd: build, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('yosys', ['-l', logName, '-s', script], { cwd: build, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       out += d;
@@ -119,10 +120,10 @@ export async function synthesize(build: string, top: string, onLine?: (line: str
     child.on('close', (c) => resolve({ code: c ?? -1, output: out }));
   });
   if (code === -2) throw userError('E_TOOL', 'cannot run yosys; install it (apt-get install yosys)');
-  const log = join(build, 'synth.log');
+  const log = join(build, logName);
   if (code !== 0) {
     const err = output.split('\n').find((l) => l.includes('ERROR')) ?? output.trim().split('\n').pop() ?? '';
-    throw userError('E_TOOL', `yosys failed on ${build}/synth.ys (${err.trim()}); see ${log}`);
+    throw userError('E_TOOL', `yosys failed on ${build}/${script} (${err.trim()}); see ${log}`);
   }
   const stat = parseSynthStat(readFileSync(log, 'utf8'), top);
   const inferred = output.split('\n').filter((l) => /Latch inferred/.test(l)).map((l) => l.trim());

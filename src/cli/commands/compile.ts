@@ -7,7 +7,7 @@ import { userError } from '../../errors.js';
 import { applyOverrides, findConfigBeside, readConfig, type FlowConfig } from '../../flow/config.js';
 import { runFlow } from '../../flow/run.js';
 import { stageFolder } from '../../flow/stages.js';
-import { accuracyLadder, verificationRows, writeReport } from '../../report/html.js';
+import { accuracyLadder, exactTwinRows, verificationRows, writeReport } from '../../report/html.js';
 import { formatSeconds } from '../progress.js';
 import { formatTable } from '../table.js';
 
@@ -75,6 +75,8 @@ export const compileCommand: CommandModule<object, Args> = {
       const records = result.stages.map((s) => s.record);
       const ladder = accuracyLadder(records);
       if (ladder.length) console.log('\n' + formatTable(['accuracy', 'top-1', 'images', 'measured by'], ladder.map((r) => [r.step, r.top1, r.count, r.source])));
+      const twin = exactTwinRows(records);
+      if (twin.length) console.log(formatTable(['hardware', 'energy (model)', 'DSPs allowed', 'LUT', 'FF', 'DSP', 'BRAM'], twin.map((r) => [r.build, r.energy, r.dsp, r.luts, r.ffs, r.dsps, r.brams])));
       const checks = verificationRows(records);
       if (checks.length) console.log(formatTable(['verification', 'inferences', 'mismatches', 'details'], checks.map((r) => [r.what, r.count, r.mismatches, r.extra])));
       console.log(`report: ${report} (${formatSeconds(seconds)} in all)`);

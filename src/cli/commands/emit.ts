@@ -5,10 +5,12 @@ import type { Argv, CommandModule } from 'yargs';
 import { userError } from '../../errors.js';
 import { emitHls, emitTunedHls } from '../../emit/hls/index.js';
 import { emitVerilog } from '../../emit/verilog/index.js';
+import { tileMultipliers } from '../../emit/multiplier-impl.js';
 import { writeBuildBase, type BuildKind, type MultiplierImpl } from '../../emit/build-dir.js';
+import { hostInterface } from '../../hw/interface.js';
 import { planAccelerator } from '../../hw/plan.js';
 import { isTuned, planTunedAccelerator } from '../../hw/plan-tuned.js';
-import { writeDirAtomically } from '../../io/atomic-dir.js';
+import { writeDirAtomically, yieldToSignals } from '../../io/atomic-dir.js';
 import { loadModel } from '../load.js';
 
 interface Args {
@@ -42,12 +44,17 @@ async function emit(kind: BuildKind, args: Args): Promise<void> {
   // rejects them for Verilog with E_HW.
   const plan = kind === 'hls' && isTuned(graph) ? planTunedAccelerator(graph) : planAccelerator(graph);
   const options = { lanes: args.lanes, part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'], ...(args.library !== undefined ? { library: args.library } : {}) };
-  const files = await writeDirAtomically(args.out, (tmp) => {
-    writeBuildBase(tmp, { kind, source: args.model, model: plan.name, lanes: args.lanes, ...(args.library !== undefined ? { library: args.library } : {}), options: { part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'] } }, plan.graph);
+  // Each tile's multiplier as hardware; product-table ROMs say what they cost (src/emit/multiplier-impl.ts).
+  const multipliers = 'arithmetic' in plan ? [] : tileMultipliers(plan.tiles, args['mult-impl'], args.library);
+  const files = await writeDirAtomically(args.out, async (tmp) => {
+    const io = 'arithmetic' in plan ? {} : { interface: hostInterface(plan) };
+    writeBuildBase(tmp, { kind, source: args.model, model: plan.name, lanes: args.lanes, ...(args.library !== undefined ? { library: args.library } : {}), options: { part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'], multipliers }, ...io }, plan.graph);
     if ('arithmetic' in plan) return emitTunedHls(plan, options, tmp);
+    await yieldToSignals();
     return kind === 'hls' ? emitHls(plan, options, tmp) : emitVerilog(plan, options, tmp);
-  });
-  const summary = { kind, build: args.out, model: plan.name, lanes: args.lanes, tiles: plan.tiles.length, layers: plan.layers.length, files };
+  }, { cleanupOnSignal: true });
+  for (const m of multipliers) if (m.rom) process.stderr.write(`emit: ${m.rom.note}\n`);
+  const summary = { kind, build: args.out, model: plan.name, lanes: args.lanes, tiles: plan.tiles.length, layers: plan.layers.length, multipliers, files };
   if (args.json) console.log(JSON.stringify(summary, null, 2));
   else console.log(`wrote ${kind === 'hls' ? 'HLS C++' : 'Verilog'} for ${plan.name} to ${args.out}: ${plan.layers.length} layers on ${plan.tiles.length} tile(s), ${args.lanes} lanes, ${files.length} files`);
 }

@@ -8,7 +8,8 @@ import { saveIr } from '../../ir/serialize.js';
 import type { Graph } from '../../ir/types.js';
 import { writeDirAtomically } from '../../io/atomic-dir.js';
 import { calibrate } from '../../passes/calibrate.js';
-import { quantizePass } from '../../passes/quantize.js';
+import { quantizeGraph } from '../../passes/quantize.js';
+import { absorbQuant } from '../../passes/absorb-quant.js';
 import { absorbQdq } from '../../passes/absorb-qdq.js';
 import { biasCorrection } from '../../passes/bias-correction.js';
 import { DEFAULT_CONFIG, parseQuantizeConfig, type QuantizeConfig } from '../../passes/quantize-config.js';
@@ -59,7 +60,7 @@ export const quantizeCommand: CommandModule<object, Args> = {
       .option('config', { type: 'string', describe: 'JSON file: {"defaults": {...}, "layers": {"<layer>": {...}}, "rounding": ...}' })
       .option('json', { type: 'boolean', describe: 'print the result as JSON' }) as never,
   handler: async (args) => {
-    const graph = absorbQdq.run(loadModel(args.model, args)).graph;
+    const graph = absorbQuant.run(absorbQdq.run(loadModel(args.model, args)).graph).graph;
     const config = buildConfig(args);
     const input = graph.inputs[0];
     if (!input || graph.inputs.length !== 1) throw userError('E_QUANT', `quantization needs a one-input model; this one has ${graph.inputs.length} inputs`);
@@ -70,7 +71,7 @@ export const quantizeCommand: CommandModule<object, Args> = {
     let progress: Progress | undefined;
     const stats = calibrate(graph, calibData.inputs, (done, total) => (progress ??= startProgress('calibrate', total)).tick(done));
     progress?.end(`(${calibData.count} samples, two sweeps)`);
-    const quantized = quantizePass.run(graph, { config, stats });
+    const quantized = quantizeGraph(graph, { config, stats });
     const counts = quantized.stats;
     const qgraph = args['bias-correction'] ? biasCorrection.run(quantized.graph, { float: graph, samples: calibData.inputs }).graph : quantized.graph;
     await writeDirAtomically(args.out, (tmp) => {
@@ -78,7 +79,7 @@ export const quantizeCommand: CommandModule<object, Args> = {
       copyDatasetConfig(args.model, tmp);
     });
     const accuracy = await measure(args, graph, qgraph, input.shape, calibData);
-    report(args, qgraph, counts, accuracy, calibData.count);
+    report(args, qgraph, counts, accuracy, calibData.count, [...new Set(quantized.calibrated)]);
   },
 };
 
@@ -126,18 +127,20 @@ async function measure(args: Args, graph: Graph, qgraph: Graph, shape: readonly 
   return { float: f.top1, quantized: q.top1, count: data.count, source: data.inputsFile };
 }
 
-function report(args: Args, qgraph: Graph, counts: Readonly<Record<string, number>>, acc: Accuracy | undefined, calibCount: number): void {
+function report(args: Args, qgraph: Graph, counts: Readonly<Record<string, number>>, acc: Accuracy | undefined, calibCount: number, calibrated: readonly string[]): void {
   const layers = qgraph.nodes.flatMap((n) =>
     n.op === 'QConv' || n.op === 'QGemm'
       ? [{ layer: n.name, op: n.op, weight_bits: n.attrs.wBits, activation_bits: qgraph.values.get(n.outputs[0]!)!.quant!.bits, scheme: qgraph.values.get(n.outputs[0]!)!.quant!.scheme, acc_bits: n.attrs.accBits, a_scale: n.attrs.aScale, out_scale: n.attrs.outScale, out_zero_point: n.attrs.outZeroPoint }]
       : [],
   );
-  const result = { out: args.out, calibration_samples: calibCount, ...counts, layers_detail: layers, ...(acc ? { accuracy: { float_top1: acc.float, quantized_top1: acc.quantized, drop_points: +(100 * (acc.float - acc.quantized)).toFixed(3), count: acc.count } } : {}) };
+  const result = { out: args.out, calibration_samples: calibCount, ...counts, calibrated_tensors: calibrated, layers_detail: layers, ...(acc ? { accuracy: { float_top1: acc.float, quantized_top1: acc.quantized, drop_points: +(100 * (acc.float - acc.quantized)).toFixed(3), count: acc.count } } : {}) };
   if (args.json) {
     console.log(JSON.stringify(result, null, 2));
     return;
   }
   console.log(formatTable(['layer', 'op', 'scheme', 'acc bits', 'input scale', 'output scale', 'output zp'], layers.map((l) => [l.layer, l.op, l.scheme, l.acc_bits, l.a_scale.toPrecision(4), l.out_scale.toPrecision(4), l.out_zero_point])));
-  console.log(`quantized ${counts.layers} layers (${counts.fused} with ReLU/Clip folded), ${counts.tables} lookup tables, ${counts.rescales} rescales -> ${args.out}`);
+  if (counts.kept)
+    console.log(`kept the model's own quantization: ${counts.kept} activation quantizers (${counts.thresholds} threshold activations, QThreshold), weight bit widths, scales and zero points; calibrated only what it leaves in float: ${calibrated.length ? calibrated.map((c) => `'${c}'`).join(', ') : 'nothing'}`);
+  console.log(`quantized ${counts.layers} layers (${counts.fused} with ReLU/Clip folded), ${counts.tables} lookup tables, ${counts.rescales} rescales, ${counts.products} products -> ${args.out}`);
   if (acc) console.log(`top-1 on ${acc.count} held-out samples: float ${(100 * acc.float).toFixed(2)}%, quantized ${(100 * acc.quantized).toFixed(2)}% (drop ${(100 * (acc.float - acc.quantized)).toFixed(2)} points)`);
 }

@@ -7,7 +7,9 @@ import { evaluateParallel } from '../../golden/parallel.js';
 import { withSharedLayers } from '../../passes/share-weights.js';
 import { shareChunkCount, SharingEvaluator } from '../../dse/share/evaluator.js';
 import { localShareRunner, queueShareRunner } from '../../dse/share/pool.js';
-import { exploreSharing, smallestWithin, type ShareExploreResult, type SharedDesign } from '../../dse/share/explore.js';
+import { exploreSharing, type ShareExploreResult, type SharedDesign } from '../../dse/share/explore.js';
+import { chooseOnSelection, selectionReport, splitLabelled } from '../../dse/selection.js';
+import { sliceDataset } from '../../io/dataset.js';
 import { ShareSpace, type ExploredGranularity } from '../../dse/share/space.js';
 import { loadDatasetFor, loadHoldout, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
 import { writeExplorationDir } from '../exploration-output.js';
@@ -25,6 +27,8 @@ interface Args extends DatasetArgs, QueueArgs {
   gen: number;
   seed: number;
   'max-drop': number;
+  confidence: number;
+  selection: number;
   eval: number;
   holdout: number;
   pick?: number;
@@ -44,8 +48,10 @@ export const shareExploreCommand: CommandModule<object, Args> = {
       .option('gen', { type: 'number', default: 20 })
       .option('seed', { type: 'number', default: 1 })
       .option('max-drop', { type: 'number', default: 0.5, describe: 'accuracy points the chosen design may lose against the unshared one' })
-      .option('eval', { alias: 'count', type: 'number', default: 2000, describe: 'evaluation images the search uses' })
-      .option('holdout', { type: 'number', default: 5000, describe: 'images after those for the final report (never seen by the search)' })
+      .option('confidence', { type: 'number', default: 1, describe: 'standard errors of the paired drop against the unshared design, on the selection images, kept below --max-drop (docs/selection.md; 0: none)' })
+      .option('eval', { alias: 'count', type: 'number', default: 2000, describe: 'labelled images for the search and the choice (split by --selection)' })
+      .option('selection', { type: 'number', default: 0.5, describe: 'fraction of the --eval images kept from the search to choose the design on (docs/selection.md)' })
+      .option('holdout', { type: 'number', default: 5000, describe: 'images after those for the final report (used by neither the search nor the choice)' })
       .option('pick', { type: 'number', describe: 'choose front design N (0 = least memory) instead of the max-drop rule' })
       .option('json', { type: 'boolean' }) as never,
   handler: async (args) => {
@@ -53,15 +59,20 @@ export const shareExploreCommand: CommandModule<object, Args> = {
     const granularities = parseGranularities(args.granularities);
     for (const [flag, v, min] of [['--pop', args.pop, 2], ['--gen', args.gen, 0], ['--eval', args.eval, 1]] as const)
       if (!(Number.isInteger(v) && v >= min)) throw userError('E_USAGE', `${flag} ${v} must be an integer >= ${min}`);
+    if (!(args.confidence >= 0)) throw userError('E_USAGE', `--confidence ${args.confidence} must be a number >= 0 (standard errors)`);
+    if (!(args.selection > 0 && args.selection < 1)) throw userError('E_USAGE', `--selection ${args.selection} must be a fraction between 0 and 1 (of the --eval images)`);
     const space = new ShareSpace(graph, granularities, args['max-bits']);
     const input = graph.inputs[0]!;
     const evalData = loadDatasetFor(args.model, { ...args, limit: args.eval }, input.shape, 'test');
     if (!evalData.labels) throw userError('E_DATASET', 'the exploration needs labels: give --labels');
+    if (evalData.count < 2) throw userError('E_DATASET', `the exploration needs at least 2 labelled images (some to search, some to choose); --eval gave ${evalData.count}`);
+    const split = splitLabelled(evalData.count, args.selection);
+    const searchData = sliceDataset(evalData, 0, split.search), selectionData = sliceDataset(evalData, split.search, evalData.count);
     const layerNames = space.layers.map((l) => l.node.name);
     const queue = await openQueue(args);
     const runner = queue
-      ? await queueShareRunner(queue, graph, { granularities, maxBits: args['max-bits'], layerNames, labels: evalData.labels }, evalData.inputs, shareChunkCount(graph, evalData.count))
-      : localShareRunner(new SharingEvaluator(graph, layerNames, evalData.inputs, evalData.labels));
+      ? await queueShareRunner(queue, graph, { granularities, maxBits: args['max-bits'], layerNames, labels: searchData.labels! }, searchData.inputs, shareChunkCount(graph, searchData.count))
+      : localShareRunner(new SharingEvaluator(graph, layerNames, searchData.inputs, searchData.labels!));
     let progress: Progress | undefined;
     const result = await exploreSharing(space, runner, {
       pop: args.pop, gen: args.gen, seed: args.seed, maxDrop: args['max-drop'],
@@ -69,14 +80,26 @@ export const shareExploreCommand: CommandModule<object, Args> = {
     }).finally(() => queue?.close());
     progress?.end(`(${result.evaluations} designs: ${result.accuracyEvaluations} measured, ${result.fullEvaluations} in full, ${result.proxyOnly} scored by the proxy alone)`);
     queueSummary(queue, 'share-explore');
-    const chosen = args.pick !== undefined ? result.front[args.pick] : smallestWithin(result.front, result.exactTop1, args['max-drop']);
-    if (!chosen) throw userError('E_DSE', `no design on the front ${args.pick !== undefined ? `has index ${args.pick}` : `loses at most ${args['max-drop']} points`}; raise --max-drop or --gen`);
-    const options = space.options(chosen.genome);
-    const shared = withSharedLayers(graph, new Map(options.flatMap((o, i) => (o.shared ? [[space.layers[i]!.node.name, o.shared] as const] : []))));
+    const sharedGraph = (d: SharedDesign) => withSharedLayers(graph, new Map(space.options(d.genome).flatMap((o, i) => (o.shared ? [[space.layers[i]!.node.name, o.shared] as const] : []))));
+    const predict = async (g: typeof graph) => (await evaluateParallel(g, selectionData, { multiplierLibrary: undefined })).predictions;
+    // The choice: the front's shared designs, most memory first, re-measured on the selection images against the
+    // unshared design on the same images (src/dse/selection.ts); the unshared design when none passes.
+    const unshared = result.designs.find((d) => d.keys.every((k) => k === ''))!;
+    const selectionOpts = { maxDrop: args['max-drop'], confidence: args.confidence };
+    const selection = args.pick !== undefined ? undefined
+      : await chooseOnSelection(result.front.filter((d) => d.full && d !== unshared).sort((a, b) => b.memoryBits - a.memoryBits), (d) => predict(sharedGraph(d)), await predict(graph), selectionData.labels!, selectionOpts);
+    const chosen = args.pick !== undefined ? result.front[args.pick] : (selection!.chosen ?? unshared);
+    if (!chosen) throw userError('E_DSE', `no design on the front has index ${args.pick}; the front has ${result.front.length} designs`);
+    if (chosen === unshared && args.pick === undefined)
+      process.stderr.write(`share-explore: no shared design keeps --max-drop ${args['max-drop']} with --confidence ${args.confidence} on the ${split.selection} selection images; the unshared design is chosen\n`);
+    const shared = sharedGraph(chosen);
     const holdout = loadHoldout(args.model, args, args.holdout, input.shape, evalData);
     const measure = async (g: typeof graph) => (holdout ? (await evaluateParallel(g, holdout, { multiplierLibrary: undefined })).top1 : undefined);
     const held = { unshared: await measure(graph), chosen: await measure(shared), count: holdout?.count ?? 0 };
-    const report = paretoReport(args, space, evalData.count, result, chosen, held);
+    const describeShort = (d: SharedDesign) => ({ relative_memory: +d.relativeMemory.toFixed(6), keys: d.keys });
+    const selectionJson = selection ? selectionReport(split, selection, selectionOpts, describeShort) : { search_images: split.search, selection_images: split.selection, picked: args.pick };
+    const trial = selection?.trials.find((t) => t.candidate === chosen);
+    const report = paretoReport(args, space, split.search, result, chosen, held, selectionJson, trial ? { paired_drop: trial.paired.drop, bound: trial.paired.bound, selection_top1: trial.paired.top1 } : undefined);
     // The file holds no timings, so the same inputs and seed give the same bytes; --json prints them too.
     const { seconds: _s, ...saved } = report;
     void _s;
@@ -84,7 +107,7 @@ export const shareExploreCommand: CommandModule<object, Args> = {
     await writeExplorationDir(args.out, args.model, shared, saved, {
       title: `${graph.name}: weight sharing (${granularities.join(', ')}), ${result.accuracyEvaluations} accuracy evaluations`,
       xLabel: 'relative weight memory (unshared = 1)',
-      evaluationImages: evalData.count, baselineTop1: result.exactTop1,
+      evaluationImages: split.search, baselineTop1: result.exactTop1,
       all: result.designs.filter((d) => d.full).map(point), front: result.front.map(point), chosen: point(chosen),
     });
     if (args.json) console.log(JSON.stringify(report, null, 2));
@@ -117,7 +140,10 @@ function describe(d: SharedDesign, space: ShareSpace) {
   };
 }
 
-function paretoReport(args: Args, space: ShareSpace, evalCount: number, r: ShareExploreResult, chosen: SharedDesign, held: { unshared: number | undefined; chosen: number | undefined; count: number }) {
+function paretoReport(
+  args: Args, space: ShareSpace, evalCount: number, r: ShareExploreResult, chosen: SharedDesign, held: { unshared: number | undefined; chosen: number | undefined; count: number },
+  selection: object, chosenPaired: { paired_drop: number; bound: number; selection_top1: number } | undefined,
+) {
   return {
     model: args.model,
     granularities: space.granularities,
@@ -133,7 +159,8 @@ function paretoReport(args: Args, space: ShareSpace, evalCount: number, r: Share
     seconds: +r.seconds.toFixed(1),
     proxy: r.dropModel ? { sensitivity: space.layers.map((l, i) => ({ layer: l.node.name, beta: +r.dropModel!.beta[i]!.toPrecision(4) })), margin: +r.dropModel.margin.toPrecision(4) } : undefined,
     front: r.front.map((d) => describe(d, space)),
-    chosen: { ...describe(chosen, space), heldout: held },
+    selection,
+    chosen: { ...describe(chosen, space), ...(chosenPaired ?? {}), heldout: held },
   };
 }
 

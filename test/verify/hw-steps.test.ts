@@ -77,6 +77,9 @@ describe('layout steps, broadcasting QSum, Clip on codes, GlobalMaxPool', () => 
   testWithTool('g++', 'HLS C simulation: 20 inputs bit for bit in every layer', async () => {
     const top = await hlsPasses(model.ir, model.inputs, 'layout-hls', 3, 20);
     expect(top).toMatch(/copy_segment\(mem, LAYER\d+_SEGMENTS\[s\]\);/);
+    // The channel Concat's inputs are placed inside its output; the Concat of two reshaped (aliased) tensors copies.
+    expect(top).toMatch(/\/\/ Concat_\d+: Concat, every input was written in place inside its output: no data moves/);
+    expect(top).toMatch(/segments_\d+: for .*\/\/ Concat_\d+/);
   }, 300_000);
 
   testWithTool('verilator', 'Verilator: 20 inputs bit for bit in every layer and cycle for cycle', async () => {

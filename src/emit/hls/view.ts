@@ -131,7 +131,8 @@ export function hlsView(plan: AcceleratorPlan, options: HlsOptions): HlsView {
       case 'Slice':
       case 'Split':
       case 'Concat':
-        return { ...base, copy: layerSegments(plan, layer).map((sg) => ({ ...sg, inOff: off(layer.inputs[sg.port]!) })) };
+        // A Concat copies only the inputs not placed inside its output (memory.ts).
+        return { ...base, copy: layerSegments(plan, layer).filter((sg) => !(n.op === 'Concat' && mem.placed.has(layer.inputs[sg.port]!))).map((sg) => ({ ...sg, inOff: off(layer.inputs[sg.port]!) })) };
       case 'QTable':
         return { ...base, table: tableView(layer, n, off, plan.buffers.get(layer.inputs[0]!)!.size) };
       case 'Reshape':

@@ -16,11 +16,6 @@ export async function writeDirAtomically<T>(outDir: string, write: (tmpDir: stri
     throw userError('E_IO', `output ${outDir} exists and is not a folder; remove it or choose another -o`);
   }
   const tmp = join(parent, `.${basename(target)}.tmp-${process.pid}-${Date.now()}`);
-  try {
-    mkdirSync(tmp);
-  } catch (e) {
-    throw userError('E_IO', `cannot write in ${parent}: ${(e as Error).message}; choose a writable -o`);
-  }
   // Interrupted (Ctrl-C, kill): the temporary folder goes too. The handlers run when the writer yields to the event
   // loop (writers of large outputs yield between files, yieldToSignals).
   // Only for commands that own the process (not inside the flow, which forwards signals to its stages itself).
@@ -31,6 +26,13 @@ export async function writeDirAtomically<T>(outDir: string, write: (tmpDir: stri
   if (options.cleanupOnSignal) {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+  }
+  try {
+    mkdirSync(tmp);
+  } catch (e) {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    throw userError('E_IO', `cannot write in ${parent}: ${(e as Error).message}; choose a writable -o`);
   }
   try {
     const result = await write(tmp);

@@ -148,7 +148,7 @@ export function hlsView(plan: AcceleratorPlan, options: HlsOptions): HlsView {
     model: plan.name, lanes: options.lanes, part: options.part, clockNs: options.clockNs,
     memSize: mem.size, memBits, memSigned,
     input: io(plan.input), output: io(plan.output), tiles, layers,
-    traceSize, hasMaxPool: layers.some((l) => l.maxPool), hasAvgPool: layers.some((l) => l.avgPool), hasCopy: layers.some((l) => l.copy),
+    traceSize, hasMaxPool: layers.some((l) => l.maxPool), hasAvgPool: layers.some((l) => l.avgPool), hasCopy: layers.some((l) => (l.copy?.length ?? 0) > 0),
     macs: plan.layers.reduce((s, l) => s + l.macs, 0),
     interface: interfaceLines(hostInterface(plan)),
   };

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { loadIr, saveIr } from '../../src/ir/serialize.js';
 import type { Node } from '../../src/ir/types.js';
 import { runCliAsync } from '../helpers/cli.js';
-import { depthwiseOnnx, layoutOnnx, quantizedModel, squeezeExciteOnnx } from '../helpers/hw-models.js';
+import { depthwiseOnnx, fireOnnx, layoutOnnx, quantizedModel, squeezeExciteOnnx } from '../helpers/hw-models.js';
 import { planAccelerator } from '../../src/hw/plan.js';
 import { scheduleAccelerator } from '../../src/hw/schedule.js';
 import { predictCycles } from '../../src/hw/cycles.js';
@@ -186,6 +186,17 @@ describe('squeeze-excitation (QMul with a broadcast gate) and a residual add wit
     const j = await verilogPasses(model.ir, model.inputs, 'se-v4', 4, 20);
     const layers = j.layers as { op: string; unit: string }[];
     expect(layers.filter((l) => l.unit === 'eltwise' || l.unit === 'copy').map((l) => l.op)).toEqual(['QTable', 'Broadcast', 'QMul', 'QSum']);
+  }, 400_000);
+});
+
+describe('a fire module: Concat of two convs', () => {
+  testWithTool(['g++', 'verilator'], 'HLS places both inputs (no copy step at all) and Verilog copies them: 10 inputs bit for bit, cycle for cycle', async () => {
+    const model = await quantizedModel(join(work, 'fire'), fireOnnx(), [1, 3, 6, 6], 20);
+    const top = await hlsPasses(model.ir, model.inputs, 'fire-hls', 4, 10);
+    expect(top).not.toMatch(/copy_segment/);
+    expect(top).toMatch(/Concat, every input was written in place inside its output/);
+    const j = await verilogPasses(model.ir, model.inputs, 'fire-v', 4, 10);
+    expect((j.layers as { op: string; unit: string }[]).filter((l) => l.unit === 'copy').map((l) => l.op)).toEqual(['Concat']);
   }, 400_000);
 });
 

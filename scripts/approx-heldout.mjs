@@ -20,7 +20,7 @@ const held = loadDatasetFor(qdir, { offset: evalCount, limit: holdout }, shape, 
 const calib = loadDatasetFor(qdir, { limit: 200 }, shape, 'calib'); // what `adequate approx` uses for histograms
 const names = graph.nodes.filter((n) => n.op === 'QConv' || n.op === 'QGemm').map((n) => n.name);
 const layers = layerInfo(graph, names, calib.inputs);
-const library = libraryCandidates(pareto.library, graph.constants.get(graph.nodes.find((n) => n.op === 'QConv' || n.op === 'QGemm').inputs[1]).dtype === 'int8');
+const library = await libraryCandidates(pareto.library, graph.constants.get(graph.nodes.find((n) => n.op === 'QConv' || n.op === 'QGemm').inputs[1]).dtype === 'int8');
 const index = new Map(library.map((c, i) => [c.id, i]));
 const top1 = async (g) => (await evaluateParallel(g, held, {})).top1;
 const exact = await top1(graph);

@@ -13,6 +13,9 @@ random initialisation, seeded). The files are large (VGG-19 is 548 MB): do not c
   squeezenet1_1       torchvision SqueezeNet 1.1: Concat of the fire modules' branches
   shufflenet_v2       torchvision ShuffleNetV2 x0.5: channel shuffle (Reshape/Transpose), Split, ReduceMean pooling
   vgg19               torchvision VGG-19 (144 M parameters: the hardware scale test)
+  densenet121         torchvision DenseNet-121: Concat, BatchNorm + ReLU before each Conv (unfoldable)
+  googlenet           torchvision GoogLeNet (Inception v1 without LRN): four-branch Concat
+  efficientnet_b0     torchvision EfficientNet-B0: SiLU (x * Sigmoid(x)), squeeze-excitation
   mlp_keras           a Keras-style MLP exported as MatMul, Add (bias), Relu
   mlp_bn1d            a BatchNorm1d MLP: Linear, BatchNorm1d, ReLU
 """
@@ -73,6 +76,9 @@ MODELS = {
     'squeezenet1_1': lambda: torchvision.models.squeezenet1_1(weights=None),
     'shufflenet_v2': lambda: torchvision.models.shufflenet_v2_x0_5(weights=None),
     'vgg19': lambda: torchvision.models.vgg19(weights=None),
+    'densenet121': lambda: torchvision.models.densenet121(weights=None),
+    'googlenet': lambda: torchvision.models.googlenet(weights=None, aux_logits=False, init_weights=True),
+    'efficientnet_b0': lambda: torchvision.models.efficientnet_b0(weights=None),
     'mlp_keras': lambda: KerasMlp([784, 128, 64, 10]),
     'mlp_bn1d': lambda: bn1d_mlp([784, 128, 64, 10]),
 }

@@ -49,7 +49,13 @@ export interface StageContext {
   readonly input: string;
   /** The stage's own folder. */
   readonly folder: string;
+  /** The IR the approx stage binds (when it runs): the synth stage builds the same accelerator from it with exact
+   *  multipliers, the exact twin, to show both builds' resources side by side. */
+  readonly exactTwinIr?: string;
 }
+
+/** Where the synth stage writes the exact twin's Verilog build: beside the chosen design's build. */
+export const exactTwinBuild = (verilogBuild: string): string => `${verilogBuild}-exact`;
 
 /** The adequate command lines of a stage (argv without the program), each printing one JSON object with --json. */
 export function stageCommands(s: StageDef, ctx: StageContext): string[][] {
@@ -83,8 +89,14 @@ export function stageCommands(s: StageDef, ctx: StageContext): string[][] {
       return [['emit', 'verilog', input, '-o', folder, ...flags, '--json']];
     case 'rtl':
       return [['verify', input, ...data, ...flags, '--json']];
-    case 'synth':
-      return [['synth', input, ...flags, '--json']];
+    case 'synth': {
+      // The chosen design with and without DSP48 cells; then, when multipliers were approximated, the exact twin
+      // (emitted with the verilog stage's flags) with and without DSPs. Results in this order (src/report/html.ts).
+      const chosen = [['synth', input, ...flags, '--json'], ['synth', input, '--no-dsp', ...flags, '--json']];
+      if (ctx.exactTwinIr === undefined) return chosen;
+      const twin = exactTwinBuild(input);
+      return [...chosen, ['emit', 'verilog', ctx.exactTwinIr, '-o', twin, ...sectionFlags(config.verilog), '--json'], ['synth', twin, ...flags, '--json'], ['synth', twin, '--no-dsp', ...flags, '--json']];
+    }
   }
 }
 

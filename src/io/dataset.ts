@@ -35,9 +35,22 @@ export interface Dataset {
   readonly inputs: Tensor;
   readonly labels?: Int32Array;
   readonly count: number;
+  /** Samples in the file (before --offset and --limit); the samples after `offset + count` are `total - offset - count`. */
+  readonly total?: number;
   /** Resolved file paths, for reports. */
   readonly inputsFile: string;
   readonly labelsFile?: string;
+}
+
+/** Samples [start, end) of a dataset, as a dataset of their own (the input data is copied). */
+export function sliceDataset(d: Dataset, start: number, end: number): Dataset {
+  const per = d.count === 0 ? 0 : d.inputs.data.length / d.count;
+  return {
+    ...d,
+    inputs: { ...d.inputs, shape: [end - start, ...d.inputs.shape.slice(1)], data: d.inputs.data.slice(start * per, end * per) } as Tensor,
+    ...(d.labels ? { labels: d.labels.slice(start, end) } : {}),
+    count: end - start,
+  };
 }
 
 /** Reads an array file of any supported format, chosen by content: `.npy`, IDX, or either of them gzip-compressed. */
@@ -155,7 +168,10 @@ export function loadDataset(opts: DatasetOptions, modelInput: { readonly shape: 
     }
   }
   const inputs: Tensor = { dtype: 'float32', shape: [count, ...sampleShape], data: out };
-  const result: Dataset = { inputs, count, inputsFile };
+  const bad = out.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0)
+    throw userError('E_DATASET', `${inputsFile}: sample ${offset + Math.floor(bad / perSample)} holds ${out[bad]} (value ${bad % perSample} after preprocessing); the models take finite numbers: clean the data`);
+  const result: Dataset = { inputs, count, total, inputsFile };
   if (labelsAll !== undefined && labelsFile !== undefined) {
     return { ...result, labels: labelsAll.slice(offset, offset + count), labelsFile };
   }

@@ -1,11 +1,15 @@
 /** The EvoApprox library (EvoApproxLib, MIT, EHW group, Brno University of Technology; V. Mrazek et al.,
- *  "EvoApprox8b", DATE 2017): published figures (CSV) and the 36 behavioural 8x8 unsigned tables shipped in
- *  `multipliers/evoapprox/` (tf-approximate's .bin files, B-major). Relative power = pwr / pwr(exact of the CSV). */
+ *  "EvoApprox8b", DATE 2017): published figures (CSV), the gate-level netlists of its 36 unsigned and 13 signed
+ *  8x8 multipliers (`multipliers/evoapprox/verilog/`, read once by Yosys into `netlists.json`), and the 36
+ *  behavioural unsigned tables of tf-approximate (`.bin`, B-major; four have no netlist and no published power).
+ *  Relative power = pwr / pwr(exact of the CSV). */
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { userError } from '../errors.js';
-import type { PublishedFigures } from './types.js';
+import type { GateNetlist } from './netlist.js';
+import type { PublishedFigures, SynthCost } from './types.js';
 
 export const EVOAPPROX_CITATION = 'EvoApproxLib (MIT), V. Mrazek et al., "EvoApprox8b", DATE 2017; tables from ehw-fit/tf-approximate';
 
@@ -70,14 +74,72 @@ export function builtinPublished(): PublishedTable {
   return cached;
 }
 
-/** Ids of the shipped EvoApprox tables (file names without .bin). */
-export function builtinEvoApproxIds(): string[] {
+/** Ids of the shipped EvoApprox behavioural tables (file names without .bin). */
+export function builtinEvoApproxTableIds(): string[] {
   return readdirSync(builtinDataDir())
     .filter((f) => f.endsWith('.bin'))
     .map((f) => f.slice(0, -4))
     .sort();
 }
 
+/** Ids of every shipped EvoApprox multiplier: the gate netlists and the tables without one. */
+export function builtinEvoApproxIds(): string[] {
+  return [...new Set([...builtinNetlists().keys(), ...builtinEvoApproxTableIds()])].sort();
+}
+
 export function builtinEvoApproxBytes(id: string): Uint8Array {
   return readFileSync(join(builtinDataDir(), `${id}.bin`));
+}
+
+/** One precomputed EvoApprox gate netlist (multipliers/evoapprox/netlists.json, written by
+ *  scripts/evoapprox-netlists.mjs): Yosys' reading of `verilog/<file>`, whose SHA-256 is kept so that a test sees
+ *  when the JSON is stale. Precomputed so that loading the library never runs Yosys. */
+export interface ShippedNetlist {
+  readonly file: string;
+  readonly sha256: string;
+  readonly signed: boolean;
+  readonly netlist: GateNetlist;
+}
+
+export const NETLISTS_FORMAT = 'adequate-evoapprox-netlists/1';
+export const SYNTH_FORMAT = 'adequate-builtin-synth/1';
+
+let netlists: ReadonlyMap<string, ShippedNetlist> | undefined;
+
+/** The shipped gate netlists by id (36 unsigned, 13 signed). */
+export function builtinNetlists(): ReadonlyMap<string, ShippedNetlist> {
+  if (!netlists) {
+    const json = JSON.parse(readFileSync(join(builtinDataDir(), 'netlists.json'), 'utf8')) as { format: string; netlists: Record<string, ShippedNetlist> };
+    if (json.format !== NETLISTS_FORMAT) throw new Error(`internal error: multipliers/evoapprox/netlists.json is not ${NETLISTS_FORMAT}; run node scripts/evoapprox-netlists.mjs`);
+    netlists = new Map(Object.entries(json.netlists));
+  }
+  return netlists;
+}
+
+/** Cached Yosys figures of a built-in multiplier, valid for the Verilog text whose SHA-256 is `verilogSha256`. */
+export interface CachedSynth extends SynthCost {
+  readonly verilogSha256: string;
+}
+
+let synthCache: ReadonlyMap<string, CachedSynth> | undefined;
+
+/** Yosys figures of every built-in with a netlist (multipliers/synth.json, scripts/evoapprox-netlists.mjs). */
+export function builtinSynthCache(): ReadonlyMap<string, CachedSynth> {
+  if (!synthCache) {
+    const file = join(dirname(builtinDataDir()), 'synth.json');
+    const json = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { format: string; multipliers: Record<string, CachedSynth> }) : undefined;
+    synthCache = new Map(json && json.format === SYNTH_FORMAT ? Object.entries(json.multipliers) : []);
+  }
+  return synthCache;
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The licence and citation header (the leading comment block) of a shipped EvoApprox Verilog file. */
+export function netlistHeader(file: string): string {
+  const text = readFileSync(join(builtinDataDir(), 'verilog', file), 'utf8');
+  const end = text.indexOf('***/');
+  return end < 0 ? '' : text.slice(0, end + 4);
 }

@@ -1,9 +1,10 @@
 /** The multiplier library as the rest of the compiler sees it: the built-in set (exact signed and unsigned, a sample of
- *  every generated family, the 36 shipped EvoApprox tables with their published power) merged with a user library
+ *  every generated family, the EvoApprox netlists and tables with their published power) merged with a user library
  *  folder, whose entries shadow built-ins of the same id. */
 import { userError } from '../errors.js';
 import {
-  builtinEvoApproxBytes, builtinEvoApproxIds, builtinPublished, EVOAPPROX_CITATION, relativePublishedPower,
+  builtinEvoApproxBytes, builtinEvoApproxIds, builtinNetlists, builtinPublished, builtinSynthCache, EVOAPPROX_CITATION,
+  relativePublishedPower, sha256,
 } from './evoapprox.js';
 import { exhaustiveTable } from './evaluate.js';
 import { describeSpec, generate, parseSpecId, specId, type FamilySpec } from './families.js';
@@ -52,28 +53,55 @@ export function makeGenerated(spec: FamilySpec): Multiplier {
   };
 }
 
-/** A shipped EvoApprox table with its published figures (null power for the four older ones without a CSV row). */
+/** A shipped EvoApprox multiplier with its published figures: its gate netlist when the library ships one (the table
+ *  is then the netlist's, evaluated exhaustively), else its behavioural table (the four older ones, with no
+ *  published power: `relativePower` null, so no search picks them). */
 export function makeEvoApprox(id: string): Multiplier {
-  const table = decodeTable(builtinEvoApproxBytes(id), false, 'ba', `multipliers/evoapprox/${id}.bin`);
+  const shipped = builtinNetlists().get(id);
+  const signed = shipped?.signed ?? false;
+  const table = shipped ? exhaustiveTable(shipped.netlist, signed) : decodeTable(builtinEvoApproxBytes(id), false, 'ba', `multipliers/evoapprox/${id}.bin`);
   const pub = builtinPublished();
   const published = pub.rows.get(id);
-  const power = published ? relativePublishedPower(pub, published, false) : null;
-  return {
+  const power = published ? relativePublishedPower(pub, published, signed) : null;
+  const kind = signed ? 'signed' : 'unsigned';
+  return withCachedSynth({
     id,
-    signed: false,
+    signed,
     table,
     relativePower: power,
     powerSource: power === null ? 'unknown' : 'published',
-    metrics: computeMetrics(table, false),
-    source: { kind: 'evoapprox', description: `EvoApprox 8x8 unsigned multiplier ${id} (behavioural table)`, citation: EVOAPPROX_CITATION },
+    metrics: computeMetrics(table, signed),
+    source: {
+      kind: 'evoapprox',
+      description: shipped ? `EvoApprox 8x8 ${kind} multiplier ${id} (gate netlist)` : `EvoApprox 8x8 ${kind} multiplier ${id} (behavioural table only)`,
+      ...(shipped ? { file: shipped.file } : {}),
+      citation: EVOAPPROX_CITATION,
+    },
+    ...(shipped
+      ? {
+          netlist: shipped.netlist,
+          verilog: toVerilog(shipped.netlist, id, `${id}: EvoApproxLib 8x8 ${kind} multiplier, flattened by yosys from multipliers/evoapprox/verilog/${shipped.file} (MIT licence, Copyright 2018 EHW@FIT, Brno University of Technology; see that file for the licence and citation)`),
+          moduleName: id,
+          gates: shipped.netlist.gates.length,
+        }
+      : {}),
     ...(published ? { published } : {}),
-  };
+  });
+}
+
+/** The record with its Yosys figures from the shipped cache (multipliers/synth.json), when they were measured on
+ *  exactly this Verilog text. */
+function withCachedSynth(m: Multiplier): Multiplier {
+  if (m.verilog === undefined || m.synth) return m;
+  const cached = builtinSynthCache().get(m.id);
+  if (!cached || cached.verilogSha256 !== sha256(m.verilog)) return m;
+  return { ...m, synth: { cells: cached.cells, transistors: cached.transistors, luts: cached.luts } };
 }
 
 let builtins: Multiplier[] | undefined;
 
 export function builtinLibrary(): readonly Multiplier[] {
-  builtins ??= [...builtinSpecs().map(makeGenerated), ...builtinEvoApproxIds().map(makeEvoApprox)];
+  builtins ??= [...builtinSpecs().map((spec) => withCachedSynth(makeGenerated(spec))), ...builtinEvoApproxIds().map(makeEvoApprox)];
   return builtins;
 }
 

@@ -49,6 +49,7 @@ function reportView(out: string, model: string, configFile: string | undefined, 
     fronts: records.flatMap((r) => svgsOf(join(out, r.folder)).map((svg) => ({ stage: r.folder, svg }))),
     energy: approx ? energyRows(approx) : [],
     resources: synth ? resourceTable(synth) : undefined,
+    twin: exactTwinRows(records),
     verification: verificationRows(records),
     verified: verificationRows(records).every((v) => v.mismatches === '0') && (rtl ? (rtl.cycle_mismatches ?? 0) === 0 : true),
     anyVerification: verificationRows(records).length > 0,
@@ -145,6 +146,25 @@ function energyRows(approx: Json) {
     { what: 'tile multipliers', value: tiles.join(', ') },
     { what: 'designs evaluated', value: String(approx.evaluations ?? '-') },
   ];
+}
+
+/** The chosen design next to its exact twin (the same accelerator with exact multipliers, built by the synth stage):
+ *  relative multiplier energy by the model and the measured synth_xilinx totals, with DSPs and without (an exact
+ *  multiplier sits in a DSP48 on FPGA, an approximate netlist in LUTs, so only the DSP-free rows compare LUT for LUT).
+ *  Empty when the stage did not build the twin. Also printed by `adequate compile`. */
+export function exactTwinRows(records: readonly StageRecord[]): { build: string; energy: string; dsp: string; luts: string; ffs: string; dsps: string; brams: string }[] {
+  const stage = byStage(records, 'synth');
+  if (!stage || stage.results.length < 5) return [];
+  const approx = result(byStage(records, 'approx'));
+  const energy = (approx?.chosen as Json | undefined)?.relative_energy;
+  type Res = { luts?: number; ffs?: number; dsps?: number; brams?: number };
+  const n = (v: unknown) => (typeof v === 'number' ? v.toLocaleString('en-US') : '-');
+  const row = (build: string, e: string, i: number) => {
+    const r = result(stage, i), t = (r?.total ?? {}) as Res;
+    return { build, energy: e, dsp: r?.dsp === false ? 'no' : 'yes', luts: n(t.luts), ffs: n(t.ffs), dsps: n(t.dsps), brams: n(t.brams) };
+  };
+  const chosenEnergy = typeof energy === 'number' ? energy.toFixed(3) : '-';
+  return [row('chosen design', chosenEnergy, 0), row('exact twin', '1.000', 3), row('chosen design', chosenEnergy, 1), row('exact twin', '1.000', 4)];
 }
 
 /** `adequate synth --json` as a table: one row per unit (tiles, window and elementwise units, the top's memories and

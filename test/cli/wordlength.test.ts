@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { runCliAsync } from '../helpers/cli.js';
 
 const MLP = 'examples/mlp-mnist/model.onnx';
-const TUNING = 300, HELD_OUT = 1000;
+// --eval images: the search tunes on the first half, the choice uses the other half (docs/selection.md).
+const TUNING = 1000, HELD_OUT = 1000;
 
 describe('adequate wordlength', () => {
   // One fixed-point budget search shared by the tests below (a search is the slow part).
@@ -13,9 +14,10 @@ describe('adequate wordlength', () => {
   let rep: {
     kind: string; evaluations: number; drop_points: number; max_drop: number; avg_bits_per_weight: number;
     heldout: { count: number; drop_points: number; tuned_top1: number }; layers: { weight: string }[];
+    selection: { selection_images: number }; bound: number;
   };
   beforeAll(async () => {
-    const r = await runCliAsync(['wordlength', MLP, '-o', out, '--kind', 'fixed', '--max-drop', '0.5', '--confidence', '1', '--eval', String(TUNING), '--holdout', String(HELD_OUT), '--calib', '100', '--json']);
+    const r = await runCliAsync(['wordlength', MLP, '-o', out, '--kind', 'fixed', '--max-drop', '1', '--confidence', '1', '--eval', String(TUNING), '--holdout', String(HELD_OUT), '--calib', '100', '--json']);
     expect(r.code, r.stderr).toBe(0);
     rep = JSON.parse(r.stdout);
   }, 600_000);
@@ -23,10 +25,12 @@ describe('adequate wordlength', () => {
   test('fixed point, budget search: the tuned IR meets --max-drop on held-out images it never saw', () => {
     expect(rep.kind).toBe('fixed');
     expect(rep.evaluations).toBeGreaterThan(3);
-    expect(rep.drop_points).toBeLessThanOrEqual(0.5);
-    // the property the search promises, on images it never evaluated
+    expect(rep.drop_points).toBeLessThanOrEqual(1);
+    // the choice's paired bound on the selection images, and the property it promises on images nothing used
+    expect(rep.selection.selection_images).toBe(TUNING / 2);
+    expect(rep.bound).toBeLessThanOrEqual(1);
     expect(rep.heldout.count).toBe(HELD_OUT);
-    expect(rep.heldout.drop_points).toBeLessThanOrEqual(0.5);
+    expect(rep.heldout.drop_points).toBeLessThanOrEqual(1);
     expect(rep.avg_bits_per_weight).toBeLessThan(16);
     for (const l of rep.layers) expect(l.weight).toMatch(/^u?fixed<\d+,-?\d+>$/);
     for (const f of ['model.ir.json', 'weights.bin', 'wordlength.json', 'wordlength.svg', 'dataset.json']) expect(existsSync(join(out, f)), f).toBe(true);

@@ -16,6 +16,7 @@ import { REPO, runCliAsync } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { staticChecks } from '../helpers/hls-static.js';
 import { testWithTool } from '../helpers/tools.js';
+import { TABLE_ONLY } from '../helpers/hw-models.js';
 
 const EXAMPLES = { lenet: join(REPO, 'examples/lenet5-mnist/model.onnx'), mlp: join(REPO, 'examples/mlp-mnist/model.onnx') };
 const work = tempDir('adequate-hls-');
@@ -83,7 +84,7 @@ describe('HLS C++ of the example models, verified by C simulation', () => {
     }, 300_000);
 
     testWithTool('g++', `${model}: exact, table (EvoApprox ROM) and netlist tiles, 3 lanes, 100 inputs bit for bit`, async () => {
-      const exact = { multiplier: undefined, tile: 0 }, table = { multiplier: 'mul8u_1AGV', tile: 1 };
+      const exact = { multiplier: undefined, tile: 0 }, table = { multiplier: TABLE_ONLY, tile: 1 };
       const layers: LayerBinding[] = model === 'lenet'
         ? [exact, table, table, { multiplier: 'bam-u8-v8h3', tile: 2 }, { multiplier: 'bam-u8-v8h3', tile: 2 }]
         : [exact, table, { multiplier: 'trunc-u8-k8', tile: 2 }];
@@ -194,10 +195,10 @@ describe('HLS C++ of the example models, verified by C simulation', () => {
   });
 
   test('--mult-impl netlist on a multiplier that has only a table is E_HW', async () => {
-    const ir = bind(q.mlp!, 'mlp-evo-q', [{ multiplier: 'mul8u_1AGV' }, undefined, undefined]);
+    const ir = bind(q.mlp!, 'mlp-evo-q', [{ multiplier: TABLE_ONLY }, undefined, undefined]);
     const r = await runCliAsync(['emit', 'hls', ir, '-o', join(work, 'never'), '--mult-impl', 'netlist']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/error\[E_HW\]: tile \d uses mul8u_1AGV, which has no gate-level netlist/);
+    expect(r.stderr).toMatch(new RegExp(`error\\[E_HW\\]: tile \\d uses ${TABLE_ONLY}, which has no gate-level netlist`));
     expect(existsSync(join(work, 'never'))).toBe(false);
   });
 });

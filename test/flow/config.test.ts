@@ -86,7 +86,7 @@ describe('adequate init', () => {
     expect(r.code, r.stderr).toBe(0);
     const config = readConfig(file);
     for (const s of STAGES.filter((d) => d.id !== 'import')) expect(Object.keys(config), s.id).toContain(s.id);
-    expect(config.approx).toMatchObject({ tiles: expect.any(Number), 'max-drop': 0.5, confidence: 2 });
-    expect(config.wordlength).toMatchObject({ enabled: false, 'max-drop': 0.5, confidence: 2 });
+    expect(config.approx).toMatchObject({ tiles: expect.any(Number), 'max-drop': 0.5, confidence: 1 });
+    expect(config.wordlength).toMatchObject({ enabled: false, 'max-drop': 0.5, confidence: 1 });
   }, 60_000);
 });

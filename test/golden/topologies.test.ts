@@ -14,6 +14,8 @@ import { DEFAULT_CONFIG } from '../../src/passes/quantize-config.js';
 import { quantizePass } from '../../src/passes/quantize.js';
 import { buildModel, DT, seeded, type ModelSpec, type NodeSpec } from '../helpers/onnx-builder.js';
 import { closeTo, runOrt } from '../helpers/ort.js';
+import { expectUserError } from '../helpers/user-error.js';
+import { planAccelerator } from '../../src/hw/plan.js';
 
 type Init = NonNullable<ModelSpec['initializers']>[number];
 const w = (name: string, shape: number[], seed: number, scale = 0.5): Init => ({ name, shape, data: seeded(seed, sizeOf(shape)).map((v) => v * scale) });
@@ -33,6 +35,8 @@ interface Pattern {
   readonly floatOps?: readonly string[];
   /** Integer ops the quantized graph must hold. */
   readonly intOps: readonly string[];
+  /** Exact counts of some of them. */
+  readonly counts?: Readonly<Record<string, number>>;
 }
 
 const PATTERNS: Record<string, Pattern> = {
@@ -71,12 +75,26 @@ const PATTERNS: Record<string, Pattern> = {
     floatOps: ['Conv', 'HardSwish'],
     intOps: ['QConv', 'QTable'],
   },
-  'concat of differently scaled branches (SqueezeNet fire)': {
+  'SiLU as x * Sigmoid(x) (EfficientNet): one table': {
+    spec: {
+      inputs: [{ name: 'x', shape: [1, 3, 5, 5] }], outputs: ['y'], initializers: [w('w1', [4, 3, 3, 3], 41, 0.8), w('w2', [4, 4, 1, 1], 42)],
+      nodes: [conv('x', 'w1', 'c1', PAD1), node('Sigmoid', ['c1'], 's'), node('Mul', ['s', 'c1'], 'm'), conv('m', 'w2', 'y')],
+    },
+    intOps: ['QConv', 'QTable'],
+    counts: { QTable: 1, QMul: 0 },
+  },
+  'concat of differently scaled branches (SqueezeNet fire, Inception)': {
+    // The two conv branches write codes in the Concat's own scale; the pooled input keeps the input's scale, so one
+    // rescaling QSum brings it to the Concat's.
     spec: {
       inputs: [{ name: 'x', shape: [1, 4, 5, 5] }], outputs: ['y'], initializers: [w('wa', [3, 4, 1, 1], 10, 0.2), w('wb', [5, 4, 3, 3], 11, 1.5)],
-      nodes: [conv('x', 'wa', 'a'), node('Relu', ['a'], 'ra'), conv('x', 'wb', 'b', PAD1), node('Relu', ['b'], 'rb'), node('Concat', ['ra', 'rb'], 'y', { axis: 1 })],
+      nodes: [
+        conv('x', 'wa', 'a'), node('Relu', ['a'], 'ra'), conv('x', 'wb', 'b', PAD1), node('Relu', ['b'], 'rb'),
+        node('MaxPool', ['x'], 'p', { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }), node('Concat', ['ra', 'rb', 'p'], 'y', { axis: 1 }),
+      ],
     },
     intOps: ['QConv', 'QSum', 'Concat'],
+    counts: { QSum: 1 },
   },
   'channel shuffle: Reshape, Transpose, Reshape (ShuffleNet)': {
     spec: {
@@ -115,6 +133,15 @@ const PATTERNS: Record<string, Pattern> = {
     floatOps: ['Relu', 'ChannelAffine', 'Conv'],
     intOps: ['QTable', 'QConv'],
   },
+  'DenseNet transition: BatchNorm + Relu before a Conv (unfoldable), a Pad of zeros, an AveragePool': {
+    spec: {
+      inputs: [{ name: 'x', shape: [1, 4, 6, 6] }], outputs: ['y'], initializers: [...bnInits('a', 4, 45), w('w1', [3, 4, 1, 1], 49), ints('pads', [0, 0, 0, 0, 0, 0, 0, 0])],
+      nodes: [bn('x', 'a', 'n'), node('Relu', ['n'], 'r'), conv('r', 'w1', 'c'), node('Pad', ['c', 'pads'], 'p'), node('AveragePool', ['p'], 'y', { kernel_shape: [2, 2], strides: [2, 2] })],
+    },
+    floatOps: ['ChannelAffine', 'Relu', 'Conv', 'AveragePool'],
+    intOps: ['QConv', 'QAveragePool'],
+    counts: { QConv: 2, QTable: 0 },
+  },
   'LRN (AlexNet)': {
     spec: {
       inputs: [{ name: 'x', shape: [1, 6, 4, 4] }], outputs: ['y'], initializers: [w('w1', [6, 6, 3, 3], 33, 0.6)],
@@ -130,7 +157,18 @@ const PATTERNS: Record<string, Pattern> = {
     floatOps: ['Conv', 'Relu', 'GlobalAveragePool', 'Reshape', 'Gemm'],
     intOps: ['QConv', 'QAveragePool', 'QGemm'],
   },
-  'activations after any layer: Selu, Elu, LeakyRelu, Tanh, Sigmoid, and a Relu after a pool': {
+  'Conv, MaxPool, Relu: the clamp folds into the Conv through the pool and a Flatten': {
+    spec: {
+      inputs: [{ name: 'x', shape: [1, 3, 6, 6] }], outputs: ['y'], initializers: [w('w1', [4, 3, 3, 3], 43), w('w2', [5, 16], 44)],
+      nodes: [
+        conv('x', 'w1', 'c1', PAD1), node('MaxPool', ['c1'], 'p', { kernel_shape: [3, 3], strides: [3, 3] }), node('Flatten', ['p'], 'f'),
+        node('Relu', ['f'], 'r'), node('Gemm', ['r', 'w2'], 'y', { transB: 1 }),
+      ],
+    },
+    intOps: ['QConv', 'MaxPool', 'QGemm'],
+    counts: { QTable: 0 },
+  },
+  'activations after any layer: Selu, Elu, LeakyRelu, Tanh, Sigmoid, and a Relu after a pool of a table': {
     spec: {
       inputs: [{ name: 'x', shape: [1, 3, 6, 6] }], outputs: ['y'], initializers: [w('w1', [4, 3, 3, 3], 36), w('w2', [4, 4, 1, 1], 37), w('w3', [4, 4, 1, 1], 38)],
       nodes: [
@@ -164,12 +202,13 @@ describe.each(Object.entries(PATTERNS))('%s', (_, p) => {
   });
 
   test('quantizes to integer ops only, and the integer golden model agrees with the float one', () => {
-    const stats = calibrate(float, sample(float, 7, 16));
+    const stats = calibrate(float, sample(float, 7, 64));
     const q = quantizePass.run(float, { config: DEFAULT_CONFIG, stats }).graph;
     const body = q.nodes.slice(1, -1).map((n) => n.op);
     expect([q.nodes[0]!.op, q.nodes.at(-1)!.op]).toEqual(['QuantizeLinear', 'DequantizeLinear']);
     for (const op of body) expect(ON_CODES.has(op), `${op} on codes`).toBe(true);
     for (const op of p.intOps) expect(body).toContain(op);
+    for (const [op, k] of Object.entries(p.counts ?? {})) expect(body.filter((o) => o === op).length, op).toBe(k);
     // Agreement on unseen samples: the RMS error is a small fraction of the output's RMS (8-bit codes, a few layers).
     let err = 0, ref = 0;
     for (let s = 0; s < 4; s++) {
@@ -179,4 +218,10 @@ describe.each(Object.entries(PATTERNS))('%s', (_, p) => {
     }
     expect(Math.sqrt(err / ref)).toBeLessThan(0.05);
   });
+});
+
+test('QLrn has no hardware step yet: the planner rejects it with E_HW naming the layer', () => {
+  const float = runPipeline(importOnnx(buildModel(PATTERNS['LRN (AlexNet)']!.spec), 'lrn.onnx'), importPipeline);
+  const q = quantizePass.run(float, { config: DEFAULT_CONFIG, stats: calibrate(float, sample(float, 7, 8)) }).graph;
+  expectUserError(() => planAccelerator(q), 'E_HW', /\(QLrn\) has no hardware implementation/);
 });

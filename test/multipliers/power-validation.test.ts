@@ -3,13 +3,11 @@
  *  correlation of our estimate with the library's published 45 nm power, which must not fall below what was measured
  *  when the model was validated (docs/multipliers.md) minus a margin. */
 import { describe, expect, test } from 'vitest';
-import { builtinEvoApproxIds } from '../../src/multipliers/evoapprox.js';
-import { makeEvoApprox } from '../../src/multipliers/library.js';
 import { pearson, spearman, validateSwitchingPower } from '../../src/multipliers/power-validation.js';
-import { testWithTool } from '../helpers/tools.js';
 
-/** Measured on the 13 shipped netlists (scripts/evoapprox-power.mjs); the margin allows small model changes. */
-const MEASURED_SPEARMAN = 0.967;
+/** Measured on the 35 unsigned built-in netlists with a nonzero published power (scripts/evoapprox-power.mjs); the
+ *  margin allows small model changes. */
+const MEASURED_SPEARMAN = 0.992;
 const MARGIN = 0.05;
 
 describe('correlation statistics (worked by hand)', () => {
@@ -28,19 +26,10 @@ describe('correlation statistics (worked by hand)', () => {
 });
 
 describe('EvoApprox netlists', () => {
-  testWithTool('yosys', 'tables of the shipped netlists equal the shipped tables; switching power ranks like published power', () => {
+  test('switching power ranks the unsigned built-in netlists like their published power', () => {
     const v = validateSwitchingPower();
-    const shipped = new Set(builtinEvoApproxIds());
-    expect(v.multipliers.length).toBeGreaterThanOrEqual(13);
-    for (const m of v.multipliers) {
-      expect(shipped.has(m.id), `${m.id} has a shipped table`).toBe(true);
-      const want = makeEvoApprox(m.id).table;
-      let bad = 0;
-      for (let p = 0; p < 65536; p++) if (m.table[p] !== want[p]) bad++;
-      expect(bad, `${m.id}: products differing from the shipped table`).toBe(0);
-    }
-    expect(v.rows.length).toBe(v.multipliers.length); // every shipped netlist has a published power
+    expect(v.rows.length).toBe(35); // every unsigned netlist has a published power; mul8u_E9R's is 0
     expect(v.spearman).toBeGreaterThanOrEqual(MEASURED_SPEARMAN - MARGIN);
     expect(v.pearson).toBeGreaterThan(0.9);
-  }, 120_000);
+  });
 });

@@ -5,13 +5,17 @@ import { userError } from '../../errors.js';
 import { evaluateParallel } from '../../golden/parallel.js';
 import { arithmeticOf } from '../../ir/stats.js';
 import type { Graph } from '../../ir/types.js';
-import type { Dataset } from '../../io/dataset.js';
+import { sliceDataset, type Dataset } from '../../io/dataset.js';
 import { bindMultipliers } from '../../passes/bind-multipliers.js';
 import { createRunner } from '../../dse/approx/pool.js';
-import { bestWithin, designBindings, explore, type Candidate, type ExploredDesign, type LayerInfo } from '../../dse/approx/explore.js';
-import { layerInfo, libraryCandidates } from '../../dse/approx/setup.js';
+import { designBindings, explore, type Candidate, type ExploredDesign, type LayerInfo } from '../../dse/approx/explore.js';
+import { chooseOnSelection, selectionReport, splitLabelled } from '../../dse/selection.js';
+import { layerInfo, libraryCandidates, type MultiplierCost } from '../../dse/approx/setup.js';
 import type { WeightUpdateMode } from '../../dse/approx/weight-update.js';
-import { loadDatasetFor, loadHoldout, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
+import { loadDatasetFor, loadHoldout, requireLabels, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
+import { claimOutput } from '../../io/output-guard.js';
+import { requireLibraryDir } from '../../multipliers/store.js';
+import { checkPick, FORCE_OPTION, intOption, numberOption } from '../options.js';
 import { writeExplorationDir } from '../exploration-output.js';
 import { loadModel } from '../load.js';
 import { startProgress, type Progress } from '../progress.js';
@@ -28,12 +32,15 @@ interface Args extends DatasetArgs {
   seed: number;
   'max-drop': number;
   confidence: number;
+  selection: number;
+  cost: MultiplierCost;
   'max-energy'?: number;
   'weight-update': WeightUpdateMode;
   eval: number;
   holdout: number;
   pick?: number;
   json?: boolean;
+  force?: boolean;
 }
 
 export const approxCommand: CommandModule<object, Args> = {
@@ -43,43 +50,59 @@ export const approxCommand: CommandModule<object, Args> = {
     withDatasetOptions(y)
       .positional('model', { type: 'string', demandOption: true, describe: 'a quantized IR folder (adequate quantize)' })
       .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output IR folder (chosen design, pareto.json, pareto.svg)' })
-      .option('tiles', { type: 'number', default: 3, describe: 'compute tiles, each with one multiplier' })
+      .option('tiles', intOption('tiles', { default: 3, min: 1, describe: 'compute tiles, each with one multiplier' }))
       .option('library', { type: 'string', default: 'builtin', describe: 'builtin, evoapprox, generated, or a library folder' })
       .option('mode', { choices: ['free', 'ordered'] as const, default: 'free' as const, describe: 'free: any layer on any tile; ordered: consecutive layers share a tile' })
-      .option('pop', { type: 'number', default: 32 })
-      .option('gen', { type: 'number', default: 20 })
-      .option('seed', { type: 'number', default: 1 })
-      .option('max-drop', { type: 'number', default: 0.5, describe: 'accuracy points the chosen design may lose against exact' })
-      .option('max-energy', { type: 'number', describe: 'constraint on relative multiplier energy (exact = 1)' })
+      .option('pop', intOption('pop', { default: 32, min: 2, describe: 'designs per generation' }))
+      .option('gen', intOption('gen', { default: 20, min: 0, describe: 'generations' }))
+      .option('seed', intOption('seed', { default: 1 }))
+      .option('max-drop', numberOption('max-drop', { default: 0.5, min: 0, describe: 'accuracy points the chosen design may lose against exact' }))
+      .option('max-energy', numberOption('max-energy', { above: 0, describe: 'constraint on relative multiplier energy (exact = 1)' }))
+      .option('cost', { choices: ['power', 'luts', 'cells'] as const, default: 'power' as const, describe: 'multiplier cost the search minimises: published 45 nm power (else switching estimate), xc7 LUTs without DSP, or CMOS transistors of the generic cells (Yosys)' })
       .option('weight-update', { choices: ['none', 'uniform', 'histogram'] as const, default: 'histogram' as const, describe: 'retraining-free weight compensation' })
-      .option('eval', { type: 'number', default: 2000, describe: 'evaluation images the search uses' })
-      .option('holdout', { type: 'number', default: 5000, describe: 'images after those for the final report (never seen by the search)' })
-      .option('confidence', { type: 'number', default: 2, describe: 'standard errors of the measured top-1 kept below --max-drop when the design is chosen, so that the bound holds on images the search never saw (0: none)' })
-      .option('pick', { type: 'number', describe: 'choose front design N (0 = lowest energy) instead of the max-drop rule' })
-      .option('json', { type: 'boolean' }) as never,
+      .option('eval', intOption('eval', { default: 2000, min: 2, describe: 'labelled images for the search and the choice (split by --selection)' }))
+      .option('selection', numberOption('selection', { default: 0.5, above: 0, below: 1, describe: 'fraction of the --eval images kept from the search to choose the design on (docs/selection.md)' }))
+      .option('holdout', intOption('holdout', { default: 5000, min: 0, describe: 'images after those for the final report (used by neither the search nor the choice)' }))
+      .option('confidence', numberOption('confidence', { default: 1, min: 0, describe: 'standard errors of the paired drop against the exact design, on the selection images, kept below --max-drop (docs/selection.md; 0: none)' }))
+      .option('pick', intOption('pick', { min: 0, describe: 'choose front design N (0 = lowest energy) instead of the max-drop rule; below --pop' }))
+      .option('force', FORCE_OPTION)
+      .option('json', { type: 'boolean' })
+      .check((a) => checkPick(a.pick, a.pop)) as never,
   handler: async (args) => {
+    const libraryFolder = ['builtin', 'evoapprox', 'generated'].includes(args.library) ? undefined : requireLibraryDir(args.library);
+    const out = claimOutput(args.out, { command: 'approx', inputs: [args.model, args.inputs, args.labels, libraryFolder], force: args.force });
     const graph = loadModel(args.model);
     if (arithmeticOf(graph) !== 'integer') throw userError('E_DSE', `${args.model} is not a quantized IR; run adequate quantize first`);
-    const layerNodes = graph.nodes.filter((n) => n.op === 'QConv' || n.op === 'QGemm');
+    // The library's multipliers are 8x8: layers with narrower codes (QONNX models) stay exact (docs/qonnx.md).
+    const macNodes = graph.nodes.filter((n) => n.op === 'QConv' || n.op === 'QGemm');
+    const eightBit = (n: (typeof macNodes)[number]) => (n.op === 'QConv' || n.op === 'QGemm') && n.attrs.wBits === 8 && graph.values.get(n.inputs[0]!)?.quant?.bits === 8;
+    const layerNodes = macNodes.filter(eightBit);
+    if (layerNodes.length === 0)
+      throw userError('E_DSE', `no conv/dense layer of ${args.model} has 8-bit weights and 8-bit activations (${macNodes.map((n) => `'${n.name}' ${n.op === 'QConv' || n.op === 'QGemm' ? n.attrs.wBits : '?'}-bit weights`).join(', ')}); the library's 8x8 multipliers do not apply, every layer stays exact: turn the approx stage off (approx.enabled: false)`);
+    if (layerNodes.length < macNodes.length) process.stderr.write(`approx: ${macNodes.length - layerNodes.length} layer(s) with codes narrower than 8 bits stay exact: ${macNodes.filter((n) => !eightBit(n)).map((n) => n.name).join(', ')}\n`);
     const wide = layerNodes.find((n) => graph.constants.get(n.inputs[1]!)!.dtype === 'int32');
     if (wide) throw userError('E_DSE', `layer '${wide.name}' has codes wider than 8 bits; 8x8 multipliers need 8-bit weights and activations`);
     if (!(Number.isInteger(args.tiles) && args.tiles >= 1)) throw userError('E_USAGE', `--tiles ${args.tiles} must be a positive integer`);
     if (!(args.confidence >= 0)) throw userError('E_USAGE', `--confidence ${args.confidence} must be a number >= 0 (standard errors)`);
+    if (!(args.selection > 0 && args.selection < 1)) throw userError('E_USAGE', `--selection ${args.selection} must be a fraction between 0 and 1 (of the --eval images)`);
     if (args.tiles > layerNodes.length) throw userError('E_DSE', `--tiles ${args.tiles} is more than the ${layerNodes.length} conv/dense layers; use at most ${layerNodes.length}`);
     const signed = graph.constants.get(layerNodes[0]!.inputs[1]!)!.dtype === 'int8';
-    const library = libraryCandidates(args.library, signed);
+    const library = await libraryCandidates(args.library, signed, args.cost);
     const input = graph.inputs[0]!;
     const evalData = loadDatasetFor(args.model, { ...args, limit: args.eval }, input.shape, 'test');
-    if (!evalData.labels) throw userError('E_DATASET', 'the exploration needs labels: give --labels');
+    requireLabels(graph, evalData, 'the exploration');
+    if (evalData.count < 2) throw userError('E_DATASET', `the exploration needs at least 2 labelled images (some to search, some to choose); --eval gave ${evalData.count}`);
+    const split = splitLabelled(evalData.count, args.selection);
+    const searchData = sliceDataset(evalData, 0, split.search), selectionData = sliceDataset(evalData, split.search, evalData.count);
     const layers = layerInfo(graph, layerNodes.map((n) => n.name), calibrationSamples(args, input.shape, evalData).inputs);
-    const runner = createRunner(graph, evalData.inputs, evalData.labels, library, layers, args['weight-update']);
+    const runner = createRunner(graph, searchData.inputs, searchData.labels!, library, layers, args['weight-update']);
     // Two bars: the seed designs of the first generation (every single-multiplier design, measured in full: the
     // longest generation), then the generations, whose rate and ETA the first one would otherwise distort.
     const seeds = startProgress('seed designs', library.length);
     let progress: Progress | undefined;
     let best = '', generation = 0;
     const result = await explore(runner, layers, library, {
-      tiles: args.tiles, mode: args.mode, pop: args.pop, gen: args.gen, seed: args.seed, weightUpdate: args['weight-update'], maxDrop: args['max-drop'], confidence: args.confidence,
+      tiles: args.tiles, mode: args.mode, pop: args.pop, gen: args.gen, seed: args.seed, weightUpdate: args['weight-update'], maxDrop: args['max-drop'],
       ...(args['max-energy'] !== undefined ? { maxEnergy: args['max-energy'] } : {}),
       onGeneration: (g, _total, evals, b) => {
         [generation, best] = [g, b ? `, best ${(100 * b.top1).toFixed(2)}% at energy ${b.relativeEnergy.toFixed(3)}` : ''];
@@ -93,26 +116,36 @@ export const approxCommand: CommandModule<object, Args> = {
     });
     await runner.close();
     (progress ?? seeds).end(`(${result.evaluations} designs, ${result.fullEvaluations} on the full set)`);
-    // The exact design always keeps the bound (it is the reference), even when the front no longer holds it.
-    const candidates = result.exact.full && !result.front.includes(result.exact) ? [...result.front, result.exact] : result.front;
-    const chosen = args.pick !== undefined ? result.front[args.pick] : bestWithin(candidates, result.exactTop1, args['max-drop'], args.confidence, evalData.count);
+    const libraryDir = args.library.includes('/') ? args.library : undefined;
+    const bindDesign = (d: ExploredDesign, mode: WeightUpdateMode) => bindMultipliers.run(graph, { layers: designBindings(d.perLayer, layers, library, mode, undefined, d.layerTile) }).graph;
+    const predict = async (g: Graph) => (await evaluateParallel(g, selectionData, { multiplierLibrary: libraryDir })).predictions;
+    // The choice: the front's approximate designs, most energy first, re-measured on the selection images against the
+    // exact design on the same images (src/dse/selection.ts); the exact design when none passes.
+    const approximate = result.front.filter((d) => d !== result.exact).sort((a, b) => b.relativeEnergy - a.relativeEnergy);
+    const selectionOpts = { maxDrop: args['max-drop'], confidence: args.confidence };
+    const selection = args.pick !== undefined ? undefined
+      : await chooseOnSelection(approximate, (d) => predict(bindDesign(d, args['weight-update'])), await predict(graph), selectionData.labels!, selectionOpts);
+    const chosen = args.pick !== undefined ? result.front[args.pick] : (selection!.chosen ?? result.exact);
     if (chosen && chosen === result.exact && args.pick === undefined)
-      process.stderr.write(`approx: no approximate design keeps --max-drop ${args['max-drop']} with --confidence ${args.confidence} on ${evalData.count} images; the exact design is chosen (more --eval images, a larger --max-drop or a lower --confidence let approximate ones in)\n`);
-    if (!chosen) throw userError('E_DSE', `no design on the front ${args.pick !== undefined ? `has index ${args.pick}` : `loses at most ${args['max-drop']} points with --confidence ${args.confidence}`}; raise --max-drop or --gen, or lower --confidence`);
-    const bound = bindMultipliers.run(graph, { layers: designBindings(chosen.perLayer, layers, library, args['weight-update'], undefined, chosen.layerTile) }).graph;
-    const withoutUpdate = bindMultipliers.run(graph, { layers: designBindings(chosen.perLayer, layers, library, 'none', undefined, chosen.layerTile) }).graph;
+      process.stderr.write(`approx: no approximate design keeps --max-drop ${args['max-drop']} with --confidence ${args.confidence} on the ${split.selection} selection images; the exact design is chosen (more --eval images, a larger --max-drop or a lower --confidence let approximate ones in)\n`);
+    if (!chosen) throw userError('E_DSE', `no design on the front has index ${args.pick}; the front has ${result.front.length} designs`);
+    const bound = bindDesign(chosen, args['weight-update']);
+    const withoutUpdate = bindDesign(chosen, 'none');
     const holdout = loadHoldout(args.model, args, args.holdout, input.shape, evalData);
-    const measure = async (g: Graph) => (holdout ? (await evaluateParallel(g, holdout, { multiplierLibrary: args.library.includes('/') ? args.library : undefined })).top1 : undefined);
+    const measure = async (g: Graph) => (holdout ? (await evaluateParallel(g, holdout, { multiplierLibrary: libraryDir })).top1 : undefined);
     const held = { exact: await measure(graph), chosen: await measure(bound), chosen_without_weight_update: await measure(withoutUpdate), count: holdout?.count ?? 0 };
-    const report = paretoReport(args, evalData.count, result, chosen, layers, library, held);
+    const describeShort = (d: ExploredDesign) => ({ relative_energy: +d.relativeEnergy.toFixed(6), tiles: d.tiles.map((m) => library[m]!.id) });
+    const selectionJson = selection ? selectionReport(split, selection, selectionOpts, describeShort) : { search_images: split.search, selection_images: split.selection, picked: args.pick };
+    const chosenTrial = selection?.trials.find((t) => t.candidate === chosen);
+    const report = paretoReport(args, split.search, result, chosen, layers, library, held, selectionJson, chosenTrial ? { paired_drop: chosenTrial.paired.drop, bound: chosenTrial.paired.bound, selection_top1: chosenTrial.paired.top1 } : undefined);
     // The file holds no timings, so the same inputs and seed give the same bytes; --json prints them too.
     const { seconds: _s, designs_per_second: _r, ...saved } = report;
     void _s, _r;
     const point = (d: ExploredDesign) => ({ energy: d.relativeEnergy, top1: d.top1 });
-    await writeExplorationDir(args.out, args.model, bound, saved, {
+    await writeExplorationDir(out, args.model, bound, saved, {
       title: `${graph.name}: ${args.tiles} tiles, ${args.mode} assignment, ${library.length} multipliers`,
       xLabel: 'relative multiplier energy (exact = 1)',
-      evaluationImages: evalData.count, baselineTop1: result.exactTop1,
+      evaluationImages: split.search, baselineTop1: result.exactTop1,
       all: result.designs.filter((d) => d.full).map(point), front: result.front.map(point), chosen: point(chosen),
     });
     if (args.json) console.log(JSON.stringify(report, null, 2));
@@ -147,15 +180,19 @@ function describe(d: ExploredDesign, layers: readonly LayerInfo[], library: read
   };
 }
 
-function paretoReport(args: Args, evalCount: number, r: Awaited<ReturnType<typeof explore>>, chosen: ExploredDesign, layers: readonly LayerInfo[], library: readonly Candidate[], held: HeldOut) {
+function paretoReport(
+  args: Args, searchCount: number, r: Awaited<ReturnType<typeof explore>>, chosen: ExploredDesign, layers: readonly LayerInfo[], library: readonly Candidate[], held: HeldOut,
+  selection: object, chosenPaired: { paired_drop: number; bound: number; selection_top1: number } | undefined,
+) {
   return {
     model: args.model,
     tiles: args.tiles,
     mode: args.mode,
     weight_update: args['weight-update'],
+    cost: args.cost,
     library: args.library,
     multipliers: library.length,
-    evaluation_images: evalCount,
+    evaluation_images: searchCount,
     exact_top1: r.exactTop1,
     max_drop: args['max-drop'],
     confidence: args.confidence,
@@ -164,7 +201,8 @@ function paretoReport(args: Args, evalCount: number, r: Awaited<ReturnType<typeo
     seconds: +r.seconds.toFixed(1),
     designs_per_second: +(r.evaluations / r.seconds).toFixed(2),
     front: r.front.map((d) => describe(d, layers, library)),
-    chosen: { ...describe(chosen, layers, library), heldout: held },
+    selection,
+    chosen: { ...describe(chosen, layers, library), ...(chosenPaired ?? {}), heldout: held },
   };
 }
 
@@ -174,7 +212,9 @@ function printReport(rep: ReturnType<typeof paretoReport>): void {
     rep.front.map((d, i) => [i, (100 * d.top1).toFixed(2), d.relative_energy.toFixed(3), d.tiles.filter((t, k) => d.layers.some((l) => l.tile === k) && t).join(', ')]),
   ));
   const h = rep.chosen.heldout;
-  console.log(`exact: ${(100 * rep.exact_top1).toFixed(2)}% on the evaluation images; ${rep.evaluations} designs in ${rep.seconds}s (${rep.full_evaluations} on the full set)`);
+  console.log(`exact: ${(100 * rep.exact_top1).toFixed(2)}% on the ${rep.evaluation_images} search images; ${rep.evaluations} designs in ${rep.seconds}s (${rep.full_evaluations} on the full set)`);
+  if (rep.chosen.paired_drop !== undefined)
+    console.log(`choice on ${(rep.selection as { selection_images: number }).selection_images} selection images: paired drop ${rep.chosen.paired_drop.toFixed(2)} points, bound ${rep.chosen.bound!.toFixed(2)} <= --max-drop ${rep.max_drop}`);
   console.log(`chosen: energy ${rep.chosen.relative_energy.toFixed(3)} (saves ${(100 * (1 - rep.chosen.relative_energy)).toFixed(1)}%), top-1 ${(100 * rep.chosen.top1).toFixed(2)}%` +
     (h.chosen !== undefined ? `; on ${h.count} held-out images: ${(100 * h.chosen).toFixed(2)}% (exact ${(100 * h.exact!).toFixed(2)}%, without weight update ${(100 * h.chosen_without_weight_update!).toFixed(2)}%)` : ''));
   for (const l of rep.chosen.layers) console.log(`  ${l.layer}: tile ${l.tile}, ${l.multiplier}`);

@@ -5,11 +5,15 @@ import type { Argv, CommandModule } from 'yargs';
 import { userError } from '../../errors.js';
 import { emitHls, emitTunedHls } from '../../emit/hls/index.js';
 import { emitVerilog } from '../../emit/verilog/index.js';
+import { tileMultipliers } from '../../emit/multiplier-impl.js';
 import { writeBuildBase, type BuildKind, type MultiplierImpl } from '../../emit/build-dir.js';
 import { hostInterface } from '../../hw/interface.js';
 import { planAccelerator } from '../../hw/plan.js';
 import { isTuned, planTunedAccelerator } from '../../hw/plan-tuned.js';
 import { writeDirAtomically, yieldToSignals } from '../../io/atomic-dir.js';
+import { claimOutput } from '../../io/output-guard.js';
+import { requireLibraryDir } from '../../multipliers/store.js';
+import { FORCE_OPTION, intOption, numberOption } from '../options.js';
 import { loadModel } from '../load.js';
 
 interface Args {
@@ -21,36 +25,43 @@ interface Args {
   clock: number;
   'mult-impl': MultiplierImpl;
   json?: boolean;
+  force?: boolean;
 }
 
 function builder(y: Argv): Argv<Args> {
   return y
     .positional('model', { type: 'string', demandOption: true, describe: 'a quantized IR folder; for hls also a word-length-tuned one' })
     .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'build folder to write' })
-    .option('lanes', { type: 'number', default: 4, describe: 'multiply-accumulate lanes per tile' })
+    .option('lanes', intOption('lanes', { default: 4, min: 1, max: 256, describe: 'multiply-accumulate lanes per tile' }))
     .option('library', { type: 'string', describe: 'multiplier library folder (for multipliers that are not built in)' })
     .option('part', { type: 'string', default: 'xc7z020clg400-1', describe: 'FPGA part (Vitis HLS script, synthesis)' })
-    .option('clock', { type: 'number', default: 10, describe: 'clock period in ns' })
+    .option('clock', numberOption('clock', { default: 10, above: 0, describe: 'clock period in ns' }))
     .option('mult-impl', { choices: ['auto', 'table', 'netlist'] as const, default: 'auto' as const, describe: 'approximate multipliers as gate-level netlists or lookup tables (auto: the netlist when the library has one)' })
+    .option('force', FORCE_OPTION)
     .option('json', { type: 'boolean', describe: 'print one JSON object' }) as unknown as Argv<Args>;
 }
 
 async function emit(kind: BuildKind, args: Args): Promise<void> {
   if (!(Number.isInteger(args.lanes) && args.lanes >= 1 && args.lanes <= 256)) throw userError('E_USAGE', `--lanes ${args.lanes} must be an integer from 1 to 256`);
   if (!(args.clock > 0)) throw userError('E_USAGE', `--clock ${args.clock} must be a positive period in ns`);
+  if (args.library !== undefined) requireLibraryDir(args.library);
+  const out = claimOutput(args.out, { command: `emit ${kind}`, inputs: [args.model, args.library], force: args.force });
   const graph = loadModel(args.model);
   // Word-length-tuned IRs have their own plan (formats instead of integer codes) and HLS datapaths; planAccelerator
   // rejects them for Verilog with E_HW.
   const plan = kind === 'hls' && isTuned(graph) ? planTunedAccelerator(graph) : planAccelerator(graph);
   const options = { lanes: args.lanes, part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'], ...(args.library !== undefined ? { library: args.library } : {}) };
-  const files = await writeDirAtomically(args.out, async (tmp) => {
+  // Each tile's multiplier as hardware; product-table ROMs say what they cost (src/emit/multiplier-impl.ts).
+  const multipliers = 'arithmetic' in plan ? [] : tileMultipliers(plan.tiles, args['mult-impl'], args.library);
+  const files = await writeDirAtomically(out, async (tmp) => {
     const io = 'arithmetic' in plan ? {} : { interface: hostInterface(plan) };
-    writeBuildBase(tmp, { kind, source: args.model, model: plan.name, lanes: args.lanes, ...(args.library !== undefined ? { library: args.library } : {}), options: { part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'] }, ...io }, plan.graph);
+    writeBuildBase(tmp, { kind, source: args.model, model: plan.name, lanes: args.lanes, ...(args.library !== undefined ? { library: args.library } : {}), options: { part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'], multipliers }, ...io }, plan.graph);
     if ('arithmetic' in plan) return emitTunedHls(plan, options, tmp);
     await yieldToSignals();
     return kind === 'hls' ? emitHls(plan, options, tmp) : emitVerilog(plan, options, tmp);
   }, { cleanupOnSignal: true });
-  const summary = { kind, build: args.out, model: plan.name, lanes: args.lanes, tiles: plan.tiles.length, layers: plan.layers.length, files };
+  for (const m of multipliers) if (m.rom) process.stderr.write(`emit: ${m.rom.note}\n`);
+  const summary = { kind, build: args.out, model: plan.name, lanes: args.lanes, tiles: plan.tiles.length, layers: plan.layers.length, multipliers, files };
   if (args.json) console.log(JSON.stringify(summary, null, 2));
   else console.log(`wrote ${kind === 'hls' ? 'HLS C++' : 'Verilog'} for ${plan.name} to ${args.out}: ${plan.layers.length} layers on ${plan.tiles.length} tile(s), ${args.lanes} lanes, ${files.length} files`);
 }

@@ -6,10 +6,14 @@ import { userError } from '../../errors.js';
 import { evaluateParallel } from '../../golden/parallel.js';
 import { withSharedLayers } from '../../passes/share-weights.js';
 import { SharingEvaluator } from '../../dse/share/evaluator.js';
-import { exploreSharing, smallestWithin, type ShareExploreResult, type SharedDesign } from '../../dse/share/explore.js';
+import { exploreSharing, type ShareExploreResult, type SharedDesign } from '../../dse/share/explore.js';
+import { chooseOnSelection, selectionReport, splitLabelled } from '../../dse/selection.js';
+import { sliceDataset } from '../../io/dataset.js';
 import { ShareSpace, type ExploredGranularity } from '../../dse/share/space.js';
-import { loadDatasetFor, loadHoldout, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
+import { loadDatasetFor, loadHoldout, requireLabels, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
 import { writeExplorationDir } from '../exploration-output.js';
+import { claimOutput } from '../../io/output-guard.js';
+import { checkPick, FORCE_OPTION, intOption, numberOption } from '../options.js';
 import { loadModel } from '../load.js';
 import { startProgress, type Progress } from '../progress.js';
 import { formatTable, groupDigits } from '../table.js';
@@ -23,10 +27,13 @@ interface Args extends DatasetArgs {
   gen: number;
   seed: number;
   'max-drop': number;
+  confidence: number;
+  selection: number;
   eval: number;
   holdout: number;
   pick?: number;
   json?: boolean;
+  force?: boolean;
 }
 
 export const shareExploreCommand: CommandModule<object, Args> = {
@@ -37,47 +44,69 @@ export const shareExploreCommand: CommandModule<object, Args> = {
       .positional('model', { type: 'string', demandOption: true, describe: 'an IR folder (quantized, or float)' })
       .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output IR folder (chosen design, pareto.json, pareto.svg)' })
       .option('granularities', { type: 'string', default: 'layer,channel,kernel', describe: 'granularities a layer may take (comma-separated: layer, channel, kernel)' })
-      .option('max-bits', { type: 'number', default: 8, describe: 'widest index (2^bits clusters); 0 bits = layer not shared' })
-      .option('pop', { type: 'number', default: 32 })
-      .option('gen', { type: 'number', default: 20 })
-      .option('seed', { type: 'number', default: 1 })
-      .option('max-drop', { type: 'number', default: 0.5, describe: 'accuracy points the chosen design may lose against the unshared one' })
-      .option('eval', { alias: 'count', type: 'number', default: 2000, describe: 'evaluation images the search uses' })
-      .option('holdout', { type: 'number', default: 5000, describe: 'images after those for the final report (never seen by the search)' })
-      .option('pick', { type: 'number', describe: 'choose front design N (0 = least memory) instead of the max-drop rule' })
-      .option('json', { type: 'boolean' }) as never,
+      .option('max-bits', intOption('max-bits', { default: 8, min: 1, max: 16, describe: 'widest index (2^bits clusters); 0 bits = layer not shared' }))
+      .option('pop', intOption('pop', { default: 32, min: 2, describe: 'designs per generation' }))
+      .option('gen', intOption('gen', { default: 20, min: 0, describe: 'generations' }))
+      .option('seed', intOption('seed', { default: 1 }))
+      .option('max-drop', numberOption('max-drop', { default: 0.5, min: 0, describe: 'accuracy points the chosen design may lose against the unshared one' }))
+      .option('confidence', numberOption('confidence', { default: 1, min: 0, describe: 'standard errors of the paired drop against the unshared design, on the selection images, kept below --max-drop (docs/selection.md; 0: none)' }))
+      .option('eval', intOption('eval', { alias: 'count', default: 2000, min: 2, describe: 'labelled images for the search and the choice (split by --selection)' }))
+      .option('selection', numberOption('selection', { default: 0.5, above: 0, below: 1, describe: 'fraction of the --eval images kept from the search to choose the design on (docs/selection.md)' }))
+      .option('holdout', intOption('holdout', { default: 5000, min: 0, describe: 'images after those for the final report (used by neither the search nor the choice)' }))
+      .option('pick', intOption('pick', { min: 0, describe: 'choose front design N (0 = least memory) instead of the max-drop rule; below --pop' }))
+      .option('force', FORCE_OPTION)
+      .option('json', { type: 'boolean' })
+      .check((a) => checkPick(a.pick, a.pop)) as never,
   handler: async (args) => {
+    const out = claimOutput(args.out, { command: 'share-explore', inputs: [args.model, args.inputs, args.labels], force: args.force });
     const graph = loadModel(args.model);
     const granularities = parseGranularities(args.granularities);
     for (const [flag, v, min] of [['--pop', args.pop, 2], ['--gen', args.gen, 0], ['--eval', args.eval, 1]] as const)
       if (!(Number.isInteger(v) && v >= min)) throw userError('E_USAGE', `${flag} ${v} must be an integer >= ${min}`);
+    if (!(args.confidence >= 0)) throw userError('E_USAGE', `--confidence ${args.confidence} must be a number >= 0 (standard errors)`);
+    if (!(args.selection > 0 && args.selection < 1)) throw userError('E_USAGE', `--selection ${args.selection} must be a fraction between 0 and 1 (of the --eval images)`);
     const space = new ShareSpace(graph, granularities, args['max-bits']);
     const input = graph.inputs[0]!;
     const evalData = loadDatasetFor(args.model, { ...args, limit: args.eval }, input.shape, 'test');
-    if (!evalData.labels) throw userError('E_DATASET', 'the exploration needs labels: give --labels');
-    const evaluator = new SharingEvaluator(graph, space.layers.map((l) => l.node.name), evalData.inputs, evalData.labels);
+    requireLabels(graph, evalData, 'the exploration');
+    if (evalData.count < 2) throw userError('E_DATASET', `the exploration needs at least 2 labelled images (some to search, some to choose); --eval gave ${evalData.count}`);
+    const split = splitLabelled(evalData.count, args.selection);
+    const searchData = sliceDataset(evalData, 0, split.search), selectionData = sliceDataset(evalData, split.search, evalData.count);
+    const evaluator = new SharingEvaluator(graph, space.layers.map((l) => l.node.name), searchData.inputs, searchData.labels!);
     let progress: Progress | undefined;
     const result = await exploreSharing(space, evaluator, {
       pop: args.pop, gen: args.gen, seed: args.seed, maxDrop: args['max-drop'],
       onGeneration: (g, total, info) => (progress ??= startProgress('explore', total)).tick(g, `${info.evaluations} designs, ${info.measured} measured${info.best ? `, best ${(100 * info.best.top1).toFixed(2)}% at ${(info.best.relativeMemory * 100).toFixed(1)}% memory` : ''}`),
     });
     progress?.end(`(${result.evaluations} designs: ${result.accuracyEvaluations} measured, ${result.fullEvaluations} in full, ${result.proxyOnly} scored by the proxy alone)`);
-    const chosen = args.pick !== undefined ? result.front[args.pick] : smallestWithin(result.front, result.exactTop1, args['max-drop']);
-    if (!chosen) throw userError('E_DSE', `no design on the front ${args.pick !== undefined ? `has index ${args.pick}` : `loses at most ${args['max-drop']} points`}; raise --max-drop or --gen`);
-    const options = space.options(chosen.genome);
-    const shared = withSharedLayers(graph, new Map(options.flatMap((o, i) => (o.shared ? [[space.layers[i]!.node.name, o.shared] as const] : []))));
+    const sharedGraph = (d: SharedDesign) => withSharedLayers(graph, new Map(space.options(d.genome).flatMap((o, i) => (o.shared ? [[space.layers[i]!.node.name, o.shared] as const] : []))));
+    const predict = async (g: typeof graph) => (await evaluateParallel(g, selectionData, { multiplierLibrary: undefined })).predictions;
+    // The choice: the front's shared designs, most memory first, re-measured on the selection images against the
+    // unshared design on the same images (src/dse/selection.ts); the unshared design when none passes.
+    const unshared = result.designs.find((d) => d.keys.every((k) => k === ''))!;
+    const selectionOpts = { maxDrop: args['max-drop'], confidence: args.confidence };
+    const selection = args.pick !== undefined ? undefined
+      : await chooseOnSelection(result.front.filter((d) => d.full && d !== unshared).sort((a, b) => b.memoryBits - a.memoryBits), (d) => predict(sharedGraph(d)), await predict(graph), selectionData.labels!, selectionOpts);
+    const chosen = args.pick !== undefined ? result.front[args.pick] : (selection!.chosen ?? unshared);
+    if (!chosen) throw userError('E_DSE', `no design on the front has index ${args.pick}; the front has ${result.front.length} designs`);
+    if (chosen === unshared && args.pick === undefined)
+      process.stderr.write(`share-explore: no shared design keeps --max-drop ${args['max-drop']} with --confidence ${args.confidence} on the ${split.selection} selection images; the unshared design is chosen\n`);
+    const shared = sharedGraph(chosen);
     const holdout = loadHoldout(args.model, args, args.holdout, input.shape, evalData);
     const measure = async (g: typeof graph) => (holdout ? (await evaluateParallel(g, holdout, { multiplierLibrary: undefined })).top1 : undefined);
     const held = { unshared: await measure(graph), chosen: await measure(shared), count: holdout?.count ?? 0 };
-    const report = paretoReport(args, space, evalData.count, result, chosen, held);
+    const describeShort = (d: SharedDesign) => ({ relative_memory: +d.relativeMemory.toFixed(6), keys: d.keys });
+    const selectionJson = selection ? selectionReport(split, selection, selectionOpts, describeShort) : { search_images: split.search, selection_images: split.selection, picked: args.pick };
+    const trial = selection?.trials.find((t) => t.candidate === chosen);
+    const report = paretoReport(args, space, split.search, result, chosen, held, selectionJson, trial ? { paired_drop: trial.paired.drop, bound: trial.paired.bound, selection_top1: trial.paired.top1 } : undefined);
     // The file holds no timings, so the same inputs and seed give the same bytes; --json prints them too.
     const { seconds: _s, ...saved } = report;
     void _s;
     const point = (d: SharedDesign) => ({ energy: d.relativeMemory, top1: d.top1 });
-    await writeExplorationDir(args.out, args.model, shared, saved, {
+    await writeExplorationDir(out, args.model, shared, saved, {
       title: `${graph.name}: weight sharing (${granularities.join(', ')}), ${result.accuracyEvaluations} accuracy evaluations`,
       xLabel: 'relative weight memory (unshared = 1)',
-      evaluationImages: evalData.count, baselineTop1: result.exactTop1,
+      evaluationImages: split.search, baselineTop1: result.exactTop1,
       all: result.designs.filter((d) => d.full).map(point), front: result.front.map(point), chosen: point(chosen),
     });
     if (args.json) console.log(JSON.stringify(report, null, 2));
@@ -110,7 +139,10 @@ function describe(d: SharedDesign, space: ShareSpace) {
   };
 }
 
-function paretoReport(args: Args, space: ShareSpace, evalCount: number, r: ShareExploreResult, chosen: SharedDesign, held: { unshared: number | undefined; chosen: number | undefined; count: number }) {
+function paretoReport(
+  args: Args, space: ShareSpace, evalCount: number, r: ShareExploreResult, chosen: SharedDesign, held: { unshared: number | undefined; chosen: number | undefined; count: number },
+  selection: object, chosenPaired: { paired_drop: number; bound: number; selection_top1: number } | undefined,
+) {
   return {
     model: args.model,
     granularities: space.granularities,
@@ -126,7 +158,8 @@ function paretoReport(args: Args, space: ShareSpace, evalCount: number, r: Share
     seconds: +r.seconds.toFixed(1),
     proxy: r.dropModel ? { sensitivity: space.layers.map((l, i) => ({ layer: l.node.name, beta: +r.dropModel!.beta[i]!.toPrecision(4) })), margin: +r.dropModel.margin.toPrecision(4) } : undefined,
     front: r.front.map((d) => describe(d, space)),
-    chosen: { ...describe(chosen, space), heldout: held },
+    selection,
+    chosen: { ...describe(chosen, space), ...(chosenPaired ?? {}), heldout: held },
   };
 }
 

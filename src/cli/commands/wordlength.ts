@@ -11,17 +11,20 @@ import { evaluateParallel } from '../../golden/parallel.js';
 import { saveIr } from '../../ir/serialize.js';
 import type { Graph, NumFormat } from '../../ir/types.js';
 import { writeDirAtomically } from '../../io/atomic-dir.js';
-import type { Dataset } from '../../io/dataset.js';
+import { claimOutput } from '../../io/output-guard.js';
+import { FORCE_OPTION, intOption, numberOption } from '../options.js';
+import { sliceDataset, type Dataset } from '../../io/dataset.js';
+import { chooseOnSelection, selectionReport, splitLabelled } from '../../dse/selection.js';
 import { calibrate } from '../../passes/calibrate.js';
 import { wordlengthPass } from '../../passes/wordlength.js';
 import { paretoFront } from '../../dse/pareto.js';
 import { costOf } from '../../dse/wordlength/cost.js';
 import { formatBits } from '../../ir/stats.js';
 import { createOracle } from '../../dse/wordlength/pool.js';
-import { search, type SearchMethod, type SearchResult } from '../../dse/wordlength/search.js';
+import { search, type SearchMethod, type SearchResult, type TracePoint } from '../../dse/wordlength/search.js';
 import { formatsOf, referenceConfig, type NumberSystem, type Space } from '../../dse/wordlength/space.js';
 import { paretoSvg } from '../../report/pareto-svg.js';
-import { loadDatasetFor, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
+import { loadDatasetFor, requireLabels, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
 import { copyDatasetConfig } from '../dataset-copy.js';
 import { loadModel, withModelOptions, type ModelArgs } from '../load.js';
 import { startProgress } from '../progress.js';
@@ -34,12 +37,14 @@ interface Args extends ModelArgs, DatasetArgs {
   search: SearchMethod;
   'max-drop': number;
   confidence: number;
+  selection: number;
   eval: number;
   holdout: number;
   calib: number;
   rounding: 'truncate' | 'half-up' | 'half-even';
   'acc-overflow': 'wrap' | 'saturate';
   json?: boolean;
+  force?: boolean;
 }
 
 export const wordlengthCommand: CommandModule<object, Args> = {
@@ -51,52 +56,74 @@ export const wordlengthCommand: CommandModule<object, Args> = {
       .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output IR folder (tuned IR, wordlength.json, wordlength.svg)' })
       .option('kind', { choices: ['fixed', 'float'] as const, default: 'fixed' as const, describe: 'fixed point fixed<W,I> or custom float float<E,M>' })
       .option('search', { choices: ['budget', 'greedy'] as const, default: 'budget' as const, describe: 'budget: sensitivity-guided noise budgeting; greedy: classic min+1 bit' })
-      .option('max-drop', { type: 'number', default: 0.5, describe: 'top-1 points the tuned model may lose against float on the tuning images' })
-      .option('confidence', { type: 'number', default: 2, describe: 'standard errors of the measured drop kept below --max-drop, so that the bound holds on images the search never saw (0: none)' })
-      .option('eval', { type: 'number', default: 1000, describe: 'tuning images (the first N of the test data)' })
-      .option('holdout', { type: 'number', default: 5000, describe: 'images after the tuning ones, never seen by the search, for the final check' })
-      .option('calib', { type: 'number', default: 500, describe: 'calibration images for the range analysis' })
+      .option('max-drop', numberOption('max-drop', { default: 0.5, min: 0, describe: 'top-1 points the tuned model may lose against float on the tuning images' }))
+      .option('confidence', numberOption('confidence', { default: 1, min: 0, describe: 'standard errors of the paired drop against float, on the selection images, kept below --max-drop (docs/selection.md; 0: none)' }))
+      .option('eval', intOption('eval', { default: 1000, min: 2, describe: 'labelled images (the first N of the test data) for the search and the choice (split by --selection)' }))
+      .option('selection', numberOption('selection', { default: 0.5, above: 0, below: 1, describe: 'fraction of the --eval images kept from the search to choose the formats on (docs/selection.md)' }))
+      .option('holdout', intOption('holdout', { default: 5000, min: 0, describe: 'images after the --eval ones, used by neither the search nor the choice, for the final check' }))
+      .option('calib', intOption('calib', { default: 500, min: 1, describe: 'calibration images for the range analysis' }))
       .option('rounding', { choices: ['truncate', 'half-up', 'half-even'] as const, default: 'half-even' as const, describe: 'fixed point: rounding of accumulators and activations' })
       .option('acc-overflow', { choices: ['wrap', 'saturate'] as const, default: 'wrap' as const, describe: 'fixed point: overflow of accumulators' })
+      .option('force', FORCE_OPTION)
       .option('json', { type: 'boolean', describe: 'print one JSON object' }) as never,
   handler: async (args) => {
+    const out = claimOutput(args.out, { command: 'wordlength', inputs: [args.model, args.inputs, args.labels], force: args.force });
     if (!(args['max-drop'] >= 0)) throw userError('E_USAGE', `--max-drop ${args['max-drop']} must be a number >= 0 (accuracy points)`);
     if (!(args.confidence >= 0)) throw userError('E_USAGE', `--confidence ${args.confidence} must be a number >= 0 (standard errors)`);
+    if (!(args.selection > 0 && args.selection < 1)) throw userError('E_USAGE', `--selection ${args.selection} must be a fraction between 0 and 1 (of the --eval images)`);
     for (const k of ['eval', 'calib'] as const) if (!(Number.isInteger(args[k]) && args[k] >= 1)) throw userError('E_USAGE', `--${k} ${args[k]} must be a positive integer`);
     const graph = loadModel(args.model, args);
     const input = graph.inputs[0];
     if (!input || graph.inputs.length !== 1) throw userError('E_CONFIG', `word-length tuning needs a one-input model; this one has ${graph.inputs.length} inputs`);
-    const tuning = loadDatasetFor(args.model, { ...args, limit: args.eval }, input.shape, 'test');
-    if (!tuning.labels) throw userError('E_DATASET', 'word-length tuning measures accuracy: give --labels');
+    const labelled = loadDatasetFor(args.model, { ...args, limit: args.eval }, input.shape, 'test');
+    requireLabels(graph, labelled, 'word-length tuning (it measures accuracy)');
+    if (labelled.count < 2) throw userError('E_DATASET', `word-length tuning needs at least 2 labelled images (some to search, some to choose); --eval gave ${labelled.count}`);
+    const split = splitLabelled(labelled.count, args.selection);
+    const tuning = sliceDataset(labelled, 0, split.search), selectionData = sliceDataset(labelled, split.search, labelled.count);
     const calib = calibrationData(args, input.shape, tuning);
     const calibration = startProgress('calibrate', 1);
     const stats = calibrate(graph, calib.inputs);
     calibration.end(`(${calib.count} samples)`);
     const reference = startProgress('float reference', 1);
-    const evaluator = await createOracle({ graph, kind: args.kind, stats, options: { rounding: args.rounding, accOverflow: args['acc-overflow'] }, samples: tuning.inputs, labels: tuning.labels });
+    const evaluator = await createOracle({ graph, kind: args.kind, stats, options: { rounding: args.rounding, accOverflow: args['acc-overflow'] }, samples: tuning.inputs, labels: tuning.labels! });
     reference.end(`(${tuning.count} tuning images, ${evaluator.workers} thread${evaluator.workers > 1 ? 's' : ''})`);
     const space = evaluator.space;
     // The number of evaluations is not known in advance (the searches stop when they converge): open-ended progress.
     const progress = startProgress(`${args.search} search`, 0);
     let result: SearchResult;
     try {
+      // The search's own bound has no margin: the choice below keeps it on images the search did not use.
       result = await search(args.search, evaluator, {
         maxDrop: args['max-drop'],
-        confidence: args.confidence,
         onEvaluation: (n, p) => progress.tick(n, `evaluations, last ${(100 * p.top1).toFixed(2)}% at cost ${(p.cost / 2).toFixed(3)}`),
       });
     } finally {
       await evaluator.close();
     }
     progress.end(`(${result.evaluations} evaluations)`);
-    const tuned = wordlengthPass.run(graph, formatsOf(space, result.config)).graph;
-    const held = await heldOut(args, input.shape, tuning, graph, tuned);
-    const report = buildReport(args, graph, space, result, evaluator.floatTop1, tuning.count, held);
-    await writeDirAtomically(args.out, (tmp) => {
+    const tunedGraph = (p: TracePoint) => wordlengthPass.run(graph, formatsOf(space, p.config)).graph;
+    const predict = async (g: Graph) => (await evaluateParallel(g, selectionData, { multiplierLibrary: undefined })).predictions;
+    // The choice: the cheapest-for-their-accuracy configurations the search met within the bound (its front), most
+    // costly first, re-measured on the selection images against float (src/dse/selection.ts); the reference formats
+    // when none passes.
+    const widest = result.trace[0]!;
+    const feasible = result.trace.filter((p) => p.feasible && p !== widest).map((p) => ({ ...p, objectives: [p.cost, -p.top1] }));
+    const candidates = paretoFront(feasible).sort((a, b) => b.cost - a.cost);
+    const selectionOpts = { maxDrop: args['max-drop'], confidence: args.confidence };
+    const selection = await chooseOnSelection(candidates, (p) => predict(tunedGraph(p)), await predict(graph), selectionData.labels!, selectionOpts);
+    const chosenPoint = selection.chosen ?? widest;
+    if (!selection.chosen) process.stderr.write(`wordlength: no tuned configuration keeps --max-drop ${args['max-drop']} with --confidence ${args.confidence} on the ${split.selection} selection images; the reference (widest) formats are chosen\n`);
+    const chosen: SearchResult = { ...result, config: chosenPoint.config, cost: chosenPoint.cost, evaluation: { ...result.evaluation, top1: chosenPoint.top1, noise: chosenPoint.noise } };
+    const tuned = tunedGraph(chosenPoint);
+    const held = await heldOut(args, input.shape, labelled, graph, tuned);
+    const trial = selection.trials.find((t) => t.candidate.config === chosenPoint.config);
+    const selectionJson = selectionReport(split, selection, selectionOpts, (p) => ({ cost: +(p.cost / 2).toFixed(5), search_top1: p.top1 }));
+    const report = { ...buildReport(args, graph, space, chosen, evaluator.floatTop1, tuning.count, held), selection: selectionJson, ...(trial ? { paired_drop: trial.paired.drop, bound: trial.paired.bound } : {}) };
+    await writeDirAtomically(out, (tmp) => {
       saveIr(tmp, tuned);
       copyDatasetConfig(args.model, tmp);
       writeFileSync(join(tmp, 'wordlength.json'), JSON.stringify(report, null, 2) + '\n');
-      writeFileSync(join(tmp, 'wordlength.svg'), searchSvg(graph, args, result, evaluator.floatTop1, tuning.count));
+      writeFileSync(join(tmp, 'wordlength.svg'), searchSvg(graph, args, chosen, evaluator.floatTop1, tuning.count));
     });
     if (args.json) console.log(JSON.stringify(report, null, 2));
     else printReport(report);

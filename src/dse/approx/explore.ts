@@ -37,8 +37,6 @@ export interface ExploreOptions {
   readonly weightUpdate: WeightUpdateMode;
   /** Constraint: accuracy drop against the exact design, in percentage points. */
   readonly maxDrop?: number;
-  /** Standard errors kept below maxDrop when a design is chosen (bestWithin); the search's constraint has none. */
-  readonly confidence?: number;
   readonly maxEnergy?: number;
   readonly onGeneration?: (generation: number, generations: number, evaluations: number, best: ExploredDesign | undefined) => void;
   /** After every measured design (the first generation alone measures every seed: tens of seconds). */
@@ -149,7 +147,7 @@ export async function explore(runner: DesignRunner, layers: readonly LayerInfo[]
     initial,
     canonicalize: (g) => canonicalize(g, T, opts.mode),
     onGeneration: (info) => {
-      const best = bestWithin(info.front.map((d: Design) => decoded.get(d.key)!).filter((d) => d.full), exactTop1, opts.maxDrop ?? 0.5, opts.confidence ?? 0, exact.count);
+      const best = bestWithin(info.front.map((d: Design) => decoded.get(d.key)!).filter((d) => d.full), exactTop1, opts.maxDrop ?? 0.5);
       opts.onGeneration?.(info.generation, info.generations, info.evaluations, best);
     },
   });
@@ -173,14 +171,8 @@ export function designBindings(perLayer: readonly number[], layers: readonly Lay
   }));
 }
 
-/** The lowest-energy design that loses at most `maxDrop` points against the exact design, with `confidence`
- *  standard errors of its measured top-1 (over `count` images) added to the loss. Why a margin: the choice is the
- *  lowest-energy design of hundreds that passed the bound on the same images, so it is also the one the sample
- *  flattered most; without the margin the LeNet-5 example's choice lost 0.45 points on the search images and 0.88 on
- *  images the search never saw. The standard error is the binomial one of the design's top-1, sqrt(p (1 - p) / n);
- *  the exact design has none. */
-export function bestWithin(designs: readonly ExploredDesign[], exactTop1: number, maxDrop: number, confidence = 0, count = 1): ExploredDesign | undefined {
-  // The exact design is the reference itself: nothing to be uncertain about.
-  const margin = (d: ExploredDesign) => (d.perLayer.every((m) => m === 0) ? 0 : confidence * 100 * Math.sqrt((d.top1 * (1 - d.top1)) / count));
-  return designs.filter((d) => 100 * (exactTop1 - d.top1) + margin(d) <= maxDrop + 1e-9).sort((a, b) => a.relativeEnergy - b.relativeEnergy || b.top1 - a.top1)[0];
+/** The lowest-energy design that loses at most `maxDrop` points against the exact design on the search images: the
+ *  search's own view, shown while it runs. The design a user gets is chosen on other images (src/dse/selection.ts). */
+export function bestWithin(designs: readonly ExploredDesign[], exactTop1: number, maxDrop: number): ExploredDesign | undefined {
+  return designs.filter((d) => 100 * (exactTop1 - d.top1) <= maxDrop + 1e-9).sort((a, b) => a.relativeEnergy - b.relativeEnergy || b.top1 - a.top1)[0];
 }

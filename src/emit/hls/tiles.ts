@@ -15,6 +15,7 @@ import type { QConvNode, QGemmNode } from '../../ir/types.js';
 import { getMultiplier, type Multiplier } from '../../multipliers/index.js';
 import { FIRST_GATE_NET, NET_A, NET_B, type GateNetlist } from '../../multipliers/netlist.js';
 import type { MultiplierImpl } from '../build-dir.js';
+import { multiplierKind } from '../multiplier-impl.js';
 
 type MacNode = QConvNode | QGemmNode;
 
@@ -124,14 +125,6 @@ export function macWindow(name: string, inShape: readonly number[], outShape: re
 function macGeometry(plan: AcceleratorPlan, layer: PlanLayer): WindowGeometry & { groups: number; m: number } {
   const node = layer.node as MacNode;
   return macWindow(layer.name, plan.buffers.get(layer.inputs[0]!)!.shape, plan.buffers.get(layer.output)!.shape, node.op === 'QConv' ? node.attrs : undefined);
-}
-
-export function multiplierKind(multiplier: Multiplier | undefined, impl: MultiplierImpl, tile: number): TileView['kind'] {
-  if (!multiplier) return 'exact';
-  if (impl === 'table') return 'table';
-  if (multiplier.netlist) return 'netlist';
-  if (impl === 'netlist') throw userError('E_HW', `tile ${tile} uses ${multiplier.id}, which has no gate-level netlist (only a table); use --mult-impl auto or table`);
-  return 'table';
 }
 
 /** Builds every tile's view and every MAC layer's call arguments (by layer index). */

@@ -206,3 +206,30 @@ export function squeezeExciteOnnx(): Uint8Array {
     ],
   });
 }
+
+/** A SqueezeNet fire module: a squeeze 1x1 conv, two expand convs (1x1 and 3x3) concatenated along channels (both
+ *  placed inside the Concat's output in HLS, so the build has no copy step at all), global average pooling and a
+ *  dense layer. Input [1, 3, 6, 6], output [1, 3]. */
+export function fireOnnx(): Uint8Array {
+  const r = seeded(51);
+  return buildModel({
+    inputs: [{ name: 'x', shape: [1, 3, 6, 6] }],
+    outputs: ['y'],
+    initializers: [
+      { name: 'ws', shape: [4, 3, 1, 1], data: weights(r, 12, 1) }, { name: 'bs', shape: [4], data: weights(r, 4, 0.1) },
+      { name: 'w1', shape: [4, 4, 1, 1], data: weights(r, 16, 1) }, { name: 'b1', shape: [4], data: weights(r, 4, 0.1) },
+      { name: 'w3', shape: [4, 4, 3, 3], data: weights(r, 144) }, { name: 'b3', shape: [4], data: weights(r, 4, 0.1) },
+      { name: 'wf', shape: [3, 8], data: weights(r, 24) }, { name: 'bf', shape: [3], data: weights(r, 3, 0.1) },
+    ],
+    nodes: [
+      { op: 'Conv', inputs: ['x', 'ws', 'bs'], outputs: ['s'], attrs: { kernel_shape: [1, 1] } },
+      { op: 'Relu', inputs: ['s'], outputs: ['sr'] },
+      { op: 'Conv', inputs: ['sr', 'w1', 'b1'], outputs: ['e1'], attrs: { kernel_shape: [1, 1] } },
+      { op: 'Conv', inputs: ['sr', 'w3', 'b3'], outputs: ['e3'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+      { op: 'Concat', inputs: ['e1', 'e3'], outputs: ['cat'], attrs: { axis: 1 } },
+      { op: 'GlobalAveragePool', inputs: ['cat'], outputs: ['g'] },
+      { op: 'Flatten', inputs: ['g'], outputs: ['f'] },
+      { op: 'Gemm', inputs: ['f', 'wf', 'bf'], outputs: ['y'], attrs: { transB: 1 } },
+    ],
+  });
+}

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { loadIr, saveIr } from '../../src/ir/serialize.js';
 import type { Node } from '../../src/ir/types.js';
 import { runCliAsync } from '../helpers/cli.js';
-import { depthwiseOnnx, layoutOnnx, quantizedModel, squeezeExciteOnnx } from '../helpers/hw-models.js';
+import { depthwiseOnnx, fireOnnx, layoutOnnx, quantizedModel, squeezeExciteOnnx } from '../helpers/hw-models.js';
 import { planAccelerator } from '../../src/hw/plan.js';
 import { scheduleAccelerator } from '../../src/hw/schedule.js';
 import { predictCycles } from '../../src/hw/cycles.js';
@@ -77,6 +77,9 @@ describe('layout steps, broadcasting QSum, Clip on codes, GlobalMaxPool', () => 
   testWithTool('g++', 'HLS C simulation: 20 inputs bit for bit in every layer', async () => {
     const top = await hlsPasses(model.ir, model.inputs, 'layout-hls', 3, 20);
     expect(top).toMatch(/copy_segment\(mem, LAYER\d+_SEGMENTS\[s\]\);/);
+    // The channel Concat's inputs are placed inside its output; the Concat of two reshaped (aliased) tensors copies.
+    expect(top).toMatch(/\/\/ Concat_\d+: Concat, every input was written in place inside its output: no data moves/);
+    expect(top).toMatch(/segments_\d+: for .*\/\/ Concat_\d+/);
   }, 300_000);
 
   testWithTool('verilator', 'Verilator: 20 inputs bit for bit in every layer and cycle for cycle', async () => {
@@ -183,6 +186,17 @@ describe('squeeze-excitation (QMul with a broadcast gate) and a residual add wit
     const j = await verilogPasses(model.ir, model.inputs, 'se-v4', 4, 20);
     const layers = j.layers as { op: string; unit: string }[];
     expect(layers.filter((l) => l.unit === 'eltwise' || l.unit === 'copy').map((l) => l.op)).toEqual(['QTable', 'Broadcast', 'QMul', 'QSum']);
+  }, 400_000);
+});
+
+describe('a fire module: Concat of two convs', () => {
+  testWithTool(['g++', 'verilator'], 'HLS places both inputs (no copy step at all) and Verilog copies them: 10 inputs bit for bit, cycle for cycle', async () => {
+    const model = await quantizedModel(join(work, 'fire'), fireOnnx(), [1, 3, 6, 6], 20);
+    const top = await hlsPasses(model.ir, model.inputs, 'fire-hls', 4, 10);
+    expect(top).not.toMatch(/copy_segment/);
+    expect(top).toMatch(/Concat, every input was written in place inside its output/);
+    const j = await verilogPasses(model.ir, model.inputs, 'fire-v', 4, 10);
+    expect((j.layers as { op: string; unit: string }[]).filter((l) => l.unit === 'copy').map((l) => l.op)).toEqual(['Concat']);
   }, 400_000);
 });
 

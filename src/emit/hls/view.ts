@@ -132,7 +132,8 @@ export function hlsView(plan: AcceleratorPlan, options: HlsOptions): HlsView {
       case 'Slice':
       case 'Split':
       case 'Concat':
-        return { ...base, copy: layerSegments(plan, layer).map((sg) => ({ ...sg, inOff: off(layer.inputs[sg.port]!) })) };
+        // A Concat copies only the inputs not placed inside its output (memory.ts).
+        return { ...base, copy: layerSegments(plan, layer).filter((sg) => !(n.op === 'Concat' && mem.placed.has(layer.inputs[sg.port]!))).map((sg) => ({ ...sg, inOff: off(layer.inputs[sg.port]!) })) };
       case 'QTable':
         return { ...base, table: tableView(layer, n, off, plan.buffers.get(layer.inputs[0]!)!.size) };
       case 'QThreshold':
@@ -150,7 +151,7 @@ export function hlsView(plan: AcceleratorPlan, options: HlsOptions): HlsView {
     model: plan.name, lanes: options.lanes, part: options.part, clockNs: options.clockNs,
     memSize: mem.size, memBits, memSigned,
     input: io(plan.input), output: io(plan.output), tiles, layers,
-    traceSize, hasMaxPool: layers.some((l) => l.maxPool), hasAvgPool: layers.some((l) => l.avgPool), hasCopy: layers.some((l) => l.copy),
+    traceSize, hasMaxPool: layers.some((l) => l.maxPool), hasAvgPool: layers.some((l) => l.avgPool), hasCopy: layers.some((l) => (l.copy?.length ?? 0) > 0),
     macs: plan.layers.reduce((s, l) => s + l.macs, 0),
     interface: interfaceLines(hostInterface(plan)),
   };

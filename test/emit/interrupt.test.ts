@@ -1,0 +1,43 @@
+/** An interrupted `emit` (Ctrl-C while it computes or writes) leaves neither its temporary folder nor a partial build
+ *  behind, and exits 130 (src/io/atomic-dir.ts, cleanupOnSignal). */
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, test } from 'vitest';
+import { buildModel } from '../helpers/onnx-builder.js';
+import { quantizedModel } from '../helpers/hw-models.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const BIN = fileURLToPath(new URL('../../bin/adequate.js', import.meta.url));
+
+/** A dense model big enough (1 M weights) that emission takes long enough to be interrupted. */
+function bigDense(): Uint8Array {
+  let s = 5;
+  const r = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+  return buildModel({
+    inputs: [{ name: 'x', shape: [1, 1024] }],
+    outputs: ['y'],
+    initializers: [{ name: 'w', shape: [1024, 1024], data: Float32Array.from({ length: 1024 * 1024 }, r) }, { name: 'b', shape: [1024], data: Float32Array.from({ length: 1024 }, r) }],
+    nodes: [{ op: 'Gemm', inputs: ['x', 'w', 'b'], outputs: ['y'], attrs: { transB: 1 } }],
+  });
+}
+
+test('SIGINT during emit hls: exit 130, no temporary folder, no output folder', async () => {
+  const dir = tempDir();
+  const { ir } = await quantizedModel(join(dir, 'big'), bigDense(), [1, 1024], 4);
+  const out = join(dir, 'build');
+  const child = spawn(process.execPath, [BIN, 'emit', 'hls', ir, '-o', out], { stdio: 'ignore' });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const tmpOf = () => readdirSync(dir).filter((f) => f.startsWith('.build.tmp-'));
+  let seen = false;
+  for (let i = 0; i < 3000 && !seen && child.exitCode === null; i++) {
+    seen = tmpOf().length > 0;
+    if (!seen) await new Promise((r) => setTimeout(r, 10));
+  }
+  expect(seen, 'the temporary folder appeared while emit ran').toBe(true);
+  child.kill('SIGINT');
+  expect(await exited).toBe(130);
+  expect(tmpOf()).toEqual([]);
+  expect(existsSync(out)).toBe(false);
+}, 300_000);

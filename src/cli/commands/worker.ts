@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import type { CommandModule } from 'yargs';
 import { userError } from '../../errors.js';
 import { runWorker } from '../../queue/worker.js';
+import { intOption } from '../options.js';
 
 interface Args {
   queue: string;
@@ -16,7 +17,7 @@ export const workerCommand: CommandModule<object, Args> = {
   builder: (y) =>
     y
       .option('queue', { type: 'string', demandOption: true, describe: 'the job queue: redis://HOST:PORT' })
-      .option('concurrency', { type: 'number', default: availableParallelism(), defaultDescription: 'the number of cores', describe: 'jobs run at once (one thread each)' }) as never,
+      .option('concurrency', { ...intOption('concurrency', { min: 1, default: availableParallelism(), describe: 'jobs run at once (one thread each)' }), defaultDescription: 'the number of cores' }) as never,
   handler: async (args) => {
     if (!(Number.isInteger(args.concurrency) && args.concurrency >= 1)) throw userError('E_USAGE', `--concurrency ${args.concurrency} must be a positive integer`);
     await runWorker({ url: args.queue, concurrency: args.concurrency, log: (line) => process.stderr.write(`${line}\n`) });

@@ -32,7 +32,7 @@ export const hlsCsim: Benchmark = {
     try {
       const manifest = { kind: 'hls' as const, source: 'bench', model: plan.name, lanes: 4, options: {} };
       writeBuildBase(build, manifest, plan.graph);
-      emitHls(plan, { lanes: 4, part: 'xc7z020clg400-1', clockNs: 10, multiplierImpl: 'auto' }, build);
+      await emitHls(plan, { lanes: 4, part: 'xc7z020clg400-1', clockNs: 10, multiplierImpl: 'auto' }, build);
       await verifyHls({ build, manifest, graph: plan.graph, data: samples, count: 1, layers: false, trace: false }); // compiles
       const t0 = performance.now();
       const r = await verifyHls({ build, manifest, graph: plan.graph, data: samples, count: IMAGES, layers: false, trace: false });
@@ -70,7 +70,7 @@ export const hlsCsimWordlength: Benchmark = {
       try {
         const manifest = { kind: 'hls' as const, source: 'bench', model: plan.name, lanes: 4, options: {} };
         writeBuildBase(build, manifest, plan.graph);
-        emitTunedHls(plan, { lanes: 4, part: 'xc7z020clg400-1', clockNs: 10, multiplierImpl: 'auto' }, build);
+        await emitTunedHls(plan, { lanes: 4, part: 'xc7z020clg400-1', clockNs: 10, multiplierImpl: 'auto' }, build);
         await verifyHls({ build, manifest, graph: plan.graph, data: samples, count: 1, layers: false, trace: false }); // compiles
         const r = await verifyHls({ build, manifest, graph: plan.graph, data: samples, count: IMAGES, layers: false, trace: false });
         out[`${kind}_ms_per_image_csim`] = r.json.ms_per_inference as number;

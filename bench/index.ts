@@ -7,6 +7,7 @@ import { multipliersBench } from './multipliers.js';
 import { wordlengthBench } from './wordlength.js';
 import { verilatorBench } from './verilator.js';
 import { hlsCsim, hlsCsimWordlength } from './hls-csim.js';
+import { scaleBench } from './scale.js';
 import type { Benchmark } from './types.js';
 
-export const benchmarks: Benchmark[] = [goldenFloat, goldenInteger, quantMethods, approxBench, multipliersBench, wordlengthBench, verilatorBench, hlsCsim, hlsCsimWordlength];
+export const benchmarks: Benchmark[] = [goldenFloat, goldenInteger, quantMethods, approxBench, multipliersBench, wordlengthBench, verilatorBench, hlsCsim, hlsCsimWordlength, scaleBench];

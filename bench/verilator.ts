@@ -22,13 +22,13 @@ export const verilatorBench: Benchmark = {
     const plan = planAccelerator(graph);
     const dir = mkdtempSync(join(tmpdir(), 'adequate-bench-verilator-'));
     try {
-      const build = (name: string) => {
+      const build = async (name: string) => {
         const d = join(dir, name);
-        emitVerilog(plan, { lanes: 4, part: 'xc7z020clg400-1', clockNs: 10, multiplierImpl: 'auto' }, d);
+        await emitVerilog(plan, { lanes: 4, part: 'xc7z020clg400-1', clockNs: 10, multiplierImpl: 'auto' }, d);
         return d;
       };
-      const first = await buildModel(build('a'), 'plain'); // fills the runtime cache if it was empty
-      const b = build('b');
+      const first = await buildModel(await build('a'), 'plain'); // fills the runtime cache if it was empty
+      const b = await build('b');
       const model = await buildModel(b, 'plain');
       const per = sizeOf(plan.hostInput.shape);
       const inputs = Array.from({ length: 20 }, (_, i) => quantizeSample(plan, samples.inputs.data.subarray(i * per, (i + 1) * per) as Float32Array).data);

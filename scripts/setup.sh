@@ -2,7 +2,8 @@
 # Set-up for a fresh machine of this kind (Debian, Node 20): installs what adequate needs when it is missing, and does
 # nothing when it is there. Debian packages: Verilator, Yosys and Icarus Verilog (hardware flow), g++ (HLS C
 # simulation), libonnx-testdata (ONNX conformance tests), NumPy (npy cross-checks), chromium (the report's browser
-# test). Then `npm ci` when node_modules is missing or older than package-lock.json, which also builds dist/.
+# test), Fashion-MNIST (dataset-fashion-mnist, the residual example's data). Then `npm ci` when node_modules is
+# missing or older than package-lock.json, which also builds dist/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,7 @@ for tool in verilator yosys iverilog g++; do command -v "$tool" >/dev/null 2>&1 
 [ -d /usr/share/libonnx-testdata/data/node ] || need+=(libonnx-testdata)
 /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need+=(python3-numpy)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+[ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing ${need[*]}" >&2

@@ -3,6 +3,7 @@
 import { statSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { userError } from '../errors.js';
+import { rebatch } from '../ir/rebatch.js';
 import { loadIr } from '../ir/serialize.js';
 import type { Graph } from '../ir/types.js';
 import { importOnnxFile, type ImportOptions } from '../onnx/import.js';
@@ -47,5 +48,17 @@ export function isDirectory(path: string): boolean {
 
 export function loadModel(path: string, args: ModelArgs = {}): Graph {
   if (isDirectory(path)) return loadIr(path);
-  return runPipeline(importOnnxFile(path, importOptions(args)), importPipeline);
+  const options = importOptions(args);
+  return runPipeline(batchFirst(importOnnxFile(path, options), options), importPipeline);
+}
+
+/** The first dimension of every input is the batch: a model exported with a fixed batch (a PyTorch trace keeps its
+ *  example's batch, 789444 in one real export) is re-batched to --batch (default 1), so data of any number of
+ *  samples runs through it batch by batch. Inputs shaped with --input-shape, and graphs that do not follow the
+ *  convention (rebatch finds a shape that stops fitting), are kept as declared. */
+function batchFirst(graph: Graph, options: ImportOptions): Graph {
+  const batch = options.batch ?? 1;
+  if (graph.inputs.some((i) => options.inputShapes?.has(i.name) || i.shape.length < 2)) return graph;
+  if (graph.inputs.every((i) => i.shape[0] === batch)) return graph;
+  return rebatch(graph, batch) ?? graph;
 }

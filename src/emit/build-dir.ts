@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { userError } from '../errors.js';
 import { saveIr, loadIr } from '../ir/serialize.js';
 import type { Graph } from '../ir/types.js';
+import type { HostInterface } from '../hw/interface.js';
 import { copyDatasetConfig } from '../cli/dataset-copy.js';
 
 export const BUILD_MANIFEST = 'build.json';
@@ -27,6 +28,8 @@ export interface BuildManifest {
   readonly library?: string;
   /** Emitter-specific options (part, clock, ...). */
   readonly options: Readonly<Record<string, unknown>>;
+  /** Quantized builds: the input and output codes as the host maps them (src/hw/interface.ts). */
+  readonly interface?: HostInterface;
 }
 
 /** Writes the manifest and the IR copy into a (temporary) build folder. */

@@ -58,6 +58,12 @@ export function activation(node: UnaryNode): (v: number) => number {
       return (v) => Math.max(0, Math.min(1, alpha * v + beta));
     case 'HardSwish':
       return (v) => v * Math.max(0, Math.min(1, v / 6 + 0.5));
+    case 'Elu':
+      return (v) => (v >= 0 ? v : alpha * Math.expm1(v));
+    case 'Selu': {
+      const gamma = node.attrs.gamma ?? 1.0507009873554805;
+      return (v) => (v > 0 ? gamma * v : gamma * alpha * Math.expm1(v));
+    }
     default: {
       const exhaustive: never = node.op;
       return exhaustive;

@@ -7,10 +7,11 @@ import { conv } from './conv.js';
 import { broadcastFold, channelAffine, unary } from './elementwise.js';
 import { gemm, matmul } from './gemm.js';
 import { cast, concat, gather, pad, reshape, slice, split, transpose } from './layout.js';
-import { globalPool, lrn, pool } from './pool.js';
+import { globalPool, lrn, pool, reduceMean } from './pool.js';
 import { dequantizeLinear, quantizeLinear } from './quantize.js';
 import { softmax } from './softmax.js';
-import { qaveragePool, qsum, qtable } from './integer/qelementwise.js';
+import { qaveragePool, qmul, qsum, qtable } from './integer/qelementwise.js';
+import { qlrn } from './integer/qlrn.js';
 import { qconv, qgemm } from './integer/qlinear.js';
 import { castInput } from './wordlength/cast.js';
 import { tunedConv, tunedGemm } from './wordlength/linear.js';
@@ -39,6 +40,10 @@ export function evalNode(node: Node, ins: readonly Tensor[], outShapes: readonly
       return [qsum(node, ins, shape)];
     case 'QTable':
       return [qtable(node, x)];
+    case 'QLrn':
+      return [qlrn(node, x)];
+    case 'QMul':
+      return [qmul(node, x, ins[1]!, shape)];
     case 'QAveragePool':
       return [qaveragePool(node, x, shape)];
     case 'Conv':
@@ -62,7 +67,11 @@ export function evalNode(node: Node, ins: readonly Tensor[], outShapes: readonly
     case 'Tanh':
     case 'HardSigmoid':
     case 'HardSwish':
+    case 'Selu':
+    case 'Elu':
       return [unary(node, x)];
+    case 'ReduceMean':
+      return [reduceMean(x, node.attrs.axes, shape)];
     case 'ChannelAffine':
       return [channelAffine(x, ins[1]!, ins[2]!)];
     case 'Softmax':

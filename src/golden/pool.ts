@@ -1,7 +1,7 @@
 /** Pooling and normalisation kernels: MaxPool, AveragePool (count_include_pad, ceil mode, dilations), global pools
- *  and LRN. Windows are lifted to 3-D like Conv's. */
+ *  LRN and ReduceMean. Windows are lifted to 3-D like Conv's. */
 import type { AveragePoolNode, LrnNode, MaxPoolNode, Tensor } from '../ir/types.js';
-import { makeTensor, sizeOf } from '../ir/types.js';
+import { makeTensor, sizeOf, stridesOf } from '../ir/types.js';
 import { window3, windowOffsets } from './window.js';
 
 export function pool(node: MaxPoolNode | AveragePoolNode, x: Tensor, outShape: readonly number[]): Tensor {
@@ -68,5 +68,27 @@ export function lrn(node: LrnNode, x: Tensor): Tensor {
         const idx = (n * C + c) * inner + i;
         out.data[idx] = x.data[idx]! / Math.pow(bias + (alpha / size) * sq, beta);
       }
+  return out;
+}
+
+/** Mean over `axes` (float64 sums), written in the output's C order; `outShape` has the reduced dimensions as 1 or
+ *  removed, the element order is the same either way. */
+export function reduceMean(x: Tensor, axes: readonly number[], outShape: readonly number[]): Tensor {
+  const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const keptStrides = stridesOf(kept);
+  const sums = new Float64Array(sizeOf(kept));
+  const idx = new Array<number>(x.shape.length).fill(0);
+  for (let i = 0; i < x.data.length; i++) {
+    let o = 0;
+    for (let d = 0; d < idx.length; d++) if (!axes.includes(d)) o += idx[d]! * keptStrides[d]!;
+    sums[o] = sums[o]! + x.data[i]!;
+    for (let d = idx.length - 1; d >= 0; d--) {
+      if (++idx[d]! < x.shape[d]!) break;
+      idx[d] = 0;
+    }
+  }
+  const count = x.data.length / sums.length;
+  const out = makeTensor('float32', outShape);
+  for (let o = 0; o < sums.length; o++) out.data[o] = sums[o]! / count;
   return out;
 }

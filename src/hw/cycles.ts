@@ -2,11 +2,14 @@
  *  the first input beat accepted to the last output beat (input beats back to back, no output back-pressure). The
  *  Verilator testbench counts the same span; verification compares the two for every inference.
  *  The schedule is data-independent, so the count is a closed form per step (docs/hardware.md, "Cycles"):
- *  - MAC tile, G = ceil(M / L) channel groups, P positions, K taps, period T = max(K, L) cycles per item (the walker
- *    idles L - K cycles after each item when K < L, so the serializer keeps up):
- *      (G*P - 1)*T + K  cycles of taps, then TILE_DRAIN + (channels in the last group) cycles until its last write;
+ *  - MAC tile, G items (schedule.ts TileItems: ceil(M / L) for group 1; group * ceil(M/group / L) with lanes over
+ *    the channels of a group; ceil(M / L) for a depthwise layer with lanes over groups), P positions, K taps per
+ *    output (C/group * KH * KW), period T = max(K, L) cycles per item and position (the walker idles L - K cycles
+ *    after each when K < L, so the serializer keeps up):
+ *      (G*P - 1)*T + K  cycles of taps, then TILE_DRAIN + (lanes busy in the last item) cycles until its last write;
  *  - window unit, C planes of P positions, K taps: C*P*K + WINDOW_DRAIN;
  *  - elementwise unit, N elements: N + ELTWISE_DRAIN;
+ *  - copy unit, N elements over all its segments (they follow one another without a gap): N + COPY_DRAIN;
  *  each step's count runs from the cycle its start pulse is seen to the cycle the next step's is (or streaming
  *  starts); an inference adds the input beats, the output beats and one cycle for the first read of the output. */
 import { groupsOf, type Schedule, type Step } from './schedule.js';
@@ -18,6 +21,8 @@ export const TILE_DRAIN = 8;
 export const WINDOW_DRAIN = 5;
 /** Elementwise unit: counter, read, weighted sum, rounding, write, plus the step change. */
 export const ELTWISE_DRAIN = 4;
+/** Copy unit: counters, read, write, plus the step change. */
+export const COPY_DRAIN = 3;
 
 export interface StepCycles {
   readonly step: number;
@@ -46,15 +51,16 @@ export interface InferenceCycles {
 export function stepCycles(step: Step, lanes: number): number {
   switch (step.unit) {
     case 'tile': {
-      const groups = groupsOf(step, lanes);
+      const items = groupsOf(step);
       const period = Math.max(step.k, lanes);
-      const lastLanes = step.channels - (groups - 1) * lanes;
-      return (groups * step.positions - 1) * period + step.k + TILE_DRAIN + lastLanes;
+      return (items * step.positions - 1) * period + step.k + TILE_DRAIN + step.items!.lastLanes;
     }
     case 'window':
       return step.channels * step.positions * step.k + WINDOW_DRAIN;
     case 'eltwise':
       return step.channels + ELTWISE_DRAIN;
+    case 'copy':
+      return step.channels + COPY_DRAIN;
     default: {
       const _exhaustive: never = step.unit;
       return _exhaustive;
@@ -66,9 +72,10 @@ export function predictCycles(s: Schedule): InferenceCycles {
   const L = s.lanes;
   const steps = s.steps.map((st): StepCycles => {
     const cycles = stepCycles(st, L);
-    const base = { step: st.index, name: st.layer.name, op: st.layer.node.op, unit: st.unit === 'tile' ? `tile ${st.tile}` : st.unit, cycles, macs: st.layer.macs };
+    const broadcast = st.buffer !== st.layer.output;
+    const base = { step: st.index, name: broadcast ? `${st.layer.name} (broadcast)` : st.layer.name, op: broadcast ? 'Broadcast' : st.layer.node.op, unit: st.unit === 'tile' ? `tile ${st.tile}` : st.unit, cycles, macs: broadcast ? 0 : st.layer.macs };
     if (st.unit !== 'tile') return base;
-    return { ...base, utilization: st.layer.macs / (cycles * L), groupingBound: st.channels / (groupsOf(st, L) * L) };
+    return { ...base, utilization: st.layer.macs / (cycles * L), groupingBound: st.channels / (groupsOf(st) * L) };
   });
   const load = s.plan.input.size, stream = s.plan.output.size + 1;
   const macSteps = steps.filter((x) => x.utilization !== undefined);

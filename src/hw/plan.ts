@@ -9,13 +9,15 @@
 import { userError } from '../errors.js';
 import { rebatch } from '../ir/rebatch.js';
 import { arithmeticOf } from '../ir/stats.js';
-import type { CodeDType, DequantizeLinearNode, Graph, Node, QuantizeLinearNode, Tensor, ValueInfo } from '../ir/types.js';
+import type { CodeDType, DequantizeLinearNode, Graph, Node, QuantizeLinearNode, Tensor, UnaryNode, ValueInfo } from '../ir/types.js';
 import { sizeOf } from '../ir/types.js';
 
 /** The node kinds the accelerator implements. Others are rejected with E_HW naming the node. */
-export const ACCELERATOR_OPS = ['QConv', 'QGemm', 'MaxPool', 'QAveragePool', 'QSum', 'QTable', 'Reshape'] as const;
+export const ACCELERATOR_OPS = ['QConv', 'QGemm', 'MaxPool', 'QAveragePool', 'QSum', 'QMul', 'QTable', 'Clip', 'Reshape', 'Transpose', 'Concat', 'Split', 'Slice'] as const;
 export type AcceleratorOp = (typeof ACCELERATOR_OPS)[number];
-export type AcceleratorNode = Extract<Node, { op: AcceleratorOp }>;
+/** Clip on codes (a ReLU or clamp the quantizer could not fold into its producer): lo/hi are code bounds. */
+export type ClipNode = UnaryNode & { readonly op: 'Clip' };
+export type AcceleratorNode = Extract<Node, { op: AcceleratorOp }> | ClipNode;
 export type MacNode = Extract<Node, { op: 'QConv' | 'QGemm' }>;
 
 /** An activation buffer: one tensor of codes of one inference (batch dimension 1), C order. */
@@ -39,6 +41,8 @@ export interface PlanLayer {
   /** Names of the activation buffers read (in node input order, constants excluded) and written. */
   readonly inputs: readonly string[];
   readonly output: string;
+  /** Which output of a multi-output node (Split) this layer writes: a Split becomes one layer per output. */
+  readonly part?: number;
   /** Tile of a QConv/QGemm layer; undefined for layers of the post-processing unit. */
   readonly tile?: number;
   /** Weight codes ([M, C/group, kh, kw] or [N, K]) and int32 bias of a QConv/QGemm layer. */
@@ -107,14 +111,7 @@ export function planAccelerator(source: Graph): AcceleratorPlan {
   };
   addBuffer(quantize.outputs[0]!);
   const tileOf = tileAssignment(body, graph);
-  const layers: PlanLayer[] = body.map((node, index): PlanLayer => {
-    if (!(ACCELERATOR_OPS as readonly string[]).includes(node.op)) {
-      throw userError('E_HW', `node '${node.name}' (${node.op}) has no hardware implementation; the accelerator supports ${ACCELERATOR_OPS.join(', ')}`);
-    }
-    const n = node as AcceleratorNode;
-    const inputs = n.inputs.filter((i) => i !== '' && !graph.constants.has(i));
-    for (const i of inputs) if (!buffers.has(i)) throw userError('E_HW', `node '${n.name}' reads '${i}', which the accelerator does not compute (it must come from the input QuantizeLinear or an earlier layer)`);
-    if (n.outputs.length !== 1) throw userError('E_HW', `node '${n.name}' has ${n.outputs.length} outputs; accelerator layers have one`);
+  const layerOf = (n: AcceleratorNode, inputs: string[], index: number): PlanLayer => {
     addBuffer(n.outputs[0]!);
     if (n.op === 'QConv' || n.op === 'QGemm') {
       const weights = graph.constants.get(n.inputs[1]!);
@@ -125,7 +122,25 @@ export function planAccelerator(source: Graph): AcceleratorPlan {
       return { index, name: n.name, node: n, inputs, output: n.outputs[0]!, tile: tileOf.get(n.name)!, weights, ...(bias ? { bias } : {}), macs: outSize * k };
     }
     return { index, name: n.name, node: n, inputs, output: n.outputs[0]!, macs: 0 };
-  });
+  };
+  const layers: PlanLayer[] = [];
+  for (const node of body) {
+    if (!(ACCELERATOR_OPS as readonly string[]).includes(node.op)) {
+      throw userError('E_HW', `node '${node.name}' (${node.op}) has no hardware implementation; the accelerator supports ${ACCELERATOR_OPS.join(', ')}`);
+    }
+    const n = node as AcceleratorNode;
+    const inputs = n.inputs.filter((i) => i !== '' && !graph.constants.has(i));
+    for (const i of inputs) if (!buffers.has(i)) throw userError('E_HW', `node '${n.name}' reads '${i}', which the accelerator does not compute (it must come from the input QuantizeLinear or an earlier layer)`);
+    if (n.op === 'Split') {
+      n.outputs.forEach((o, part) => {
+        addBuffer(o);
+        layers.push({ index: layers.length, name: n.outputs.length > 1 ? `${n.name}:${part}` : n.name, node: n, inputs, output: o, part, macs: 0 });
+      });
+      continue;
+    }
+    if (n.outputs.length !== 1) throw userError('E_HW', `node '${n.name}' has ${n.outputs.length} outputs; accelerator layers have one`);
+    layers.push(layerOf(n, inputs, layers.length));
+  }
   if (dequantize.inputs[0] !== layers.at(-1)!.output) {
     throw userError('E_HW', `the output DequantizeLinear reads '${dequantize.inputs[0]}', not the last accelerator layer's output '${layers.at(-1)!.output}'`);
   }

@@ -17,8 +17,8 @@ export function quantizeSample(plan: AcceleratorPlan, sample: Float32Array): Ten
 /** Every activation buffer of one inference, by buffer name (the input codes included). */
 export function referenceBuffers(plan: AcceleratorPlan, inputCodes: Tensor, ctx?: EvalContext): Map<string, Tensor> {
   const env = new Map<string, Tensor>([[plan.input.name, inputCodes]]);
-  const last = plan.layers.length; // plan.layers are graph nodes 1..last
-  runNodes(plan.graph, env, 1, ctx, 1 + last);
+  // The accelerator's nodes are graph nodes 1 .. (the output DequantizeLinear) - 1 (a Split is several plan layers).
+  runNodes(plan.graph, env, 1, ctx, plan.graph.nodes.indexOf(plan.dequantize));
   return new Map([...plan.buffers.keys()].map((name) => [name, env.get(name)!]));
 }
 

@@ -7,9 +7,10 @@
  *  read any earlier buffer. */
 import { userError } from '../errors.js';
 import { window3 } from '../golden/window.js';
+import { broadcastSegments, layerSegments, type CopySegment } from './layout.js';
 import type { AcceleratorPlan, PlanBuffer, PlanLayer } from './plan.js';
 
-export type UnitKind = 'tile' | 'window' | 'eltwise';
+export type UnitKind = 'tile' | 'window' | 'eltwise' | 'copy';
 
 /** A sliding window as the hardware walks it: 2-D (1-D windows have H = KH = 1). A dense layer is a 1x1 window over
  *  a 1x1 image with K input channels. Pads: begin (ph, pw) and end (phe, pwe). */
@@ -36,9 +37,14 @@ export interface Memory {
   /** The first plan buffer stored in it (aliases: reshapes of it). */
   readonly buffer: PlanBuffer;
   readonly aliases: readonly string[];
+  /** Words per bank (banked memories) or in all. */
   readonly size: number;
   readonly bits: number;
   readonly signed: boolean;
+  /** Banks of a lane-interleaved memory (the input of a depthwise layer that runs lanes over channels): channel c
+   *  at position p is word (c div L) * P + p of bank c mod L, so the L lanes read L channels in one cycle. 1 = a
+   *  plain memory in C order. */
+  readonly banks: number;
 }
 
 export interface Step {
@@ -53,6 +59,12 @@ export interface Step {
   /** Memories read (in node input order) and written. */
   readonly inputs: readonly number[];
   readonly output: number;
+  /** The buffer written: the layer's output, or (a broadcast copy before a QSum) a buffer the plan does not have. */
+  readonly buffer: string;
+  /** Copy steps: the segments walked one after another (src/hw/layout.ts). */
+  readonly segments?: readonly CopySegment[];
+  /** Tile steps: how lanes map to output channels (tileItems). */
+  readonly items?: TileItems;
   /** Window walked: conv/pool geometry, or the dense layer as a 1x1 window. Absent for elementwise steps. */
   readonly geometry?: WindowGeometry;
   /** Output channels (tile), planes (window) or elements (eltwise). */
@@ -61,6 +73,23 @@ export interface Step {
   readonly k: number;
   /** Output positions per channel. */
   readonly positions: number;
+}
+
+/** How a tile step's output channels are cut into items (one item = one pass over every position with up to L
+ *  lanes busy). Convolutions with groups: the lanes take L output channels of one group at a time (`channels`: items
+ *  group-major, `blocks` items per group, the input planes of a group advance after its last block), or, for a
+ *  depthwise layer (one input and one output channel per group) whose input memory is banked, L groups at a time
+ *  (`groups`: each lane reads its own channel from its own bank). Group-1 layers are `channels` with one group. */
+export interface TileItems {
+  readonly mode: 'channels' | 'groups';
+  readonly count: number;
+  readonly blocks: number;
+  /** Output channels per group (channels mode). */
+  readonly perGroup: number;
+  /** Lanes busy in the last item of a group (channels mode) or in the last item (groups mode). */
+  readonly lastLanes: number;
+  /** Input address advance per group (channels: C/group planes; groups: one plane of the banked memory). */
+  readonly planeStep: number;
 }
 
 export interface Schedule {
@@ -76,12 +105,14 @@ export interface Schedule {
 /** Schedules a plan on `lanes` MAC lanes per tile. Throws E_HW for layers the RTL does not implement. */
 export function scheduleAccelerator(plan: AcceleratorPlan, lanes: number): Schedule {
   if (!(Number.isInteger(lanes) && lanes >= 1 && lanes <= 256)) throw userError('E_HW', `lanes ${lanes} must be an integer from 1 to 256`);
+  const banked = bankedInputs(plan);
   const memories: Memory[] = [];
   const memoryOf = new Map<string, number>();
   const aliases = new Map<number, string[]>();
   const addMemory = (b: PlanBuffer): number => {
     const index = memories.length;
-    memories.push({ index, buffer: b, aliases: [], size: b.size, bits: b.bits, signed: b.dtype !== 'uint8' });
+    const banks = banked.has(b.name) ? lanes : 1;
+    memories.push({ index, buffer: b, aliases: [], size: banks > 1 ? Math.ceil(b.shape[1]! / lanes) * (b.size / b.shape[1]!) : b.size, bits: b.bits, signed: b.dtype !== 'uint8', banks });
     aliases.set(index, [b.name]);
     memoryOf.set(b.name, index);
     return index;
@@ -89,6 +120,13 @@ export function scheduleAccelerator(plan: AcceleratorPlan, lanes: number): Sched
   addMemory(plan.input);
   const steps: Step[] = [];
   const slots = new Map<string, number>();
+  const addStep = (layer: PlanLayer, ins: number[], output: number, buffer: string, shape: ReturnType<typeof stepShape>) => {
+    const key = shape.unit === 'tile' ? `tile${layer.tile}` : shape.unit;
+    const slot = slots.get(key) ?? 0;
+    slots.set(key, slot + 1);
+    const { unit, geometry, channels, k, positions, segments, items } = shape;
+    steps.push({ index: steps.length, layer, unit, ...(unit === 'tile' ? { tile: layer.tile! } : {}), slot, inputs: ins, output, buffer, ...(geometry ? { geometry } : {}), ...(segments ? { segments } : {}), ...(items ? { items } : {}), channels, k, positions });
+  };
   for (const layer of plan.layers) {
     const out = plan.buffers.get(layer.output)!;
     const ins = layer.inputs.map((n) => memoryOf.get(n)!);
@@ -97,12 +135,19 @@ export function scheduleAccelerator(plan: AcceleratorPlan, lanes: number): Sched
       aliases.get(ins[0]!)!.push(layer.output);
       continue;
     }
+    if (layer.node.op === 'QSum' || layer.node.op === 'QMul') {
+      // A QSum/QMul input of another shape is first broadcast into a buffer of the output's shape by the copy unit.
+      layer.inputs.forEach((name, i) => {
+        const b = plan.buffers.get(name)!;
+        if (b.size === out.size) return;
+        const wide: PlanBuffer = { ...b, name: `${layer.output}.broadcast${i}`, shape: out.shape, size: out.size };
+        const mem = addMemory(wide);
+        addStep(layer, [ins[i]!], mem, wide.name, copyShape(broadcastSegments(layer.name, b.shape, out.shape, 0)));
+        ins[i] = mem;
+      });
+    }
     const output = addMemory(out);
-    const { unit, geometry, channels, k, positions } = stepShape(plan, layer);
-    const key = unit === 'tile' ? `tile${layer.tile}` : unit;
-    const slot = slots.get(key) ?? 0;
-    slots.set(key, slot + 1);
-    steps.push({ index: steps.length, layer, unit, ...(unit === 'tile' ? { tile: layer.tile! } : {}), slot, inputs: ins, output, ...(geometry ? { geometry } : {}), channels, k, positions });
+    addStep(layer, ins, output, layer.output, stepShape(plan, layer, lanes, banked.has(layer.inputs[0]!)));
   }
   return {
     plan,
@@ -115,20 +160,42 @@ export function scheduleAccelerator(plan: AcceleratorPlan, lanes: number): Sched
   };
 }
 
-function stepShape(plan: AcceleratorPlan, layer: PlanLayer): { unit: UnitKind; geometry?: WindowGeometry; channels: number; k: number; positions: number } {
+interface StepShape {
+  readonly unit: UnitKind;
+  readonly geometry?: WindowGeometry;
+  readonly segments?: readonly CopySegment[];
+  readonly items?: TileItems;
+  readonly channels: number;
+  readonly k: number;
+  readonly positions: number;
+}
+
+/** A copy step: `channels` counts the elements written. */
+function copyShape(segments: readonly CopySegment[]): StepShape {
+  return { unit: 'copy', segments, channels: segments.reduce((a, s) => a + s.count, 0), k: 1, positions: 1 };
+}
+
+function stepShape(plan: AcceleratorPlan, layer: PlanLayer, lanes: number, lanesOverGroups: boolean): StepShape {
   const node = layer.node;
   const inShape = plan.buffers.get(layer.inputs[0]!)!.shape;
   const outShape = plan.buffers.get(layer.output)!.shape;
   switch (node.op) {
     case 'QConv': {
-      if (node.attrs.group !== 1) throw userError('E_HW', `layer '${layer.name}' is a grouped convolution (group ${node.attrs.group}); the Verilog tiles implement group 1 only`);
-      const g = windowOf(layer.name, inShape, outShape, node.attrs);
-      return { unit: 'tile', geometry: g, channels: outShape[1]!, k: g.c * g.kh * g.kw, positions: g.oh * g.ow };
+      const group = node.attrs.group;
+      if (group !== 1 && node.attrs.sharing) throw userError('E_HW', `layer '${layer.name}' is a grouped convolution with shared weights; the Verilog tiles share weights of group-1 layers only (emit it as HLS C++, or share the other layers)`);
+      const full = windowOf(layer.name, inShape, outShape, node.attrs);
+      const g = { ...full, c: full.c / group }, M = outShape[1]!, perGroup = M / group;
+      const plane = full.h * full.w;
+      const items: TileItems = lanesOverGroups
+        ? { mode: 'groups', count: Math.ceil(M / lanes), blocks: 1, perGroup, lastLanes: M - (Math.ceil(M / lanes) - 1) * lanes, planeStep: plane }
+        : { mode: 'channels', count: group * Math.ceil(perGroup / lanes), blocks: Math.ceil(perGroup / lanes), perGroup, lastLanes: perGroup - (Math.ceil(perGroup / lanes) - 1) * lanes, planeStep: group === 1 ? 0 : g.c * plane };
+      return { unit: 'tile', geometry: g, items, channels: M, k: g.c * g.kh * g.kw, positions: g.oh * g.ow };
     }
     case 'QGemm': {
-      const K = inShape[1]!;
+      const K = inShape[1]!, M = outShape[1]!;
       const geometry: WindowGeometry = { c: K, h: 1, w: 1, oh: 1, ow: 1, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, ph: 0, pw: 0, phe: 0, pwe: 0 };
-      return { unit: 'tile', geometry, channels: outShape[1]!, k: K, positions: 1 };
+      const count = Math.ceil(M / lanes);
+      return { unit: 'tile', geometry, items: { mode: 'channels', count, blocks: count, perGroup: M, lastLanes: M - (count - 1) * lanes, planeStep: 0 }, channels: M, k: K, positions: 1 };
     }
     case 'MaxPool':
     case 'QAveragePool': {
@@ -137,14 +204,21 @@ function stepShape(plan: AcceleratorPlan, layer: PlanLayer): { unit: UnitKind; g
     }
     case 'QSum': {
       for (const i of node.inputs) {
-        const b = plan.buffers.get(i);
-        if (!b) throw userError('E_HW', `layer '${layer.name}' (QSum) adds the constant '${i}'; the Verilog elementwise unit adds activation buffers only`);
-        if (b.size !== plan.buffers.get(layer.output)!.size) throw userError('E_HW', `layer '${layer.name}' (QSum) broadcasts '${i}' [${b.shape.join(', ')}] to [${outShape.join(', ')}]; the Verilog elementwise unit needs inputs of the output's shape`);
+        if (!plan.buffers.get(i)) throw userError('E_HW', `layer '${layer.name}' (QSum) adds the constant '${i}'; the Verilog elementwise unit adds activation buffers only`);
       }
       return { unit: 'eltwise', channels: plan.buffers.get(layer.output)!.size, k: 1, positions: 1 };
     }
-    case 'QTable':
+    case 'QMul':
+      for (const i of node.inputs) if (!plan.buffers.get(i)) throw userError('E_HW', `layer '${layer.name}' (QMul) multiplies by the constant '${i}'; the Verilog elementwise unit multiplies activation buffers only`);
       return { unit: 'eltwise', channels: plan.buffers.get(layer.output)!.size, k: 1, positions: 1 };
+    case 'QTable':
+    case 'Clip':
+      return { unit: 'eltwise', channels: plan.buffers.get(layer.output)!.size, k: 1, positions: 1 };
+    case 'Transpose':
+    case 'Slice':
+    case 'Split':
+    case 'Concat':
+      return copyShape(layerSegments(plan, layer));
     case 'Reshape':
       throw new Error('internal error: Reshape layers are aliases, not steps');
     default: {
@@ -167,12 +241,33 @@ export function windowOf(name: string, inShape: readonly number[], outShape: rea
   };
 }
 
-/** Lanes holding a valid output channel in channel group g of a step with `channels` outputs. */
-export function lanesInGroup(channels: number, lanes: number, g: number): number {
-  return Math.min(lanes, channels - g * lanes);
+/** Items of a tile step (passes over every position, tileItems). */
+export function groupsOf(step: Step): number {
+  return step.items!.count;
 }
 
-/** Channel groups of a tile step: ceil(channels / lanes). */
-export function groupsOf(step: Step, lanes: number): number {
-  return Math.ceil(step.channels / lanes);
+/** The output channel lane j computes in item i of a tile step, or -1 when the lane idles in it. */
+export function laneChannel(step: Step, lanes: number, item: number, j: number): number {
+  const it = step.items!;
+  if (it.mode === 'groups') return item * lanes + j < step.channels ? item * lanes + j : -1;
+  const group = Math.floor(item / it.blocks), inGroup = (item % it.blocks) * lanes + j;
+  return inGroup < it.perGroup ? group * it.perGroup + inGroup : -1;
+}
+
+/** Buffers that are the input of depthwise layers running lanes over channels, in L banks: the depthwise input is
+ *  written by a group-1 convolution (whose item i, lane j is channel i*L + j, so it writes bank j at word i*P + p)
+ *  or by the elementwise unit (which counts position, bank and word beside its C-order index), and read by nothing
+ *  but such depthwise layers (no Reshape alias, not the output). Others run one lane per group. */
+function bankedInputs(plan: AcceleratorPlan): Set<string> {
+  const depthwise = (l: PlanLayer) => l.node.op === 'QConv' && l.node.attrs.group > 1 && l.weights!.shape[0] === l.node.attrs.group && l.weights!.shape[1] === 1 && !l.node.attrs.sharing;
+  const producer = new Map(plan.layers.map((l) => [l.output, l]));
+  const out = new Set<string>();
+  for (const l of plan.layers) {
+    if (!depthwise(l)) continue;
+    const b = l.inputs[0]!, p = producer.get(b);
+    const writer = p && ((p.node.op === 'QConv' && p.node.attrs.group === 1) || ['QSum', 'QMul', 'QTable', 'Clip'].includes(p.node.op));
+    if (!writer || b === plan.output.name) continue;
+    if (plan.layers.every((r) => !r.inputs.includes(b) || depthwise(r))) out.add(b);
+  }
+  return out;
 }

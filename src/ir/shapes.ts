@@ -89,6 +89,15 @@ export function inferOutputs(node: Node, ins: readonly TypeShape[]): TypeShape[]
     }
     case 'QTable':
       return same(x.shape, node.attrs.outType);
+    case 'QLrn':
+      if (x.shape.length < 2) fail(node, `input ${fmt(x.shape)} needs a channel dimension`);
+      return same(x.shape, node.attrs.outType);
+    case 'QMul': {
+      const b = ins[1];
+      const shape = b && ins.length === 2 ? broadcastShapes(x.shape, b.shape) : undefined;
+      if (!shape) fail(node, `needs two inputs that broadcast, got ${ins.map((t) => fmt(t.shape)).join(' and ')}`);
+      return same(shape, node.attrs.outType);
+    }
     case 'QAveragePool':
       return same(windowShape(node, x.shape, node.attrs, node.attrs.ceilMode, x.shape[1]!));
     case 'MaxPool':
@@ -139,8 +148,15 @@ export function inferOutputs(node: Node, ins: readonly TypeShape[]): TypeShape[]
     case 'Tanh':
     case 'HardSigmoid':
     case 'HardSwish':
+    case 'Selu':
+    case 'Elu':
     case 'LRN':
       return same(x.shape);
+    case 'ReduceMean': {
+      const { axes, keepdims } = node.attrs;
+      if (axes.some((a, i) => a < 0 || a >= x.shape.length || (i > 0 && a <= axes[i - 1]!))) fail(node, `axes ${fmt(axes)} must be sorted distinct axes of ${fmt(x.shape)}`);
+      return same(keepdims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i)));
+    }
     case 'Softmax':
     case 'LogSoftmax':
       if (node.attrs.axis < 0 || node.attrs.axis >= Math.max(1, x.shape.length)) fail(node, `axis ${node.attrs.axis} is outside ${fmt(x.shape)}`);

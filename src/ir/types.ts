@@ -122,12 +122,13 @@ export interface VariadicNode extends NodeBase {
   readonly op: VariadicOp;
   readonly attrs: Record<string, never>;
 }
-/** Unary elementwise activations; `alpha`/`beta` carry LeakyRelu's slope and HardSigmoid's line, `min`/`max` Clip's
+/** Unary elementwise activations; `alpha`/`beta` carry LeakyRelu's slope, HardSigmoid's line, Elu's alpha and Selu's
+ *  alpha and scale (`gamma`), `min`/`max` Clip's
  *  bounds (resolved from attributes or constant inputs at import). Unused fields are absent. */
-export type UnaryOp = 'Relu' | 'LeakyRelu' | 'Clip' | 'Sigmoid' | 'Tanh' | 'HardSigmoid' | 'HardSwish';
+export type UnaryOp = 'Relu' | 'LeakyRelu' | 'Clip' | 'Sigmoid' | 'Tanh' | 'HardSigmoid' | 'HardSwish' | 'Selu' | 'Elu';
 export interface UnaryNode extends NodeBase {
   readonly op: UnaryOp;
-  readonly attrs: { readonly alpha?: number; readonly beta?: number; readonly min?: number; readonly max?: number };
+  readonly attrs: { readonly alpha?: number; readonly beta?: number; readonly gamma?: number; readonly min?: number; readonly max?: number };
 }
 /** Softmax and LogSoftmax over the dimensions from `axis` on (`coerce2d`, opset < 13) or over `axis` alone. */
 export interface SoftmaxNode extends NodeBase {
@@ -145,6 +146,12 @@ export interface AveragePoolNode extends NodeBase {
 export interface GlobalPoolNode extends NodeBase {
   readonly op: 'GlobalAveragePool' | 'GlobalMaxPool';
   readonly attrs: Record<string, never>;
+}
+/** Mean over `axes` (sorted, non-negative); kept dimensions become 1 with `keepdims`, else they are removed. A mean
+ *  over every spatial axis of an NCHW tensor is imported as GlobalAveragePool instead. */
+export interface ReduceMeanNode extends NodeBase {
+  readonly op: 'ReduceMean';
+  readonly attrs: { readonly axes: readonly number[]; readonly keepdims: boolean };
 }
 export interface LrnNode extends NodeBase {
   readonly op: 'LRN';
@@ -277,6 +284,43 @@ export interface QTableNode extends NodeBase {
   readonly op: 'QTable';
   readonly attrs: { readonly inMin: number; readonly table: readonly number[]; readonly outType: CodeDType };
 }
+/** Elementwise product of two code tensors (squeeze-excitation's gate, Mul of two activations), inputs broadcast
+ *  like Mul: out = clamp(outZeroPoint + round((a - zeroPoints[0]) * (b - zeroPoints[1]) * mantissa / 2^(31 + shift)),
+ *  lo, hi), the requantization of QConv/QGemm (ir/arithmetic.md section 3) with M = sa * sb / so. */
+export interface QMulNode extends NodeBase {
+  readonly op: 'QMul';
+  readonly attrs: {
+    readonly zeroPoints: readonly [number, number];
+    readonly mantissa: number;
+    readonly shift: number;
+    readonly rounding: 'half-away' | 'half-even';
+    readonly outZeroPoint: number;
+    readonly lo: number;
+    readonly hi: number;
+    readonly outType: CodeDType;
+  };
+}
+/** Local response normalisation on codes (ir/arithmetic.md): S = sum over the channel window of (x - zeroPoint)^2
+ *  (channels c - floor((size-1)/2) .. c + ceil((size-1)/2), clipped), then
+ *  out = clamp(outZeroPoint + round((x - zeroPoint) * table[lrnIndex(S, octaveBits)] / 2^shift), lo, hi):
+ *  S's bucket index is S itself below 2^(octaveBits+1), then 2^octaveBits buckets per octave (a floating-point
+ *  index); the table holds the fixed-point factor sa/so * (bias + alpha/size * sa^2 * S)^-beta at each bucket's
+ *  middle. */
+export interface QLrnNode extends NodeBase {
+  readonly op: 'QLrn';
+  readonly attrs: {
+    readonly size: number;
+    readonly zeroPoint: number;
+    readonly octaveBits: number;
+    readonly table: readonly number[];
+    readonly shift: number;
+    readonly rounding: 'half-away' | 'half-even';
+    readonly outZeroPoint: number;
+    readonly lo: number;
+    readonly hi: number;
+    readonly outType: CodeDType;
+  };
+}
 /** Average pooling on codes (input and output share scale and zero point):
  *  out = zeroPoint + round(sum (x - zeroPoint) / count), count as in AveragePool. GlobalAveragePool becomes one with
  *  a window over the whole spatial extent. */
@@ -291,6 +335,8 @@ export type Node =
   | QSumNode
   | QTableNode
   | QAveragePoolNode
+  | QMulNode
+  | QLrnNode
   | ConvNode
   | GemmNode
   | MatMulNode
@@ -302,6 +348,7 @@ export type Node =
   | AveragePoolNode
   | GlobalPoolNode
   | LrnNode
+  | ReduceMeanNode
   | ChannelAffineNode
   | ReshapeNode
   | TransposeNode

@@ -1,5 +1,5 @@
 /** Lowering of elementwise ops and activations: binary and variadic arithmetic, Relu/LeakyRelu/Clip/Sigmoid/Tanh/
- *  HardSigmoid/HardSwish, Softmax and LogSoftmax. */
+ *  HardSigmoid/HardSwish/Elu/Selu, Softmax and LogSoftmax. */
 import { userError } from '../errors.js';
 import type { BinaryNode, BinaryOp, SoftmaxNode, UnaryNode, UnaryOp, VariadicNode, VariadicOp } from '../ir/types.js';
 import { normAxis, single, type LowerContext, type Lowerer } from './lower-context.js';
@@ -54,6 +54,8 @@ export const elementwiseLowerers: Record<string, Lowerer> = {
   Tanh: unary('Tanh'),
   HardSigmoid: unary('HardSigmoid', (ctx) => ({ alpha: ctx.attrs.float('alpha', 0.2), beta: ctx.attrs.float('beta', 0.5) })),
   HardSwish: unary('HardSwish'),
+  Elu: unary('Elu', (ctx) => ({ alpha: ctx.attrs.float('alpha', 1) })),
+  Selu: unary('Selu', (ctx) => ({ alpha: ctx.attrs.float('alpha', 1.67326319217681884765625), gamma: ctx.attrs.float('gamma', 1.05070102214813232421875) })),
   Softmax: softmax('Softmax'),
   LogSoftmax: softmax('LogSoftmax'),
 };

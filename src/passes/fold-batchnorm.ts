@@ -6,6 +6,7 @@ import type { ChannelAffineNode, ConvNode, GemmNode, Graph, Node, Tensor } from 
 import { makeTensor, sizeOf } from '../ir/types.js';
 import { broadcastIndex } from '../golden/broadcast.js';
 import type { Pass, PassResult } from './pass.js';
+import { rebuildGraph } from './rewrite.js';
 
 export const foldBatchNorm: Pass = {
   name: 'fold-batchnorm',
@@ -33,12 +34,7 @@ function run(graph: Graph): PassResult {
   }
   if (removed.size === 0) return { graph, stats: { folded: 0 } };
   const nodes = graph.nodes.filter((n) => !removed.has(n)).map((n) => replaced.get(n) ?? n);
-  const used = new Set(nodes.flatMap((n) => n.inputs));
-  const values = new Map([...graph.values].filter(([name]) => used.has(name) || nodes.some((n) => n.outputs.includes(name)) || graph.inputs.some((i) => i.name === name)));
-  return {
-    graph: { ...graph, nodes, constants: new Map([...constants].filter(([k]) => used.has(k))), values },
-    stats: { folded: removed.size },
-  };
+  return { graph: rebuildGraph(graph, nodes, constants), stats: { folded: removed.size } };
 }
 
 function params(bn: ChannelAffineNode, constants: Map<string, Tensor>) {

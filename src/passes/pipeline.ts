@@ -1,12 +1,21 @@
 /** Pass pipelines: explicit ordered arrays, one comment per step. */
 import type { Graph } from '../ir/types.js';
+import { channelConstants } from './channel-constants.js';
 import { foldBatchNorm } from './fold-batchnorm.js';
+import { fuseHardSwish } from './fuse-hardswish.js';
+import { fuseMatMulAdd } from './fuse-matmul-add.js';
 import type { Pass } from './pass.js';
 
 /** Run right after import: the graph the user's model means, in the fewest ops. */
 export const importPipeline: readonly Pass[] = [
-  // BatchNormalization after Conv/Gemm becomes part of the layer's weights and bias.
+  // MatMul by a constant matrix (and a constant bias Add after it) becomes a Gemm, so what follows can fold into it.
+  fuseMatMulAdd,
+  // Per-channel Mul/Add/Sub/Div by constants become one ChannelAffine (BatchNormalization exported as Mul + Add).
+  channelConstants,
+  // BatchNormalization (and any ChannelAffine) after Conv/Gemm becomes part of the layer's weights and bias.
   foldBatchNorm,
+  // x * HardSigmoid(x) (HardSwish as PyTorch exports it below opset 14) becomes one HardSwish.
+  fuseHardSwish,
 ];
 
 export function runPipeline(graph: Graph, passes: readonly Pass[], after?: (pass: Pass, g: Graph) => void): Graph {

@@ -1,10 +1,12 @@
 /** Post-training quantization: float graph + calibration statistics -> integer graph (ir/arithmetic.md).
  *  Why: every later stage (approximate multipliers, emitters, verification) works on the codes this pass defines.
- *  What: graph inputs get a QuantizeLinear; Conv/Gemm/MatMul (with a following Relu/Clip folded into the saturation
- *  bounds) become QConv/QGemm; Add/Sub/Sum and Mul/Div by constants become QSum; mid-network activations become
- *  QTable lookups; pools, ReLU/Clip, Concat and the shape ops run on codes directly. Trailing Softmax/LogSoftmax stay
- *  in float on the host after a DequantizeLinear: the accelerator's output is the last integer tensor, and argmax
- *  is unchanged. Integer graph outputs are dequantized so the graph keeps its float interface.
+ *  What: graph inputs get a QuantizeLinear; Conv/Gemm/MatMul/ChannelAffine become QConv/QGemm; Add/Sub/Sum and
+ *  Mul/Div by constants become QSum, Mul of two activations QMul; a Relu/Clip after any of these folds into its
+ *  saturation bounds, anywhere else it becomes a QTable lookup, as does every other activation and x * act(x)
+ *  (SiLU); LRN becomes QLrn; pools, Concat (inputs written in its scale, or rescaled by one-input QSums) and the
+ *  shape ops run on codes directly. Trailing Softmax/LogSoftmax stay in float on the host after a DequantizeLinear:
+ *  the accelerator's output is the last integer tensor, and argmax is unchanged. Integer graph outputs are
+ *  dequantized so the graph keeps its float interface.
  *  Assumes: shapes static, BatchNormalization already folded where possible, QDQ pairs absorbed (absorb-qdq). */
 import { userError } from '../errors.js';
 import { chooseQuantParams, dequantize, quantize, activationBounds, type FusedActivation } from '../ir/arith.js';
@@ -18,6 +20,9 @@ import { gemmRows, quantizeWeights } from './quantize-linear.js';
 import { quantizeSharing } from './share-weights.js';
 import { activationRange } from './range-methods.js';
 import { rescaleAttrs } from './quantize-rescale.js';
+import { productAttrs } from './quantize-product.js';
+import { lrnAttrs } from './quantize-lrn.js';
+import { planFusions } from './quantize-fusions.js';
 
 export interface QuantizeOptions {
   readonly config: QuantizeConfig;
@@ -33,7 +38,6 @@ export const quantizePass: Pass<QuantizeOptions> = {
   },
 };
 
-const HOST_OPS = new Set(['Softmax', 'LogSoftmax']);
 const SHAPE_OPS = new Set(['Reshape', 'Transpose', 'Split', 'Slice', 'Gather', 'MaxPool']);
 
 function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassResult {
@@ -44,25 +48,12 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
   for (const n of graph.nodes) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
   const info = (v: string) => graph.values.get(v)!;
   const constant = (v: string) => graph.constants.get(v);
-  const counts = { layers: 0, tables: 0, rescales: 0, fused: 0 };
+  const counts = { layers: 0, tables: 0, rescales: 0, products: 0, fused: 0 };
 
-  // Host tail: Softmax/LogSoftmax whose results only reach graph outputs (possibly through shape ops).
-  const host = new Set<Node>();
-  for (const n of [...graph.nodes].reverse()) {
-    const outsHostOnly = n.outputs.every((o) => (consumers.get(o) ?? []).every((c) => host.has(c)));
-    if (outsHostOnly && (HOST_OPS.has(n.op) || (n.op === 'Reshape' && (consumers.get(n.outputs[0]!) ?? []).length > 0))) host.add(n);
-  }
-  // Activation nodes folded into the Conv/Gemm before them.
-  const fused = new Map<Node, UnaryNode>();
-  for (const n of graph.nodes) {
-    if (!['Conv', 'Gemm', 'MatMul', 'ChannelAffine'].includes(n.op)) continue;
-    const next = consumers.get(n.outputs[0]!) ?? [];
-    const a = next[0];
-    if (next.length === 1 && a && (a.op === 'Relu' || a.op === 'Clip') && !graph.outputs.includes(n.outputs[0]!)) fused.set(n, a as UnaryNode);
-  }
-  const fusedNodes = new Set<Node>(fused.values());
-
+  const { host, fused, fusedNodes, clampedThrough, vanished, gated, gates, takesConcatQuant } = planFusions(graph, consumers);
   const codeQuant = (v: string, cfg: LayerQuantConfig): CodeQuant => {
+    const concat = takesConcatQuant.get(v);
+    if (concat) return codeQuant(concat.outputs[0]!, layerConfig(config, concat.name));
     const given = info(v).quant;
     if (given) return given;
     const s = stats.get(v);
@@ -100,7 +91,11 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
   }
 
   for (const n of graph.nodes) {
-    if (fusedNodes.has(n)) continue;
+    if (fusedNodes.has(n) || gates.has(n)) continue;
+    if (vanished.has(n)) {
+      codes.set(n.outputs[0]!, codeIn(n, 0)); // clamped already by the layer before the pools/reshapes
+      continue;
+    }
     const cfg = layerConfig(config, n.name);
     if (host.has(n)) {
       // Float on the host: dequantize integer inputs.
@@ -126,9 +121,10 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
       case 'MatMul': {
         const act = fused.get(n);
         const out = act ? act.outputs[0]! : n.outputs[0]!;
-        const fusedAct: FusedActivation = !act ? { kind: 'none' } : act.op === 'Relu' ? { kind: 'relu' } : { kind: 'clip', min: act.attrs.min ?? -Infinity, max: act.attrs.max ?? Infinity };
+        const fusedAct = fusedActivation(act ?? clampedThrough.get(n));
         const x = codeIn(n, 0);
-        const a = quantOf(x), q = codeQuant(out, cfg);
+        // A clamp folded from behind pools also sets the range: the codes carry only what survives it.
+        const a = quantOf(x), q = codeQuant(clampedThrough.get(n)?.outputs[0] ?? out, cfg);
         const lin = linearLayer(n, graph);
         const qw = quantizeWeights(lin.weights, lin.bias, a, q, fusedAct, cfg, config.rounding, givenWeightQuant(n, graph), n.name);
         const [wName, bName] = [`${n.name}.wq`, `${n.name}.bq`];
@@ -138,12 +134,22 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
         // `sharing` that lin.conv carries).
         const sharing = n.op === 'Conv' || n.op === 'Gemm' ? quantizeSharing(n, graph.constants.get(n.inputs[1]!)!.shape, qw.attrs, cfg.scheme) : undefined;
         const attrs = sharing ? { ...qw.attrs, sharing } : qw.attrs;
-        const node: Node = lin.conv
-          ? { name: n.name, op: 'QConv', attrs: { ...lin.conv, ...attrs }, inputs: [x, wName, bName], outputs: [out] }
-          : { name: n.name, op: 'QGemm', attrs, inputs: [x, wName, bName], outputs: [out] };
-        emitCoded(node, out, q);
+        if (lin.lift) {
+          // A per-channel affine on [N, C]: the depthwise 1x1 QConv runs on the codes viewed as [N, C, 1, 1].
+          const shape2d = info(out).shape, [xin, yout] = [`${x}.nchw_for.${n.name}`, `${out}.nchw`];
+          nodes.push({ name: `${n.name}.to_nchw`, op: 'Reshape', attrs: { shape: lin.lift }, inputs: [x], outputs: [xin] });
+          addValue(xin, codeDType(a), lin.lift, a);
+          nodes.push({ name: n.name, op: 'QConv', attrs: { ...lin.conv!, ...attrs }, inputs: [xin, wName, bName], outputs: [yout] });
+          addValue(yout, codeDType(q), lin.lift, q);
+          emitCoded({ name: `${n.name}.to_nc`, op: 'Reshape', attrs: { shape: shape2d }, inputs: [yout], outputs: [out] }, out, q);
+        } else {
+          const node: Node = lin.conv
+            ? { name: n.name, op: 'QConv', attrs: { ...lin.conv, ...attrs }, inputs: [x, wName, bName], outputs: [out] }
+            : { name: n.name, op: 'QGemm', attrs, inputs: [x, wName, bName], outputs: [out] };
+          emitCoded(node, out, q);
+        }
         counts.layers++;
-        if (act) counts.fused++;
+        if (act || clampedThrough.has(n)) counts.fused++;
         break;
       }
       case 'Add':
@@ -151,25 +157,50 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
       case 'Sum':
       case 'Mul':
       case 'Div': {
-        const q = codeQuant(n.outputs[0]!, cfg);
-        const terms = sumTerms(n, graph, codes, quantOf, cfg, (name, t) => addConstant(name, t));
-        emitCoded({ name: n.name, op: 'QSum', attrs: rescaleAttrs(terms.map((t) => t.quant), terms.map((t) => t.sign), q, { kind: 'none' }, config.rounding), inputs: terms.map((t) => t.code), outputs: [n.outputs[0]!] }, n.outputs[0]!, q);
-        counts.rescales++;
+        const act = fused.get(n);
+        const out = act ? act.outputs[0]! : n.outputs[0]!;
+        const q = codeQuant(clampedThrough.get(n)?.outputs[0] ?? out, cfg);
+        const clamp = fusedActivation(act ?? clampedThrough.get(n));
+        const gate = gated.get(n);
+        if (gate) {
+          const x = codeIn(n, n.inputs.indexOf(gate.inputs[0]!)), a = quantOf(x), f = activation(gate);
+          const { lo, hi } = activationBounds(clamp, q);
+          const table = Array.from({ length: a.qmax - a.qmin + 1 }, (_, i) => {
+            const v = Math.fround(dequantize(a.qmin + i, a));
+            return Math.min(hi, Math.max(lo, quantize(Math.fround(v * Math.fround(f(v))), q)));
+          });
+          emitCoded({ name: n.name, op: 'QTable', attrs: { inMin: a.qmin, table, outType: codeDType(q) }, inputs: [x], outputs: [out] }, out, q);
+          counts.tables++;
+        } else if (n.op === 'Mul' && codes.has(n.inputs[0]!) && codes.has(n.inputs[1]!)) {
+          const [a, b] = [codeIn(n, 0), codeIn(n, 1)];
+          emitCoded({ name: n.name, op: 'QMul', attrs: productAttrs(quantOf(a), quantOf(b), q, clamp, config.rounding), inputs: [a, b], outputs: [out] }, out, q);
+          counts.products++;
+        } else {
+          const terms = sumTerms(n, graph, codes, quantOf, cfg, (name, t) => addConstant(name, t));
+          emitCoded({ name: n.name, op: 'QSum', attrs: rescaleAttrs(terms.map((t) => t.quant), terms.map((t) => t.sign), q, clamp, config.rounding), inputs: terms.map((t) => t.code), outputs: [out] }, out, q);
+          counts.rescales++;
+        }
+        if (act || clampedThrough.has(n)) counts.fused++;
         break;
       }
       case 'Relu':
       case 'Clip': {
+        // A clamp with no integer layer to fold into (after a pool, a Concat, a shape op, or a value read twice):
+        // a table on the elementwise unit that saturates codes in place, same scale and zero point.
         const x = codeIn(n, 0), a = quantOf(x);
-        const act: FusedActivation = n.op === 'Relu' ? { kind: 'relu' } : { kind: 'clip', min: n.attrs.min ?? -Infinity, max: n.attrs.max ?? Infinity };
-        const { lo, hi } = activationBounds(act, a);
-        emitCoded({ name: n.name, op: 'Clip', attrs: { min: lo, max: hi }, inputs: [x], outputs: [n.outputs[0]!] }, n.outputs[0]!, a);
+        const { lo, hi } = activationBounds(fusedActivation(n), a);
+        const table = Array.from({ length: a.qmax - a.qmin + 1 }, (_, i) => Math.min(hi, Math.max(lo, a.qmin + i)));
+        emitCoded({ name: n.name, op: 'QTable', attrs: { inMin: a.qmin, table, outType: codeDType(a) }, inputs: [x], outputs: [n.outputs[0]!] }, n.outputs[0]!, a);
+        counts.tables++;
         break;
       }
       case 'LeakyRelu':
       case 'Sigmoid':
       case 'Tanh':
       case 'HardSigmoid':
-      case 'HardSwish': {
+      case 'HardSwish':
+      case 'Selu':
+      case 'Elu': {
         const x = codeIn(n, 0), a = quantOf(x), q = codeQuant(n.outputs[0]!, cfg);
         const f = activation(n);
         const table = Array.from({ length: a.qmax - a.qmin + 1 }, (_, i) => quantize(Math.fround(f(Math.fround(dequantize(a.qmin + i, a)))), q));
@@ -183,6 +214,12 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
         const spatial = info(n.inputs[0]!).shape.slice(2);
         const window = n.op === 'AveragePool' ? n.attrs : { kernelShape: spatial, strides: spatial.map(() => 1), pads: [...spatial, ...spatial].map(() => 0), dilations: spatial.map(() => 1), ceilMode: false, countIncludePad: false };
         emitCoded({ name: n.name, op: 'QAveragePool', attrs: { ...window, zeroPoint: a.zeroPoint, rounding: config.rounding }, inputs: [x], outputs: [n.outputs[0]!] }, n.outputs[0]!, a);
+        break;
+      }
+      case 'LRN': {
+        const x = codeIn(n, 0), q = codeQuant(n.outputs[0]!, cfg);
+        emitCoded({ name: n.name, op: 'QLrn', attrs: lrnAttrs(n, quantOf(x), q, config.rounding), inputs: [x], outputs: [n.outputs[0]!] }, n.outputs[0]!, q);
+        counts.tables++;
         break;
       }
       case 'GlobalMaxPool': {
@@ -247,6 +284,12 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
   };
 }
 
+/** The clamp a Relu or Clip node applies (none without one). */
+function fusedActivation(act: UnaryNode | undefined): FusedActivation {
+  if (!act) return { kind: 'none' };
+  return act.op === 'Relu' ? { kind: 'relu' } : { kind: 'clip', min: act.attrs.min ?? -Infinity, max: act.attrs.max ?? Infinity };
+}
+
 /** The weight quantization a QDQ model gave (absorb-qdq annotations), per output channel or per tensor. */
 function givenWeightQuant(n: Node, graph: Graph): CodeQuant[] | undefined {
   const w = graph.values.get(n.inputs[1] ?? '');
@@ -263,6 +306,8 @@ interface LinearLayer {
   readonly weights: Tensor;
   readonly bias: Tensor | undefined;
   readonly conv?: Extract<Node, { op: 'Conv' }>['attrs'];
+  /** The [N, C, 1, 1] shape a 2-D per-channel affine runs on as a depthwise QConv. */
+  readonly lift?: readonly number[];
 }
 
 /** The weights of a Conv/Gemm/MatMul/ChannelAffine as rows per output channel, with its bias. */
@@ -279,13 +324,15 @@ function linearLayer(n: Node, graph: Graph): LinearLayer {
     case 'ChannelAffine': {
       const s = need(1, 'the scale'), t = need(2, 'the shift'), C = s.data.length;
       const x = graph.values.get(n.inputs[0]!)!.shape;
-      if (x.length < 3) throw userError('E_QUANT', `node '${n.name}' (ChannelAffine) on a ${x.length}-D tensor has no integer form; fold it into a layer first`);
-      const r = x.length - 2;
+      // A depthwise 1x1 convolution (ir/arithmetic.md); a 2-D [N, C] tensor is lifted to [N, C, 1, 1] around it.
+      const lift = x.length === 2 ? [x[0]!, x[1]!, 1, 1] : undefined;
+      const r = lift ? 2 : x.length - 2;
       const ones = Array<number>(r).fill(1);
       return {
         weights: makeTensor('float32', [C, 1, ...ones], Float32Array.from(s.data)),
         bias: t,
         conv: { kernelShape: ones, strides: ones, dilations: ones, pads: Array<number>(2 * r).fill(0), group: C },
+        ...(lift ? { lift } : {}),
       };
     }
     case 'Gemm': {

@@ -11,7 +11,7 @@ import { libraryContext } from '../golden/parallel.js';
 import { predictCycles, type InferenceCycles } from '../hw/cycles.js';
 import { planAccelerator, type AcceleratorPlan } from '../hw/plan.js';
 import { quantizeSample, referenceBuffers } from '../hw/reference.js';
-import { scheduleAccelerator, type Schedule } from '../hw/schedule.js';
+import { scheduleAccelerator, type Memory, type Schedule } from '../hw/schedule.js';
 import type { Tensor } from '../ir/types.js';
 import { makeTensor, sizeOf } from '../ir/types.js';
 import { formatTable, groupDigits } from '../cli/table.js';
@@ -107,8 +107,10 @@ async function compareLayers(build: string, model: BuiltModel, s: Schedule, inpu
   inputs.forEach((_, i) => {
     for (const step of s.steps) {
       const mem = s.memories[step.output]!;
-      const actual = readMemoryDump(join(dumpDir, `i${i}_s${step.index}.hex`), mem.bits, mem.signed);
-      const want = expected[i]!.get(step.layer.output)!.data;
+      const actual = mem.banks > 1 ? readBankedDump(join(dumpDir, `i${i}_s${step.index}`), mem) : readMemoryDump(join(dumpDir, `i${i}_s${step.index}.hex`), mem.bits, mem.signed);
+      const reference = expected[i]!.get(step.buffer);
+      if (!reference) continue; // a broadcast copy's buffer: the golden model has none (the QSum after it is checked)
+      const want = reference.data;
       let differing = 0, first = -1;
       for (let j = 0; j < want.length; j++) if (actual[j] !== want[j]) (differing++, first < 0 && (first = j));
       if (differing > 0) {
@@ -118,6 +120,16 @@ async function compareLayers(build: string, model: BuiltModel, s: Schedule, inpu
     }
   });
   return found;
+}
+
+/** The dumps of a banked memory (`PREFIX_b<j>.hex`, one per bank) back in C order: bank j, word cb * P + p holds
+ *  channel cb * L + j at position p (src/hw/schedule.ts, Memory.banks). */
+function readBankedDump(prefix: string, mem: Memory): Int32Array {
+  const C = mem.buffer.shape[1]!, P = mem.buffer.size / C, L = mem.banks;
+  const banks = Array.from({ length: L }, (_, j) => readMemoryDump(`${prefix}_b${j}.hex`, mem.bits, mem.signed));
+  const out = new Int32Array(mem.buffer.size);
+  for (let c = 0; c < C; c++) for (let p = 0; p < P; p++) out[c * P + p] = banks[c % L]![Math.floor(c / L) * P + p] ?? NaN;
+  return out;
 }
 
 /** A $writememh file: one hex word per line (comments and blank lines skipped), read as `bits`-bit codes. */

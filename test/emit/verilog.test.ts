@@ -20,12 +20,13 @@ import { expectUserError } from '../helpers/user-error.js';
 
 const OPTIONS: VerilogOptions = { lanes: 8, part: 'xc7z020clg400-1', clockNs: 10, multiplierImpl: 'auto' };
 
-function fakeStep(weights: number[][], dtype: 'uint8' | 'int8', attrs: Partial<QConvNode['attrs']>, bias: number[]): Step {
-  const M = weights.length, K = weights[0]!.length;
+function fakeStep(weights: number[][], dtype: 'uint8' | 'int8', attrs: Partial<QConvNode['attrs']>, bias: number[], lanes = 2): Step {
+  const M = weights.length, K = weights[0]!.length, count = Math.ceil(M / lanes);
+  const items = { mode: 'channels', count, blocks: count, perGroup: M, lastLanes: M - (count - 1) * lanes, planeStep: 0 };
   const w = makeTensor(dtype, [M, K], weights.flat());
   const b = makeTensor('int32', [M], bias);
   const node = { op: 'QGemm', name: 'fc', inputs: [], outputs: [], attrs: { aZeroPoint: 0, wZeroPoint: [0], mantissa: Array(M).fill(1 << 30), shift: Array(M).fill(0), ...attrs } };
-  return { index: 0, layer: { index: 0, name: 'fc', node, inputs: [], output: 'y', tile: 0, weights: w, bias: b, macs: M * K }, unit: 'tile', tile: 0, slot: 0, inputs: [0], output: 1, channels: M, k: K, positions: 1 } as unknown as Step;
+  return { index: 0, layer: { index: 0, name: 'fc', node, inputs: [], output: 'y', tile: 0, weights: w, bias: b, macs: M * K }, unit: 'tile', tile: 0, slot: 0, inputs: [0], output: 1, items, channels: M, k: K, positions: 1 } as unknown as Step;
 }
 
 describe('ROM contents', () => {
@@ -60,10 +61,10 @@ describe('emitted Verilog', () => {
     x = readNpy(q.inputs).data as Float32Array;
   }, 120_000);
 
-  const emitTo = (name: string, graph: Graph, options: VerilogOptions): string => {
+  const emitTo = async (name: string, graph: Graph, options: VerilogOptions): Promise<string> => {
     const out = join(dir, name);
     mkdirSync(out);
-    emitVerilog(planAccelerator(graph), options, out);
+    await emitVerilog(planAccelerator(graph), options, out);
     return out;
   };
 
@@ -85,8 +86,8 @@ describe('emitted Verilog', () => {
   });
 
   for (const [name, which, lanes] of [['zoo', 'exact', 8], ['zoo-ax', 'netlist, table and exact tiles', 3]] as const) {
-    testWithTool('verilator', `verilator --lint-only -Wall is clean on the ${which} design (${lanes} lanes), also with the debug dumps`, () => {
-      const out = emitTo(`lint-${name}`, name === 'zoo' ? zoo : zooAx, { ...OPTIONS, lanes });
+    testWithTool('verilator', `verilator --lint-only -Wall is clean on the ${which} design (${lanes} lanes), also with the debug dumps`, async () => {
+      const out = await emitTo(`lint-${name}`, name === 'zoo' ? zoo : zooAx, { ...OPTIONS, lanes });
       const rtl = readFileSync(join(out, 'verilator.f'), 'utf8').split('\n').filter((l) => l.startsWith('rtl/'));
       for (const extra of [[], ['+define+ADEQUATE_DEBUG']]) {
         const r = spawnSync('verilator', ['--lint-only', '-Wall', '--top-module', 'adequate_top', ...extra, ...rtl], { cwd: out, encoding: 'utf8' });
@@ -100,7 +101,7 @@ describe('emitted Verilog', () => {
     const q = await quantizedZoo(join(dir, 'zoo-signed'), 4, ['--scheme', 'signed']);
     const plan: AcceleratorPlan = planAccelerator(loadIr(q.ir));
     expect(plan.input.dtype).toBe('int8');
-    const out = emitTo('icarus', loadIr(q.ir), { ...OPTIONS, lanes: 3 });
+    const out = await emitTo('icarus', loadIr(q.ir), { ...OPTIONS, lanes: 3 });
     const rtl = readFileSync(join(out, 'verilator.f'), 'utf8').split('\n').filter((l) => l.startsWith('rtl/'));
     const per = sizeOf(plan.hostInput.shape);
     const inputs = [0, 1, 2].map((i) => quantizeSample(plan, x.subarray(i * per, (i + 1) * per)));
@@ -125,8 +126,9 @@ describe('emitted Verilog', () => {
   }, 300_000);
 
   test('layers and options the units do not implement are E_HW naming the layer', () => {
-    const grouped = { ...zoo, nodes: zoo.nodes.map((n) => (n.op === 'QConv' && n.name === 'Conv_0' ? { ...n, attrs: { ...n.attrs, group: 2 } } : n)) } as Graph;
-    expectUserError(() => verilogDesign(planAccelerator(grouped), OPTIONS), 'E_HW', /Conv_0.*group 2/);
+    const weightOf = zoo.nodes.find((n) => n.op === 'QConv')!.inputs[1]!;
+    const constantSum = { ...zoo, nodes: zoo.nodes.map((n) => (n.op === 'QSum' ? { ...n, inputs: [n.inputs[0]!, weightOf] } : n)) } as Graph;
+    expectUserError(() => verilogDesign(planAccelerator(constantSum), OPTIONS), 'E_HW', /QSum\) adds the constant/);
     expectUserError(() => verilogDesign(planAccelerator(zooAx), { ...OPTIONS, multiplierImpl: 'netlist' }), 'E_HW', new RegExp(`${TABLE_ONLY}.*no gate-level netlist`));
     expectUserError(() => scheduleAccelerator(planAccelerator(zoo), 0), 'E_HW', /lanes 0/);
   });

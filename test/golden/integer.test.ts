@@ -5,14 +5,18 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { conv } from '../../src/golden/conv.js';
 import { evalNode } from '../../src/golden/evaluate.js';
-import { qaveragePool, qsum } from '../../src/golden/integer/qelementwise.js';
+import { qaveragePool, qmul, qsum } from '../../src/golden/integer/qelementwise.js';
+import { lrnBucket, lrnIndex, qlrn } from '../../src/golden/integer/qlrn.js';
+import { lrn } from '../../src/golden/pool.js';
+import { lrnAttrs } from '../../src/passes/quantize-lrn.js';
 import { qconv, qgemm } from '../../src/golden/integer/qlinear.js';
-import { chooseQuantParams, dequantize, quantize } from '../../src/ir/arith.js';
+import { chooseQuantParams, dequantize, quantize, requantizeRef } from '../../src/ir/arith.js';
 import { inferOutputs } from '../../src/ir/shapes.js';
-import type { CodeQuant, ConvNode, QConvNode, QGemmNode, Tensor } from '../../src/ir/types.js';
+import type { CodeQuant, ConvNode, QConvNode, QGemmNode, QMulNode, Tensor } from '../../src/ir/types.js';
 import { makeTensor } from '../../src/ir/types.js';
 import { quantizeWeights } from '../../src/passes/quantize-linear.js';
 import { DEFAULT_LAYER } from '../../src/passes/quantize-config.js';
+import { productAttrs } from '../../src/passes/quantize-product.js';
 import { exactTable } from '../../src/multipliers/index.js';
 import { seeded } from '../helpers/onnx-builder.js';
 
@@ -56,6 +60,85 @@ describe('hand-worked integer layers', () => {
     const pool = { name: 'p', op: 'QAveragePool' as const, inputs: [], outputs: [], attrs: { kernelShape: [1, 2], strides: [1, 2], pads: [0, 0, 0, 0], dilations: [1, 1], ceilMode: false, countIncludePad: false, zeroPoint: 3, rounding: 'half-even' as const } };
     // windows (3, 6): centred (0, 3) mean 1.5 -> 2 (even) -> 5; (4, 4): (1, 1) -> 1 -> 4
     expect(Array.from(qaveragePool(pool, t('uint8', [1, 1, 1, 4], [3, 6, 4, 4]), [1, 1, 1, 2]).data)).toEqual([5, 4]);
+  });
+});
+
+describe('QMul: the product of two code tensors', () => {
+  test('hand-worked: zero points, broadcasting over [1, C, 1, 1], ties in both rounding modes, saturation', () => {
+    // a [1,2,1,2] codes (za = 10), gate b [1,2,1,1] codes (zb = 0); M = 1/4: mantissa 2^30, shift 1 (2^30 / 2^32).
+    // channel 0, gate 2: (12-10)*2 = 4 -> 1; (16-10)*2 = 12 -> 3; channel 1, gate 3: (8-10)*3 = -6 -> -1.5 -> -2
+    // (half-away) or -2 (half-even); (20-10)*3 = 30 -> 7.5 -> 8 (away) or 8 (even). zo = 5; lo 0, hi 12.
+    const node: QMulNode = { name: 'm', op: 'QMul', inputs: [], outputs: [], attrs: { zeroPoints: [10, 0], mantissa: 2 ** 30, shift: 1, rounding: 'half-away', outZeroPoint: 5, lo: 0, hi: 12, outType: 'uint8' } };
+    const a = t('uint8', [1, 2, 1, 2], [12, 16, 8, 20]), b = t('uint8', [1, 2, 1, 1], [2, 3]);
+    expect(Array.from(qmul(node, a, b, [1, 2, 1, 2]).data)).toEqual([6, 8, 3, 12]); // 5+8 = 13 saturates to 12
+    const even = { ...node, attrs: { ...node.attrs, rounding: 'half-even' as const, hi: 255 } };
+    // ties: -1.5 -> -2, 7.5 -> 8; a tie that differs: (11-10)*2 = 2 -> 0.5 -> 0 (even) vs 1 (away)
+    expect(Array.from(qmul(even, t('uint8', [1, 2, 1, 2], [11, 16, 8, 20]), b, [1, 2, 1, 2]).data)).toEqual([5, 8, 3, 13]);
+    expect(Array.from(qmul({ ...even, attrs: { ...even.attrs, rounding: 'half-away' } }, t('uint8', [1, 2, 1, 2], [11, 16, 8, 20]), b, [1, 2, 1, 2]).data)).toEqual([6, 8, 3, 13]);
+  });
+
+  test('equals the BigInt requantization of the centred product, and is within one LSB of the real product (fast-check)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1e6 }), fc.constantFrom<'unsigned' | 'signed'>('unsigned', 'signed'), fc.constantFrom<'half-away' | 'half-even'>('half-away', 'half-even'), (seed, scheme, rounding) => {
+        const xa = seeded(seed, 24).map((v) => v * 3), xb = seeded(seed + 1, 6).map((v) => (scheme === 'unsigned' ? v + 1 : v));
+        const qa = chooseQuantParams(Math.min(...xa), Math.max(...xa), 8, scheme), qb = chooseQuantParams(Math.min(...xb), Math.max(...xb), 8, scheme);
+        const prod = xa.map((v, i) => dequantize(quantize(v, qa), qa) * dequantize(quantize(xb[Math.floor(i / 4)]!, qb), qb));
+        const qo = chooseQuantParams(Math.min(...prod), Math.max(...prod), 8, scheme);
+        const attrs = productAttrs(qa, qb, qo, { kind: 'none' }, rounding);
+        const node: QMulNode = { name: 'm', op: 'QMul', inputs: [], outputs: [], attrs };
+        const ca = makeTensor(scheme === 'unsigned' ? 'uint8' : 'int8', [1, 6, 2, 2]), cb = makeTensor(ca.dtype, [1, 6, 1, 1]);
+        xa.forEach((v, i) => (ca.data[i] = quantize(v, qa)));
+        xb.forEach((v, i) => (cb.data[i] = quantize(v, qb)));
+        const got = qmul(node, ca, cb, [1, 6, 2, 2]);
+        for (let i = 0; i < 24; i++) {
+          const p = BigInt((ca.data[i]! - qa.zeroPoint) * (cb.data[Math.floor(i / 4)]! - qb.zeroPoint));
+          const want = requantizeRef(p, { mantissa: attrs.mantissa, shift: attrs.shift, rounding, zeroPoint: attrs.outZeroPoint, lo: attrs.lo, hi: attrs.hi });
+          expect(got.data[i]).toBe(want);
+          const ideal = Math.min(qo.qmax, Math.max(qo.qmin, qo.zeroPoint + prod[i]! / qo.scale));
+          expect(Math.abs(got.data[i]! - ideal)).toBeLessThanOrEqual(0.5 + 1e-4) // one rounding; the slack covers the fixed-point multiplier's 2^-31 relative error;
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe('QLrn: integer local response normalisation', () => {
+  test('bucket index: exact below 2P, then P buckets per octave, each S in the bucket it indexes', () => {
+    // P = 4 (octaveBits 2): S 0..7 index themselves; S 8, 9 -> e = 1, 4 + 4 = 8; S 15 -> 4 + 7 = 11; S 16..19 -> 8 + 4 = 12
+    expect([0, 7, 8, 9, 10, 15, 16, 19, 20].map((S) => lrnIndex(S, 2))).toEqual([0, 7, 8, 8, 9, 11, 12, 12, 13]);
+    for (let S = 0; S < 5000; S++) {
+      const b = lrnBucket(lrnIndex(S, 3), 3);
+      expect(S >= b.first && S <= b.last, `S ${S}`).toBe(true);
+    }
+  });
+
+  test('hand-worked: window sums at the channel edges, one table lookup, rounding and saturation', () => {
+    // 3 channels, 1 position, codes [2, 4, 6], z = 2 -> centred [0, 2, 4]; size 3: S = [0+4, 0+4+16, 4+16] = [4, 20, 20].
+    // octaveBits 1 (P = 2): index(4) = e 1: 2 + 2 = 4; index(20) = e 3: 6 + 2 = 8. table[4] = 3, table[8] = 1, shift 1:
+    // out = zo 10 + round([0 * 3, 2 * 1, 4 * 1] / 2) = [10, 11, 12]; hi 11 saturates the last.
+    const table = [9, 9, 9, 9, 3, 9, 9, 9, 1];
+    const node = { name: 'l', op: 'QLrn' as const, inputs: [], outputs: [], attrs: { size: 3, zeroPoint: 2, octaveBits: 1, table, shift: 1, rounding: 'half-away' as const, outZeroPoint: 10, lo: 0, hi: 11, outType: 'uint8' as const } };
+    expect(Array.from(qlrn(node, t('uint8', [1, 3, 1, 1], [2, 4, 6])).data)).toEqual([10, 11, 11]);
+  });
+
+  test('within one LSB of the float LRN on the dequantized input (300 random layers; docs/ops.md states it)', () => {
+    let s = 12345;
+    const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648), s / 2147483648);
+    let worst = 0;
+    for (let trial = 0; trial < 300; trial++) {
+      const size = [3, 5, 7][trial % 3]!, alpha = [1e-4, 1e-3, 1e-2, 0.1, 1][trial % 5]!, beta = 0.5 + rnd() * 0.5, bias = [1, 2, 0.5][trial % 3]!;
+      const range = [1, 10, 50][trial % 3]!, scheme = trial % 2 === 0 ? 'signed' : 'unsigned';
+      const a = chooseQuantParams(scheme === 'signed' ? -range : 0, range, 8, scheme);
+      const x = makeTensor(scheme === 'signed' ? 'int8' : 'uint8', [1, 8, 2, 2]);
+      for (let i = 0; i < x.data.length; i++) x.data[i] = a.qmin + Math.floor(rnd() * (a.qmax - a.qmin + 1));
+      const node = { name: 'l', op: 'LRN' as const, inputs: [], outputs: [], attrs: { size, alpha, beta, bias } };
+      const yf = lrn(node, makeTensor('float32', x.shape, Float32Array.from(x.data, (c) => dequantize(c, a))));
+      const q = chooseQuantParams(Math.min(...yf.data), Math.max(...yf.data), 8, scheme);
+      const yq = qlrn({ name: 'q', op: 'QLrn', inputs: [], outputs: [], attrs: lrnAttrs(node, a, q, 'half-away') }, x);
+      for (let i = 0; i < yf.data.length; i++) worst = Math.max(worst, Math.abs(yq.data[i]! - Math.min(q.qmax, Math.max(q.qmin, q.zeroPoint + yf.data[i]! / q.scale))));
+    }
+    expect(worst).toBeLessThan(1);
   });
 });
 

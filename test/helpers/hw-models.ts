@@ -79,3 +79,130 @@ export function bindThreeTiles(irDir: string, out: string): void {
   saveIr(out, bindMultipliers.run(g, { layers }).graph);
   if (existsSync(join(irDir, 'dataset.json'))) copyFileSync(join(irDir, 'dataset.json'), join(out, 'dataset.json'));
 }
+
+/** A model with every layout step and elementwise form the hardware runs beside conv/pool/dense layers: a channel
+ *  shuffle (Reshape, 5-D Transpose, Reshape), Split, Concat, a QSum that broadcasts a global average, a ReLU the
+ *  quantizer cannot fold (Clip on codes), strided Slice, a channels-last Transpose, GlobalMaxPool and a Concat of two
+ *  flattened tensors. Input [1, 4, 6, 6], output [1, 5]. */
+export function layoutOnnx(): Uint8Array {
+  const r = seeded(21);
+  const i64 = (name: string, data: number[]) => ({ name, shape: [data.length], data, elemType: 7 });
+  return buildModel({
+    inputs: [{ name: 'x', shape: [1, 4, 6, 6] }],
+    outputs: ['y'],
+    initializers: [
+      { name: 'w1', shape: [8, 4, 3, 3], data: weights(r, 288) }, { name: 'b1', shape: [8], data: weights(r, 8, 0.1) },
+      { name: 'w2', shape: [4, 4, 1, 1], data: weights(r, 16) }, { name: 'b2', shape: [4], data: weights(r, 4, 0.1) },
+      { name: 'w3', shape: [5, 40], data: weights(r, 200) }, { name: 'b3', shape: [5], data: weights(r, 5, 0.1) },
+      i64('s5', [1, 2, 4, 6, 6]), i64('s4', [1, 8, 6, 6]), i64('halves', [4, 4]),
+      i64('st', [1, 1]), i64('en', [5, 5]), i64('ax', [2, 3]), i64('sp', [2, 2]), i64('flat', [1, -1]),
+    ],
+    nodes: [
+      { op: 'Conv', inputs: ['x', 'w1', 'b1'], outputs: ['c1'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+      { op: 'Relu', inputs: ['c1'], outputs: ['a'] },
+      { op: 'Reshape', inputs: ['a', 's5'], outputs: ['a5'] },
+      { op: 'Transpose', inputs: ['a5'], outputs: ['t5'], attrs: { perm: [0, 2, 1, 3, 4] } },
+      { op: 'Reshape', inputs: ['t5', 's4'], outputs: ['sh'] },
+      { op: 'Split', inputs: ['sh', 'halves'], outputs: ['h0', 'h1'], attrs: { axis: 1 } },
+      { op: 'Conv', inputs: ['h1', 'w2', 'b2'], outputs: ['c2'], attrs: { kernel_shape: [1, 1] } },
+      { op: 'Relu', inputs: ['c2'], outputs: ['b'] },
+      { op: 'Concat', inputs: ['h0', 'b'], outputs: ['cat'], attrs: { axis: 1 } },
+      { op: 'GlobalAveragePool', inputs: ['cat'], outputs: ['g'] },
+      { op: 'Add', inputs: ['cat', 'g'], outputs: ['s'] },
+      { op: 'Relu', inputs: ['s'], outputs: ['sr'] },
+      { op: 'Slice', inputs: ['sr', 'st', 'en', 'ax', 'sp'], outputs: ['sl'] },
+      { op: 'Transpose', inputs: ['sl'], outputs: ['nhwc'], attrs: { perm: [0, 2, 3, 1] } },
+      { op: 'Reshape', inputs: ['nhwc', 'flat'], outputs: ['f1'] },
+      { op: 'GlobalMaxPool', inputs: ['sr'], outputs: ['gm'] },
+      { op: 'Reshape', inputs: ['gm', 'flat'], outputs: ['f2'] },
+      { op: 'Concat', inputs: ['f1', 'f2'], outputs: ['fc'], attrs: { axis: 1 } },
+      { op: 'Gemm', inputs: ['fc', 'w3', 'b3'], outputs: ['y'], attrs: { transB: 1 } },
+    ],
+  });
+}
+
+/** Writes an ONNX model and `count` seeded inputs (x.npy, uniform in [-1, 1)) into `dir`, and quantizes it into
+ *  dir/q. */
+export async function quantizedModel(dir: string, onnx: Uint8Array, inputShape: readonly number[], count: number, flags: readonly string[] = []): Promise<{ ir: string; inputs: string }> {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'model.onnx'), onnx);
+  const r = seeded(13);
+  const x = makeTensor('float32', [count, ...inputShape.slice(1)]);
+  x.data.forEach((_, i) => (x.data[i] = r() * 2 - 1));
+  writeNpy(join(dir, 'x.npy'), x);
+  const ir = join(dir, 'q');
+  const q = await runCliAsync(['quantize', join(dir, 'model.onnx'), '-o', ir, '--inputs', join(dir, 'x.npy'), '--calib', String(count)]);
+  if (q.code !== 0) throw new Error(`quantize failed: ${q.stderr}`);
+  return { ir, inputs: join(dir, 'x.npy') };
+}
+
+/** A MobileNet-style model with grouped and depthwise convolutions: a 3x3 stem with ReLU6, a depthwise 3x3 whose
+ *  input comes from that group-1 conv (lanes over groups, banked input written by the tile), a pointwise 1x1, a
+ *  strided grouped 3x3 (group 3, two channels per group: lanes over the channels of a group), a sigmoid (a QTable on
+ *  the elementwise unit, which writes the next layer's banked input), a strided depthwise 3x3, another strided
+ *  depthwise 3x3 whose input comes from a depthwise conv (one lane per group), global average pooling and a dense
+ *  layer. Input [1, 3, 8, 8], output [1, 4]. */
+export function depthwiseOnnx(): Uint8Array {
+  const r = seeded(31);
+  return buildModel({
+    inputs: [{ name: 'x', shape: [1, 3, 8, 8] }],
+    outputs: ['y'],
+    initializers: [
+      { name: 'w1', shape: [8, 3, 3, 3], data: weights(r, 216) }, { name: 'b1', shape: [8], data: weights(r, 8, 0.1) },
+      { name: 'wd', shape: [8, 1, 3, 3], data: weights(r, 72, 1) }, { name: 'bd', shape: [8], data: weights(r, 8, 0.1) },
+      { name: 'wp', shape: [6, 8, 1, 1], data: weights(r, 48) }, { name: 'bp', shape: [6], data: weights(r, 6, 0.1) },
+      { name: 'wg', shape: [6, 2, 3, 3], data: weights(r, 108) }, { name: 'bg', shape: [6], data: weights(r, 6, 0.1) },
+      { name: 'we', shape: [6, 1, 3, 3], data: weights(r, 54, 1) }, { name: 'be', shape: [6], data: weights(r, 6, 0.1) },
+      { name: 'wf', shape: [4, 6], data: weights(r, 24) }, { name: 'bf', shape: [4], data: weights(r, 4, 0.1) },
+      { name: 'w9', shape: [6, 1, 3, 3], data: weights(r, 54, 1) }, { name: 'b9', shape: [6], data: weights(r, 6, 0.1) },
+      { name: 'lo', shape: [], data: [0] }, { name: 'hi', shape: [], data: [6] },
+    ],
+    nodes: [
+      { op: 'Conv', inputs: ['x', 'w1', 'b1'], outputs: ['c1'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+      { op: 'Clip', inputs: ['c1', 'lo', 'hi'], outputs: ['a'] },
+      { op: 'Conv', inputs: ['a', 'wd', 'bd'], outputs: ['d1'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1], group: 8 } },
+      { op: 'Relu', inputs: ['d1'], outputs: ['b'] },
+      { op: 'Conv', inputs: ['b', 'wp', 'bp'], outputs: ['c'], attrs: { kernel_shape: [1, 1] } },
+      { op: 'Conv', inputs: ['c', 'wg', 'bg'], outputs: ['d'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2], group: 3 } },
+      { op: 'Sigmoid', inputs: ['d'], outputs: ['ds'] },
+      { op: 'Conv', inputs: ['ds', 'we', 'be'], outputs: ['e'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2], group: 6 } },
+      { op: 'Conv', inputs: ['e', 'w9', 'b9'], outputs: ['e9'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1], group: 6 } },
+      { op: 'GlobalAveragePool', inputs: ['e9'], outputs: ['g'] },
+      { op: 'Flatten', inputs: ['g'], outputs: ['f'] },
+      { op: 'Gemm', inputs: ['f', 'wf', 'bf'], outputs: ['y'], attrs: { transB: 1 } },
+    ],
+  });
+}
+
+/** Squeeze-excitation and a residual block: a conv with ReLU, a global average pool, two 1x1 convs (ReLU, then
+ *  HardSigmoid: a QTable), the gate multiplied into the features (a QMul that broadcasts [1, 6, 1, 1] over
+ *  [1, 6, 6, 6]), a residual Add with ReLU (folded into the QSum), global max pooling and a dense layer.
+ *  Input [1, 3, 6, 6], output [1, 4]. */
+export function squeezeExciteOnnx(): Uint8Array {
+  const r = seeded(41);
+  return buildModel({
+    inputs: [{ name: 'x', shape: [1, 3, 6, 6] }],
+    outputs: ['y'],
+    initializers: [
+      { name: 'w1', shape: [6, 3, 3, 3], data: weights(r, 162) }, { name: 'b1', shape: [6], data: weights(r, 6, 0.1) },
+      { name: 'ws', shape: [3, 6, 1, 1], data: weights(r, 18, 1) }, { name: 'bs', shape: [3], data: weights(r, 3, 0.1) },
+      { name: 'we', shape: [6, 3, 1, 1], data: weights(r, 18, 1) }, { name: 'be', shape: [6], data: weights(r, 6, 0.1) },
+      { name: 'wf', shape: [4, 6], data: weights(r, 24) }, { name: 'bf', shape: [4], data: weights(r, 4, 0.1) },
+    ],
+    nodes: [
+      { op: 'Conv', inputs: ['x', 'w1', 'b1'], outputs: ['c1'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+      { op: 'Relu', inputs: ['c1'], outputs: ['a'] },
+      { op: 'GlobalAveragePool', inputs: ['a'], outputs: ['g'] },
+      { op: 'Conv', inputs: ['g', 'ws', 'bs'], outputs: ['sq'], attrs: { kernel_shape: [1, 1] } },
+      { op: 'Relu', inputs: ['sq'], outputs: ['sr'] },
+      { op: 'Conv', inputs: ['sr', 'we', 'be'], outputs: ['ex'], attrs: { kernel_shape: [1, 1] } },
+      { op: 'HardSigmoid', inputs: ['ex'], outputs: ['gate'], attrs: { alpha: 1 / 6, beta: 0.5 } },
+      { op: 'Mul', inputs: ['a', 'gate'], outputs: ['se'] },
+      { op: 'Add', inputs: ['se', 'a'], outputs: ['res'] },
+      { op: 'Relu', inputs: ['res'], outputs: ['rr'] },
+      { op: 'GlobalMaxPool', inputs: ['rr'], outputs: ['gm'] },
+      { op: 'Flatten', inputs: ['gm'], outputs: ['f'] },
+      { op: 'Gemm', inputs: ['f', 'wf', 'bf'], outputs: ['y'], attrs: { transB: 1 } },
+    ],
+  });
+}

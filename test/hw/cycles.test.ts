@@ -75,7 +75,7 @@ describe('cycle model against Verilator, layer by layer', () => {
     const plan = planAccelerator(loadIr(ir));
     const build = join(dir, 'build');
     mkdirSync(build);
-    emitVerilog(plan, { lanes: 8, part: 'xc7z020clg400-1', clockNs: 10, multiplierImpl: 'auto' }, build);
+    await emitVerilog(plan, { lanes: 8, part: 'xc7z020clg400-1', clockNs: 10, multiplierImpl: 'auto' }, build);
     const model = await buildModel(build, 'debug');
     const x = readNpy(inputs);
     const per = sizeOf(plan.hostInput.shape);

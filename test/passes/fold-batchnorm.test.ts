@@ -1,4 +1,6 @@
-import { expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
+import { decodeIr, encodeIr } from '../../src/ir/serialize.js';
+import { macsOf } from '../../src/ir/stats.js';
 import { runOutputs } from '../../src/golden/evaluate.js';
 import type { Graph, Tensor } from '../../src/ir/types.js';
 import { importOnnx } from '../../src/onnx/import.js';
@@ -68,4 +70,29 @@ test('bn after a non-linear op is kept', () => {
     ['Relu', 'ChannelAffine'],
   );
   expect(stats.folded).toBe(0);
+});
+
+describe('a folded graph is complete (bugs: inspect counted one MAC per output, the saved IR could not be read back)', () => {
+  // Conv 3 -> 8 channels, 3x3, pad 1, on 16x16: 8*16*16 = 2,048 outputs of 27 products each = 55,296 MACs; then a
+  // BatchNormalization that folds into it, a Relu, and one that cannot fold (it follows the Relu).
+  const spec: ModelSpec = {
+    inputs: [{ name: 'x', shape: [1, 3, 16, 16] }], outputs: ['y'],
+    initializers: [{ name: 'w', shape: [8, 3, 3, 3], data: seeded(1, 216) }, ...bnInits(8)],
+    nodes: [{ op: 'Conv', inputs: ['x', 'w'], outputs: ['c'], attrs: { pads: [1, 1, 1, 1] } }, bn('c', 'b'), { op: 'Relu', inputs: ['b'], outputs: ['r'] }, bn('r', 'y')],
+  };
+  const folded = foldBatchNorm.run(importOnnx(buildModel(spec), 'bn.onnx')).graph;
+
+  test('the folded Conv counts 55,296 MACs', () => {
+    expect(folded.nodes.map((n) => n.op)).toEqual(['Conv', 'Relu', 'ChannelAffine']);
+    expect(macsOf(folded.nodes[0]!, folded)).toBe(55296);
+  });
+
+  test('every constant has a value entry, so the IR reads back and runs the same', () => {
+    for (const [name, t] of folded.constants) expect(folded.values.get(name)?.shape, name).toEqual(t.shape);
+    const { json, weights } = encodeIr(folded);
+    const back = decodeIr(JSON.parse(json), weights, 'folded');
+    const x: Tensor = { dtype: 'float32', shape: [1, 3, 16, 16], data: seeded(9, 768) };
+    const feeds = new Map([['x', x]]);
+    expect(Array.from(runOutputs(back, feeds)[0]!.data)).toEqual(Array.from(runOutputs(folded, feeds)[0]!.data));
+  });
 });

@@ -8,9 +8,10 @@ import { emitVerilog } from '../../emit/verilog/index.js';
 import { tileMultipliers } from '../../emit/multiplier-impl.js';
 import { bindMultipliers } from '../../passes/bind-multipliers.js';
 import { writeBuildBase, type BuildKind, type MultiplierImpl } from '../../emit/build-dir.js';
+import { hostInterface } from '../../hw/interface.js';
 import { planAccelerator } from '../../hw/plan.js';
 import { isTuned, planTunedAccelerator } from '../../hw/plan-tuned.js';
-import { writeDirAtomically } from '../../io/atomic-dir.js';
+import { writeDirAtomically, yieldToSignals } from '../../io/atomic-dir.js';
 import { loadModel } from '../load.js';
 
 interface Args {
@@ -51,11 +52,13 @@ async function emit(kind: BuildKind, args: Args): Promise<void> {
   const options = { lanes: args.lanes, part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'], ...(args.library !== undefined ? { library: args.library } : {}) };
   // Each tile's multiplier as hardware; product-table ROMs say what they cost (src/emit/multiplier-impl.ts).
   const multipliers = 'arithmetic' in plan ? [] : tileMultipliers(plan.tiles, args['mult-impl'], args.library);
-  const files = await writeDirAtomically(args.out, (tmp) => {
-    writeBuildBase(tmp, { kind, source: args.model, model: plan.name, lanes: args.lanes, ...(args.library !== undefined ? { library: args.library } : {}), options: { part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'], multipliers } }, plan.graph);
+  const files = await writeDirAtomically(args.out, async (tmp) => {
+    const io = 'arithmetic' in plan ? {} : { interface: hostInterface(plan) };
+    writeBuildBase(tmp, { kind, source: args.model, model: plan.name, lanes: args.lanes, ...(args.library !== undefined ? { library: args.library } : {}), options: { part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'], multipliers }, ...io }, plan.graph);
     if ('arithmetic' in plan) return emitTunedHls(plan, options, tmp);
+    await yieldToSignals();
     return kind === 'hls' ? emitHls(plan, options, tmp) : emitVerilog(plan, options, tmp);
-  });
+  }, { cleanupOnSignal: true });
   for (const m of multipliers) if (m.rom) process.stderr.write(`emit: ${m.rom.note}\n`);
   const summary = { kind, build: args.out, model: plan.name, lanes: args.lanes, tiles: plan.tiles.length, layers: plan.layers.length, multipliers, files };
   if (args.json) console.log(JSON.stringify(summary, null, 2));

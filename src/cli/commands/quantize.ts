@@ -138,6 +138,6 @@ function report(args: Args, qgraph: Graph, counts: Readonly<Record<string, numbe
     return;
   }
   console.log(formatTable(['layer', 'op', 'scheme', 'acc bits', 'input scale', 'output scale', 'output zp'], layers.map((l) => [l.layer, l.op, l.scheme, l.acc_bits, l.a_scale.toPrecision(4), l.out_scale.toPrecision(4), l.out_zero_point])));
-  console.log(`quantized ${counts.layers} layers (${counts.fused} with ReLU/Clip folded), ${counts.tables} lookup tables, ${counts.rescales} rescales -> ${args.out}`);
+  console.log(`quantized ${counts.layers} layers (${counts.fused} with ReLU/Clip folded), ${counts.tables} lookup tables, ${counts.rescales} rescales, ${counts.products} products -> ${args.out}`);
   if (acc) console.log(`top-1 on ${acc.count} held-out samples: float ${(100 * acc.float).toFixed(2)}%, quantized ${(100 * acc.quantized).toFixed(2)}% (drop ${(100 * (acc.float - acc.quantized)).toFixed(2)} points)`);
 }

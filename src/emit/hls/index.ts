@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRng } from '../../dse/prng.js';
+import { yieldToSignals } from '../../io/atomic-dir.js';
 import { libraryContext } from '../../golden/parallel.js';
 import type { AcceleratorPlan } from '../../hw/plan.js';
 import { codesOf, valueOfCode, type TunedPlan } from '../../hw/plan-tuned.js';
@@ -26,13 +27,20 @@ export interface HlsOptions {
 /** The C++ sources (what tb is compiled from), in the order the compiler is given them. */
 export const HLS_SOURCES = ['adequate_top.cpp', 'tb.cpp'] as const;
 export const HLS_HEADERS = ['adequate.h', 'adequate_types.h', 'adequate_stream.h', 'adequate_multipliers.h', 'adequate_weights.h'] as const;
-/** Inferences in tb_data/: random input codes and the golden model's outputs for them. */
+/** Inferences in tb_data/: random input codes and the golden model's outputs for them; one for a model of more than
+ *  SAMPLE_MACS multiply-accumulates (the golden model's runs would dominate the emission of a ResNet or VGG). */
 export const SAMPLE_COUNT = 10;
+const SAMPLE_MACS = 50_000_000;
+
+export function sampleCount(macs: number): number {
+  return macs > SAMPLE_MACS ? 1 : SAMPLE_COUNT;
+}
 
 /** Writes the HLS project of a quantized IR into `dir` (an empty temporary folder); returns the relative paths written. */
-export function emitHls(plan: AcceleratorPlan, options: HlsOptions, dir: string): string[] {
-  const view = { ...hlsView(plan, options), ...INTEGER_TEXT, sampleCount: SAMPLE_COUNT };
-  const inputs = sampleInputs(plan, SAMPLE_COUNT);
+export async function emitHls(plan: AcceleratorPlan, options: HlsOptions, dir: string): Promise<string[]> {
+  const base = hlsView(plan, options), count = sampleCount(base.macs);
+  const view = { ...base, ...INTEGER_TEXT, sampleCount: count };
+  const inputs = sampleInputs(plan, count);
   const ctx = libraryContext(options.library);
   const outputs = inputs.map((x) => referenceBuffers(plan, x, ctx).get(plan.output.name)!.data);
   return writeProject(dir, view, '', { inputs: inputs.map((t) => t.data), outputs, inSize: plan.input.size, outSize: plan.output.size });
@@ -40,11 +48,12 @@ export function emitHls(plan: AcceleratorPlan, options: HlsOptions, dir: string)
 
 /** Writes the HLS project of a word-length-tuned IR (ir/arithmetic.md section 6) into `dir`: the same files, with
  *  the tile datapaths, weights and top function of templates/hls/tuned/. */
-export function emitTunedHls(plan: TunedPlan, options: HlsOptions, dir: string): string[] {
-  const view = { ...tunedHlsView(plan, options), sampleCount: SAMPLE_COUNT };
+export async function emitTunedHls(plan: TunedPlan, options: HlsOptions, dir: string): Promise<string[]> {
+  const base = tunedHlsView(plan, options), count = sampleCount(base.macs);
+  const view = { ...base, sampleCount: count };
   const rng = createRng(1);
   const inputs: Float64Array[] = [], outputs: Float64Array[] = [];
-  for (let n = 0; n < SAMPLE_COUNT; n++) {
+  for (let n = 0; n < count; n++) {
     // Random codes over the input format's whole code range, as values (a bit-exactness check needs no real images).
     const sample = Array.from({ length: plan.input.size }, () => valueOfCode(plan.input.min + rng.int(plan.input.max - plan.input.min + 1), plan.input.format));
     const bufs = tunedReferenceBuffers(plan, sample);
@@ -72,13 +81,17 @@ interface SampleData {
   readonly outSize: number;
 }
 
-function writeProject(dir: string, view: object, variant: '' | 'tuned/', samples: SampleData): string[] {
+/** Writes the files, yielding between them so an interrupt's cleanup (writeDirAtomically) can run. */
+async function writeProject(dir: string, view: object, variant: '' | 'tuned/', samples: SampleData): Promise<string[]> {
   const files: string[] = [];
   const write = (name: string, text: string) => {
     writeFileSync(join(dir, name), text);
     files.push(name);
   };
-  for (const name of [...HLS_HEADERS, ...HLS_SOURCES, 'Makefile', 'run_hls.tcl', 'README.md']) write(name, renderHls(TUNED_TEMPLATES.has(name) ? variant + name : name, view));
+  for (const name of [...HLS_HEADERS, ...HLS_SOURCES, 'Makefile', 'run_hls.tcl', 'README.md']) {
+    await yieldToSignals();
+    write(name, renderHls(TUNED_TEMPLATES.has(name) ? variant + name : name, view));
+  }
   mkdirSync(join(dir, 'tb_data'));
   write('tb_data/inputs.txt', codesFile(samples.inputs, samples.inSize));
   write('tb_data/expected.txt', codesFile(samples.outputs, samples.outSize));

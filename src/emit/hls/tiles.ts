@@ -36,6 +36,9 @@ export interface MacCallView extends WindowGeometry {
 }
 
 export interface MacLayerView extends MacCallView {
+  /** A depthwise layer (one input and one output channel per group) runs L groups per block, each lane reading its
+   *  own channel; `blocks` then counts blocks of L groups. */
+  readonly overGroups: boolean;
   /** Codebook rows (shared tiles): first row, stride per block, stride per input channel. */
   readonly cbRow: number;
   readonly cbBlock: number;
@@ -89,6 +92,8 @@ export interface TileView extends TileLoopBounds {
   readonly prodBits: number;
   readonly layers: readonly number[];
   readonly layerNames: string;
+  /** Some layer runs lanes over groups (tile_T_depthwise). */
+  readonly depthwise: boolean;
   /** Lane ROMs: `lanes` rows of `depth` weight codes (or codebook indices when shared). */
   readonly depth: number;
   readonly laneWeights: readonly (readonly number[])[];
@@ -144,17 +149,30 @@ export function tileViews(plan: AcceleratorPlan, lanes: number, offsets: Readonl
       const w = layer.weights!, bias = layer.bias?.data;
       if (mult && (inBuf.dtype === 'int32' || w.dtype === 'int32')) throw userError('E_HW', `layer '${layer.name}' has codes wider than 8 bits on tile ${t.index}, whose multiplier ${mult.id} is 8x8`);
       actRange = [Math.min(actRange[0], inBuf.min), Math.max(actRange[1], inBuf.max)];
-      for (const v of w.data) wRange = [Math.min(wRange[0], v), Math.max(wRange[1], v)];
-      const cPerGroup = g.c / g.groups, mPerGroup = g.m / g.groups, K = cPerGroup * g.kh * g.kw, blocks = Math.ceil(mPerGroup / lanes);
+      let [wLo, wHi] = wRange;
+      for (const v of w.data) if (v < wLo) wLo = v; else if (v > wHi) wHi = v;
+      wRange = [wLo, wHi];
+      const cPerGroup = g.c / g.groups, mPerGroup = g.m / g.groups, K = cPerGroup * g.kh * g.kw;
+      const overGroups = g.groups > 1 && cPerGroup === 1 && mPerGroup === 1 && !shared;
+      const blocks = overGroups ? Math.ceil(g.m / lanes) : Math.ceil(mPerGroup / lanes);
       const wRow = laneWeights[0]!.length, ch = constants.length, cbRow = laneCodebooks[0]!.length;
       const cb = codes[li]!;
       const kernels = cb.granularity === 'kernel' ? cPerGroup : 1;
       const perBlock = cb.granularity === 'channel' || cb.granularity === 'kernel';
-      for (let grp = 0; grp < g.groups; grp++)
+      // One row of K weights (or codebook indices) of channel m into a lane's ROM; -1: an idle lane's zeros.
+      const pushRow = (lane: number[], m: number) => {
+        if (m < 0) for (let k = 0; k < K; k++) lane.push(0);
+        else if (shared) for (let k = 0; k < K; k++) lane.push(cb.index(m * K + k));
+        else for (let k = 0, at = m * K; k < K; k++) lane.push(w.data[at + k]!);
+      };
+      if (overGroups)
+        for (let b = 0; b < blocks; b++)
+          for (let l = 0; l < lanes; l++) pushRow(laneWeights[l]!, b * lanes + l < g.m ? b * lanes + l : -1);
+      else for (let grp = 0; grp < g.groups; grp++)
         for (let b = 0; b < blocks; b++) {
           for (let l = 0; l < lanes; l++) {
             const mi = b * lanes + l, m = grp * mPerGroup + mi, live = mi < mPerGroup;
-            for (let k = 0; k < K; k++) laneWeights[l]!.push(live ? (shared ? cb.index(m * K + k) : w.data[m * K + k]!) : 0);
+            pushRow(laneWeights[l]!, live ? m : -1);
             if (perBlock) for (let c = 0; c < kernels; c++) laneCodebooks[l]!.push(...padTo(live ? cb.codebookOf(m * K + c * g.kh * g.kw) : [], cbSize));
           }
         }
@@ -169,11 +187,11 @@ export function tileViews(plan: AcceleratorPlan, lanes: number, offsets: Readonl
         mantissa.push(a.mantissa[m]!);
         shift.push(a.shift[m]!);
       }
-      bounds.add(K, g.oh * g.ow, blocks, g.groups);
+      bounds.add(K, g.oh * g.ow, blocks, overGroups ? 1 : g.groups);
       const { groups: _g, m: _m, ...window } = g;
       calls.set(layer.index, {
         ...window, inOff: offsets.get(layer.inputs[0]!)!, outOff: offsets.get(layer.output)!, cPerGroup, groups: g.groups, mPerGroup, blocks, k: K,
-        wRow, ch, cbRow, cbBlock: perBlock ? kernels * cbSize : 0, cbChannel: cb.granularity === 'kernel' ? cbSize : 0,
+        wRow, ch, overGroups, cbRow, cbBlock: perBlock ? kernels * cbSize : 0, cbChannel: cb.granularity === 'kernel' ? cbSize : 0,
         za: a.aZeroPoint, zo: a.outZeroPoint, lo: a.lo, hi: a.hi, halfEven: a.rounding === 'half-even',
       });
     });
@@ -186,7 +204,7 @@ export function tileViews(plan: AcceleratorPlan, lanes: number, offsets: Readonl
       index: t.index, kind, signed: t.signed,
       description: mult ? `${mult.id} (${kind === 'table' ? '65,536-entry ROM' : `gate-level netlist, ${mult.netlist!.gates.length} gates`}): ${mult.source.description}` : 'exact multiplication',
       actBits: typeBits(actRange), actSigned: actRange[0] < 0, wBits: typeBits(wRange), wSigned: wRange[0] < 0, prodBits,
-      layers: t.layers, layerNames: layers.map((l) => l.name).join(', '),
+      layers: t.layers, layerNames: layers.map((l) => l.name).join(', '), depthwise: layers.some((l) => calls.get(l.index)!.overGroups),
       depth: laneWeights[0]!.length, laneWeights, shared, indexBits, cbDepth: laneCodebooks[0]!.length, laneCodebooks,
       constants, wZero, mantissa, shift, channels: constants.length,
       ...bounds.bounds(),

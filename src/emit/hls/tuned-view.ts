@@ -120,6 +120,7 @@ export function tunedHlsView(plan: TunedPlan, options: Pick<HlsOptions, 'lanes' 
     memSize: mem.size, memBits, memSigned,
     input: io(plan.input), output: io(plan.output), tiles, layers, traceSize, hasMaxPool: layers.some((l) => l.maxPool),
     macs: plan.layers.reduce((s, l) => s + l.macs, 0),
+    interface: [`input: ${plan.input.size} codes of the input's format (the host casts each value into it); output: ${plan.output.size} codes of the last layer's format; C order, one code per stream word`],
   };
 }
 

@@ -1,9 +1,11 @@
 /** The view of the HLS templates: every number the emitted C++ holds, computed from the accelerator plan. The
  *  templates (templates/hls/) only print it. */
 import { userError } from '../../errors.js';
-import type { AcceleratorPlan, PlanLayer } from '../../hw/plan.js';
+import { hostInterface, interfaceLines } from '../../hw/interface.js';
+import type { AcceleratorPlan, ClipNode, PlanLayer } from '../../hw/plan.js';
+import { layerSegments, type CopySegment } from '../../hw/layout.js';
 import { windowOf, type WindowGeometry } from '../../hw/schedule.js';
-import type { QAveragePoolNode, MaxPoolNode, QSumNode, QTableNode } from '../../ir/types.js';
+import type { QAveragePoolNode, MaxPoolNode, QMulNode, QSumNode, QTableNode } from '../../ir/types.js';
 import { allocateMemory } from './memory.js';
 import { tileViews, typeBits, type MacLayerView, type TileView } from './tiles.js';
 import type { HlsOptions } from './index.js';
@@ -36,7 +38,10 @@ export interface LayerView {
   readonly maxPool?: PoolLayerView;
   readonly avgPool?: PoolLayerView;
   readonly sum?: { readonly dims: readonly number[]; readonly terms: readonly SumTermView[]; readonly shift: number; readonly zo: number; readonly lo: number; readonly hi: number; readonly halfEven: boolean };
+  readonly mul?: { readonly dims: readonly number[]; readonly terms: readonly SumTermView[]; readonly mant: number; readonly shift: number; readonly zo: number; readonly lo: number; readonly hi: number; readonly halfEven: boolean };
   readonly table?: { readonly inOff: number; readonly size: number; readonly inMin: number; readonly values: readonly number[] };
+  /** Layout layers: the copy unit's segments (src/hw/layout.ts), each with the offset of the buffer it reads. */
+  readonly copy?: readonly (CopySegment & { readonly inOff: number })[];
   readonly reshape: boolean;
   /** Where the testbench finds this layer's expected codes in a row of layers.txt. */
   readonly traceOffset: number;
@@ -67,6 +72,8 @@ export interface HlsBuildView {
   readonly traceSize: number;
   readonly hasMaxPool: boolean;
   readonly macs: number;
+  /** How the host makes the input codes and reads the output codes (comment lines of adequate.h). */
+  readonly interface: readonly string[];
 }
 
 /** A buffer as the memory and the stream ports see it: its name, element count, code range and shape. */
@@ -93,6 +100,7 @@ export interface HlsView extends HlsBuildView {
   readonly tiles: readonly TileView[];
   readonly layers: readonly LayerView[];
   readonly hasAvgPool: boolean;
+  readonly hasCopy: boolean;
 }
 
 export function hlsView(plan: AcceleratorPlan, options: HlsOptions): HlsView {
@@ -115,6 +123,15 @@ export function hlsView(plan: AcceleratorPlan, options: HlsOptions): HlsView {
         return { ...base, avgPool: poolView(plan, layer, n, n.attrs.zeroPoint, n.attrs.countIncludePad, n.attrs.rounding === 'half-even', off) };
       case 'QSum':
         return { ...base, sum: sumView(plan, layer, n, off) };
+      case 'Clip':
+        return { ...base, sum: clipView(plan, layer, n, off) };
+      case 'QMul':
+        return { ...base, mul: mulView(plan, layer, n, off) };
+      case 'Transpose':
+      case 'Slice':
+      case 'Split':
+      case 'Concat':
+        return { ...base, copy: layerSegments(plan, layer).map((sg) => ({ ...sg, inOff: off(layer.inputs[sg.port]!) })) };
       case 'QTable':
         return { ...base, table: tableView(layer, n, off, plan.buffers.get(layer.inputs[0]!)!.size) };
       case 'Reshape':
@@ -130,8 +147,9 @@ export function hlsView(plan: AcceleratorPlan, options: HlsOptions): HlsView {
     model: plan.name, lanes: options.lanes, part: options.part, clockNs: options.clockNs,
     memSize: mem.size, memBits, memSigned,
     input: io(plan.input), output: io(plan.output), tiles, layers,
-    traceSize, hasMaxPool: layers.some((l) => l.maxPool), hasAvgPool: layers.some((l) => l.avgPool),
+    traceSize, hasMaxPool: layers.some((l) => l.maxPool), hasAvgPool: layers.some((l) => l.avgPool), hasCopy: layers.some((l) => l.copy),
     macs: plan.layers.reduce((s, l) => s + l.macs, 0),
+    interface: interfaceLines(hostInterface(plan)),
   };
 }
 
@@ -140,26 +158,51 @@ function poolView(plan: AcceleratorPlan, layer: PlanLayer, n: MaxPoolNode | QAve
   return { ...window, inOff: off(layer.inputs[0]!), outOff: off(layer.output), zero, includePad, halfEven };
 }
 
-/** QSum: the output walked as 4 nested dimensions; each input's strides are 0 along broadcast dimensions. */
-function sumView(plan: AcceleratorPlan, layer: PlanLayer, n: QSumNode, off: (b: string) => number): NonNullable<LayerView['sum']> {
+/** An elementwise layer's output walked as 4 nested dimensions, and the strides of an input over them (0 along the
+ *  dimensions it is broadcast). */
+function elementwiseDims(plan: AcceleratorPlan, layer: PlanLayer): number[] {
   const outShape = plan.buffers.get(layer.output)!.shape;
-  if (outShape.length > 4) throw userError('E_HW', `layer '${layer.name}' adds ${outShape.length}-D tensors; the HLS elementwise unit handles up to 4 dimensions`);
-  const dims = [...Array<number>(4 - outShape.length).fill(1), ...outShape];
-  const terms = n.inputs.map((name, i): SumTermView => {
-    if (!plan.buffers.has(name)) throw userError('E_HW', `layer '${layer.name}' adds the constant '${name}'; the HLS elementwise unit adds activation buffers only`);
-    const shape = plan.buffers.get(name)!.shape;
-    const full = [...Array<number>(4 - shape.length).fill(1), ...shape];
-    const strides = [0, 0, 0, 0];
-    let s = 1;
-    for (let d = 3; d >= 0; d--) {
-      strides[d] = full[d] === 1 && dims[d] !== 1 ? 0 : s;
-      s *= full[d]!;
-    }
-    return { off: off(name), zero: n.attrs.zeroPoints[i]!, mult: n.attrs.multipliers[i]!, strides };
-  });
+  if (outShape.length > 4) throw userError('E_HW', `layer '${layer.name}' works on ${outShape.length}-D tensors; the HLS elementwise unit handles up to 4 dimensions`);
+  return [...Array<number>(4 - outShape.length).fill(1), ...outShape];
+}
+
+function inputStrides(plan: AcceleratorPlan, layer: PlanLayer, name: string, dims: readonly number[]): number[] {
+  if (!plan.buffers.has(name)) throw userError('E_HW', `layer '${layer.name}' (${layer.node.op}) reads the constant '${name}'; the HLS elementwise unit reads activation buffers only`);
+  const shape = plan.buffers.get(name)!.shape;
+  const full = [...Array<number>(4 - shape.length).fill(1), ...shape];
+  const strides = [0, 0, 0, 0];
+  let s = 1;
+  for (let d = 3; d >= 0; d--) {
+    strides[d] = full[d] === 1 && dims[d] !== 1 ? 0 : s;
+    s *= full[d]!;
+  }
+  return strides;
+}
+
+/** QSum: one term per input. */
+function sumView(plan: AcceleratorPlan, layer: PlanLayer, n: QSumNode, off: (b: string) => number): NonNullable<LayerView['sum']> {
+  const dims = elementwiseDims(plan, layer);
+  const terms = n.inputs.map((name, i): SumTermView => ({ off: off(name), zero: n.attrs.zeroPoints[i]!, mult: n.attrs.multipliers[i]!, strides: inputStrides(plan, layer, name, dims) }));
   return { dims, terms, shift: n.attrs.shift, zo: n.attrs.outZeroPoint, lo: n.attrs.lo, hi: n.attrs.hi, halfEven: n.attrs.rounding === 'half-even' };
+}
+
+/** QMul: the two inputs (multiplier 1 each: the template multiplies the centred codes). */
+function mulView(plan: AcceleratorPlan, layer: PlanLayer, n: QMulNode, off: (b: string) => number): NonNullable<LayerView['mul']> {
+  const dims = elementwiseDims(plan, layer);
+  const terms = n.inputs.map((name, i): SumTermView => ({ off: off(name), zero: n.attrs.zeroPoints[i]!, mult: 1, strides: inputStrides(plan, layer, name, dims) }));
+  return { dims, terms, mant: n.attrs.mantissa, shift: n.attrs.shift, zo: n.attrs.outZeroPoint, lo: n.attrs.lo, hi: n.attrs.hi, halfEven: n.attrs.rounding === 'half-even' };
 }
 
 function tableView(layer: PlanLayer, n: QTableNode, off: (b: string) => number, size: number): NonNullable<LayerView['table']> {
   return { inOff: off(layer.inputs[0]!), size, inMin: n.attrs.inMin, values: n.attrs.table };
 }
+
+/** Clip on codes: a one-term sum x * 1 / 2^0 saturated to the code bounds. */
+function clipView(plan: AcceleratorPlan, layer: PlanLayer, n: ClipNode, off: (b: string) => number): NonNullable<LayerView['sum']> {
+  const shape = plan.buffers.get(layer.output)!.shape;
+  if (shape.length > 4) throw userError('E_HW', `layer '${layer.name}' clamps a ${shape.length}-D tensor; the HLS elementwise unit handles up to 4 dimensions`);
+  const dims = [...Array<number>(4 - shape.length).fill(1), ...shape];
+  const strides = [dims[1]! * dims[2]! * dims[3]!, dims[2]! * dims[3]!, dims[3]!, 1];
+  return { dims, terms: [{ off: off(layer.inputs[0]!), zero: 0, mult: 1, strides }], shift: 0, zo: 0, lo: n.attrs.min!, hi: n.attrs.max!, halfEven: false };
+}
+

@@ -4,6 +4,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { userError } from '../../errors.js';
+import { yieldToSignals } from '../../io/atomic-dir.js';
+import { hostInterface, interfaceLines } from '../../hw/interface.js';
 import type { AcceleratorPlan } from '../../hw/plan.js';
 import { scheduleAccelerator, type Schedule, type Step } from '../../hw/schedule.js';
 import { getMultiplier, toVerilog, type Multiplier } from '../../multipliers/index.js';
@@ -12,7 +14,7 @@ import { multiplierKind as sharedKind } from '../multiplier-impl.js';
 import type { MultiplierImpl } from '../build-dir.js';
 import { activationTableRom, channelRom, multiplierRom, sharedRoms, weightRom } from './memories.js';
 import { render } from './render.js';
-import { bitsFor, codebookRows, designWidths, eltwiseSlotView, tileSlotView, weightFormat, windowSlotView, type MultiplierKind } from './view.js';
+import { bitsFor, codebookRows, copyView, designWidths, eltwiseSlotView, tileSlotView, weightFormat, windowSlotView, type MultiplierKind } from './view.js';
 
 export interface VerilogOptions {
   readonly lanes: number;
@@ -27,13 +29,14 @@ export const TOP_MODULE = 'adequate_top';
 export const SIM_BINARY = 'Vadequate_top';
 
 /** The design's Verilog files in compile order (relative to the build folder), for a schedule's units. */
-function designFiles(tiles: readonly TileView[], hasWindow: boolean, hasEltwise: boolean): string[] {
+function designFiles(tiles: readonly TileView[], hasWindow: boolean, hasEltwise: boolean, hasCopy: boolean): string[] {
   return [
     'rtl/adq_ram.v', 'rtl/adq_rom.v', 'rtl/adq_round_shift.v', 'rtl/adq_walker.v', 'rtl/adq_requant.v',
     ...tiles.filter((t) => t.multiplier === 'netlist').map((t) => `rtl/${t.moduleName}.v`),
     ...tiles.map((t) => `rtl/adq_tile_${t.index}.v`),
     ...(hasWindow ? ['rtl/adq_window.v'] : []),
     ...(hasEltwise ? ['rtl/adq_eltwise.v'] : []),
+    ...(hasCopy ? ['rtl/adq_copy.v'] : []),
     'rtl/adequate_top.v',
   ];
 }
@@ -55,6 +58,11 @@ interface TileView {
   readonly chanWidth: number;
   readonly slots: ReturnType<typeof tileSlotView>[];
   readonly record?: Multiplier;
+  /** Some layer runs lanes over groups (a wide read port, one activation sum per lane). */
+  readonly depthwise: boolean;
+  /** Some layer writes a banked memory (word and lane outputs). */
+  readonly bankWriter: boolean;
+  readonly laneBits: number;
 }
 
 function multiplierKind(id: string | undefined, impl: MultiplierImpl, library: string | undefined): { kind: MultiplierKind; record?: Multiplier } {
@@ -86,6 +94,8 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
   const slotCount = Math.max(1, ...[...new Set(s.steps.map((st) => `${st.unit}${st.tile ?? ''}`))].map((u) => s.steps.filter((st) => `${st.unit}${st.tile ?? ''}` === u).length));
   const slotBits = bitsFor(slotCount - 1);
   const lanes = options.lanes;
+  const laneBits = bitsFor(Math.max(1, lanes - 1));
+  const banked = (mem: number) => s.memories[mem]!.banks > 1;
 
   const tiles: TileView[] = plan.tiles.map((tile) => {
     const steps = stepsOf((st) => st.unit === 'tile' && st.tile === tile.index);
@@ -108,6 +118,9 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
       wb, ws, chanWidth: 70 + ws,
       slots: steps.map((st) => tileSlotView(st, lanes)),
       ...(record ? { record } : {}),
+      depthwise: steps.some((st) => st.items!.mode === 'groups'),
+      bankWriter: steps.some((st) => s.memories[st.output]!.banks > 1),
+      laneBits,
     };
   });
   for (const t of tiles) {
@@ -136,33 +149,47 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
   const eltSteps = stepsOf((st) => st.unit === 'eltwise');
   const eltPorts = Math.max(1, ...eltSteps.map((st) => st.inputs.length));
   if (eltSteps.length > 0) {
-    const slots = eltSteps.map((st) => eltwiseSlotView(st, eltPorts));
-    files.set('rtl/adq_eltwise.v', render('templates', 'verilog/adq_eltwise.v.hbs', { nw, dw, slotBits, inputs: eltPorts, inputList: Array.from({ length: eltPorts }, (_, i) => i), slots }));
+    // A banked output (a depthwise layer's input): the positions per channel, for the word and bank counters.
+    const planeOf = (st: Step) => (banked(st.output) ? s.memories[st.output]!.buffer.size / s.memories[st.output]!.buffer.shape[1]! : 0);
+    const slots = eltSteps.map((st) => eltwiseSlotView(st, eltPorts, planeOf(st)));
+    files.set('rtl/adq_eltwise.v', render('templates', 'verilog/adq_eltwise.v.hbs', { nw, dw, slotBits, laneBits, lastLane: lanes - 1, bankWriter: eltSteps.some((st) => banked(st.output)), hasMul: eltSteps.some((st) => st.layer.node.op === 'QMul'), inputs: eltPorts, inputList: Array.from({ length: eltPorts }, (_, i) => i), slots }));
     for (const st of eltSteps) if (st.layer.node.op === 'QTable') files.set(`rtl/mem/t_s${st.index}.hex`, activationTableRom(st.layer.node as QTableNode, dw));
+  }
+  const copySteps = stepsOf((st) => st.unit === 'copy');
+  const copyPorts = Math.max(1, ...copySteps.map((st) => st.inputs.length));
+  if (copySteps.length > 0) {
+    const { slots, segments } = copyView(copySteps);
+    files.set('rtl/adq_copy.v', render('templates', 'verilog/adq_copy.v.hbs', { nw, dw, slotBits, segBits: bitsFor(Math.max(1, segments.length - 1)), inputList: Array.from({ length: copyPorts }, (_, i) => i), slots, segments }));
   }
   for (const name of ['adq_ram', 'adq_rom', 'adq_round_shift', 'adq_walker', 'adq_requant']) files.set(`rtl/${name}.v`, render('templates', `verilog/${name}.v.hbs`, {}));
 
-  const prefixOf = (st: Step) => (st.unit === 'tile' ? `t${st.tile}` : st.unit === 'window' ? 'win' : 'elt');
+  const prefixOf = (st: Step) => (st.unit === 'tile' ? `t${st.tile}` : st.unit === 'window' ? 'win' : st.unit === 'copy' ? 'cpy' : 'elt');
   const units = [
     ...tiles.map((t) => ({ prefix: `t${t.index}`, module: `adq_tile_${t.index}`, steps: steps(s, t.index) })),
     ...(windowSteps.length ? [{ prefix: 'win', module: 'adq_window', steps: windowSteps }] : []),
     ...(eltSteps.length ? [{ prefix: 'elt', module: 'adq_eltwise', steps: eltSteps }] : []),
+    ...(copySteps.length ? [{ prefix: 'cpy', module: 'adq_copy', steps: copySteps }] : []),
   ].map((u) => {
-    const portCount = u.prefix === 'elt' ? eltPorts : 1;
+    const portCount = u.prefix === 'elt' ? eltPorts : u.prefix === 'cpy' ? copyPorts : 1;
+    const tile = tiles.find((t) => `t${t.index}` === u.prefix);
+    const wide = u.steps.filter((st) => banked(st.inputs[0]!)).map((st) => ({ step: st.index, mem: st.inputs[0]! }));
     return {
       prefix: u.prefix,
       module: u.module,
+      wide: tile?.depthwise ? wide : false,
+      bankWriter: tile ? tile.bankWriter : u.prefix === 'elt' && u.steps.some((st) => banked(st.output)),
       steps: u.steps.map((st) => st.index),
       ports: Array.from({ length: portCount }, (_, port) => ({
         port,
-        portName: u.prefix === 'elt' ? `rd_data${port}` : 'rd_data',
-        reads: u.steps.filter((st) => port < st.inputs.length).map((st) => ({ step: st.index, mem: st.inputs[port]! })),
+        portName: u.prefix === 'elt' || u.prefix === 'cpy' ? `rd_data${port}` : 'rd_data',
+        reads: u.steps.filter((st) => port < st.inputs.length && !banked(st.inputs[port]!)).map((st) => ({ step: st.index, mem: st.inputs[port]! })),
       })),
     };
   });
   const counts = Math.max(plan.input.size, plan.output.size);
   const top = {
     model: plan.name,
+    interface: interfaceLines(hostInterface(plan)),
     lanes,
     tileCount: tiles.length,
     nw, dw, slotBits,
@@ -175,13 +202,18 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
     outputMem: s.output,
     inputSigned: s.memories[s.input]!.signed,
     lastStep: s.steps.length - 1,
-    memories: s.memories.map((m) => ({ index: m.index, width: m.bits, depth: m.size, aw: Math.max(1, Math.ceil(Math.log2(m.size))), signed: m.signed, names: m.aliases.join(', ') })),
-    steps: s.steps.map((st) => ({ index: st.index, name: st.layer.name, slot: st.slot, prefix: prefixOf(st), output: st.output, unitText: st.unit === 'tile' ? `tile ${st.tile}` : `${st.unit} unit` })),
+    laneBits,
+    bankList: Array.from({ length: lanes }, (_, j) => j),
+    memories: s.memories.map((m) => ({
+      index: m.index, width: m.bits, depth: m.size, aw: Math.max(1, Math.ceil(Math.log2(m.size))), signed: m.signed, names: m.aliases.join(', '),
+      banked: m.banks > 1, banks: m.banks, bankList: Array.from({ length: m.banks }, (_, j) => j), bankDesc: Array.from({ length: m.banks }, (_, j) => m.banks - 1 - j),
+    })),
+    steps: s.steps.map((st) => ({ index: st.index, name: st.buffer === st.layer.output ? st.layer.name : `${st.layer.name} (broadcast of an input)`, slot: st.slot, prefix: prefixOf(st), output: st.output, banked: banked(st.output), unitText: st.unit === 'tile' ? `tile ${st.tile}` : `${st.unit} unit` })),
     units,
   };
   files.set('rtl/adequate_top.v', render('templates', 'verilog/adequate_top.v.hbs', top));
 
-  const rtl = designFiles(tiles, windowSteps.length > 0, eltSteps.length > 0);
+  const rtl = designFiles(tiles, windowSteps.length > 0, eltSteps.length > 0, copySteps.length > 0);
   const mems = [...files.keys()].filter((f) => f.startsWith('rtl/mem/')).sort();
   const project = { model: plan.name, top: TOP_MODULE, sim: SIM_BINARY, rtl, mems, inSize: plan.input.size, outSize: plan.output.size, outSigned: s.memories[s.output]!.signed, part: options.part, clockNs: options.clockNs, lanes, tiles: tiles.map((t) => ({ index: t.index, module: `adq_tile_${t.index}` })) };
   files.set('tb/tb_main.cpp', render('testbenches', 'verilator/tb_main.cpp.hbs', project));
@@ -203,10 +235,12 @@ function coreName(model: string): string {
   return model.replace(/[^A-Za-z0-9_]/g, '_').replace(/^([^A-Za-z])/, 'm$1') || 'model';
 }
 
-/** Writes the Verilog project into `dir` (an empty temporary folder); returns the relative paths written. */
-export function emitVerilog(plan: AcceleratorPlan, options: VerilogOptions, dir: string): string[] {
+/** Writes the Verilog project into `dir` (an empty temporary folder); returns the relative paths written. Yields
+ *  between files, so an interrupt's cleanup (writeDirAtomically) can run. */
+export async function emitVerilog(plan: AcceleratorPlan, options: VerilogOptions, dir: string): Promise<string[]> {
   const { files } = verilogDesign(plan, options);
   for (const [path, text] of files) {
+    await yieldToSignals();
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);
   }

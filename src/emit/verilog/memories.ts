@@ -3,24 +3,24 @@
 import type { MacNode } from '../../hw/plan.js';
 import { sharedWeightIndices } from '../../ir/sharing.js';
 import { codebookRowCount, codebookRows } from './view.js';
-import { groupsOf, type Step } from '../../hw/schedule.js';
+import { groupsOf, laneChannel, type Step } from '../../hw/schedule.js';
 import type { QTableNode } from '../../ir/types.js';
 import { hexWord } from './render.js';
 
 const lines = (words: Iterable<string>): string => [...words].join('\n') + '\n';
 
-/** Weight ROM of a tile step: word g*K + k holds the weight codes of channels g*L .. g*L+L-1 at tap k, lane j in
- *  bits [j*wb, (j+1)*wb); lanes past the last channel hold 0. Taps are in weight order (c, ky, kx), the order the
- *  walker visits them. */
+/** Weight ROM of a tile step: word g*K + k holds the weight codes of item g's channels at tap k (schedule.ts
+ *  laneChannel: channels g*L .. g*L+L-1 for group-1 layers), lane j in bits [j*wb, (j+1)*wb); idle lanes hold 0.
+ *  Taps are in weight order (c, ky, kx) within the group, the order the walker visits them. */
 export function weightRom(step: Step, lanes: number, wb: number): string {
-  const w = step.layer.weights!.data, K = step.k, M = step.channels;
+  const w = step.layer.weights!.data, K = step.k;
   const out: string[] = [];
-  for (let g = 0; g < groupsOf(step, lanes); g++)
+  for (let g = 0; g < groupsOf(step); g++)
     for (let k = 0; k < K; k++) {
       let word = 0n;
       for (let j = 0; j < lanes; j++) {
-        const m = g * lanes + j;
-        if (m < M) word |= BigInt.asUintN(wb, BigInt(w[m * K + k]!)) << BigInt(j * wb);
+        const m = laneChannel(step, lanes, g, j);
+        if (m >= 0) word |= BigInt.asUintN(wb, BigInt(w[m * K + k]!)) << BigInt(j * wb);
       }
       out.push(hexWord(word, lanes * wb));
     }
@@ -35,7 +35,7 @@ export function sharedRoms(step: Step, lanes: number, wb: number): { indexRom: s
   const node = step.layer.node as MacNode;
   const w = step.layer.weights!;
   const sh = sharedWeightIndices(node, w);
-  const K = step.k, M = step.channels, G = groupsOf(step, lanes), ib = sh.indexBits;
+  const K = step.k, M = step.channels, G = groupsOf(step), ib = sh.indexBits;
   const mode = codebookRows(step)!;
   const C = step.geometry!.c, taps = K / C;
   const codebookOf = (m: number, k: number): number => sh.groupOf(m * K + k);
@@ -49,7 +49,7 @@ export function sharedRoms(step: Step, lanes: number, wb: number): { indexRom: s
       }
       words.push(hexWord(word, lanes * ib));
     }
-  const rows = codebookRowCount(step, lanes);
+  const rows = codebookRowCount(step);
   const rowBits = mode === 'single' ? 0 : Math.max(1, Math.ceil(Math.log2(rows)));
   const depth = 2 ** (rowBits + ib);
   const laneTables = Array.from({ length: lanes }, (_, j) => {

@@ -3,7 +3,9 @@
 import { userError } from '../../errors.js';
 import { groupsOf, type Schedule, type Step, type WindowGeometry } from '../../hw/schedule.js';
 import type { MacNode } from '../../hw/plan.js';
-import type { QAveragePoolNode, QSumNode, QTableNode } from '../../ir/types.js';
+import type { ClipNode } from '../../hw/plan.js';
+import { walkSteps } from '../../hw/layout.js';
+import type { QAveragePoolNode, QMulNode, QSumNode, QTableNode } from '../../ir/types.js';
 
 export type MultiplierKind = 'exact' | 'netlist' | 'table';
 
@@ -26,6 +28,9 @@ export interface RomView {
 export interface WalkerConfig {
   readonly outer: number; readonly oh: number; readonly ow: number; readonly cin: number; readonly kh: number; readonly kw: number;
   readonly ktot: number; readonly idle: number; readonly p: number; readonly lastLanes: number;
+  /** Items per input-plane advance, the plane advance, the channel-base advance within and after a plane group, and
+   *  whether the lanes run over groups (each lane its own bank). */
+  readonly blocks: number; readonly planeStep: number; readonly obFull: number; readonly obLast: number; readonly overGroups: 0 | 1;
   readonly h: number; readonly w: number; readonly ph: number; readonly pw: number; readonly phe: number; readonly pwe: number;
   readonly sh: number; readonly sw: number; readonly dh: number; readonly dw: number;
   readonly shw: number; readonly dhw: number; readonly phw: number; readonly hw: number;
@@ -35,10 +40,14 @@ export interface WalkerConfig {
 export function walkerConfig(step: Step, lanes: number): WalkerConfig {
   const g: WindowGeometry = step.geometry!;
   const tile = step.unit === 'tile';
-  const outer = tile ? groupsOf(step, lanes) : step.channels;
+  const outer = tile ? groupsOf(step) : step.channels;
+  const it = step.items;
+  const planes = tile
+    ? { blocks: it!.mode === 'groups' ? 1 : it!.blocks, planeStep: it!.planeStep, obFull: lanes, obLast: it!.mode === 'groups' ? lanes : it!.lastLanes, overGroups: (it!.mode === 'groups' ? 1 : 0) as 0 | 1 }
+    : { blocks: 1, planeStep: g.h * g.w, obFull: 1, obLast: 1, overGroups: 0 as const };
   return {
     outer, oh: g.oh, ow: g.ow, cin: g.c, kh: g.kh, kw: g.kw, ktot: step.k,
-    idle: tile ? Math.max(0, lanes - step.k) : 0, p: step.positions, lastLanes: tile ? step.channels - (outer - 1) * lanes : 0,
+    idle: tile ? Math.max(0, lanes - step.k) : 0, p: step.positions, lastLanes: tile ? it!.lastLanes : 0, ...planes,
     h: g.h, w: g.w, ph: g.ph, pw: g.pw, phe: g.phe, pwe: g.pwe, sh: g.sh, sw: g.sw, dh: g.dh, dw: g.dw,
     shw: g.sh * g.w, dhw: g.dh * g.w, phw: g.ph * g.w, hw: g.h * g.w,
   };
@@ -51,7 +60,7 @@ export function designWidths(s: Schedule): { nw: number; dw: number } {
   for (const step of s.steps) {
     if (!step.geometry) continue;
     const c = walkerConfig(step, s.lanes);
-    const g = groupsOf(step, s.lanes);
+    const g = step.unit === 'tile' ? groupsOf(step) : 1;
     big = Math.max(big, ...Object.values(c).map(Math.abs), c.h + c.phe, c.w + c.pwe, c.ktot * g, step.channels * step.positions, step.channels + s.lanes);
   }
   const nw = bitsFor(big) + 2;
@@ -93,9 +102,9 @@ export function codebookRows(step: Step): CodebookRows | undefined {
 }
 
 /** Rows of each lane's codebook table. */
-export function codebookRowCount(step: Step, lanes: number): number {
+export function codebookRowCount(step: Step): number {
   const rows = codebookRows(step);
-  return rows === 'single' ? 1 : rows === 'group' ? groupsOf(step, lanes) : groupsOf(step, lanes) * step.geometry!.c;
+  return rows === 'single' ? 1 : rows === 'group' ? groupsOf(step) : groupsOf(step) * step.geometry!.c;
 }
 
 export interface TileSlotView {
@@ -115,7 +124,7 @@ export function tileSlotView(step: Step, lanes: number): TileSlotView {
   const rows = codebookRows(step);
   let shared: SharedView | false = false;
   if (rows && a.sharing) {
-    const rowBits = rows === 'single' ? 0 : addressBits(codebookRowCount(step, lanes));
+    const rowBits = rows === 'single' ? 0 : addressBits(codebookRowCount(step));
     shared = {
       granularity: a.sharing.granularity,
       indexBits: a.sharing.indexBits,
@@ -167,24 +176,73 @@ export interface EltwiseSlotView {
   readonly name: string;
   readonly n: number;
   readonly table: 0 | 1;
+  /** QMul: the product of the two centred inputs times `mant`, shifted by `shift` (= 31 + its shift). */
+  readonly mul: 0 | 1;
+  readonly mant: number;
   readonly halfEven: 0 | 1;
   readonly shift: number;
   readonly zo: number; readonly lo: number; readonly hi: number; readonly inMin: number;
   /** One term per input port (unused ports: z = 0, m = 0). */
   readonly terms: readonly { z: number; m: number }[];
   readonly rom: RomView;
+  /** Positions per channel of a banked output (its word advances by this per L channels); 0 when not banked. */
+  readonly plane: number;
 }
 
-export function eltwiseSlotView(step: Step, ports: number): EltwiseSlotView {
-  const node = step.layer.node as QSumNode | QTableNode;
-  const base = { slot: step.slot, name: step.layer.name, n: step.channels };
+export function eltwiseSlotView(step: Step, ports: number, plane: number): EltwiseSlotView {
+  const node = step.layer.node as QSumNode | QMulNode | QTableNode | ClipNode;
+  const base = { slot: step.slot, name: step.layer.name, n: step.channels, mul: 0 as const, mant: 0, plane };
   const idle = Array.from({ length: ports }, () => ({ z: 0, m: 0 }));
   if (node.op === 'QTable') {
     const entries = node.attrs.table.length;
     return { ...base, table: 1, halfEven: 0, shift: 0, zo: 0, lo: 0, hi: 0, inMin: node.attrs.inMin, terms: idle, rom: { file: `rtl/mem/t_s${step.index}.hex`, depth: entries, aw: addressBits(entries) } };
   }
+  if (node.op === 'QMul') {
+    const a = node.attrs;
+    if (31 + a.shift < 0) throw userError('E_HW', `layer '${step.layer.name}' (QMul) scales its products up by 2^${-(31 + a.shift)}; the Verilog elementwise unit only shifts right`);
+    const terms = idle.map((t, i) => (i < 2 ? { z: a.zeroPoints[i]!, m: 0 } : t));
+    // |(a - za) * (b - zb) * m| < 2^67 (17-bit centred codes, 31-bit mantissa), so a shift from 72 on rounds to 0.
+    return { ...base, mul: 1, mant: a.mantissa, table: 0, halfEven: a.rounding === 'half-even' ? 1 : 0, shift: Math.min(31 + a.shift, 72), zo: a.outZeroPoint, lo: a.lo, hi: a.hi, inMin: 0, terms, rom: { file: '', depth: 1, aw: 1 } };
+  }
+  if (node.op === 'Clip') {
+    // A clamp on codes: the weighted sum of one term x * 1, shifted by 0, saturated to the code bounds.
+    const terms = idle.map((t, i) => (i === 0 ? { z: 0, m: 1 } : t));
+    return { ...base, table: 0, halfEven: 0, shift: 0, zo: 0, lo: node.attrs.min!, hi: node.attrs.max!, inMin: 0, terms, rom: { file: '', depth: 1, aw: 1 } };
+  }
   const a = node.attrs;
   const terms = idle.map((t, i) => (i < a.multipliers.length ? { z: a.zeroPoints[i]!, m: a.multipliers[i]! } : t));
   // |sum| < 2^44, so any shift from 48 on rounds to 0 (adq_round_shift needs t <= W).
   return { ...base, table: 0, halfEven: a.rounding === 'half-even' ? 1 : 0, shift: Math.min(a.shift, 48), zo: a.outZeroPoint, lo: a.lo, hi: a.hi, inMin: 0, terms, rom: { file: '', depth: 1, aw: 1 } };
+}
+
+export interface CopySegmentView {
+  readonly id: number;
+  readonly name: string;
+  readonly port: number;
+  readonly count: number;
+  readonly d1: number; readonly d2: number; readonly d3: number;
+  readonly rbase: number; readonly r0: number; readonly r1: number; readonly r2: number; readonly r3: number;
+  readonly wbase: number; readonly w0: number; readonly w1: number; readonly w2: number; readonly w3: number;
+  readonly last: 0 | 1;
+}
+
+/** The copy unit's rows: each step's first segment, and every segment (numbered across steps) with its address steps. */
+export function copyView(steps: readonly Step[]): { slots: { slot: number; name: string; first: number }[]; segments: CopySegmentView[] } {
+  const segments: CopySegmentView[] = [];
+  const slots = steps.map((st) => {
+    const first = segments.length;
+    const list = st.segments!;
+    list.forEach((seg, i) => {
+      const { rstep, wstep } = walkSteps(seg);
+      segments.push({
+        id: segments.length, name: `${st.layer.name}${list.length > 1 ? ` input ${seg.port}` : ''}${st.buffer !== st.layer.output ? ' (broadcast)' : ''}`, port: seg.port, count: seg.count,
+        d1: seg.dims[1]!, d2: seg.dims[2]!, d3: seg.dims[3]!,
+        rbase: seg.rbase, r0: rstep[0]!, r1: rstep[1]!, r2: rstep[2]!, r3: rstep[3]!,
+        wbase: seg.wbase, w0: wstep[0]!, w1: wstep[1]!, w2: wstep[2]!, w3: wstep[3]!,
+        last: i === list.length - 1 ? 1 : 0,
+      });
+    });
+    return { slot: st.slot, name: st.layer.name, first };
+  });
+  return { slots, segments };
 }

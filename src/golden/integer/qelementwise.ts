@@ -1,6 +1,8 @@
-/** Integer elementwise ops on codes: QSum (rescaled sums), QTable (lookup activations), QAveragePool. */
+/** Integer elementwise ops on codes: QSum (rescaled sums), QMul (products of two code tensors), QTable (lookup
+ *  activations), QAveragePool. */
+import { mulShiftRound } from '../../ir/arith.js';
 import { roundDiv, roundShift } from '../../ir/arith-rounding.js';
-import type { QAveragePoolNode, QSumNode, QTableNode, Tensor } from '../../ir/types.js';
+import type { QAveragePoolNode, QMulNode, QSumNode, QTableNode, Tensor } from '../../ir/types.js';
 import { makeTensor, sizeOf } from '../../ir/types.js';
 import { broadcastIndex } from '../broadcast.js';
 import { window3, windowOffsets } from '../window.js';
@@ -17,6 +19,21 @@ export function qsum(node: QSumNode, ins: readonly Tensor[], outShape: readonly 
   const out = makeTensor(node.attrs.outType, outShape);
   for (let j = 0; j < n; j++) {
     const v = outZeroPoint + roundShift(acc[j]!, shift, rounding);
+    out.data[j] = v < lo ? lo : v > hi ? hi : v;
+  }
+  return out;
+}
+
+/** out = clamp(zo + round((a - za) * (b - zb) * m / 2^(31 + s)), lo, hi): the product of two centred codes (at most
+ *  17 bits each, so |product| <= 2^32, inside mulShiftRound's exact domain) requantized like a QConv accumulator. */
+export function qmul(node: QMulNode, a: Tensor, b: Tensor, outShape: readonly number[]): Tensor {
+  const { zeroPoints: [za, zb], mantissa, shift, rounding, outZeroPoint, lo, hi } = node.attrs;
+  const n = sizeOf(outShape);
+  const ia = broadcastIndex(a.shape, outShape), ib = broadcastIndex(b.shape, outShape);
+  const out = makeTensor(node.attrs.outType, outShape);
+  for (let j = 0; j < n; j++) {
+    const p = (a.data[ia[j]!]! - za) * (b.data[ib[j]!]! - zb);
+    const v = outZeroPoint + mulShiftRound(p, mantissa, shift, rounding);
     out.data[j] = v < lo ? lo : v > hi ? hi : v;
   }
   return out;

@@ -42,3 +42,15 @@ export function isUserError(e: unknown): e is UserError {
 export function internal(message: string): never {
   throw new Error(`internal error: ${message}`);
 }
+
+/** A failure whose error line is already printed (a compile stage's own adequate process printed it): the CLI exits
+ *  with `exitCode` and prints nothing more. */
+export class ReportedError extends Error {
+  constructor(
+    readonly exitCode: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ReportedError';
+  }
+}

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { saveIr } from '../ir/serialize.js';
 import type { Graph } from '../ir/types.js';
 import { writeDirAtomically } from '../io/atomic-dir.js';
+import type { OutputClaim } from '../io/output-guard.js';
 import { paretoSvg, type PlotPoint } from '../report/pareto-svg.js';
 import { copyDatasetConfig } from './dataset-copy.js';
 
@@ -19,7 +20,7 @@ export interface ExplorationPlot {
   readonly chosen: PlotPoint;
 }
 
-export async function writeExplorationDir(out: string, modelPath: string, chosen: Graph, report: unknown, plot: ExplorationPlot): Promise<void> {
+export async function writeExplorationDir(out: string | OutputClaim, modelPath: string, chosen: Graph, report: unknown, plot: ExplorationPlot): Promise<void> {
   const svg = paretoSvg({ ...plot, exact: { energy: 1, top1: plot.baselineTop1 }, yLabel: `top-1 % on ${plot.evaluationImages} evaluation images` });
   await writeDirAtomically(out, (tmp) => {
     saveIr(tmp, chosen);

@@ -8,15 +8,20 @@ import { loadIr } from '../ir/serialize.js';
 import type { Graph } from '../ir/types.js';
 import { importOnnxFile, type ImportOptions } from '../onnx/import.js';
 import { importPipeline, runPipeline } from '../passes/pipeline.js';
+import { NEWEST_OPSET } from '../onnx/decode.js';
+import { DEFAULT_MAX_TENSOR_BYTES } from '../onnx/lower-context.js';
+import { intOption } from './options.js';
 
 export interface ModelArgs {
   readonly batch?: number | undefined;
+  readonly 'max-tensor-bytes'?: number | undefined;
   readonly 'input-shape'?: readonly string[] | undefined;
 }
 
 export function withModelOptions<T>(y: Argv<T>) {
   return y
-    .option('batch', { type: 'number', describe: 'size of a free (symbolic) batch dimension (default 1)' })
+    .option('batch', intOption('batch', { min: 1, describe: 'batch size: the first dimension of every input, free or fixed in the model (default 1)' }))
+    .option('max-tensor-bytes', intOption('max-tensor-bytes', { min: 1, describe: `largest tensor import may materialize (ConstantOfShape, folded constants; default ${DEFAULT_MAX_TENSOR_BYTES})` }))
     .option('input-shape', {
       type: 'string',
       array: true,
@@ -35,7 +40,11 @@ export function importOptions(args: ModelArgs): ImportOptions {
   const shapes = new Map((args['input-shape'] ?? []).map(parseInputShape));
   if (args.batch !== undefined && !(Number.isInteger(args.batch) && args.batch >= 1))
     throw userError('E_USAGE', `--batch ${args.batch} must be a positive integer`);
-  return { ...(args.batch !== undefined ? { batch: args.batch } : {}), inputShapes: shapes };
+  return {
+    ...(args.batch !== undefined ? { batch: args.batch } : {}),
+    ...(args['max-tensor-bytes'] !== undefined ? { maxTensorBytes: args['max-tensor-bytes'] } : {}),
+    inputShapes: shapes,
+  };
 }
 
 export function isDirectory(path: string): boolean {
@@ -49,7 +58,10 @@ export function isDirectory(path: string): boolean {
 export function loadModel(path: string, args: ModelArgs = {}): Graph {
   if (isDirectory(path)) return loadIr(path);
   const options = importOptions(args);
-  return runPipeline(batchFirst(importOnnxFile(path, options), options), importPipeline);
+  const graph = importOnnxFile(path, options);
+  if (graph.source.opset > NEWEST_OPSET)
+    process.stderr.write(`adequate: warning: ${path} declares opset ${graph.source.opset}, newer than the newest adequate knows (${NEWEST_OPSET}); an op whose meaning changed since opset ${NEWEST_OPSET} is read with its opset-${NEWEST_OPSET} meaning\n`);
+  return runPipeline(batchFirst(graph, options), importPipeline);
 }
 
 /** The first dimension of every input is the batch: a model exported with a fixed batch (a PyTorch trace keeps its

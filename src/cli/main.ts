@@ -1,36 +1,19 @@
 /** The `adequate` command line: one yargs command module per stage (src/cli/commands/), errors mapped to exit codes
  *  (2 for user errors with one clear line, 1 for internal faults). */
-import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { isUserError } from '../errors.js';
-import { commands } from './commands/index.js';
+import { isUserError, ReportedError } from '../errors.js';
+import { makeParser } from './parser.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
-  let usageError: string | undefined;
-  const parser = yargs(argv as string[])
-    .scriptName('adequate')
-    .usage('$0 <command> [options]\n\nCompile ONNX networks into approximate, verified accelerators.')
-    .strict()
-    .strictCommands()
-    .demandCommand(1, 'give a command; see adequate --help')
-    .recommendCommands()
-    .wrap(Math.min(120, process.stdout.columns || 100))
-    .help()
-    .alias('h', 'help')
-    .version()
-    .fail((msg, err) => {
-      // yargs reports its own validation failures (including .check) as YError: those are usage errors.
-      if (err && err.name !== 'YError') throw err;
-      usageError = msg ?? err?.message;
-    });
-  for (const c of commands) parser.command(c);
+  const { parser, usageError } = makeParser(argv);
   try {
     await parser.parseAsync();
   } catch (e) {
     return reportError(e);
   }
-  if (usageError !== undefined) {
-    process.stderr.write(`adequate: error[E_USAGE]: ${usageError} (see adequate --help)\n`);
+  const usage = usageError();
+  if (usage !== undefined) {
+    process.stderr.write(`adequate: error[E_USAGE]: ${usage} (see adequate --help)\n`);
     return 2;
   }
   return process.exitCode === undefined ? 0 : Number(process.exitCode);
@@ -42,6 +25,7 @@ function reportError(e: unknown): number {
     process.stderr.write(`adequate: error[E_USAGE]: ${e} (see adequate --help)\n`);
     return 2;
   }
+  if (e instanceof ReportedError) return e.exitCode; // its error line is already on stderr
   if (isUserError(e)) {
     process.stderr.write(`adequate: error[${e.code}]: ${e.message}\n`);
     return 2;
@@ -54,4 +38,7 @@ function reportError(e: unknown): number {
 }
 
 const code = await main(hideBin(process.argv));
-process.exitCode = code;
+// Every command exits once it has printed its result or its error, whatever worker threads, child processes or timers
+// are still running (an exploration's worker pool after a bad option, a tool killed by its time limit). Writes to
+// stdout and stderr are synchronous for files and pipes on POSIX; the empty writes flush a terminal's queue first.
+process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

@@ -42,7 +42,11 @@ export function writeBuildBase(dir: string, manifest: BuildManifest, graph: Grap
 
 export function readBuild(dir: string, expected?: BuildKind): { manifest: BuildManifest; graph: Graph; irDir: string } {
   const file = join(dir, BUILD_MANIFEST);
-  if (!existsSync(file)) throw userError('E_USAGE', `${dir} is not a build folder (no ${BUILD_MANIFEST}); make one with adequate emit hls|verilog IR -o ${dir}`);
+  if (!existsSync(file)) {
+    // Never suggest `-o DIR` here: DIR may be the user's IR folder, and emit replaces its output folder whole.
+    const isIr = existsSync(join(dir, 'model.ir.json'));
+    throw userError('E_USAGE', `${dir} is not a build folder (no ${BUILD_MANIFEST})${isIr ? '; it is an IR folder' : ''}: make a build from ${isIr ? 'it' : 'an IR'} into a new folder with adequate emit hls|verilog ${isIr ? dir : 'IR'} -o BUILD, then verify BUILD`);
+  }
   let manifest: BuildManifest;
   try {
     manifest = JSON.parse(readFileSync(file, 'utf8')) as BuildManifest;

@@ -93,7 +93,13 @@ export function readConfig(file: string): FlowConfig {
     const at = lines.linePos(syntax.pos[0]);
     throw userError('E_CONFIG', `${file}:${at.line}: ${firstLine(syntax.message)}; fix the ${file.endsWith('.json') ? 'JSON' : 'YAML'} syntax there`);
   }
-  const value: unknown = doc.toJS() ?? {};
+  let value: unknown;
+  try {
+    value = doc.toJS() ?? {};
+  } catch (e) {
+    // The YAML library refuses documents whose aliases expand too far (a "billion laughs" file).
+    throw userError('E_CONFIG', `${file}: ${firstLine((e as Error).message)}; write the values out instead of through aliases`);
+  }
   if (!validate(value)) {
     const err = validate.errors![0]!;
     const path = pathOf(err);

@@ -1,13 +1,17 @@
 /** Runs the stages of `adequate compile` as child `adequate` processes, one folder per stage, skipping a stage whose
  *  content key (the tool's own files, its command lines, its input stage's key, the model and dataset files) matches
- *  the key recorded by its last successful run. A stage folder is complete or absent: commands write their folders
- *  atomically and the flow adds `stage.json` last, so an interrupted stage is simply redone. */
+ *  the key recorded by its last successful run and whose folder still holds exactly the files that run wrote (their
+ *  hashes are in stage.json: a file changed since is noticed and the stage reruns). A stage folder is complete or
+ *  absent: commands write their folders atomically and the flow adds `stage.json` last, so an interrupted stage is
+ *  simply redone. The flow holds the lock of OUT (src/io/lock.ts) while it runs. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { userError } from '../errors.js';
+import { ReportedError, userError } from '../errors.js';
 import { writeDirAtomically } from '../io/atomic-dir.js';
+import { lockOutput, unlockOutput } from '../io/lock.js';
+import { checkOutputFolder, isAdequateOutput, markOutputFolder, OUTPUT_MARKER } from '../io/output-guard.js';
 import { findDatasetConfig } from '../io/dataset.js';
 import { packagePath } from '../paths.js';
 import type { FlowConfig } from './config.js';
@@ -54,6 +58,9 @@ export interface StageRecord {
   readonly results: readonly unknown[];
   /** 0 = every command succeeded; 3 = a verification ran and found mismatches. */
   readonly exitCode: number;
+  /** SHA-256 of every file of the stage folder when the stage finished (relative path -> hash), without stage.json,
+   *  timing.json and what later stages add to a build (their caches and logs: see LATER_FILES). */
+  readonly outputs?: Readonly<Record<string, string>>;
 }
 
 export interface StageOutcome {
@@ -64,6 +71,8 @@ export interface StageOutcome {
 
 export interface FlowEvents {
   stageStart(def: StageDef, index: number, total: number, skipped: boolean): void;
+  /** The stage ran before with the same key, but files of its folder changed since: it reruns. */
+  stageModified?(def: StageDef, changed: readonly string[]): void;
   stageEnd(def: StageDef, outcome: StageOutcome): void;
 }
 
@@ -72,8 +81,10 @@ export interface FlowOptions {
   readonly out: string;
   readonly config: FlowConfig;
   readonly events: FlowEvents;
-  /** Rerun every stage even when its key matches. */
+  /** Rerun every stage even when its key matches, and write into an OUT that adequate did not make. */
   readonly force?: boolean;
+  /** Files the flow reads (model, config, dataset): OUT may not be or contain them. */
+  readonly inputs?: readonly string[];
 }
 
 export interface FlowResult {
@@ -83,6 +94,16 @@ export interface FlowResult {
   readonly exitCode: number;
 }
 
+/** The command lines of every enabled stage, as the flow will run them: `compile` checks them all before the first
+ *  stage starts, so a bad stage option never costs the stages before it. */
+export function flowCommands(model: string, out: string, config: FlowConfig): { def: StageDef; argv: string[] }[] {
+  const enabledDefs = STAGES.filter((s) => stageEnabled(s, config));
+  const enabled = new Set(enabledDefs.map((s) => s.id));
+  const folderOf = (id: StageId) => join(out, stageFolder(STAGES.find((s) => s.id === id)!));
+  return enabledDefs.flatMap((def) =>
+    stageCommands(def, { model, out, config, input: stageInput(def, enabled, folderOf, model), folder: folderOf(def.id) }).map((argv) => ({ def, argv })));
+}
+
 export async function runFlow(opts: FlowOptions): Promise<FlowResult> {
   const { model, out, config, events } = opts;
   const enabledDefs = STAGES.filter((s) => stageEnabled(s, config));
@@ -90,7 +111,17 @@ export async function runFlow(opts: FlowOptions): Promise<FlowResult> {
   const folderOf = (id: StageId) => join(out, stageFolder(STAGES.find((s) => s.id === id)!));
   const toolKey = hashTree([packagePath('dist', 'src'), packagePath('templates'), packagePath('testbenches'), packagePath('multipliers')]);
   const sourceKey = sha([hashFile(model), datasetFingerprint(model, config)].join('|'));
-  removeStaleTemporaries(out);
+  // OUT is adequate's (its marker) or new; stage folders inside it are guarded again by each stage's command.
+  const claim = { path: out, command: 'compile', inputs: [model, ...(opts.inputs ?? [])], force: Boolean(opts.force) };
+  checkOutputFolder(claim);
+  lockOutput(out, 'compile');
+  try {
+    mkdirSync(out, { recursive: true });
+  } catch (e) {
+    throw userError('E_IO', `cannot create ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; choose a writable -o`);
+  }
+  if (!isAdequateOutput(out)) markOutputFolder(out, 'compile');
+  removeStaleTemporaries(out); // safe: this run holds OUT's lock
 
   // Ctrl-C: the child stage (in the same process group) gets it from the terminal and stops; this process must not
   // die before it has, so it only notes the signal and forwards it when it was sent to this process alone.
@@ -99,6 +130,7 @@ export async function runFlow(opts: FlowOptions): Promise<FlowResult> {
     return await runStages(opts, enabledDefs, enabled, folderOf, toolKey, sourceKey, signals);
   } finally {
     signals.release();
+    unlockOutput(out);
   }
 }
 
@@ -117,7 +149,10 @@ async function runStages(opts: FlowOptions, enabledDefs: readonly StageDef[], en
     const key = sha(JSON.stringify({ toolKey, sourceKey, commands: located, upstream: keys.get(resolve(input)) ?? null }));
     keys.set(resolve(folder), key);
     const previous = readRecord(folder);
-    const skipped = !opts.force && previous?.key === key && previous.exitCode === 0;
+    const sameKey = !opts.force && previous?.key === key && previous.exitCode === 0;
+    const changed = sameKey ? changedOutputs(folder, out, previous) : [];
+    if (changed.length > 0) events.stageModified?.(def, changed);
+    const skipped = sameKey && changed.length === 0;
     events.stageStart(def, i, enabledDefs.length, skipped);
     const t0 = performance.now();
     if (skipped) {
@@ -133,14 +168,16 @@ async function runStages(opts: FlowOptions, enabledDefs: readonly StageDef[], en
       if (signals.caught) return { stages: outcomes, interrupted: true, exitCode: 130 };
       const run = await runAdequate(argv, signals);
       if (run.signal || signals.caught) return { stages: outcomes, interrupted: true, exitCode: 130 };
-      if (run.code === 2) throw userError('E_USAGE', `stage ${stageFolder(def)} failed on bad input (its error is above); fix it and rerun: adequate ${argv.join(' ')}`);
-      if (run.code !== 0 && run.code !== 3) throw new Error(`stage ${stageFolder(def)}: adequate ${argv.join(' ')} exited with ${run.code}`);
+      // The stage's own adequate process printed its error line (its code, its words): the flow exits with its exit
+      // code and adds no second error line.
+      if (run.code !== 0 && run.code !== 3) throw new ReportedError(run.code, `stage ${stageFolder(def)}: adequate ${argv.join(' ')} exited with ${run.code}`);
       const [result, timings] = splitTimings(run.json);
       results.push(result);
       measured.push(timings ?? {});
       stageExit = Math.max(stageExit, run.code);
     }
-    const record: StageRecord = { stage: def.id, title: def.title, key, folder: stageFolder(def), input: input === model ? model : relative(out, input), commands, results, exitCode: stageExit };
+    const outputs = hashOutputs(folder, out);
+    const record: StageRecord = { stage: def.id, title: def.title, key, folder: stageFolder(def), input: input === model ? model : relative(out, input), commands, results, exitCode: stageExit, outputs };
     const text = JSON.stringify(record, null, 2) + '\n';
     const timing = JSON.stringify({ seconds: +((performance.now() - t0) / 1000).toFixed(1), commands: measured }, null, 2) + '\n';
     const writeRecord = (dir: string) => {
@@ -156,6 +193,37 @@ async function runStages(opts: FlowOptions, enabledDefs: readonly StageDef[], en
     if (signals.caught) return { stages: outcomes, interrupted: true, exitCode: 130 };
   }
   return { stages: outcomes, interrupted: false, exitCode };
+}
+
+/** Files later stages add to an earlier stage's build folder (Verilator and C-simulation caches, synthesis log,
+ *  waveforms) and the flow's own records: not part of the stage's output. */
+const LATER_FILES = new Set([STAGE_FILE, TIMING_FILE, OUTPUT_MARKER, '.verilator', '.csim', 'synth.log', 'trace.fst']);
+
+/** SHA-256 of every file a stage wrote into its folder, by path relative to the folder. Like the stage keys, the hashes
+ *  name no output location: `out` (as the command lines spell it) is replaced in each file's bytes by `<OUT>`, so a
+ *  flow written elsewhere records the same hashes. */
+export function hashOutputs(folder: string, out: string): Record<string, string> {
+  const hashes: Record<string, string> = {};
+  const walk = (dir: string, rel: string) => {
+    if (!existsSync(dir)) return;
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (LATER_FILES.has(e.name)) continue;
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(join(dir, e.name), r);
+      else if (e.isFile()) hashes[r] = sha(readFileSync(join(dir, e.name)).toString('latin1').split(out).join('<OUT>'));
+    }
+  };
+  walk(folder, '');
+  return hashes;
+}
+
+/** Files of a stage folder that differ from what its recorded run wrote (changed, missing or added). A record of an
+ *  older adequate without hashes counts as changed: its outputs cannot be trusted unchecked. */
+export function changedOutputs(folder: string, out: string, record: StageRecord): string[] {
+  if (!record.outputs) return ['(no hashes recorded)'];
+  const now = hashOutputs(folder, out);
+  const names = new Set([...Object.keys(now), ...Object.keys(record.outputs)]);
+  return [...names].filter((f) => now[f] !== record.outputs![f]).sort();
 }
 
 export function readRecord(folder: string): StageRecord | undefined {

@@ -13,6 +13,8 @@ import { softmax } from './softmax.js';
 import { qaveragePool, qmul, qsum, qtable } from './integer/qelementwise.js';
 import { qlrn } from './integer/qlrn.js';
 import { qconv, qgemm } from './integer/qlinear.js';
+import { qthreshold } from './integer/qthreshold.js';
+import { bipolarQuant, multiThreshold, quant, trunc } from './qonnx.js';
 import { castInput } from './wordlength/cast.js';
 import { tunedConv, tunedGemm } from './wordlength/linear.js';
 
@@ -46,6 +48,16 @@ export function evalNode(node: Node, ins: readonly Tensor[], outShapes: readonly
       return [qmul(node, x, ins[1]!, shape)];
     case 'QAveragePool':
       return [qaveragePool(node, x, shape)];
+    case 'QThreshold':
+      return [qthreshold(node, x, ins[1]!)];
+    case 'Quant':
+      return [quant(node, x, ins[1]!, ins[2]!)];
+    case 'BipolarQuant':
+      return [bipolarQuant(node, x, ins[1]!)];
+    case 'Trunc':
+      return [trunc(node, x, ins[1]!, ins[2]!, ins[3])];
+    case 'MultiThreshold':
+      return [multiThreshold(node, x, ins[1]!)];
     case 'Conv':
       return [node.attrs.formats ? tunedConv(node, node.attrs.formats, x, ins[1]!, ins[2], shape) : conv(node, x, ins[1]!, ins[2], shape)];
     case 'Gemm':

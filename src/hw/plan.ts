@@ -13,7 +13,7 @@ import type { CodeDType, DequantizeLinearNode, Graph, Node, QuantizeLinearNode, 
 import { sizeOf } from '../ir/types.js';
 
 /** The node kinds the accelerator implements. Others are rejected with E_HW naming the node. */
-export const ACCELERATOR_OPS = ['QConv', 'QGemm', 'MaxPool', 'QAveragePool', 'QSum', 'QMul', 'QTable', 'Clip', 'Reshape', 'Transpose', 'Concat', 'Split', 'Slice'] as const;
+export const ACCELERATOR_OPS = ['QConv', 'QGemm', 'MaxPool', 'QAveragePool', 'QSum', 'QMul', 'QTable', 'QThreshold', 'Clip', 'Reshape', 'Transpose', 'Concat', 'Split', 'Slice'] as const;
 export type AcceleratorOp = (typeof ACCELERATOR_OPS)[number];
 /** Clip on codes (a ReLU or clamp the quantizer could not fold into its producer): lo/hi are code bounds. */
 export type ClipNode = UnaryNode & { readonly op: 'Clip' };
@@ -50,6 +50,9 @@ export interface PlanLayer {
   readonly bias?: Tensor;
   /** Multiply-accumulates of one inference (QConv/QGemm), else 0. */
   readonly macs: number;
+  /** A QThreshold layer's thresholds ([C or 1, L], int32) and channel walk: `inner` elements per channel run, `chans`
+   *  channels along its axis (C order). */
+  readonly thresholds?: { readonly values: Tensor; readonly inner: number; readonly chans: number };
 }
 
 export interface PlanTile {
@@ -120,6 +123,11 @@ export function planAccelerator(source: Graph): AcceleratorPlan {
       const outSize = sizeOf(graph.values.get(n.outputs[0]!)!.shape);
       const k = sizeOf(weights.shape) / weights.shape[0]!;
       return { index, name: n.name, node: n, inputs, output: n.outputs[0]!, tile: tileOf.get(n.name)!, weights, ...(bias ? { bias } : {}), macs: outSize * k };
+    }
+    if (n.op === 'QThreshold') {
+      const shape = graph.values.get(n.inputs[0]!)!.shape, ax = n.attrs.axis;
+      const thresholds = { values: graph.constants.get(n.inputs[1]!)!, inner: sizeOf(shape.slice(ax + 1)), chans: shape[ax]! };
+      return { index, name: n.name, node: n, inputs, output: n.outputs[0]!, macs: 0, thresholds };
     }
     return { index, name: n.name, node: n, inputs, output: n.outputs[0]!, macs: 0 };
   };

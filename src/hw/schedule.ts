@@ -2,7 +2,7 @@
  *  and which physical memory holds each activation buffer. The Verilog emitter's view and the cycle model
  *  (cycles.ts) both read it, so the RTL and its predicted cycle counts come from one description.
  *  Units: one MAC tile per plan tile (QConv, QGemm), one window unit (MaxPool, QAveragePool) and one elementwise unit
- *  (QSum, QTable) shared by every layer of that kind. Reshape costs nothing: its output aliases its input memory
+ *  (QSum, QTable, QThreshold) shared by every layer of that kind. Reshape costs nothing: its output aliases its input memory
  *  (C order is unchanged). Every other buffer gets its own memory (one RAM per layer output), so a residual QSum can
  *  read any earlier buffer. */
 import { userError } from '../errors.js';
@@ -210,6 +210,8 @@ function stepShape(plan: AcceleratorPlan, layer: PlanLayer, lanes: number, lanes
     }
     case 'QMul':
       for (const i of node.inputs) if (!plan.buffers.get(i)) throw userError('E_HW', `layer '${layer.name}' (QMul) multiplies by the constant '${i}'; the Verilog elementwise unit multiplies activation buffers only`);
+      return { unit: 'eltwise', channels: plan.buffers.get(layer.output)!.size, k: 1, positions: 1 };
+    case 'QThreshold':
       return { unit: 'eltwise', channels: plan.buffers.get(layer.output)!.size, k: 1, positions: 1 };
     case 'QTable':
     case 'Clip':

@@ -1,48 +1,63 @@
 /** A failed run leaves no half-written output: every command writes its output folder under a temporary name beside
- *  the target and renames it into place only when everything succeeded. */
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+ *  the target and renames it into place only when everything succeeded. The target is replaced only when the output
+ *  guard allows it (src/io/output-guard.ts: adequate's marker, never an input), under the output's lock. */
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { userError } from '../errors.js';
+import { unlockOutput, lockOutput } from './lock.js';
+import { checkOutputFile, checkOutputFolder, markOutputFolder, type OutputClaim } from './output-guard.js';
 
-export async function writeDirAtomically<T>(outDir: string, write: (tmpDir: string) => Promise<T> | T, options: { readonly cleanupOnSignal?: boolean } = {}): Promise<T> {
-  const target = resolve(outDir);
+/** A bare path is guarded by the marker rule alone (no inputs known, no --force). */
+function claimOf(out: string | OutputClaim): OutputClaim {
+  return typeof out === 'string' ? { path: out, command: 'adequate', inputs: [], force: false } : out;
+}
+
+export async function writeDirAtomically<T>(out: string | OutputClaim, write: (tmpDir: string) => Promise<T> | T, options: { readonly cleanupOnSignal?: boolean } = {}): Promise<T> {
+  const claim = claimOf(out);
+  const target = resolve(claim.path);
   const parent = dirname(target);
   try {
     mkdirSync(parent, { recursive: true });
   } catch (e) {
     throw userError('E_IO', `cannot create the output folder's parent ${parent}: ${(e as Error).message}; choose another -o`);
   }
-  if (existsSync(target) && !statSync(target).isDirectory()) {
-    throw userError('E_IO', `output ${outDir} exists and is not a folder; remove it or choose another -o`);
-  }
-  const tmp = join(parent, `.${basename(target)}.tmp-${process.pid}-${Date.now()}`);
+  checkOutputFolder(claim);
+  lockOutput(claim.path, claim.command);
   try {
-    mkdirSync(tmp);
-  } catch (e) {
-    throw userError('E_IO', `cannot write in ${parent}: ${(e as Error).message}; choose a writable -o`);
-  }
-  // Interrupted (Ctrl-C, kill): the temporary folder goes too. The handlers run when the writer yields to the event
-  // loop (writers of large outputs yield between files, yieldToSignals).
-  // Only for commands that own the process (not inside the flow, which forwards signals to its stages itself).
-  const onSignal = (signal: NodeJS.Signals) => {
-    rmSync(tmp, { recursive: true, force: true });
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  if (options.cleanupOnSignal) {
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  }
-  try {
-    const result = await write(tmp);
-    if (existsSync(target)) rmSync(target, { recursive: true, force: true });
-    renameSync(tmp, target);
-    return result;
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw e;
+    const tmp = join(parent, `.${basename(target)}.tmp-${process.pid}-${Date.now()}`);
+    try {
+      mkdirSync(tmp);
+    } catch (e) {
+      throw userError('E_IO', `cannot write in ${parent}: ${(e as Error).message}; choose a writable -o`);
+    }
+    // Interrupted (Ctrl-C, kill): the temporary folder goes too (the lock goes with the process's exit hook). The
+    // handlers run when the writer yields to the event loop (writers of large outputs yield between files,
+    // yieldToSignals). Only for commands that own the process (not inside the flow, which forwards signals itself).
+    const onSignal = (signal: NodeJS.Signals) => {
+      rmSync(tmp, { recursive: true, force: true });
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    };
+    if (options.cleanupOnSignal) {
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    }
+    try {
+      const result = await write(tmp);
+      markOutputFolder(tmp, claim.command);
+      checkOutputFolder(claim); // the target may have changed while this run worked
+      if (existsSync(target)) rmSync(target, { recursive: true, force: true });
+      renameSync(tmp, target);
+      return result;
+    } catch (e) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw e;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    unlockOutput(claim.path);
+    if (typeof out !== 'string') unlockOutput(claim.path); // the claim's own hold ends with its write
   }
 }
 
@@ -50,4 +65,22 @@ export async function writeDirAtomically<T>(outDir: string, write: (tmpDir: stri
  *  between files. */
 export function yieldToSignals(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** One output file, written under a temporary name and renamed into place; an unwritable place is a user error. */
+export function writeFileAtomically(out: string | OutputClaim, data: string | Uint8Array): void {
+  const claim = claimOf(out);
+  checkOutputFile(claim);
+  const tmp = join(dirname(resolve(claim.path)), `.${basename(claim.path)}.tmp-${process.pid}`);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, claim.path);
+  } catch (e) {
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // nothing was created
+    }
+    throw userError('E_IO', `cannot write ${claim.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; choose a writable place`);
+  }
 }

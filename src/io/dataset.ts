@@ -35,6 +35,8 @@ export interface Dataset {
   readonly inputs: Tensor;
   readonly labels?: Int32Array;
   readonly count: number;
+  /** Samples in the file (before --offset and --limit); the samples after `offset + count` are `total - offset - count`. */
+  readonly total?: number;
   /** Resolved file paths, for reports. */
   readonly inputsFile: string;
   readonly labelsFile?: string;
@@ -166,7 +168,10 @@ export function loadDataset(opts: DatasetOptions, modelInput: { readonly shape: 
     }
   }
   const inputs: Tensor = { dtype: 'float32', shape: [count, ...sampleShape], data: out };
-  const result: Dataset = { inputs, count, inputsFile };
+  const bad = out.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0)
+    throw userError('E_DATASET', `${inputsFile}: sample ${offset + Math.floor(bad / perSample)} holds ${out[bad]} (value ${bad % perSample} after preprocessing); the models take finite numbers: clean the data`);
+  const result: Dataset = { inputs, count, total, inputsFile };
   if (labelsAll !== undefined && labelsFile !== undefined) {
     return { ...result, labels: labelsAll.slice(offset, offset + count), labelsFile };
   }

@@ -129,12 +129,29 @@ export function decodeIr(doc: unknown, weights: Uint8Array, where: string): Grap
   return graph;
 }
 
-/** Re-infers every node's output shapes: a hand-edited IR whose shapes disagree is rejected here, not mid-run. */
+/** Re-infers every node's output shapes from the graph inputs and constants: a hand-edited IR whose shapes disagree
+ *  (in a node, a graph input, a constant, or the value table) is rejected here, not mid-run. */
 function checkShapes(graph: Graph, where: string): void {
+  const same = (a: { dtype: string; shape: readonly number[] }, b: { dtype: string; shape: readonly number[] }) => a.dtype === b.dtype && a.shape.join('x') === b.shape.join('x');
+  const describe = (v: { dtype: string; shape: readonly number[] }) => `${v.dtype} [${v.shape.join(', ')}]`;
+  // What is known before any node runs: the graph inputs and the constants, each agreeing with its value entry.
+  const defined = new Set<string>();
+  for (const input of graph.inputs) {
+    const v = graph.values.get(input.name);
+    if (!v || !same(v, input))
+      throw userError('E_IR_INVALID', `${where}: graph input '${input.name}' is ${describe(input)} but its value entry says ${v ? describe(v) : 'nothing'}; make them agree`);
+    defined.add(input.name);
+  }
+  for (const [name, t] of graph.constants) {
+    const v = graph.values.get(name);
+    if (!v || !same(v, t)) throw userError('E_IR_INVALID', `${where}: constant '${name}' is ${describe(t)} but its value entry says ${v ? describe(v) : 'nothing'}; make them agree`);
+    defined.add(name);
+  }
   for (const n of graph.nodes) {
     const ins = n.inputs.map((i) => {
       const v = graph.values.get(i);
       if (!v) throw userError('E_IR_INVALID', `${where}: node '${n.name}' reads '${i}', which has no value entry`);
+      if (!defined.has(i)) throw userError('E_IR_INVALID', `${where}: node '${n.name}' reads '${i}', which no graph input, constant or earlier node defines`);
       return v;
     });
     const outs = inferOutputs(n, ins);
@@ -142,8 +159,10 @@ function checkShapes(graph: Graph, where: string): void {
       const v = graph.values.get(o);
       if (!v || v.dtype !== outs[k]!.dtype || v.shape.join('x') !== outs[k]!.shape.join('x'))
         throw userError('E_IR_INVALID', `${where}: node '${n.name}' output '${o}' should be ${outs[k]!.dtype} [${outs[k]!.shape}]`);
+      defined.add(o);
     });
   }
+  for (const o of graph.outputs) if (!defined.has(o)) throw userError('E_IR_INVALID', `${where}: graph output '${o}' is not defined by any node, input or constant`);
 }
 
 function writeData(view: DataView, offset: number, t: Tensor): void {

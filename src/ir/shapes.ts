@@ -89,6 +89,19 @@ export function inferOutputs(node: Node, ins: readonly TypeShape[]): TypeShape[]
     }
     case 'QTable':
       return same(x.shape, node.attrs.outType);
+    case 'QThreshold':
+      checkThresholds(node, x.shape, ins[1], node.attrs.axis);
+      if (node.attrs.direction.length !== 1 && node.attrs.direction.length !== x.shape[node.attrs.axis]) fail(node, `direction needs 1 or ${x.shape[node.attrs.axis]} entries`);
+      return same(x.shape, node.attrs.outType);
+    case 'MultiThreshold':
+      checkThresholds(node, x.shape, ins[1], node.attrs.axis);
+      return same(x.shape, 'float32');
+    case 'Quant':
+    case 'BipolarQuant':
+    case 'Trunc':
+      for (const p of ins.slice(1))
+        if (!broadcastShapes(x.shape, p.shape) || broadcastShapes(x.shape, p.shape)!.some((d, i) => d !== x.shape[i])) fail(node, `parameter ${fmt(p.shape)} does not broadcast to the input ${fmt(x.shape)}`);
+      return same(x.shape, 'float32');
     case 'QLrn':
       if (x.shape.length < 2) fail(node, `input ${fmt(x.shape)} needs a channel dimension`);
       return same(x.shape, node.attrs.outType);
@@ -208,6 +221,12 @@ export function inferOutputs(node: Node, ins: readonly TypeShape[]): TypeShape[]
       return exhaustive;
     }
   }
+}
+
+/** Thresholds [C or 1, L] for the channels along `axis` of x. */
+function checkThresholds(node: Node, x: readonly number[], t: TypeShape | undefined, axis: number): void {
+  if (axis < 0 || axis >= x.length) fail(node, `axis ${axis} is outside ${fmt(x)}`);
+  if (!t || t.shape.length !== 2 || (t.shape[0] !== 1 && t.shape[0] !== x[axis])) fail(node, `thresholds ${fmt(t?.shape ?? [])} must be [${x[axis]} or 1, L]`);
 }
 
 function checkPerChannel(node: Node & { attrs: { wZeroPoint: readonly number[]; mantissa: readonly number[]; shift: readonly number[]; wScale: readonly number[] } }, channels: number, bias: TypeShape | undefined): void {

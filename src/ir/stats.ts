@@ -69,6 +69,8 @@ export function layerStats(graph: Graph): LayerStats[] {
     const bitsOf = (t: Tensor) =>
       sharing && isWeights(t) ? sharing.indexBits
       : (n.op === 'QConv' || n.op === 'QGemm') && isWeights(t) ? n.attrs.wBits
+      // A QONNX weight quantizer stores its constant at the quantizer's width (bipolar: 1 bit).
+      : (n.op === 'Quant' || n.op === 'BipolarQuant') && t === graph.constants.get(n.inputs[0]!) ? (n.op === 'Quant' ? n.attrs.bits : 1)
       : formats ? formatBits(isWeights(t) ? formats.weight : formats.bias)
       : BITS[t.dtype];
     let tableBits = 0;

@@ -213,6 +213,46 @@ export interface CastNode extends NodeBase {
   readonly attrs: { readonly to: DType };
 }
 
+/** Rounding of the QONNX quantizers (`rounding_mode`): ROUND is round half to even (NumPy's `round`), HALF_UP ties
+ *  away from zero, HALF_DOWN ties toward zero, ROUND_TO_ZERO (= DOWN) truncates, UP rounds away from zero. */
+export type QonnxRounding = 'ROUND' | 'CEIL' | 'FLOOR' | 'ROUND_TO_ZERO' | 'HALF_UP' | 'HALF_DOWN' | 'UP';
+
+/** QONNX `Quant` (domains qonnx.custom_op.general, onnx.brevitas, finn.custom_op.general; docs/qonnx.md), inputs x,
+ *  scale, zeroPoint (float constants broadcasting against x):
+ *  q = clamp(rounding(x / scale + zeroPoint), qmin, qmax), y = (q - zeroPoint) * scale, every step in float32;
+ *  qmin/qmax from `bits`, `signed`, `narrow`. A signed 1-bit Quant is bipolar: q = x / scale + zeroPoint >= 0 ? 1 : -1. */
+export interface QuantNode extends NodeBase {
+  readonly op: 'Quant';
+  readonly attrs: { readonly bits: number; readonly signed: boolean; readonly narrow: boolean; readonly rounding: QonnxRounding };
+}
+/** QONNX `BipolarQuant`, inputs x, scale: y = (x >= 0 ? 1 : -1) * scale. */
+export interface BipolarQuantNode extends NodeBase {
+  readonly op: 'BipolarQuant';
+  readonly attrs: Record<string, never>;
+}
+/** QONNX `Trunc`, inputs x, scale, zeroPoint, and (version 2) outScale:
+ *  v = round_half_even(x / scale + zeroPoint) / 2^t, t = inputBits - outputBits (version 1) or
+ *  round(log2(outScale / scale)) (version 2); version 2 clamps v to the outputBits range (signed, narrow); then
+ *  y = (rounding(v) - zeroPoint') * s' with zeroPoint' = zeroPoint, s' = scale (version 1) or
+ *  zeroPoint' = zeroPoint / 2^t, s' = outScale (version 2). */
+export interface TruncNode extends NodeBase {
+  readonly op: 'Trunc';
+  readonly attrs: {
+    readonly version: 1 | 2;
+    readonly inputBits: number;
+    readonly outputBits: number;
+    readonly signed: boolean;
+    readonly narrow: boolean;
+    readonly rounding: QonnxRounding;
+  };
+}
+/** FINN `MultiThreshold`, inputs x, thresholds [C or 1, L] (constant): y = outScale * #{i : x >= T[c, i]} + outBias
+ *  with c the index along `axis` (1 for NCHW, the last axis for NHWC). */
+export interface MultiThresholdNode extends NodeBase {
+  readonly op: 'MultiThreshold';
+  readonly attrs: { readonly axis: number; readonly outScale: number; readonly outBias: number };
+}
+
 /** What every quantized multiply-accumulate layer (QConv, QGemm) carries; see ir/arithmetic.md.
  *  acc[m] = bias[m] + sum_k P(a_k, w_mk) - wZeroPoint[m] * sum_k a_k - aZeroPoint * sum_k w_mk + K * aZeroPoint * wZeroPoint[m]
  *  where P is exact multiplication, or the 8x8 multiplier `multiplier` (library id) on the raw codes; then
@@ -329,12 +369,28 @@ export interface QAveragePoolNode extends NodeBase {
   readonly attrs: WindowAttrs & { readonly ceilMode: boolean; readonly countIncludePad: boolean; readonly zeroPoint: number; readonly rounding: 'half-away' | 'half-even' };
 }
 
+/** Integer threshold activation (made by `adequate quantize` from a layer followed by a QONNX Quant, BipolarQuant or
+ *  MultiThreshold; ir/arithmetic.md section 3c). Inputs: x (integer codes, typically a layer's raw accumulator),
+ *  thresholds (int32 [C or 1, L], each row ascending). With c the index along `axis` and d = direction[c] (one entry =
+ *  every channel): out = outBase + outStep * #{i : d * x >= thresholds[c, i]}. */
+export interface QThresholdNode extends NodeBase {
+  readonly op: 'QThreshold';
+  readonly attrs: {
+    readonly axis: number;
+    readonly direction: readonly (1 | -1)[];
+    readonly outBase: number;
+    readonly outStep: number;
+    readonly outType: CodeDType;
+  };
+}
+
 export type Node =
   | QConvNode
   | QGemmNode
   | QSumNode
   | QTableNode
   | QAveragePoolNode
+  | QThresholdNode
   | QMulNode
   | QLrnNode
   | ConvNode
@@ -359,7 +415,11 @@ export type Node =
   | GatherNode
   | QuantizeLinearNode
   | DequantizeLinearNode
-  | CastNode;
+  | CastNode
+  | QuantNode
+  | BipolarQuantNode
+  | TruncNode
+  | MultiThresholdNode;
 
 export type OpName = Node['op'];
 

@@ -5,7 +5,7 @@
  *    LIBDIR/<id>/netlist.v         that netlist as Verilog-2005, module `moduleName(A, B, O)`
  *    LIBDIR/<id>/source.v          the imported Verilog as given (provenance only)
  *  Each folder is written atomically, so a failed import adds nothing. */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { userError } from '../errors.js';
 import { writeDirAtomically } from '../io/atomic-dir.js';
@@ -22,13 +22,21 @@ export function defaultLibraryDir(): string {
 
 export async function saveMultiplier(libDir: string, m: Multiplier, sourceVerilog?: string): Promise<void> {
   const { table, netlist, verilog, ...meta } = m;
-  await writeDirAtomically(join(libDir, m.id), (tmp) => {
+  // Replacing an entry is decided by the caller (--replace); entries written before the marker existed have none.
+  await writeDirAtomically({ path: join(libDir, m.id), command: 'mult', inputs: [], force: true }, (tmp) => {
     writeFileSync(join(tmp, 'multiplier.json'), JSON.stringify({ format: RECORD_FORMAT, ...meta }, null, 2) + '\n');
     writeFileSync(join(tmp, 'table.bin'), encodeTable(table, m.signed));
     if (netlist) writeFileSync(join(tmp, 'gates.json'), JSON.stringify(netlist) + '\n');
     if (verilog) writeFileSync(join(tmp, 'netlist.v'), verilog);
     if (sourceVerilog !== undefined) writeFileSync(join(tmp, 'source.v'), sourceVerilog);
   });
+}
+
+/** A --library folder the user named must exist (a missing one is never silently replaced by the built-ins). */
+export function requireLibraryDir(libDir: string, flag = '--library'): string {
+  if (!existsSync(libDir)) throw userError('E_MULT', `${flag} ${libDir} does not exist; give an existing multiplier library folder (adequate mult import/generate -o DIR makes one)`);
+  if (!statSync(libDir).isDirectory()) throw userError('E_MULT', `${flag} ${libDir} is a file, not a library folder`);
+  return libDir;
 }
 
 export function libraryIds(libDir: string): string[] {

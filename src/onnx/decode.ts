@@ -9,6 +9,10 @@ export interface DecodedModel {
   readonly opset: number;
 }
 
+/** The newest default-domain opset whose op definitions the importer follows (docs/ops.md). Newer models import with
+ *  a warning: an op whose meaning changed after this opset would be read with its older meaning. */
+export const NEWEST_OPSET = 22;
+
 export function decodeModel(bytes: Uint8Array, file: string): DecodedModel {
   const bad = (why: string) =>
     userError('E_ONNX_DECODE', `${file}: not a readable ONNX model (${why}); check that the file is a complete .onnx export`);

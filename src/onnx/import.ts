@@ -9,12 +9,13 @@ import { inferOutputs, type TypeShape } from '../ir/shapes.js';
 import type { Graph, Node, Tensor, ValueInfo } from '../ir/types.js';
 import { Attributes, describeNode } from './attributes.js';
 import { decodeModel } from './decode.js';
-import type { LowerContext, Lowerer } from './lower-context.js';
+import { checkTensorSize, DEFAULT_MAX_TENSOR_BYTES, type LowerContext, type Lowerer } from './lower-context.js';
 import { computeLowerers } from './lower-compute.js';
 import { elementwiseLowerers } from './lower-elementwise.js';
 import { layoutLowerers } from './lower-layout.js';
 import { poolLowerers } from './lower-pool.js';
-import { valueLowerers } from './lower-values.js';
+import { constantOnlyLowerers, valueLowerers } from './lower-values.js';
+import { QONNX_DOMAINS, qonnxLowerers } from './lower-qonnx.js';
 import { toNum, type GraphProto, type NodeProto, type ValueInfoProto } from './proto.js';
 import { dtypeOfOnnx, tensorFromProto } from './tensor.js';
 import { finishGraph } from './finish.js';
@@ -29,9 +30,12 @@ const LOWERERS: Readonly<Record<string, Lowerer>> = {
 
 /** ONNX op types (default domain) the importer lowers. */
 export const SUPPORTED_OPS: readonly string[] = Object.keys(LOWERERS).sort();
+/** QONNX / FINN custom op types the importer lowers in each of QONNX_DOMAINS. */
+export const SUPPORTED_QONNX_OPS: readonly string[] = Object.keys(qonnxLowerers).sort();
 
-/** Ops never folded even on constant inputs: QDQ pairs are quantization annotations the quantizer reads. */
-const KEEP_ON_CONSTANTS = new Set<string>(['QuantizeLinear', 'DequantizeLinear']);
+/** Ops never folded even on constant inputs: QDQ pairs and the QONNX quantizers of weights are quantization the
+ *  quantizer reads (bit width, scale, zero point). */
+const KEEP_ON_CONSTANTS = new Set<string>(['QuantizeLinear', 'DequantizeLinear', 'Quant', 'BipolarQuant']);
 
 export interface ImportOptions {
   /** Size of a free (symbolic) batch dimension; default 1. */
@@ -40,6 +44,8 @@ export interface ImportOptions {
   readonly inputShapes?: ReadonlyMap<string, readonly number[]>;
   /** Graph inputs bound to constant values (the conformance runner binds integer inputs this way). */
   readonly bindConstants?: ReadonlyMap<string, Tensor>;
+  /** Largest tensor import may materialize (ConstantOfShape, folded constants); default DEFAULT_MAX_TENSOR_BYTES. */
+  readonly maxTensorBytes?: number;
 }
 
 export function importOnnxFile(file: string, options: ImportOptions = {}): Graph {
@@ -61,6 +67,7 @@ export function importOnnx(bytes: Uint8Array, file: string, options: ImportOptio
   const aliases = new Map<string, string>();
   const nodes: Node[] = [];
   const names = new Set<string>();
+  const maxTensorBytes = options.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES;
 
   for (const init of g.initializer ?? []) {
     const name = init.name ?? '';
@@ -91,15 +98,27 @@ export function importOnnx(bytes: Uint8Array, file: string, options: ImportOptio
     return n;
   };
 
-  const addNode = (node: Node) => {
+  const producers = new Map<string, Node>();
+  const addNode = (lowered: Node) => {
+    const node = foldLayout(lowered, producers, constants, (t) => {
+      const name = freshName(`${lowered.name}.weight`);
+      setConstant(name, t);
+      return name;
+    });
+    if (typeof node === 'string') {
+      aliases.set(lowered.outputs[0]!, node);
+      return;
+    }
     const infos = node.inputs.map((i) => values.get(i)!);
     const outs: TypeShape[] = inferOutputs(node, infos);
     if (node.inputs.every((i) => constants.has(i)) && !KEEP_ON_CONSTANTS.has(node.op)) {
+      outs.forEach((o, k) => checkTensorSize(`${file}: node '${node.name}' (${node.op})`, maxTensorBytes, o.dtype, o.shape, `folded output ${k}`));
       const results = evalNode(node, node.inputs.map((i) => constants.get(i)!), outs.map((o) => o.shape));
       node.outputs.forEach((o, k) => setConstant(o, results[k]!));
       return;
     }
     node.outputs.forEach((o, k) => values.set(o, { name: o, ...outs[k]! }));
+    for (const o of node.outputs) producers.set(o, node);
     nodes.push(node);
   };
   const setConstant = (name: string, t: Tensor) => {
@@ -112,7 +131,7 @@ export function importOnnx(bytes: Uint8Array, file: string, options: ImportOptio
   sortedNodes(g, file).forEach((np, index) => {
     const where = `${file}: ${describeNode(np, index)}`;
     const op = np.opType ?? '';
-    const lower = np.domain && np.domain !== 'ai.onnx' ? undefined : LOWERERS[op];
+    const lower = !np.domain || np.domain === 'ai.onnx' ? LOWERERS[op] ?? constantOnlyLowerers[op] : QONNX_DOMAINS.includes(np.domain) ? qonnxLowerers[op] : undefined;
     if (!lower)
       throw userError(
         'E_ONNX_UNSUPPORTED_OP',
@@ -121,7 +140,7 @@ export function importOnnx(bytes: Uint8Array, file: string, options: ImportOptio
     const ins = (np.input ?? []).map((i) => (i === '' ? '' : resolve(i)));
     for (const i of ins)
       if (i !== '' && !values.has(i)) throw userError('E_ONNX_DECODE', `${where}: input '${i}' is not produced by any node, initializer or graph input`);
-    const ctx = makeContext(np, where, freshName(np.name || `${op}_${index}`), opset, ins, modelDir, values, constants, freshName, consumed);
+    const ctx = makeContext(np, where, freshName(np.name || `${op}_${index}`), opset, ins, modelDir, values, constants, freshName, consumed, maxTensorBytes);
     const lowered = lower(ctx);
     for (const [name, t] of lowered.constants ?? []) setConstant(name, t);
     lowered.values?.forEach((t, k) => setConstant(np.output?.[k] ?? '', t));
@@ -141,10 +160,34 @@ export function importOnnx(bytes: Uint8Array, file: string, options: ImportOptio
   });
 }
 
+/** Layout folding of QONNX exports: a Transpose of a Transpose composes (and vanishes when the composition is the
+ *  identity: the name of the tensor the output aliases); a Transpose or Reshape of a weight quantizer (Quant/BipolarQuant of a
+ *  constant with one scale and zero point) becomes the quantizer of the transposed or reshaped constant, so the
+ *  weight stays one quantized constant for the quantizer to read. */
+function foldLayout(node: Node, producers: ReadonlyMap<string, Node>, constants: ReadonlyMap<string, Tensor>, addConstant: (t: Tensor) => string): Node | string {
+  if (node.op !== 'Transpose' && node.op !== 'Reshape') return node;
+  const p = producers.get(node.inputs[0]!);
+  if (node.op === 'Transpose' && p?.op === 'Transpose') {
+    const perm = node.attrs.perm.map((i) => p.attrs.perm[i]!);
+    if (perm.every((v, i) => v === i)) return p.inputs[0]!;
+    return { ...node, attrs: { perm }, inputs: [p.inputs[0]!] };
+  }
+  if ((p?.op === 'Quant' || p?.op === 'BipolarQuant') && p.inputs.every((i) => constants.has(i))) {
+    const [w, ...ps] = p.inputs.map((i) => constants.get(i)!) as [Tensor, ...Tensor[]];
+    // Scalar parameters stay; per-channel ones (of the weight's rank) move with a Transpose.
+    const movable = (t: Tensor) => t.data.length === 1 || (node.op === 'Transpose' && t.shape.length === w.shape.length);
+    if (!ps.every(movable)) return node;
+    const move = (t: Tensor) => evalNode(node, [t], [node.op === 'Reshape' ? node.attrs.shape : node.attrs.perm.map((i) => t.shape[i]!)])[0]!;
+    const params = ps.map((t, k) => (t.data.length === 1 ? p.inputs[k + 1]! : addConstant(move(t))));
+    return { ...p, inputs: [addConstant(move(w)), ...params], outputs: node.outputs } as Node;
+  }
+  return node;
+}
+
 function makeContext(
   np: NodeProto, where: string, name: string, opset: number, inputs: string[], modelDir: string,
   values: ReadonlyMap<string, ValueInfo>, constants: ReadonlyMap<string, Tensor>, fresh: (b: string) => string,
-  consumed: ReadonlySet<string>,
+  consumed: ReadonlySet<string>, maxTensorBytes: number,
 ): LowerContext {
   const has = (i: number) => (inputs[i] ?? '') !== '';
   const need = (i: number) => {
@@ -164,6 +207,7 @@ function makeContext(
     },
     fresh: (suffix) => fresh(`${name}.${suffix}`),
     outputUsed: (k) => consumed.has(np.output?.[k] ?? ''),
+    checkSize: (dtype, shape, what) => checkTensorSize(where, maxTensorBytes, dtype, shape, what),
   };
 }
 

@@ -3,7 +3,7 @@
  *  negative axes, auto_pad) so the IR never needs ONNX rules again. */
 import { userError } from '../errors.js';
 import type { TypeShape } from '../ir/shapes.js';
-import type { Node, Tensor } from '../ir/types.js';
+import { sizeOf, type DType, type Node, type Tensor } from '../ir/types.js';
 import type { Attributes } from './attributes.js';
 
 export interface LowerContext {
@@ -29,6 +29,24 @@ export interface LowerContext {
   outputUsed(k: number): boolean;
   /** A new tensor name, unique in the graph. */
   fresh(suffix: string): string;
+  /** Throws E_ONNX_ATTRIBUTE before a tensor larger than the import limit (--max-tensor-bytes) is made. */
+  checkSize(dtype: DType, shape: readonly number[], what: string): void;
+}
+
+/** What import materializes per tensor by default (docs/promises.md): 256 MiB, far above the weights of a network
+ *  an FPGA holds, far below what a 156-byte model with a huge ConstantOfShape would make. */
+export const DEFAULT_MAX_TENSOR_BYTES = 256 * 1024 * 1024;
+
+/** Bytes a tensor of this dtype and shape takes in memory and in weights.bin. */
+export function tensorBytes(dtype: DType, shape: readonly number[]): number {
+  return sizeOf(shape) * (dtype === 'float32' || dtype === 'int32' ? 4 : dtype === 'int64' ? 8 : 1);
+}
+
+/** The import limit check, shared by lowerers and constant folding. */
+export function checkTensorSize(where: string, limit: number, dtype: DType, shape: readonly number[], what: string): void {
+  const bytes = tensorBytes(dtype, shape);
+  if (!(bytes <= limit))
+    throw userError('E_ONNX_ATTRIBUTE', `${where}: ${what} would be ${dtype} [${shape.join(', ')}] (${bytes.toExponential(3)} bytes), above the import limit of ${limit} bytes; raise it with --max-tensor-bytes if the model really needs it`);
 }
 
 export interface Lowered {

@@ -129,6 +129,8 @@ const pad: Lowerer = (ctx) => {
     pads = full;
   }
   if (pads.length !== 2 * r) throw userError('E_SHAPE', `${ctx.where}: ${pads.length} pads for a rank-${r} input (need ${2 * r})`);
+  // All-zero pads copy the input (PyTorch exports DenseNet's average pools with one): no node.
+  if (pads.every((p) => p === 0)) return { alias: [ctx.inputs[0]!] };
   return single<PadNode>(ctx, 'Pad', { pads, value }, [ctx.inputs[0]!]);
 };
 

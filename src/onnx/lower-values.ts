@@ -36,6 +36,8 @@ const constant: Lowerer = (ctx) => {
 const constantOfShape: Lowerer = (ctx) => {
   const dims = Array.from(ctx.constant(0, 'shape').data);
   const fill = ctx.attrs.tensor('value') ?? makeTensor('float32', [1], Float32Array.of(0));
+  if (dims.some((d) => !(Number.isInteger(d) && d >= 0))) throw userError('E_ONNX_ATTRIBUTE', `${ctx.where}: shape [${dims.join(', ')}] has a dimension that is not a non-negative integer`);
+  ctx.checkSize(fill.dtype, dims, 'the constant');
   const out = makeTensor(fill.dtype, dims);
   out.data.fill(fill.data[0] ?? 0);
   return { values: [out] };
@@ -76,6 +78,18 @@ const quantizeLinear: Lowerer = (ctx) => {
 
 const dequantizeLinear: Lowerer = (ctx) =>
   single<DequantizeLinearNode>(ctx, 'DequantizeLinear', { quant: quantParams(ctx, codeTypeOf(ctx, ctx.info(0).dtype)) }, [ctx.inputs[0]!]);
+
+/** Pow on constants only (exporters compute BatchNorm's sqrt(var) with it): folded at import in float32. */
+const pow: Lowerer = (ctx) => {
+  const [a, b] = [ctx.constantOrUndefined(0), ctx.constantOrUndefined(1)];
+  if (!a || !b || a.dtype !== 'float32' || sizeOf(b.shape) !== 1)
+    throw userError('E_ONNX_UNSUPPORTED_OP', `${ctx.where}: Pow is supported only on float constants with a scalar exponent (folded at import); see docs/ops.md`);
+  const e = b.data[0]!;
+  return { values: [makeTensor('float32', a.shape, a.data.map((v) => Math.pow(v, e)))] };
+};
+
+/** Ops the importer folds on constant inputs only (not in SUPPORTED_OPS: on run-time inputs they are unsupported). */
+export const constantOnlyLowerers: Record<string, Lowerer> = { Pow: pow };
 
 export const valueLowerers: Record<string, Lowerer> = {
   Identity: identity,

@@ -34,7 +34,14 @@ export interface FusionPlan {
   readonly takesConcatQuant: ReadonlyMap<string, Node>;
 }
 
-export function planFusions(graph: Graph, consumers: ReadonlyMap<string, readonly Node[]>): FusionPlan {
+/** What a QONNX model's quantizers claim (src/passes/quantize-qonnx.ts): nodes no clamp or gate folds into (layers
+ *  before a quantizer and the float ops up to it), and float ops after the last quantizer that run on the host. */
+export interface QuantizerClaims {
+  readonly exclude: ReadonlySet<Node>;
+  readonly hostTail: (n: Node) => boolean;
+}
+
+export function planFusions(graph: Graph, consumers: ReadonlyMap<string, readonly Node[]>, claims: QuantizerClaims = { exclude: new Set(), hostTail: () => false }): FusionPlan {
   const readBy = (v: string) => consumers.get(v) ?? [];
   const readAlone = (v: string) => readBy(v).length === 1 && !graph.outputs.includes(v);
   const producer = new Map<string, Node>();
@@ -43,18 +50,18 @@ export function planFusions(graph: Graph, consumers: ReadonlyMap<string, readonl
   const host = new Set<Node>();
   for (const n of [...graph.nodes].reverse()) {
     const outsHostOnly = n.outputs.every((o) => readBy(o).every((c) => host.has(c)));
-    if (outsHostOnly && (HOST_OPS.has(n.op) || (n.op === 'Reshape' && readBy(n.outputs[0]!).length > 0))) host.add(n);
+    if (outsHostOnly && (HOST_OPS.has(n.op) || claims.hostTail(n) || (n.op === 'Reshape' && readBy(n.outputs[0]!).length > 0))) host.add(n);
   }
 
   const fused = new Map<Node, UnaryNode>();
   for (const n of graph.nodes) {
     const a = readBy(n.outputs[0]!)[0];
-    if (FUSING_OPS.has(n.op) && !host.has(n) && readAlone(n.outputs[0]!) && a && (a.op === 'Relu' || a.op === 'Clip')) fused.set(n, a as UnaryNode);
+    if (FUSING_OPS.has(n.op) && !host.has(n) && !claims.exclude.has(n) && readAlone(n.outputs[0]!) && a && (a.op === 'Relu' || a.op === 'Clip')) fused.set(n, a as UnaryNode);
   }
   const fusedNodes = new Set<Node>(fused.values());
   const clampedThrough = new Map<Node, UnaryNode>();
   for (const r of graph.nodes) {
-    if ((r.op !== 'Relu' && r.op !== 'Clip') || fusedNodes.has(r) || host.has(r) || graph.outputs.includes(r.outputs[0]!)) continue;
+    if ((r.op !== 'Relu' && r.op !== 'Clip') || fusedNodes.has(r) || host.has(r) || claims.exclude.has(r) || graph.outputs.includes(r.outputs[0]!)) continue;
     let v = r.inputs[0]!, p = producer.get(v);
     while (p && CLAMP_COMMUTES.has(p.op) && readAlone(v)) [v, p] = [p.inputs[0]!, producer.get(p.inputs[0]!)];
     if (p && v !== r.inputs[0] && FUSING_OPS.has(p.op) && !host.has(p) && readAlone(v) && !fused.has(p) && !clampedThrough.has(p)) clampedThrough.set(p, r);
@@ -62,7 +69,7 @@ export function planFusions(graph: Graph, consumers: ReadonlyMap<string, readonl
 
   const gated = new Map<Node, UnaryNode>();
   for (const n of graph.nodes) {
-    if (n.op !== 'Mul' || host.has(n)) continue;
+    if (n.op !== 'Mul' || host.has(n) || claims.exclude.has(n)) continue;
     const k = [0, 1].find((i) => {
       const a = producer.get(n.inputs[i]!);
       return a !== undefined && TABLE_OPS.has(a.op) && a.inputs[0] === n.inputs[1 - i] && readAlone(n.inputs[i]!);

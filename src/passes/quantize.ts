@@ -9,7 +9,7 @@
  *  dequantized so the graph keeps its float interface.
  *  Assumes: shapes static, BatchNormalization already folded where possible, QDQ pairs absorbed (absorb-qdq). */
 import { userError } from '../errors.js';
-import { chooseQuantParams, dequantize, quantize, activationBounds, type FusedActivation } from '../ir/arith.js';
+import { chooseQuantParams, dequantize, quantize, activationBounds, signedBits, type FusedActivation } from '../ir/arith.js';
 import { activation } from '../golden/elementwise.js';
 import type { CodeQuant, Graph, Node, Tensor, UnaryNode, ValueInfo } from '../ir/types.js';
 import { codeDType, makeTensor } from '../ir/types.js';
@@ -20,6 +20,10 @@ import { gemmRows, quantizeWeights } from './quantize-linear.js';
 import { quantizeSharing } from './share-weights.js';
 import { activationRange } from './range-methods.js';
 import { rescaleAttrs } from './quantize-rescale.js';
+import {
+  accumulatorRange, chainInput, chainTable, chainThresholds, isQuantizer, perTensorChain, quantizerChains, quantizerCodes,
+  type QuantizerChain,
+} from './quantize-qonnx.js';
 import { productAttrs } from './quantize-product.js';
 import { lrnAttrs } from './quantize-lrn.js';
 import { planFusions } from './quantize-fusions.js';
@@ -38,9 +42,14 @@ export const quantizePass: Pass<QuantizeOptions> = {
   },
 };
 
+/** What quantization decided beyond the graph: the tensors it calibrated (the ones the model leaves in float). */
+export interface QuantizeResult extends PassResult {
+  readonly calibrated: readonly string[];
+}
+
 const SHAPE_OPS = new Set(['Reshape', 'Transpose', 'Split', 'Slice', 'Gather', 'MaxPool']);
 
-function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassResult {
+export function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): QuantizeResult {
   const values = new Map<string, ValueInfo>();
   const constants = new Map<string, Tensor>();
   const nodes: Node[] = [];
@@ -48,9 +57,27 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
   for (const n of graph.nodes) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
   const info = (v: string) => graph.values.get(v)!;
   const constant = (v: string) => graph.constants.get(v);
-  const counts = { layers: 0, tables: 0, rescales: 0, products: 0, fused: 0 };
+  const counts = { layers: 0, tables: 0, rescales: 0, products: 0, fused: 0, kept: 0, thresholds: 0 };
+  const calibrated: string[] = [];
+  // QONNX models: activation quantizers keep their codes (quantize-qonnx.ts); the float ops between a layer and its
+  // quantizer fold into a threshold activation, and a layer whose result only the host reads gives its accumulator.
+  const qonnx = graph.nodes.some(isQuantizer);
+  const chains = quantizerChains(graph);
+  const chainOfLayer = new Map<Node, QuantizerChain>();
+  const inChain = new Set<Node>();
+  for (const ch of chains.values()) {
+    if (ch.layer) {
+      chainOfLayer.set(ch.layer, ch);
+      inChain.add(ch.quantizer);
+    }
+    for (const o of ch.ops) inChain.add(o);
+  }
 
-  const { host, fused, fusedNodes, clampedThrough, vanished, gated, gates, takesConcatQuant } = planFusions(graph, consumers);
+  const qonnxExclude = new Set<Node>([...chainOfLayer.keys(), ...inChain]);
+  const { host, fused, fusedNodes, clampedThrough, vanished, gated, gates, takesConcatQuant } = planFusions(graph, consumers, {
+    exclude: qonnxExclude,
+    hostTail: (n) => qonnx && !isQuantizer(n) && chainInput(n, graph) !== undefined,
+  });
   const codeQuant = (v: string, cfg: LayerQuantConfig): CodeQuant => {
     const concat = takesConcatQuant.get(v);
     if (concat) return codeQuant(concat.outputs[0]!, layerConfig(config, concat.name));
@@ -58,6 +85,7 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
     if (given) return given;
     const s = stats.get(v);
     if (!s) throw new Error(`internal error: no calibration statistics for '${v}'`);
+    calibrated.push(v);
     const r = activationRange(s, cfg.activationRange, cfg.activationBits, cfg.scheme);
     return chooseQuantParams(r.min, r.max, cfg.activationBits, cfg.scheme);
   };
@@ -81,6 +109,49 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
     codes.set(floatOut, floatOut);
   };
 
+  const emitThreshold = (name: string, x: string, t: ReturnType<typeof chainThresholds>, oc: ReturnType<typeof quantizerCodes>, out: string) => {
+    const tName = `${name}.thresholds`;
+    addConstant(tName, t.thresholds);
+    const direction = t.direction.every((d) => d === 1) ? [1 as const] : t.direction;
+    emitCoded({ name, op: 'QThreshold', attrs: { axis: 1, direction, outBase: oc.base, outStep: oc.step, outType: codeDType(oc.quant) }, inputs: [x, tName], outputs: [out] }, out, oc.quant);
+    counts.thresholds++;
+  };
+  // A layer whose output is its raw accumulator (requantization by 1): the input of a QThreshold, or of the host.
+  const accumulatorLayer = (n: Node, ch: QuantizerChain | undefined) => {
+    const cfg = layerConfig(config, n.name);
+    const x = codeIn(n, 0), a = quantOf(x);
+    const lin = linearLayer(n, graph);
+    // Before a threshold the float bias stays in the chain's function (exact); before the host it is a bias code.
+    const bias = ch ? undefined : lin.bias;
+    const qw = quantizeWeights(lin.weights, bias, a, a, { kind: 'none' }, cfg, config.rounding, givenWeightQuant(n, graph), n.name);
+    const { lo, hi } = accumulatorRange(qw.codes, qw.attrs.wZeroPoint, a, bias ? qw.bias : undefined);
+    const bits = signedBits(Math.min(...lo), Math.max(...hi));
+    if (bits > 32) throw userError('E_QUANT', `layer '${n.name}': its accumulator needs ${bits} bits, more than the int32 register`);
+    const accQuant: CodeQuant = { scale: a.scale * qw.attrs.wScale[0]!, zeroPoint: 0, bits: Math.max(2, bits), scheme: 'signed', qmin: -(2 ** (Math.max(2, bits) - 1)), qmax: 2 ** (Math.max(2, bits) - 1) - 1 };
+    const M = qw.attrs.wScale.length;
+    const attrs = { ...qw.attrs, mantissa: Array<number>(M).fill(2 ** 30), shift: Array<number>(M).fill(-1), outZeroPoint: 0, lo: accQuant.qmin, hi: accQuant.qmax, outScale: accQuant.scale, outType: codeDType(accQuant) };
+    const [wName, bName] = [`${n.name}.wq`, `${n.name}.bq`];
+    addConstant(wName, qw.codes);
+    addConstant(bName, qw.bias);
+    const out = ch ? `${n.name}.acc` : n.outputs[0]!;
+    if (ch) values.set(out, { name: out, dtype: codeDType(accQuant), shape: info(n.outputs[0]!).shape, quant: accQuant });
+    const node: Node = lin.conv
+      ? { name: n.name, op: 'QConv', attrs: { ...lin.conv, ...attrs }, inputs: [x, wName, bName], outputs: [out] }
+      : { name: n.name, op: 'QGemm', attrs, inputs: [x, wName, bName], outputs: [out] };
+    counts.layers++;
+    if (!ch) {
+      emitCoded(node, out, accQuant);
+      return;
+    }
+    nodes.push(node);
+    const oc = quantizerCodes(ch.quantizer, graph);
+    const sw = qw.attrs.wScale, b = lin.bias;
+    // The float graph feeds the chain the layer's output: the exact sum rounded once to float32 (src/golden/gemm.ts).
+    const value = (acc: number, c: number) => Math.fround(acc * a.scale * sw[c]! + (b ? b.data[c]! : 0));
+    emitThreshold(ch.quantizer.name, out, chainThresholds(ch, graph, oc, info(n.outputs[0]!).shape.length, lo, hi, value), oc, ch.quantizer.outputs[0]!);
+    counts.kept++;
+  };
+
   for (const input of graph.inputs) {
     const q = codeQuant(input.name, config.defaults);
     const name = `${input.name}.q`;
@@ -91,7 +162,7 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
   }
 
   for (const n of graph.nodes) {
-    if (fusedNodes.has(n) || gates.has(n)) continue;
+    if (fusedNodes.has(n) || gates.has(n) || inChain.has(n)) continue;
     if (vanished.has(n)) {
       codes.set(n.outputs[0]!, codeIn(n, 0)); // clamped already by the layer before the pools/reshapes
       continue;
@@ -101,7 +172,10 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
       // Float on the host: dequantize integer inputs.
       const ins = n.inputs.map((v) => {
         const c = codes.get(v);
-        if (c === undefined) return v;
+        if (c === undefined) {
+          if (constant(v)) addConstant(v, constant(v)!);
+          return v;
+        }
         const f = `${v}.float`;
         if (!values.has(f)) {
           const q = quantOf(c);
@@ -119,6 +193,13 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
       case 'ChannelAffine':
       case 'Gemm':
       case 'MatMul': {
+        const ch = chainOfLayer.get(n);
+        const outs = consumers.get(n.outputs[0]!) ?? [];
+        const toHost = qonnx && n.op !== 'ChannelAffine' && !fused.has(n) && outs.length > 0 && outs.every((c) => host.has(c)) && uniformWeightScale(n, graph);
+        if (ch || toHost) {
+          accumulatorLayer(n, ch);
+          break;
+        }
         const act = fused.get(n);
         const out = act ? act.outputs[0]! : n.outputs[0]!;
         const fusedAct = fusedActivation(act ?? clampedThrough.get(n));
@@ -181,6 +262,24 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
           counts.rescales++;
         }
         if (act || clampedThrough.has(n)) counts.fused++;
+        break;
+      }
+      case 'Quant':
+      case 'BipolarQuant':
+      case 'MultiThreshold': {
+        const ch = chains.get(n)!;
+        const x = codes.get(ch.start);
+        if (x === undefined) throw userError('E_QUANT', `node '${n.name}' (${n.op}): its input '${ch.start}' is not an integer tensor here; the quantizer has no integer form in this position`);
+        const a = quantOf(x), oc = quantizerCodes(n, graph);
+        if (perTensorChain(ch, graph)) {
+          emitCoded({ name: n.name, op: 'QTable', attrs: { inMin: a.qmin, table: chainTable(ch, graph, a, oc), outType: codeDType(oc.quant) }, inputs: [x], outputs: [n.outputs[0]!] }, n.outputs[0]!, oc.quant);
+          counts.tables++;
+        } else {
+          const shape = info(ch.start).shape, C = shape[1] ?? 1;
+          const t = chainThresholds(ch, graph, oc, shape.length, Array<number>(C).fill(a.qmin), Array<number>(C).fill(a.qmax), (c) => Math.fround(dequantize(c, a)));
+          emitThreshold(n.name, x, t, oc, n.outputs[0]!);
+        }
+        counts.kept++;
         break;
       }
       case 'Relu':
@@ -281,7 +380,14 @@ function quantizeGraph(graph: Graph, { config, stats }: QuantizeOptions): PassRe
       constants: new Map([...constants].filter(([k]) => used.has(k))),
     },
     stats: counts,
+    calibrated,
   };
+}
+
+/** Whether a layer's weights have one scale (a per-tensor accumulator scale): the model's own, or none given. */
+function uniformWeightScale(n: Node, graph: Graph): boolean {
+  const w = graph.values.get(n.inputs[1] ?? '');
+  return !!w && (!!w.quant || (!!w.axisQuant && w.axisQuant.params.every((p) => p.scale === w.axisQuant!.params[0]!.scale)));
 }
 
 /** The clamp a Relu or Clip node applies (none without one). */

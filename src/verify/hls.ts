@@ -4,7 +4,6 @@
  *  model for quantized IRs, the word-length golden model (codes of each buffer's format) for word-length-tuned IRs.
  *  The compiled testbench is cached in BUILD/.csim/ under a hash of the sources and the command, so verifying again
  *  skips the compiler. Inputs, reference outputs and the testbench's outputs go through a temporary folder. */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +17,7 @@ import { codesOf, isTuned, planTunedAccelerator, valueOfCode } from '../hw/plan-
 import { quantizeSample, referenceBuffers, tunedReferenceBuffers } from '../hw/reference.js';
 import type { Tensor } from '../ir/types.js';
 import type { VerifyOutcome, VerifyRequest } from './request.js';
+import { runTool } from './tool-run.js';
 
 export const CSIM_FLAGS = ['-std=c++17', '-O2', '-Wall', '-Wextra', '-Werror', '-DADEQUATE_TRACE'] as const;
 const CACHE_DIR = '.csim';
@@ -40,7 +40,7 @@ export async function verifyHls(request: VerifyRequest): Promise<VerifyOutcome> 
     writeFileSync(join(dir, 'inputs.txt'), codesFile(inputs, ref.inSize));
     writeFileSync(join(dir, 'expected.txt'), codesFile(expected, ref.outSize));
     if (request.layers) writeFileSync(join(dir, 'layers.txt'), codesFile(layerRows, layerRows[0]!.length));
-    const run = await runProcess(tb, [dir], request.build);
+    const run = await runTool(tb, [dir], { cwd: request.build, what: `the C simulation of ${request.build}` });
     const summary = /^csim: (\d+) inferences, (\d+) mismatching output codes in (\d+) inferences, (\d+) us/m.exec(run.stdout);
     if (!summary || (run.code !== 0 && run.code !== 1)) throw userError('E_TOOL', `the C simulation testbench ${tb} failed (exit code ${run.code}): ${(run.stdout + run.stderr).trim().split('\n').slice(-3).join(' / ')}`);
     const outputs = readCodes(join(dir, 'outputs.txt'), count, ref.outSize);
@@ -155,25 +155,14 @@ async function compileTestbench(buildDir: string): Promise<string> {
   if (existsSync(exe)) return exe;
   mkdirSync(cache, { recursive: true });
   const tmp = `${exe}.${process.pid}.tmp`;
-  const r = await runProcess('g++', [...CSIM_FLAGS, '-o', tmp, ...HLS_SOURCES], build).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT') throw userError('E_TOOL', 'g++ is not installed; the HLS C simulation needs it (apt-get install -y g++)');
-    throw e;
-  });
+  const r = await runTool('g++', [...CSIM_FLAGS, '-o', tmp, ...HLS_SOURCES], { cwd: build, what: `the g++ build of the C simulation of ${build}` });
+  if (r.error?.code === 'ENOENT') throw userError('E_TOOL', 'g++ is not installed; the HLS C simulation needs it (apt-get install -y g++)');
+  if (r.error) throw userError('E_TOOL', `cannot run g++: ${r.error.message}`);
   if (r.code !== 0) throw userError('E_TOOL', `g++ could not compile ${build} (exit code ${r.code}): ${r.stderr.trim().split('\n').slice(0, 6).join(' / ')}`);
   renameSync(tmp, exe);
   return exe;
 }
 
-function runProcess(cmd: string, args: readonly string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 function readCodes(file: string, count: number, size: number): Float64Array[] {
   const tokens = readFileSync(file, 'utf8').trim().split(/\s+/).map(Number);

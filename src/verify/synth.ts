@@ -2,7 +2,7 @@
  *  kept) in the build folder and reads its `stat` into resources per tile and for the whole design: LUTs,
  *  flip-flops, DSP48E1 slices and block RAMs (RAMB36E1 + RAMB18E1 / 2, in 36 Kb units), from the log's `stat`. A latch anywhere in the design
  *  fails the run: the emitted Verilog must be purely synchronous. */
-import { spawn } from 'node:child_process';
+import { runTool } from './tool-run.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { userError } from '../errors.js';
@@ -108,18 +108,13 @@ export async function synthesize(build: string, top: string, onLine?: (line: str
   if (!existsSync(join(build, script))) throw userError('E_USAGE', `${build} has no ${script}; emit it with adequate emit verilog`);
   const logName = script.replace(/\.ys$/, '.log');
   const t0 = performance.now();
-  const { code, output } = await new Promise<{ code: number; output: string }>((resolve) => {
-    const child = spawn('yosys', ['-l', logName, '-s', script], { cwd: build, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      if (onLine) for (const l of d.split('\n')) if (l.trim()) onLine(l);
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.on('error', (e) => resolve({ code: -2, output: String(e) }));
-    child.on('close', (c) => resolve({ code: c ?? -1, output: out }));
+  const run = await runTool('yosys', ['-l', logName, '-s', script], {
+    cwd: build,
+    what: `the Yosys synthesis of ${build}`,
+    ...(onLine ? { onStdout: (d: string) => { for (const l of d.split('\n')) if (l.trim()) onLine(l); } } : {}),
   });
-  if (code === -2) throw userError('E_TOOL', 'cannot run yosys; install it (apt-get install yosys)');
+  if (run.error) throw userError('E_TOOL', 'cannot run yosys; install it (apt-get install yosys)');
+  const { code, output } = run;
   const log = join(build, logName);
   if (code !== 0) {
     const err = output.split('\n').find((l) => l.includes('ERROR')) ?? output.trim().split('\n').pop() ?? '';

@@ -1,13 +1,14 @@
 /** Building and running the Verilator model of a Verilog build folder. A model is built once per build folder and
  *  variant, in BUILD/.verilator/<variant>-<hash of the sources>, so verifying again (or after an unrelated change)
  *  reuses it; the build goes to a temporary folder first and is renamed into place when it succeeded. */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { userError } from '../errors.js';
 import { SIM_BINARY } from '../emit/verilog/index.js';
+import { runTool as runLimited } from './tool-run.js';
 
 /** plain: the verification model; debug: +define+ADEQUATE_DEBUG (per-step cycle counts and memory dumps); trace:
  *  FST waveform support (--trace-fst). */
@@ -20,13 +21,15 @@ const VARIANT_FLAGS: Record<SimVariant, readonly string[]> = {
 };
 
 function sourcesOf(build: string): string[] {
+  for (const part of ['verilator.f', 'rtl', 'tb'])
+    if (!existsSync(join(build, part))) throw userError('E_USAGE', `${build} has no ${part}: it is not a complete Verilog build; emit it again with adequate emit verilog IR -o ${build}`);
   const list = (dir: string): string[] =>
     readdirSync(join(build, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? list(join(dir, e.name)) : [join(dir, e.name)]));
   return ['verilator.f', ...list('rtl'), ...list('tb')].sort();
 }
 
 function verilatorVersion(): string {
-  const r = spawnSync('verilator', ['--version'], { encoding: 'utf8' });
+  const r = spawnSync('verilator', ['--version'], { encoding: 'utf8', timeout: 60_000 });
   if (r.error || r.status !== 0) throw userError('E_TOOL', 'verilator is not installed or does not run; install Verilator 5 (apt-get install verilator)');
   return r.stdout.trim();
 }
@@ -60,11 +63,11 @@ export async function buildModel(build: string, variant: SimVariant, onLine?: (l
     throw userError('E_TOOL', `the Verilator build of ${build} failed (log: ${log}): ${lastLines(output, 6)}`);
   };
   const args = ['-f', 'verilator.f', '--Mdir', relative(resolve(build), tmp), join(resolve(build), 'tb', 'tb_main.cpp'), ...VARIANT_FLAGS[variant]];
-  const verilate = await runTool('verilator', args, build, onLine);
+  const verilate = await runTool('verilator', args, build, `the Verilator build of ${build}`, onLine);
   if (verilate.code !== 0) fail(verilate.output);
   const runtime = runtimeCache(version, variant);
   const seeded = runtime ? seedRuntime(runtime, tmp) : false;
-  const make = await runTool('make', ['-C', tmp, '-f', `${SIM_BINARY}.mk`, '-j', '2', SIM_BINARY], build, onLine);
+  const make = await runTool('make', ['-C', tmp, '-f', `${SIM_BINARY}.mk`, '-j', '2', SIM_BINARY], build, `the C++ build of the Verilator model of ${build}`, onLine);
   if (make.code !== 0 || !existsSync(join(tmp, SIM_BINARY))) fail(verilate.output + make.output);
   if (runtime && !seeded) saveRuntime(tmp, runtime);
   rmSync(dir, { recursive: true, force: true });
@@ -133,7 +136,7 @@ export async function runModel(build: string, model: BuiltModel, inputs: readonl
   if (options.dumpDir) args.push(`+dumpdir=${options.dumpDir}`);
   if (options.maxCycles) args.push(`+maxcycles=${options.maxCycles}`);
   let done = 0;
-  const r = await runTool(model.binary, args, build, onInference ? () => onInference(++done) : undefined, 'ADQ_INF');
+  const r = await runTool(model.binary, args, build, `the Verilator simulation of ${build}`, onInference ? () => onInference(++done) : undefined, 'ADQ_INF');
   const summary = /ADQ_DONE (\d+) (\d+) (\d+) ([\d.]+)/.exec(r.output);
   if (r.code !== 0 || !summary) throw new Error(`internal error: the Verilator model of ${build} exited with code ${r.code}: ${lastLines(r.output, 6)}`);
   const results = readFileSync(outFile, 'utf8').trim().split('\n').filter((l) => l !== '').map((line) => {
@@ -148,22 +151,18 @@ function lastLines(text: string, n: number): string {
   return text.trim().split('\n').slice(-n).join(' | ');
 }
 
-/** Runs a program, collecting stdout and stderr; calls onLine for each stdout line starting with `filter` (all lines
- *  without one). Never rejects: a missing program is code -1. */
-function runTool(cmd: string, args: readonly string[], cwd: string, onLine?: (line: string) => void, filter?: string): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '', pending = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      output += d;
-      if (!onLine) return;
-      pending += d;
-      const lines = pending.split('\n');
-      pending = lines.pop()!;
-      for (const l of lines) if (!filter || l.startsWith(filter)) onLine(l);
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
-    child.on('error', (e) => resolve({ code: -1, output: output + String(e) }));
-    child.on('close', (code) => resolve({ code: code ?? -1, output }));
-  });
+/** Runs a program under the tool time limit (src/verify/tool-run.ts), collecting stdout and stderr; calls onLine for
+ *  each stdout line starting with `filter` (all lines without one). A missing program is code -1. */
+async function runTool(cmd: string, args: readonly string[], cwd: string, what: string, onLine?: (line: string) => void, filter?: string): Promise<{ code: number; output: string }> {
+  let pending = '';
+  const onStdout = onLine
+    ? (d: string) => {
+        pending += d;
+        const lines = pending.split('\n');
+        pending = lines.pop()!;
+        for (const l of lines) if (!filter || l.startsWith(filter)) onLine(l);
+      }
+    : undefined;
+  const r = await runLimited(cmd, args, { cwd, what, ...(onStdout ? { onStdout } : {}) });
+  return { code: r.code, output: r.output };
 }

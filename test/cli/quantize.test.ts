@@ -106,6 +106,6 @@ describe('bad input', () => {
     writeNpy(x, { dtype: 'float32', shape: [3, 1, 28, 28], data: new Float32Array(3 * 784) });
     await fail(['--inputs', x], 'E_DATASET', 'only 3 calibration samples');
   });
-  test('bits out of range', async () => await fail(['--bits', '20'], 'E_CONFIG', '2 to 16'));
+  test('bits out of range', async () => await fail(['--bits', '20'], 'E_USAGE', "--bits '20' is not valid: give an integer from 2 to 16"));
   test('an accumulator wider than int32', async () => await fail(['--bits', '16', '--calib', '20'], 'E_QUANT', 'accumulator needs'));
 });

@@ -48,9 +48,9 @@ describe('adequate share', () => {
   }, 120000);
 
   test('bad cluster counts and granularities: one line, exit 2, no output folder', async () => {
-    await expectUserError(['share', q, '-k', '0', '-o', join(dir, 'bad1')], 'E_USAGE', '--clusters 0 must be a positive integer');
+    await expectUserError(['share', q, '-k', '0', '-o', join(dir, 'bad1')], 'E_USAGE', "--clusters '0' is not valid: give an integer >= 1");
     await expectUserError(['share', q, '-k', '26', '--granularity', 'kernel', '-o', join(dir, 'bad2')], 'E_USAGE', 'more than the 25 weights');
-    await expectUserError(['share', q, '-k', '4', '--prune', '1.5', '--granularity', 'channel', '-o', join(dir, 'bad3')], 'E_USAGE', '--prune 1.5');
+    await expectUserError(['share', q, '-k', '4', '--prune', '1.5', '--granularity', 'channel', '-o', join(dir, 'bad3')], 'E_USAGE', "--prune '1.5' is not valid: give a number >= 0 and < 1");
     for (const d of ['bad1', 'bad2', 'bad3']) expect(existsSync(join(dir, d))).toBe(false);
   }, 60000);
 
@@ -93,6 +93,6 @@ describe('adequate share-explore', () => {
 
   test('bad flags', async () => {
     await expectUserError(['share-explore', q, '-o', join(dir, 'x1'), '--granularities', 'network'], 'E_USAGE', "'network' is not one of");
-    await expectUserError(['share-explore', q, '-o', join(dir, 'x2'), '--max-bits', '0'], 'E_USAGE', '--max-bits 0');
+    await expectUserError(['share-explore', q, '-o', join(dir, 'x2'), '--max-bits', '0'], 'E_USAGE', "--max-bits '0'");
   }, 60000);
 });

@@ -14,6 +14,8 @@ import { DEFAULT_CONFIG } from '../../src/passes/quantize-config.js';
 import { quantizePass } from '../../src/passes/quantize.js';
 import { buildModel, DT, seeded, type ModelSpec, type NodeSpec } from '../helpers/onnx-builder.js';
 import { closeTo, runOrt } from '../helpers/ort.js';
+import { expectUserError } from '../helpers/user-error.js';
+import { planAccelerator } from '../../src/hw/plan.js';
 
 type Init = NonNullable<ModelSpec['initializers']>[number];
 const w = (name: string, shape: number[], seed: number, scale = 0.5): Init => ({ name, shape, data: seeded(seed, sizeOf(shape)).map((v) => v * scale) });
@@ -131,6 +133,15 @@ const PATTERNS: Record<string, Pattern> = {
     floatOps: ['Relu', 'ChannelAffine', 'Conv'],
     intOps: ['QTable', 'QConv'],
   },
+  'DenseNet transition: BatchNorm + Relu before a Conv (unfoldable), a Pad of zeros, an AveragePool': {
+    spec: {
+      inputs: [{ name: 'x', shape: [1, 4, 6, 6] }], outputs: ['y'], initializers: [...bnInits('a', 4, 45), w('w1', [3, 4, 1, 1], 49), ints('pads', [0, 0, 0, 0, 0, 0, 0, 0])],
+      nodes: [bn('x', 'a', 'n'), node('Relu', ['n'], 'r'), conv('r', 'w1', 'c'), node('Pad', ['c', 'pads'], 'p'), node('AveragePool', ['p'], 'y', { kernel_shape: [2, 2], strides: [2, 2] })],
+    },
+    floatOps: ['ChannelAffine', 'Relu', 'Conv', 'AveragePool'],
+    intOps: ['QConv', 'QAveragePool'],
+    counts: { QConv: 2, QTable: 0 },
+  },
   'LRN (AlexNet)': {
     spec: {
       inputs: [{ name: 'x', shape: [1, 6, 4, 4] }], outputs: ['y'], initializers: [w('w1', [6, 6, 3, 3], 33, 0.6)],
@@ -207,4 +218,10 @@ describe.each(Object.entries(PATTERNS))('%s', (_, p) => {
     }
     expect(Math.sqrt(err / ref)).toBeLessThan(0.05);
   });
+});
+
+test('QLrn has no hardware step yet: the planner rejects it with E_HW naming the layer', () => {
+  const float = runPipeline(importOnnx(buildModel(PATTERNS['LRN (AlexNet)']!.spec), 'lrn.onnx'), importPipeline);
+  const q = quantizePass.run(float, { config: DEFAULT_CONFIG, stats: calibrate(float, sample(float, 7, 8)) }).graph;
+  expectUserError(() => planAccelerator(q), 'E_HW', /\(QLrn\) has no hardware implementation/);
 });

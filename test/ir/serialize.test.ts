@@ -15,7 +15,7 @@ const ALL_OPS: Record<OpName, true> = {
   LogSoftmax: true, MaxPool: true, AveragePool: true, GlobalAveragePool: true, GlobalMaxPool: true, LRN: true,
   ChannelAffine: true, Reshape: true, Transpose: true, Concat: true, Split: true, Slice: true, Pad: true, Gather: true,
   QuantizeLinear: true, DequantizeLinear: true, Cast: true, QConv: true, QGemm: true, QSum: true, QTable: true,
-  QAveragePool: true, QMul: true, QLrn: true, Selu: true, Elu: true, ReduceMean: true,
+  QAveragePool: true, QMul: true, QLrn: true, Selu: true, Elu: true, ReduceMean: true, QThreshold: true, Quant: true, BipolarQuant: true, Trunc: true, MultiThreshold: true,
 };
 
 test('the schema names exactly the node kinds of src/ir/types.ts', () => {

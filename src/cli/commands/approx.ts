@@ -12,7 +12,10 @@ import { designBindings, explore, type Candidate, type ExploredDesign, type Laye
 import { chooseOnSelection, selectionReport, splitLabelled } from '../../dse/selection.js';
 import { layerInfo, libraryCandidates, type MultiplierCost } from '../../dse/approx/setup.js';
 import type { WeightUpdateMode } from '../../dse/approx/weight-update.js';
-import { loadDatasetFor, loadHoldout, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
+import { loadDatasetFor, loadHoldout, requireLabels, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
+import { claimOutput } from '../../io/output-guard.js';
+import { requireLibraryDir } from '../../multipliers/store.js';
+import { checkPick, FORCE_OPTION, intOption, numberOption } from '../options.js';
 import { writeExplorationDir } from '../exploration-output.js';
 import { loadModel } from '../load.js';
 import { startProgress, type Progress } from '../progress.js';
@@ -37,6 +40,7 @@ interface Args extends DatasetArgs {
   holdout: number;
   pick?: number;
   json?: boolean;
+  force?: boolean;
 }
 
 export const approxCommand: CommandModule<object, Args> = {
@@ -46,26 +50,36 @@ export const approxCommand: CommandModule<object, Args> = {
     withDatasetOptions(y)
       .positional('model', { type: 'string', demandOption: true, describe: 'a quantized IR folder (adequate quantize)' })
       .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output IR folder (chosen design, pareto.json, pareto.svg)' })
-      .option('tiles', { type: 'number', default: 3, describe: 'compute tiles, each with one multiplier' })
+      .option('tiles', intOption('tiles', { default: 3, min: 1, describe: 'compute tiles, each with one multiplier' }))
       .option('library', { type: 'string', default: 'builtin', describe: 'builtin, evoapprox, generated, or a library folder' })
       .option('mode', { choices: ['free', 'ordered'] as const, default: 'free' as const, describe: 'free: any layer on any tile; ordered: consecutive layers share a tile' })
-      .option('pop', { type: 'number', default: 32 })
-      .option('gen', { type: 'number', default: 20 })
-      .option('seed', { type: 'number', default: 1 })
-      .option('max-drop', { type: 'number', default: 0.5, describe: 'accuracy points the chosen design may lose against exact' })
-      .option('max-energy', { type: 'number', describe: 'constraint on relative multiplier energy (exact = 1)' })
+      .option('pop', intOption('pop', { default: 32, min: 2, describe: 'designs per generation' }))
+      .option('gen', intOption('gen', { default: 20, min: 0, describe: 'generations' }))
+      .option('seed', intOption('seed', { default: 1 }))
+      .option('max-drop', numberOption('max-drop', { default: 0.5, min: 0, describe: 'accuracy points the chosen design may lose against exact' }))
+      .option('max-energy', numberOption('max-energy', { above: 0, describe: 'constraint on relative multiplier energy (exact = 1)' }))
       .option('cost', { choices: ['power', 'luts', 'cells'] as const, default: 'power' as const, describe: 'multiplier cost the search minimises: published 45 nm power (else switching estimate), xc7 LUTs without DSP, or CMOS transistors of the generic cells (Yosys)' })
       .option('weight-update', { choices: ['none', 'uniform', 'histogram'] as const, default: 'histogram' as const, describe: 'retraining-free weight compensation' })
-      .option('eval', { type: 'number', default: 2000, describe: 'labelled images for the search and the choice (split by --selection)' })
-      .option('selection', { type: 'number', default: 0.5, describe: 'fraction of the --eval images kept from the search to choose the design on (docs/selection.md)' })
-      .option('holdout', { type: 'number', default: 5000, describe: 'images after those for the final report (used by neither the search nor the choice)' })
-      .option('confidence', { type: 'number', default: 1, describe: 'standard errors of the paired drop against the exact design, on the selection images, kept below --max-drop (docs/selection.md; 0: none)' })
-      .option('pick', { type: 'number', describe: 'choose front design N (0 = lowest energy) instead of the max-drop rule' })
-      .option('json', { type: 'boolean' }) as never,
+      .option('eval', intOption('eval', { default: 2000, min: 2, describe: 'labelled images for the search and the choice (split by --selection)' }))
+      .option('selection', numberOption('selection', { default: 0.5, above: 0, below: 1, describe: 'fraction of the --eval images kept from the search to choose the design on (docs/selection.md)' }))
+      .option('holdout', intOption('holdout', { default: 5000, min: 0, describe: 'images after those for the final report (used by neither the search nor the choice)' }))
+      .option('confidence', numberOption('confidence', { default: 1, min: 0, describe: 'standard errors of the paired drop against the exact design, on the selection images, kept below --max-drop (docs/selection.md; 0: none)' }))
+      .option('pick', intOption('pick', { min: 0, describe: 'choose front design N (0 = lowest energy) instead of the max-drop rule; below --pop' }))
+      .option('force', FORCE_OPTION)
+      .option('json', { type: 'boolean' })
+      .check((a) => checkPick(a.pick, a.pop)) as never,
   handler: async (args) => {
+    const libraryFolder = ['builtin', 'evoapprox', 'generated'].includes(args.library) ? undefined : requireLibraryDir(args.library);
+    const out = claimOutput(args.out, { command: 'approx', inputs: [args.model, args.inputs, args.labels, libraryFolder], force: args.force });
     const graph = loadModel(args.model);
     if (arithmeticOf(graph) !== 'integer') throw userError('E_DSE', `${args.model} is not a quantized IR; run adequate quantize first`);
-    const layerNodes = graph.nodes.filter((n) => n.op === 'QConv' || n.op === 'QGemm');
+    // The library's multipliers are 8x8: layers with narrower codes (QONNX models) stay exact (docs/qonnx.md).
+    const macNodes = graph.nodes.filter((n) => n.op === 'QConv' || n.op === 'QGemm');
+    const eightBit = (n: (typeof macNodes)[number]) => (n.op === 'QConv' || n.op === 'QGemm') && n.attrs.wBits === 8 && graph.values.get(n.inputs[0]!)?.quant?.bits === 8;
+    const layerNodes = macNodes.filter(eightBit);
+    if (layerNodes.length === 0)
+      throw userError('E_DSE', `no conv/dense layer of ${args.model} has 8-bit weights and 8-bit activations (${macNodes.map((n) => `'${n.name}' ${n.op === 'QConv' || n.op === 'QGemm' ? n.attrs.wBits : '?'}-bit weights`).join(', ')}); the library's 8x8 multipliers do not apply, every layer stays exact: turn the approx stage off (approx.enabled: false)`);
+    if (layerNodes.length < macNodes.length) process.stderr.write(`approx: ${macNodes.length - layerNodes.length} layer(s) with codes narrower than 8 bits stay exact: ${macNodes.filter((n) => !eightBit(n)).map((n) => n.name).join(', ')}\n`);
     const wide = layerNodes.find((n) => graph.constants.get(n.inputs[1]!)!.dtype === 'int32');
     if (wide) throw userError('E_DSE', `layer '${wide.name}' has codes wider than 8 bits; 8x8 multipliers need 8-bit weights and activations`);
     if (!(Number.isInteger(args.tiles) && args.tiles >= 1)) throw userError('E_USAGE', `--tiles ${args.tiles} must be a positive integer`);
@@ -76,7 +90,7 @@ export const approxCommand: CommandModule<object, Args> = {
     const library = await libraryCandidates(args.library, signed, args.cost);
     const input = graph.inputs[0]!;
     const evalData = loadDatasetFor(args.model, { ...args, limit: args.eval }, input.shape, 'test');
-    if (!evalData.labels) throw userError('E_DATASET', 'the exploration needs labels: give --labels');
+    requireLabels(graph, evalData, 'the exploration');
     if (evalData.count < 2) throw userError('E_DATASET', `the exploration needs at least 2 labelled images (some to search, some to choose); --eval gave ${evalData.count}`);
     const split = splitLabelled(evalData.count, args.selection);
     const searchData = sliceDataset(evalData, 0, split.search), selectionData = sliceDataset(evalData, split.search, evalData.count);
@@ -128,7 +142,7 @@ export const approxCommand: CommandModule<object, Args> = {
     const { seconds: _s, designs_per_second: _r, ...saved } = report;
     void _s, _r;
     const point = (d: ExploredDesign) => ({ energy: d.relativeEnergy, top1: d.top1 });
-    await writeExplorationDir(args.out, args.model, bound, saved, {
+    await writeExplorationDir(out, args.model, bound, saved, {
       title: `${graph.name}: ${args.tiles} tiles, ${args.mode} assignment, ${library.length} multipliers`,
       xLabel: 'relative multiplier energy (exact = 1)',
       evaluationImages: split.search, baselineTop1: result.exactTop1,

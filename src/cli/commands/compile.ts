@@ -5,10 +5,12 @@ import { basename, join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { userError } from '../../errors.js';
 import { applyOverrides, findConfigBeside, readConfig, type FlowConfig } from '../../flow/config.js';
-import { runFlow } from '../../flow/run.js';
+import { flowCommands, runFlow } from '../../flow/run.js';
+import { checkCommandLine } from '../parser.js';
 import { stageFolder } from '../../flow/stages.js';
 import { accuracyLadder, exactTwinRows, verificationRows, writeReport } from '../../report/html.js';
 import { formatSeconds } from '../progress.js';
+import { intOption } from '../options.js';
 import { formatTable } from '../table.js';
 
 interface Args {
@@ -33,9 +35,9 @@ export const compileCommand: CommandModule<object, Args> = {
       .option('config', { type: 'string', describe: 'YAML or JSON config (default: adequate.yaml beside the model)' })
       .option('inputs', { type: 'string', describe: 'dataset samples (overrides the config and the model\'s dataset.json)' })
       .option('labels', { type: 'string', describe: 'dataset labels' })
-      .option('seed', { type: 'number', describe: 'random seed of the searches' })
+      .option('seed', intOption('seed', { describe: 'random seed of the searches' }))
       .option('set', { type: 'string', array: true, describe: 'override one config value: section.key=value (repeatable), e.g. approx.gen=4' })
-      .option('force', { type: 'boolean', describe: 'rerun every stage, even unchanged ones' })
+      .option('force', { type: 'boolean', describe: 'rerun every stage, even unchanged ones, and write into an -o that adequate did not make (never one that holds the model)' })
       .option('json', { type: 'boolean', describe: 'print one JSON object (stages, times, report path)' }) as never,
   handler: async (args) => {
     if (!args.model.endsWith('.onnx')) throw userError('E_USAGE', `${args.model} is not an .onnx file; compile starts from an ONNX model`);
@@ -48,6 +50,11 @@ export const compileCommand: CommandModule<object, Args> = {
     if (args.seed !== undefined) sets.push(`seed=${args.seed}`);
     config = applyOverrides(config, sets);
     const out = args.out ?? join('out', basename(dirnameOf(args.model)));
+    // Every stage's options are checked before the first stage runs (the stages run as child processes later).
+    for (const { def, argv } of flowCommands(args.model, out, config)) {
+      const bad = await checkCommandLine(argv);
+      if (bad) throw userError(bad.code, `${bad.message} (in stage ${stageFolder(def)}: adequate ${argv.join(' ')}; fix the ${def.id} section of the config or its --set)`);
+    }
     const log = (line: string) => process.stderr.write(line + '\n');
     log(`compile ${args.model} -> ${out}${configFile ? ` (config ${configFile})` : ''}`);
     const t0 = performance.now();
@@ -56,7 +63,9 @@ export const compileCommand: CommandModule<object, Args> = {
       out,
       config,
       ...(args.force ? { force: true } : {}),
+      inputs: [configFile, config.dataset?.inputs, config.dataset?.labels].filter((f): f is string => f !== undefined),
       events: {
+        stageModified: (def, changed) => log(`      ${stageFolder(def)}: ${changed.length} file(s) changed since its run (${changed.slice(0, 3).join(', ')}${changed.length > 3 ? ', ...' : ''}); rerunning it`),
         stageStart: (def, i, n, skipped) => { if (!skipped) log(`[${i + 1}/${n}] ${stageFolder(def)}: ${def.title}`); },
         stageEnd: (def, o) => log(o.skipped ? `      ${stageFolder(def)}: unchanged, skipped` : `      ${stageFolder(def)}: done in ${formatSeconds(o.seconds)}${o.record.exitCode === 3 ? ' (MISMATCHES)' : ''}`),
       },

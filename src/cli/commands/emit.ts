@@ -12,6 +12,9 @@ import { hostInterface } from '../../hw/interface.js';
 import { planAccelerator } from '../../hw/plan.js';
 import { isTuned, planTunedAccelerator } from '../../hw/plan-tuned.js';
 import { writeDirAtomically, yieldToSignals } from '../../io/atomic-dir.js';
+import { claimOutput } from '../../io/output-guard.js';
+import { requireLibraryDir } from '../../multipliers/store.js';
+import { FORCE_OPTION, intOption, numberOption } from '../options.js';
 import { loadModel } from '../load.js';
 
 interface Args {
@@ -24,24 +27,28 @@ interface Args {
   'mult-impl': MultiplierImpl;
   'exact-multipliers'?: boolean;
   json?: boolean;
+  force?: boolean;
 }
 
 function builder(y: Argv): Argv<Args> {
   return y
     .positional('model', { type: 'string', demandOption: true, describe: 'a quantized IR folder; for hls also a word-length-tuned one' })
     .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'build folder to write' })
-    .option('lanes', { type: 'number', default: 4, describe: 'multiply-accumulate lanes per tile' })
+    .option('lanes', intOption('lanes', { default: 4, min: 1, max: 256, describe: 'multiply-accumulate lanes per tile' }))
     .option('library', { type: 'string', describe: 'multiplier library folder (for multipliers that are not built in)' })
     .option('part', { type: 'string', default: 'xc7z020clg400-1', describe: 'FPGA part (Vitis HLS script, synthesis)' })
-    .option('clock', { type: 'number', default: 10, describe: 'clock period in ns' })
+    .option('clock', numberOption('clock', { default: 10, above: 0, describe: 'clock period in ns' }))
     .option('exact-multipliers', { type: 'boolean', describe: 'every tile with the exact multiplier (same tiles, lanes and weights): the exact twin of an approximate design' })
     .option('mult-impl', { choices: ['auto', 'table', 'netlist'] as const, default: 'auto' as const, describe: 'approximate multipliers as gate-level netlists or lookup tables (auto: the netlist when the library has one)' })
+    .option('force', FORCE_OPTION)
     .option('json', { type: 'boolean', describe: 'print one JSON object' }) as unknown as Argv<Args>;
 }
 
 async function emit(kind: BuildKind, args: Args): Promise<void> {
   if (!(Number.isInteger(args.lanes) && args.lanes >= 1 && args.lanes <= 256)) throw userError('E_USAGE', `--lanes ${args.lanes} must be an integer from 1 to 256`);
   if (!(args.clock > 0)) throw userError('E_USAGE', `--clock ${args.clock} must be a positive period in ns`);
+  if (args.library !== undefined) requireLibraryDir(args.library);
+  const out = claimOutput(args.out, { command: `emit ${kind}`, inputs: [args.model, args.library], force: args.force });
   const loaded = loadModel(args.model);
   // --exact-multipliers: the same accelerator (tiles, lanes, weights) with every multiplier exact: the exact twin
   // the compile flow synthesizes next to an approximate design.
@@ -52,7 +59,7 @@ async function emit(kind: BuildKind, args: Args): Promise<void> {
   const options = { lanes: args.lanes, part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'], ...(args.library !== undefined ? { library: args.library } : {}) };
   // Each tile's multiplier as hardware; product-table ROMs say what they cost (src/emit/multiplier-impl.ts).
   const multipliers = 'arithmetic' in plan ? [] : tileMultipliers(plan.tiles, args['mult-impl'], args.library);
-  const files = await writeDirAtomically(args.out, async (tmp) => {
+  const files = await writeDirAtomically(out, async (tmp) => {
     const io = 'arithmetic' in plan ? {} : { interface: hostInterface(plan) };
     writeBuildBase(tmp, { kind, source: args.model, model: plan.name, lanes: args.lanes, ...(args.library !== undefined ? { library: args.library } : {}), options: { part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'], multipliers }, ...io }, plan.graph);
     if ('arithmetic' in plan) return emitTunedHls(plan, options, tmp);

@@ -1,6 +1,7 @@
 /** `adequate eval MODEL|DIR --inputs X --labels Y`: top-1 accuracy of the golden model on a labelled dataset. */
 import type { CommandModule } from 'yargs';
-import { loadDatasetFor, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
+import { loadDatasetFor, requireLabels, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
+import { requireLibraryDir } from '../../multipliers/store.js';
 import { loadModel, withModelOptions, type ModelArgs } from '../load.js';
 import { startProgress } from '../progress.js';
 import { evaluateParallel } from '../../golden/parallel.js';
@@ -23,7 +24,9 @@ export const evalCommand: CommandModule<object, Args> = {
   handler: async (args) => {
     const graph = loadModel(args.model, args);
     const input = graph.inputs[0]!;
+    if (args.library !== undefined) requireLibraryDir(args.library);
     const data = loadDatasetFor(args.model, args, input.shape);
+    requireLabels(graph, data, 'eval (top-1 accuracy)');
     const progress = startProgress('eval', data.count);
     const t0 = performance.now();
     const r = await evaluateParallel(graph, data, { multiplierLibrary: args.library, onProgress: (done) => progress.tick(done) });

@@ -4,6 +4,8 @@ import { saveIr } from '../../ir/serialize.js';
 import { layerStats, totalsOf } from '../../ir/stats.js';
 import { formatShape } from '../../ir/types.js';
 import { writeDirAtomically } from '../../io/atomic-dir.js';
+import { claimOutput } from '../../io/output-guard.js';
+import { FORCE_OPTION } from '../options.js';
 import { groupDigits } from '../table.js';
 import { copyDatasetConfig } from '../dataset-copy.js';
 import { loadModel, withModelOptions, type ModelArgs } from '../load.js';
@@ -12,6 +14,7 @@ interface Args extends ModelArgs {
   model: string;
   out: string;
   json?: boolean;
+  force?: boolean;
 }
 
 export const importCommand: CommandModule<object, Args> = {
@@ -21,10 +24,12 @@ export const importCommand: CommandModule<object, Args> = {
     withModelOptions(y)
       .positional('model', { type: 'string', demandOption: true, describe: 'the .onnx file' })
       .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output IR folder' })
+      .option('force', FORCE_OPTION)
       .option('json', { type: 'boolean', describe: 'print a JSON summary' }) as never,
   handler: async (args) => {
+    const out = claimOutput(args.out, { command: 'import', inputs: [args.model], force: args.force });
     const graph = loadModel(args.model, args);
-    await writeDirAtomically(args.out, (tmp) => {
+    await writeDirAtomically(out, (tmp) => {
       saveIr(tmp, graph);
       copyDatasetConfig(args.model, tmp);
     });

@@ -1,17 +1,19 @@
 /** `adequate init MODEL.onnx [-o adequate.yaml]`: a commented starter config for `adequate compile`, with values that
  *  fit the model (tile count at most its conv/dense layers) and a dataset section when no dataset.json is found. */
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import Handlebars from 'handlebars';
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import type { CommandModule } from 'yargs';
-import { userError } from '../../errors.js';
 import { readConfig } from '../../flow/config.js';
 import { findDatasetConfig } from '../../io/dataset.js';
 import { layerStats, totalsOf } from '../../ir/stats.js';
 import { formatShape } from '../../ir/types.js';
 import { packagePath } from '../../paths.js';
 import { loadModel } from '../load.js';
+import { writeFileAtomically } from '../../io/atomic-dir.js';
+import { claimOutputFile } from '../../io/output-guard.js';
 
 interface Args {
   model: string;
@@ -26,11 +28,11 @@ export const initCommand: CommandModule<object, Args> = {
     y
       .positional('model', { type: 'string', demandOption: true, describe: 'an .onnx file' })
       .option('out', { alias: 'o', type: 'string', describe: 'config file to write (default adequate.yaml beside the model)' })
-      .option('force', { type: 'boolean', describe: 'overwrite an existing file' }) as never,
+      .option('force', { type: 'boolean', describe: 'overwrite an existing file (never the model)' }) as never,
   handler: (args) => {
-    const graph = loadModel(args.model);
     const out = args.out ?? join(dirname(args.model), 'adequate.yaml');
-    if (existsSync(out) && !args.force) throw userError('E_IO', `${out} exists; pass --force to overwrite it or -o to write elsewhere`);
+    const claim = claimOutputFile(out, { command: 'init', inputs: [args.model], force: args.force }, args.out === undefined ? 'the config' : '-o');
+    const graph = loadModel(args.model);
     const stats = layerStats(graph);
     const macLayers = stats.filter((s) => s.macs > 0).length;
     const dataset = findDatasetConfig(args.model);
@@ -45,13 +47,17 @@ export const initCommand: CommandModule<object, Args> = {
       datasetFile: dataset?.file ?? '',
       tiles: Math.max(1, Math.min(2, macLayers)),
     });
-    writeFileSync(out + '.tmp', text);
+    // What init writes must be a valid config: checked on a scratch copy (the temporary folder), then written.
+    const scratch = join(tmpdir(), `adequate-init-${process.pid}-${basename(out)}`);
+    writeFileSync(scratch, text);
     try {
-      readConfig(out + '.tmp'); // what init writes must be a valid config
+      readConfig(scratch);
     } catch (e) {
       throw new Error(`internal error: the starter config does not validate: ${(e as Error).message}`);
+    } finally {
+      rmSync(scratch, { force: true });
     }
-    renameSync(out + '.tmp', out);
+    writeFileAtomically(claim, text);
     console.log(`wrote ${out}; edit it, then: adequate compile ${args.model}${args.out ? ` --config ${out}` : ''}`);
   },
 };

@@ -1,6 +1,6 @@
 /** `adequate mult ...`: the multiplier library (list, show, import, import-table, export, generate, characterize).
  *  Every subcommand takes --library DIR (default $ADEQUATE_MULT_LIBRARY or .adequate/multipliers). */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { userError } from '../../errors.js';
 import { characterizeMany, readHistograms } from '../../multipliers/characterize.js';
@@ -8,7 +8,10 @@ import { parsePublishedCsv } from '../../multipliers/evoapprox.js';
 import { requireSpec } from '../../multipliers/families.js';
 import { importTable, importVerilog } from '../../multipliers/import.js';
 import { getMultiplier, loadLibrary, makeGenerated } from '../../multipliers/library.js';
-import { defaultLibraryDir, libraryIds, saveMultiplier } from '../../multipliers/store.js';
+import { defaultLibraryDir, libraryIds, requireLibraryDir, saveMultiplier } from '../../multipliers/store.js';
+import { writeFileAtomically } from '../../io/atomic-dir.js';
+import { claimOutputFile } from '../../io/output-guard.js';
+import { FORCE_OPTION, numberOption } from '../options.js';
 import { encodeTable } from '../../multipliers/table-file.js';
 import { errorHeatmapSvg } from '../../multipliers/heatmap.js';
 import type { ErrorMetrics, Multiplier } from '../../multipliers/types.js';
@@ -20,10 +23,17 @@ interface LibArgs {
   json: boolean;
 }
 
+/** --library DIR: commands that read the library (alias undefined) need a folder that exists when one is named (the
+ *  default folder may be absent: then the built-ins alone); commands that add to it (alias 'o') create it. */
 function withLib<T>(y: Argv<T>, alias?: string): Argv<T & LibArgs> {
   return y
-    .option('library', { type: 'string', default: defaultLibraryDir(), describe: 'library folder', ...(alias ? { alias } : {}) })
-    .option('json', { type: 'boolean', default: false, describe: 'print JSON for machines' });
+    .option('library', { type: 'string', describe: `library folder (default ${defaultLibraryDir()})`, ...(alias ? { alias } : {}) })
+    .option('json', { type: 'boolean', default: false, describe: 'print JSON for machines' })
+    .middleware((a) => {
+      const args = a as { library?: string | undefined };
+      if (args.library === undefined) args.library = defaultLibraryDir();
+      else if (alias === undefined) requireLibraryDir(args.library);
+    }) as unknown as Argv<T & LibArgs>;
 }
 
 const pct = (x: number): number => +x.toPrecision(3);
@@ -63,13 +73,14 @@ function metricRows(m: ErrorMetrics): [string, number][] {
     ['WCRE %', m.wcrePct], ['error probability %', m.epPct]];
 }
 
-const show: CommandModule<object, LibArgs & { id: string; svg?: string | undefined }> = {
+const show: CommandModule<object, LibArgs & { id: string; svg?: string | undefined; force?: boolean | undefined }> = {
   command: 'show <id>',
   describe: 'show one multiplier: source, power, metrics; --svg writes an error heat map',
-  builder: (y) => withLib(y).positional('id', { type: 'string', demandOption: true }).option('svg', { type: 'string', describe: 'write the error heat map (SVG) here' }),
+  builder: (y) => withLib(y).positional('id', { type: 'string', demandOption: true }).option('svg', { type: 'string', describe: 'write the error heat map (SVG) here' }).option('force', FORCE_OPTION),
   handler: (a) => {
+    const svg = a.svg !== undefined ? claimOutputFile(a.svg, { command: 'mult show', force: a.force }, '--svg') : undefined;
     const m = getMultiplier(a.id, a.library);
-    if (a.svg !== undefined) writeFileSync(a.svg, errorHeatmapSvg(m));
+    if (svg !== undefined) writeFileAtomically(svg, errorHeatmapSvg(m));
     if (a.json) return printJson(summary(m));
     const rows: [string, string | number][] = [['id', m.id], ['signed', String(m.signed)], ['source', m.source.description],
       ['relative power', `${power(m)} (${m.powerSource})`], ...metricRows(m.metrics).map(([k, v]): [string, number] => [k, +v.toPrecision(5)])];
@@ -132,8 +143,8 @@ const importTableCmd: CommandModule<object, TableArgs> = {
       .option('unsigned', { type: 'boolean' })
       .option('order', { choices: ['ab', 'ba'], default: 'ab', describe: 'ab: index A*256+B; ba: index B*256+A' })
       .option('id', { type: 'string', describe: 'id (default: file name)' })
-      .option('power', { type: 'number', describe: 'relative power (exact = 1), if known' })
-      .option('replace', { type: 'boolean', default: false }),
+      .option('power', numberOption('power', { above: 0, describe: 'relative power (exact = 1), if known' }))
+      .option('replace', { type: 'boolean', default: false }) as unknown as Argv<TableArgs>,
   handler: async (a) => {
     if (Boolean(a.signed) === Boolean(a.unsigned)) throw userError('E_USAGE', 'give exactly one of --signed and --unsigned');
     const m = importTable(a.file, { signed: Boolean(a.signed), order: a.order === 'ba' ? 'ba' : 'ab', ...(a.id ? { id: a.id } : {}), ...(a.power !== undefined ? { relativePower: a.power } : {}) });
@@ -144,21 +155,22 @@ const importTableCmd: CommandModule<object, TableArgs> = {
   },
 };
 
-const exportCmd: CommandModule<object, LibArgs & { id: string; output: string; verilog?: string | undefined }> = {
+const exportCmd: CommandModule<object, LibArgs & { id: string; output: string; verilog?: string | undefined; force?: boolean | undefined }> = {
   command: 'export <id>',
   describe: 'write the table (16-bit little-endian, index A*256+B) and optionally the netlist Verilog',
   builder: (y) =>
     withLib(y)
       .positional('id', { type: 'string', demandOption: true })
       .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'table file to write' })
-      .option('verilog', { type: 'string', describe: 'also write the netlist Verilog here' }),
+      .option('verilog', { type: 'string', describe: 'also write the netlist Verilog here' })
+      .option('force', { type: 'boolean', describe: 'overwrite existing files' }),
   handler: (a) => {
+    const table = claimOutputFile(a.output, { command: 'mult export', force: a.force });
+    const verilog = a.verilog !== undefined ? claimOutputFile(a.verilog, { command: 'mult export', force: a.force }, '--verilog') : undefined;
     const m = getMultiplier(a.id, a.library);
-    writeFileSync(a.output, encodeTable(m.table, m.signed));
-    if (a.verilog !== undefined) {
-      if (m.verilog === undefined) throw userError('E_MULT', `${m.id} has no netlist (it came from a table); drop --verilog`);
-      writeFileSync(a.verilog, m.verilog);
-    }
+    if (verilog !== undefined && m.verilog === undefined) throw userError('E_MULT', `${m.id} has no netlist (it came from a table); drop --verilog`);
+    writeFileAtomically(table, encodeTable(m.table, m.signed));
+    if (verilog !== undefined) writeFileAtomically(verilog, m.verilog!);
     if (a.json) printJson({ id: m.id, table: a.output, ...(a.verilog ? { verilog: a.verilog } : {}) });
   },
 };

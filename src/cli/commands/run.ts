@@ -1,11 +1,14 @@
 /** `adequate run MODEL|DIR --input X.npy --output Y.npy`: the float golden model on NumPy files. */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { userError } from '../../errors.js';
 import { runBatched } from '../../golden/batch.js';
 import type { Tensor } from '../../ir/types.js';
-import { readNpy, writeNpy } from '../../io/npy.js';
+import { encodeNpy, readNpy, writeNpy } from '../../io/npy.js';
+import { writeDirAtomically, writeFileAtomically } from '../../io/atomic-dir.js';
+import { claimOutput, claimOutputFile } from '../../io/output-guard.js';
+import { requireLibraryDir } from '../../multipliers/store.js';
+import { FORCE_OPTION } from '../options.js';
 import { loadModel, withModelOptions, type ModelArgs } from '../load.js';
 import { startProgress, type Progress } from '../progress.js';
 import { libraryContext as evalContext } from '../../golden/parallel.js';
@@ -22,6 +25,7 @@ interface Args extends ModelArgs {
   input: string[];
   output?: string;
   'output-dir'?: string;
+  force?: boolean;
 }
 
 export const runCommand: CommandModule<object, Args> = {
@@ -35,11 +39,18 @@ export const runCommand: CommandModule<object, Args> = {
       .option('output-dir', { type: 'string', describe: 'write every output as NAME.npy in this folder' })
       .option('dump-layers', { type: 'string', describe: 'write every layer output (integer codes in a quantized IR) as NAME.npy in this folder' })
       .option('library', { type: 'string', describe: 'multiplier library folder (for approximate multipliers not built in)' })
+      .option('force', FORCE_OPTION)
       .check((a) => {
         // A string (not a thrown Error) is a usage error for yargs: exit 2, not an internal fault.
         return a.output || a['output-dir'] || a['dump-layers'] ? true : 'give --output Y.npy, --output-dir DIR or --dump-layers DIR';
       }) as never,
-  handler: (args) => {
+  handler: async (args) => {
+    if (args.library !== undefined) requireLibraryDir(args.library);
+    const inputs = [args.model, ...args.input.map((s) => s.slice(s.indexOf('=') + 1))];
+    const claim = { command: 'run', inputs, force: args.force };
+    const outFile = args.output !== undefined ? claimOutputFile(args.output, claim) : undefined;
+    const outDir = args['output-dir'] !== undefined ? claimOutput(args['output-dir'], claim, '--output-dir') : undefined;
+    const dumpDir = args['dump-layers'] !== undefined ? claimOutput(args['dump-layers'], claim, '--dump-layers') : undefined;
     const graph = loadModel(args.model, args);
     const feeds = new Map<string, Tensor>();
     for (const spec of args.input) {
@@ -49,7 +60,11 @@ export const runCommand: CommandModule<object, Args> = {
         throw userError('E_USAGE', `the model has ${graph.inputs.length} inputs (${graph.inputs.map((i) => i.name).join(', ')}): give --input NAME=FILE.npy for each`);
       if (!graph.inputs.some((i) => i.name === name))
         throw userError('E_USAGE', `--input ${spec}: the model has no input '${name}' (inputs: ${graph.inputs.map((i) => i.name).join(', ')})`);
-      feeds.set(name, readNpy(file));
+      const x = readNpy(file);
+      if (x.shape.length === 0 || x.shape[0] === 0) throw userError('E_NPY', `${file} holds no samples (shape [${x.shape.join(', ')}]); give at least one sample along dimension 0`);
+      const bad = x.dtype === 'float32' ? (x.data as Float32Array).findIndex((v) => !Number.isFinite(v)) : -1;
+      if (bad >= 0) throw userError('E_NPY', `${file}: value ${bad} is ${x.data[bad]}; the model takes finite numbers: clean the input`);
+      feeds.set(name, x);
     }
     let progress: Progress | undefined;
     const dump = args['dump-layers'];
@@ -57,16 +72,14 @@ export const runCommand: CommandModule<object, Args> = {
       if (n > 1) (progress ??= startProgress('run', n)).tick(k);
     }, evalContext(args.library), dump !== undefined);
     progress?.end();
-    if (dump !== undefined) {
-      mkdirSync(dump, { recursive: true });
+    if (dumpDir !== undefined) {
       // One file per layer, named after the node (the RTL and HLS debug flows compare layer by layer).
-      for (const n of graph.nodes)
-        n.outputs.forEach((o, k) => writeNpy(join(dump, `${safeName(n.name)}${n.outputs.length > 1 ? `.${k}` : ''}.npy`), layers.get(o)!));
+      await writeDirAtomically(dumpDir, (tmp) => {
+        for (const n of graph.nodes)
+          n.outputs.forEach((o, k) => writeNpy(join(tmp, `${safeName(n.name)}${n.outputs.length > 1 ? `.${k}` : ''}.npy`), layers.get(o)!));
+      });
     }
-    if (args.output) writeNpy(args.output, outs[0]!);
-    if (args['output-dir']) {
-      mkdirSync(args['output-dir'], { recursive: true });
-      graph.outputs.forEach((o, k) => writeNpy(join(args['output-dir']!, `${safeName(o)}.npy`), outs[k]!));
-    }
+    if (outFile !== undefined) writeFileAtomically(outFile, encodeNpy(outs[0]!));
+    if (outDir !== undefined) await writeDirAtomically(outDir, (tmp) => graph.outputs.forEach((o, k) => writeNpy(join(tmp, `${safeName(o)}.npy`), outs[k]!)));
   },
 };

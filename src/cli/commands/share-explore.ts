@@ -10,8 +10,10 @@ import { exploreSharing, type ShareExploreResult, type SharedDesign } from '../.
 import { chooseOnSelection, selectionReport, splitLabelled } from '../../dse/selection.js';
 import { sliceDataset } from '../../io/dataset.js';
 import { ShareSpace, type ExploredGranularity } from '../../dse/share/space.js';
-import { loadDatasetFor, loadHoldout, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
+import { loadDatasetFor, loadHoldout, requireLabels, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
 import { writeExplorationDir } from '../exploration-output.js';
+import { claimOutput } from '../../io/output-guard.js';
+import { checkPick, FORCE_OPTION, intOption, numberOption } from '../options.js';
 import { loadModel } from '../load.js';
 import { startProgress, type Progress } from '../progress.js';
 import { formatTable, groupDigits } from '../table.js';
@@ -31,6 +33,7 @@ interface Args extends DatasetArgs {
   holdout: number;
   pick?: number;
   json?: boolean;
+  force?: boolean;
 }
 
 export const shareExploreCommand: CommandModule<object, Args> = {
@@ -41,18 +44,21 @@ export const shareExploreCommand: CommandModule<object, Args> = {
       .positional('model', { type: 'string', demandOption: true, describe: 'an IR folder (quantized, or float)' })
       .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output IR folder (chosen design, pareto.json, pareto.svg)' })
       .option('granularities', { type: 'string', default: 'layer,channel,kernel', describe: 'granularities a layer may take (comma-separated: layer, channel, kernel)' })
-      .option('max-bits', { type: 'number', default: 8, describe: 'widest index (2^bits clusters); 0 bits = layer not shared' })
-      .option('pop', { type: 'number', default: 32 })
-      .option('gen', { type: 'number', default: 20 })
-      .option('seed', { type: 'number', default: 1 })
-      .option('max-drop', { type: 'number', default: 0.5, describe: 'accuracy points the chosen design may lose against the unshared one' })
-      .option('confidence', { type: 'number', default: 1, describe: 'standard errors of the paired drop against the unshared design, on the selection images, kept below --max-drop (docs/selection.md; 0: none)' })
-      .option('eval', { alias: 'count', type: 'number', default: 2000, describe: 'labelled images for the search and the choice (split by --selection)' })
-      .option('selection', { type: 'number', default: 0.5, describe: 'fraction of the --eval images kept from the search to choose the design on (docs/selection.md)' })
-      .option('holdout', { type: 'number', default: 5000, describe: 'images after those for the final report (used by neither the search nor the choice)' })
-      .option('pick', { type: 'number', describe: 'choose front design N (0 = least memory) instead of the max-drop rule' })
-      .option('json', { type: 'boolean' }) as never,
+      .option('max-bits', intOption('max-bits', { default: 8, min: 1, max: 16, describe: 'widest index (2^bits clusters); 0 bits = layer not shared' }))
+      .option('pop', intOption('pop', { default: 32, min: 2, describe: 'designs per generation' }))
+      .option('gen', intOption('gen', { default: 20, min: 0, describe: 'generations' }))
+      .option('seed', intOption('seed', { default: 1 }))
+      .option('max-drop', numberOption('max-drop', { default: 0.5, min: 0, describe: 'accuracy points the chosen design may lose against the unshared one' }))
+      .option('confidence', numberOption('confidence', { default: 1, min: 0, describe: 'standard errors of the paired drop against the unshared design, on the selection images, kept below --max-drop (docs/selection.md; 0: none)' }))
+      .option('eval', intOption('eval', { alias: 'count', default: 2000, min: 2, describe: 'labelled images for the search and the choice (split by --selection)' }))
+      .option('selection', numberOption('selection', { default: 0.5, above: 0, below: 1, describe: 'fraction of the --eval images kept from the search to choose the design on (docs/selection.md)' }))
+      .option('holdout', intOption('holdout', { default: 5000, min: 0, describe: 'images after those for the final report (used by neither the search nor the choice)' }))
+      .option('pick', intOption('pick', { min: 0, describe: 'choose front design N (0 = least memory) instead of the max-drop rule; below --pop' }))
+      .option('force', FORCE_OPTION)
+      .option('json', { type: 'boolean' })
+      .check((a) => checkPick(a.pick, a.pop)) as never,
   handler: async (args) => {
+    const out = claimOutput(args.out, { command: 'share-explore', inputs: [args.model, args.inputs, args.labels], force: args.force });
     const graph = loadModel(args.model);
     const granularities = parseGranularities(args.granularities);
     for (const [flag, v, min] of [['--pop', args.pop, 2], ['--gen', args.gen, 0], ['--eval', args.eval, 1]] as const)
@@ -62,7 +68,7 @@ export const shareExploreCommand: CommandModule<object, Args> = {
     const space = new ShareSpace(graph, granularities, args['max-bits']);
     const input = graph.inputs[0]!;
     const evalData = loadDatasetFor(args.model, { ...args, limit: args.eval }, input.shape, 'test');
-    if (!evalData.labels) throw userError('E_DATASET', 'the exploration needs labels: give --labels');
+    requireLabels(graph, evalData, 'the exploration');
     if (evalData.count < 2) throw userError('E_DATASET', `the exploration needs at least 2 labelled images (some to search, some to choose); --eval gave ${evalData.count}`);
     const split = splitLabelled(evalData.count, args.selection);
     const searchData = sliceDataset(evalData, 0, split.search), selectionData = sliceDataset(evalData, split.search, evalData.count);
@@ -97,7 +103,7 @@ export const shareExploreCommand: CommandModule<object, Args> = {
     const { seconds: _s, ...saved } = report;
     void _s;
     const point = (d: SharedDesign) => ({ energy: d.relativeMemory, top1: d.top1 });
-    await writeExplorationDir(args.out, args.model, shared, saved, {
+    await writeExplorationDir(out, args.model, shared, saved, {
       title: `${graph.name}: weight sharing (${granularities.join(', ')}), ${result.accuracyEvaluations} accuracy evaluations`,
       xLabel: 'relative weight memory (unshared = 1)',
       evaluationImages: split.search, baselineTop1: result.exactTop1,

@@ -8,6 +8,8 @@ import { isShareable, weightMemory } from '../../ir/sharing.js';
 import { saveIr } from '../../ir/serialize.js';
 import type { Graph, SharingGranularity } from '../../ir/types.js';
 import { writeDirAtomically } from '../../io/atomic-dir.js';
+import { claimOutput } from '../../io/output-guard.js';
+import { FORCE_OPTION, intOption, numberOption } from '../options.js';
 import type { Dataset } from '../../io/dataset.js';
 import { shareWeights } from '../../passes/share-weights.js';
 import { copyDatasetConfig } from '../dataset-copy.js';
@@ -26,6 +28,7 @@ interface Args extends ModelArgs, DatasetArgs {
   prune?: number;
   'eval-limit': number;
   json?: boolean;
+  force?: boolean;
 }
 
 export const shareCommand: CommandModule<object, Args> = {
@@ -35,19 +38,22 @@ export const shareCommand: CommandModule<object, Args> = {
     withDatasetOptions(withModelOptions(y))
       .positional('model', { type: 'string', demandOption: true, describe: 'an IR folder (float or quantized) or a .onnx file' })
       .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output IR folder' })
-      .option('clusters', { alias: 'k', type: 'number', demandOption: true, describe: 'codebook entries per group (2^bits for bits-wide indices)' })
+      .option('clusters', intOption('clusters', { alias: 'k', demandOption: true, min: 1, describe: 'codebook entries per group (2^bits for bits-wide indices)' }))
       .option('granularity', { choices: GRANULARITIES, default: 'layer' as const, describe: 'one codebook for the network, per layer, per output channel, or per kernel' })
-      .option('prune', { type: 'number', describe: 'fraction of each layer\'s smallest-magnitude weights set to zero (entry 0 of every codebook)' })
-      .option('eval-limit', { type: 'number', default: 2000, describe: 'with labelled test data: top-1 before and after on up to N samples (0: skip)' })
+      .option('prune', numberOption('prune', { min: 0, below: 1, describe: 'fraction of each layer\'s smallest-magnitude weights set to zero (entry 0 of every codebook)' }))
+      .option('eval-limit', intOption('eval-limit', { default: 2000, min: 0, describe: 'with labelled test data: top-1 before and after on up to N samples (0: skip)' }))
+      .option('force', FORCE_OPTION)
       .option('json', { type: 'boolean', describe: 'print the result as JSON' }) as never,
   handler: async (args) => {
+    const out = claimOutput(args.out, { command: 'share', inputs: [args.model, args.inputs, args.labels], force: args.force });
     const graph = loadModel(args.model, args);
     const { graph: shared, stats } = shareWeights.run(graph, { clusters: args.clusters, granularity: args.granularity, ...(args.prune !== undefined ? { prune: args.prune } : {}) });
-    await writeDirAtomically(args.out, (tmp) => {
+    // The output appears only when the whole command succeeded, accuracy measurement included.
+    const accuracy = await measure(args, graph, shared);
+    await writeDirAtomically(out, (tmp) => {
       saveIr(tmp, shared);
       copyDatasetConfig(args.model, tmp);
     });
-    const accuracy = await measure(args, graph, shared);
     const result = shareReport(args, graph, shared, stats, accuracy);
     if (args.json) console.log(JSON.stringify(result, null, 2));
     else printReport(result);

@@ -4,13 +4,18 @@ import type { CommandModule } from 'yargs';
 import { readBuild } from '../../emit/build-dir.js';
 import type { TileMultiplier } from '../../emit/multiplier-impl.js';
 import { NODSP_SCRIPT, TOP_MODULE } from '../../emit/verilog/index.js';
+import { weightRomBits } from '../../emit/verilog/index.js';
+import { planAccelerator } from '../../hw/plan.js';
 import { synthesize, type Resources } from '../../verify/synth.js';
 import { formatTable, groupDigits } from '../table.js';
+import { toolTimeoutOption } from '../options.js';
+import { DEFAULT_TOOL_TIMEOUT_SECONDS, setToolTimeout } from '../../verify/tool-run.js';
 
 interface Args {
   build: string;
   dsp: boolean;
   json?: boolean;
+  'tool-timeout': number;
 }
 
 const cells = (r: Resources) => [groupDigits(r.luts), groupDigits(r.ffs), groupDigits(r.dsps), String(r.brams), groupDigits(r.lutrams)];
@@ -21,10 +26,13 @@ export const synthCommand: CommandModule<object, Args> = {
   builder: (y) =>
     y
       .positional('build', { type: 'string', demandOption: true, describe: 'a build folder from adequate emit verilog' })
+      .option('tool-timeout', toolTimeoutOption(DEFAULT_TOOL_TIMEOUT_SECONDS))
       .option('dsp', { type: 'boolean', default: true, describe: 'let synth_xilinx use DSP48 cells (--no-dsp: every multiplier in LUTs, the build\'s synth-nodsp.ys)' })
       .option('json', { type: 'boolean', describe: 'print one JSON object' }) as never,
   handler: async (args) => {
-    const { manifest } = readBuild(args.build, 'verilog');
+    setToolTimeout(args['tool-timeout']);
+    const { manifest, graph } = readBuild(args.build, 'verilog');
+    const roms = weightRomBits(planAccelerator(graph), manifest.lanes);
     const script = args.dsp ? 'synth.ys' : NODSP_SCRIPT;
     process.stderr.write(`yosys synth_xilinx${args.dsp ? '' : ' -nodsp'} on ${args.build} (log: ${args.build}/${script.replace(/\.ys$/, '.log')})...\n`);
     const r = await synthesize(args.build, TOP_MODULE, undefined, script);
@@ -34,11 +42,12 @@ export const synthCommand: CommandModule<object, Args> = {
       throw new Error(`synthesis of ${args.build} inferred latch(es): ${r.latches.slice(0, 5).join('; ')} (see ${r.log}); the emitted Verilog must be fully synchronous`);
     }
     if (args.json) {
-      console.log(JSON.stringify({ build: args.build, model: manifest.model, lanes: manifest.lanes, part: manifest.options['part'], dsp: args.dsp, multipliers, units: r.units, total: r.total, latches: 0, seconds: Number(r.seconds.toFixed(1)) }, null, 2));
+      console.log(JSON.stringify({ build: args.build, model: manifest.model, lanes: manifest.lanes, part: manifest.options['part'], dsp: args.dsp, multipliers, units: r.units, total: r.total, weight_roms: roms, latches: 0, seconds: Number(r.seconds.toFixed(1)) }, null, 2));
       return;
     }
     const rows = r.units.map((u) => [u.module, ...cells(u.resources)]);
     process.stdout.write(formatTable(['unit', 'LUT', 'FF', 'DSP', 'BRAM (36 Kb)', 'LUTRAM'], rows, ['total', ...cells(r.total)]));
+    console.log(`weight ROMs: ${roms.map((w) => `tile ${w.tile} ${groupDigits(w.bits)} bits (${w.wb}-bit weights)`).join(', ')}`);
     console.log(`no latches; synth_xilinx for ${String(manifest.options['part'])} took ${r.seconds.toFixed(1)} s`);
   },
 };

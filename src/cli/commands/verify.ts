@@ -9,6 +9,8 @@ import { verifyRtl } from '../../verify/rtl.js';
 import { EXIT_MISMATCH } from '../../verify/request.js';
 import { loadDatasetFor, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
 import { startProgress } from '../progress.js';
+import { intOption, toolTimeoutOption } from '../options.js';
+import { DEFAULT_TOOL_TIMEOUT_SECONDS, setToolTimeout } from '../../verify/tool-run.js';
 
 interface Args extends DatasetArgs {
   build: string;
@@ -17,6 +19,7 @@ interface Args extends DatasetArgs {
   layers?: boolean;
   trace?: boolean;
   json?: boolean;
+  'tool-timeout': number;
 }
 
 export const verifyCommand: CommandModule<object, Args> = {
@@ -26,12 +29,14 @@ export const verifyCommand: CommandModule<object, Args> = {
     withDatasetOptions(y)
       .positional('build', { type: 'string', demandOption: true, describe: 'a build folder from adequate emit' })
       .option('hls', { type: 'boolean', describe: 'verify an HLS build by C simulation (g++)' })
-      .option('count', { type: 'number', default: 100, describe: 'inferences to run' })
+      .option('count', intOption('count', { default: 100, min: 1, describe: 'inferences to run' }))
+      .option('tool-timeout', toolTimeoutOption(DEFAULT_TOOL_TIMEOUT_SECONDS))
       .option('layers', { type: 'boolean', describe: 'compare every intermediate layer too' })
       .option('trace', { type: 'boolean', describe: 'write an FST waveform (Verilog builds)' })
       .option('json', { type: 'boolean', describe: 'print one JSON object (count, mismatches, top1, ...)' }) as never,
   handler: async (args) => {
     if (!(Number.isInteger(args.count) && args.count >= 1)) throw userError('E_USAGE', `--count ${args.count} must be a positive integer`);
+    setToolTimeout(args['tool-timeout']);
     const { manifest, graph, irDir } = readBuild(args.build, args.hls ? 'hls' : 'verilog');
     const data = loadDatasetFor(irDir, { ...args, limit: Math.min(args.count, args.limit ?? Infinity) }, graph.inputs[0]!.shape);
     const count = Math.min(args.count, data.count);

@@ -11,6 +11,8 @@ import { evaluateParallel } from '../../golden/parallel.js';
 import { saveIr } from '../../ir/serialize.js';
 import type { Graph, NumFormat } from '../../ir/types.js';
 import { writeDirAtomically } from '../../io/atomic-dir.js';
+import { claimOutput } from '../../io/output-guard.js';
+import { FORCE_OPTION, intOption, numberOption } from '../options.js';
 import { sliceDataset, type Dataset } from '../../io/dataset.js';
 import { chooseOnSelection, selectionReport, splitLabelled } from '../../dse/selection.js';
 import { calibrate } from '../../passes/calibrate.js';
@@ -22,7 +24,7 @@ import { createOracle } from '../../dse/wordlength/pool.js';
 import { search, type SearchMethod, type SearchResult, type TracePoint } from '../../dse/wordlength/search.js';
 import { formatsOf, referenceConfig, type NumberSystem, type Space } from '../../dse/wordlength/space.js';
 import { paretoSvg } from '../../report/pareto-svg.js';
-import { loadDatasetFor, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
+import { loadDatasetFor, requireLabels, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
 import { copyDatasetConfig } from '../dataset-copy.js';
 import { loadModel, withModelOptions, type ModelArgs } from '../load.js';
 import { startProgress } from '../progress.js';
@@ -42,6 +44,7 @@ interface Args extends ModelArgs, DatasetArgs {
   rounding: 'truncate' | 'half-up' | 'half-even';
   'acc-overflow': 'wrap' | 'saturate';
   json?: boolean;
+  force?: boolean;
 }
 
 export const wordlengthCommand: CommandModule<object, Args> = {
@@ -53,16 +56,18 @@ export const wordlengthCommand: CommandModule<object, Args> = {
       .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output IR folder (tuned IR, wordlength.json, wordlength.svg)' })
       .option('kind', { choices: ['fixed', 'float'] as const, default: 'fixed' as const, describe: 'fixed point fixed<W,I> or custom float float<E,M>' })
       .option('search', { choices: ['budget', 'greedy'] as const, default: 'budget' as const, describe: 'budget: sensitivity-guided noise budgeting; greedy: classic min+1 bit' })
-      .option('max-drop', { type: 'number', default: 0.5, describe: 'top-1 points the tuned model may lose against float on the tuning images' })
-      .option('confidence', { type: 'number', default: 1, describe: 'standard errors of the paired drop against float, on the selection images, kept below --max-drop (docs/selection.md; 0: none)' })
-      .option('eval', { type: 'number', default: 1000, describe: 'labelled images (the first N of the test data) for the search and the choice (split by --selection)' })
-      .option('selection', { type: 'number', default: 0.5, describe: 'fraction of the --eval images kept from the search to choose the formats on (docs/selection.md)' })
-      .option('holdout', { type: 'number', default: 5000, describe: 'images after the --eval ones, used by neither the search nor the choice, for the final check' })
-      .option('calib', { type: 'number', default: 500, describe: 'calibration images for the range analysis' })
+      .option('max-drop', numberOption('max-drop', { default: 0.5, min: 0, describe: 'top-1 points the tuned model may lose against float on the tuning images' }))
+      .option('confidence', numberOption('confidence', { default: 1, min: 0, describe: 'standard errors of the paired drop against float, on the selection images, kept below --max-drop (docs/selection.md; 0: none)' }))
+      .option('eval', intOption('eval', { default: 1000, min: 2, describe: 'labelled images (the first N of the test data) for the search and the choice (split by --selection)' }))
+      .option('selection', numberOption('selection', { default: 0.5, above: 0, below: 1, describe: 'fraction of the --eval images kept from the search to choose the formats on (docs/selection.md)' }))
+      .option('holdout', intOption('holdout', { default: 5000, min: 0, describe: 'images after the --eval ones, used by neither the search nor the choice, for the final check' }))
+      .option('calib', intOption('calib', { default: 500, min: 1, describe: 'calibration images for the range analysis' }))
       .option('rounding', { choices: ['truncate', 'half-up', 'half-even'] as const, default: 'half-even' as const, describe: 'fixed point: rounding of accumulators and activations' })
       .option('acc-overflow', { choices: ['wrap', 'saturate'] as const, default: 'wrap' as const, describe: 'fixed point: overflow of accumulators' })
+      .option('force', FORCE_OPTION)
       .option('json', { type: 'boolean', describe: 'print one JSON object' }) as never,
   handler: async (args) => {
+    const out = claimOutput(args.out, { command: 'wordlength', inputs: [args.model, args.inputs, args.labels], force: args.force });
     if (!(args['max-drop'] >= 0)) throw userError('E_USAGE', `--max-drop ${args['max-drop']} must be a number >= 0 (accuracy points)`);
     if (!(args.confidence >= 0)) throw userError('E_USAGE', `--confidence ${args.confidence} must be a number >= 0 (standard errors)`);
     if (!(args.selection > 0 && args.selection < 1)) throw userError('E_USAGE', `--selection ${args.selection} must be a fraction between 0 and 1 (of the --eval images)`);
@@ -71,7 +76,7 @@ export const wordlengthCommand: CommandModule<object, Args> = {
     const input = graph.inputs[0];
     if (!input || graph.inputs.length !== 1) throw userError('E_CONFIG', `word-length tuning needs a one-input model; this one has ${graph.inputs.length} inputs`);
     const labelled = loadDatasetFor(args.model, { ...args, limit: args.eval }, input.shape, 'test');
-    if (!labelled.labels) throw userError('E_DATASET', 'word-length tuning measures accuracy: give --labels');
+    requireLabels(graph, labelled, 'word-length tuning (it measures accuracy)');
     if (labelled.count < 2) throw userError('E_DATASET', `word-length tuning needs at least 2 labelled images (some to search, some to choose); --eval gave ${labelled.count}`);
     const split = splitLabelled(labelled.count, args.selection);
     const tuning = sliceDataset(labelled, 0, split.search), selectionData = sliceDataset(labelled, split.search, labelled.count);
@@ -114,7 +119,7 @@ export const wordlengthCommand: CommandModule<object, Args> = {
     const trial = selection.trials.find((t) => t.candidate.config === chosenPoint.config);
     const selectionJson = selectionReport(split, selection, selectionOpts, (p) => ({ cost: +(p.cost / 2).toFixed(5), search_top1: p.top1 }));
     const report = { ...buildReport(args, graph, space, chosen, evaluator.floatTop1, tuning.count, held), selection: selectionJson, ...(trial ? { paired_drop: trial.paired.drop, bound: trial.paired.bound } : {}) };
-    await writeDirAtomically(args.out, (tmp) => {
+    await writeDirAtomically(out, (tmp) => {
       saveIr(tmp, tuned);
       copyDatasetConfig(args.model, tmp);
       writeFileSync(join(tmp, 'wordlength.json'), JSON.stringify(report, null, 2) + '\n');

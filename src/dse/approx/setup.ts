@@ -7,6 +7,7 @@ import { macsOf } from '../../ir/stats.js';
 import type { Graph, Tensor } from '../../ir/types.js';
 import { makeTensor, sizeOf } from '../../ir/types.js';
 import { builtinLibrary, loadLibrary, saveMultiplier, type Multiplier } from '../../multipliers/index.js';
+import { requireLibraryDir } from '../../multipliers/store.js';
 import { synthCosts } from '../../multipliers/yosys.js';
 import type { Candidate, LayerInfo } from './explore.js';
 
@@ -35,7 +36,7 @@ function libraryMultipliers(spec: string, signed: boolean): Multiplier[] {
   let all: readonly Multiplier[];
   if (spec === 'builtin') all = builtinLibrary();
   else if (spec === 'evoapprox' || spec === 'generated') all = builtinLibrary().filter((m) => m.source.kind === spec || m.source.kind === 'exact');
-  else all = loadLibrary(spec);
+  else all = loadLibrary(requireLibraryDir(spec));
   const fit = all.filter((m) => m.signed === signed && m.relativePower !== null && (m.netlist !== undefined || m.powerSource === 'given'));
   const exact = fit.find((m) => m.source.kind === 'exact');
   const rest = fit.filter((m) => m !== exact && m.source.kind !== 'exact');

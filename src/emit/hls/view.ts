@@ -5,7 +5,7 @@ import { hostInterface, interfaceLines } from '../../hw/interface.js';
 import type { AcceleratorPlan, ClipNode, PlanLayer } from '../../hw/plan.js';
 import { layerSegments, type CopySegment } from '../../hw/layout.js';
 import { windowOf, type WindowGeometry } from '../../hw/schedule.js';
-import type { QAveragePoolNode, MaxPoolNode, QMulNode, QSumNode, QTableNode } from '../../ir/types.js';
+import type { QAveragePoolNode, MaxPoolNode, QMulNode, QSumNode, QTableNode, QThresholdNode } from '../../ir/types.js';
 import { allocateMemory } from './memory.js';
 import { tileViews, typeBits, type MacLayerView, type TileView } from './tiles.js';
 import type { HlsOptions } from './index.js';
@@ -40,6 +40,7 @@ export interface LayerView {
   readonly sum?: { readonly dims: readonly number[]; readonly terms: readonly SumTermView[]; readonly shift: number; readonly zo: number; readonly lo: number; readonly hi: number; readonly halfEven: boolean };
   readonly mul?: { readonly dims: readonly number[]; readonly terms: readonly SumTermView[]; readonly mant: number; readonly shift: number; readonly zo: number; readonly lo: number; readonly hi: number; readonly halfEven: boolean };
   readonly table?: { readonly inOff: number; readonly size: number; readonly inMin: number; readonly values: readonly number[] };
+  readonly threshold?: ThresholdView;
   /** Layout layers: the copy unit's segments (src/hw/layout.ts), each with the offset of the buffer it reads. */
   readonly copy?: readonly (CopySegment & { readonly inOff: number })[];
   readonly reshape: boolean;
@@ -134,6 +135,8 @@ export function hlsView(plan: AcceleratorPlan, options: HlsOptions): HlsView {
         return { ...base, copy: layerSegments(plan, layer).map((sg) => ({ ...sg, inOff: off(layer.inputs[sg.port]!) })) };
       case 'QTable':
         return { ...base, table: tableView(layer, n, off, plan.buffers.get(layer.inputs[0]!)!.size) };
+      case 'QThreshold':
+        return { ...base, threshold: thresholdView(plan, layer, n, off) };
       case 'Reshape':
         return { ...base, reshape: true };
       default: {
@@ -184,6 +187,32 @@ function sumView(plan: AcceleratorPlan, layer: PlanLayer, n: QSumNode, off: (b: 
   const dims = elementwiseDims(plan, layer);
   const terms = n.inputs.map((name, i): SumTermView => ({ off: off(name), zero: n.attrs.zeroPoints[i]!, mult: n.attrs.multipliers[i]!, strides: inputStrides(plan, layer, name, dims) }));
   return { dims, terms, shift: n.attrs.shift, zo: n.attrs.outZeroPoint, lo: n.attrs.lo, hi: n.attrs.hi, halfEven: n.attrs.rounding === 'half-even' };
+}
+
+/** QThreshold: elements walked as (outer, channel, inner) with per-channel thresholds (rows of L, ascending) and
+ *  direction; out = base + step * #{i : d * x >= T[c][i]} (ir/arithmetic.md 3c). */
+export interface ThresholdView {
+  readonly inOff: number;
+  readonly outer: number;
+  readonly channels: number;
+  readonly inner: number;
+  readonly levels: number;
+  readonly base: number;
+  readonly step: number;
+  readonly rows: readonly number[];
+  readonly direction: readonly number[];
+}
+
+function thresholdView(plan: AcceleratorPlan, layer: PlanLayer, n: QThresholdNode, off: (b: string) => number): ThresholdView {
+  const shape = plan.buffers.get(layer.inputs[0]!)!.shape, ax = n.attrs.axis;
+  const t = plan.graph.constants.get(n.inputs[1]!)!;
+  const C = shape[ax]!, L = t.shape[1]!;
+  const rows = Array.from({ length: C * L }, (_, i) => t.data[(t.shape[0] === 1 ? 0 : Math.floor(i / L)) * L + (i % L)]!);
+  const direction = Array.from({ length: C }, (_, c) => n.attrs.direction[n.attrs.direction.length === 1 ? 0 : c]!);
+  return {
+    inOff: off(layer.inputs[0]!), outer: shape.slice(0, ax).reduce((a, b) => a * b, 1), channels: C, inner: shape.slice(ax + 1).reduce((a, b) => a * b, 1),
+    levels: L, base: n.attrs.outBase, step: n.attrs.outStep, rows, direction,
+  };
 }
 
 /** QMul: the two inputs (multiplier 1 each: the template multiplies the centred codes). */

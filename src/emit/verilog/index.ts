@@ -7,12 +7,12 @@ import { userError } from '../../errors.js';
 import { yieldToSignals } from '../../io/atomic-dir.js';
 import { hostInterface, interfaceLines } from '../../hw/interface.js';
 import type { AcceleratorPlan } from '../../hw/plan.js';
-import { scheduleAccelerator, type Schedule, type Step } from '../../hw/schedule.js';
+import { groupsOf, scheduleAccelerator, type Schedule, type Step } from '../../hw/schedule.js';
 import { getMultiplier, toVerilog, type Multiplier } from '../../multipliers/index.js';
 import type { QTableNode } from '../../ir/types.js';
 import { multiplierKind as sharedKind } from '../multiplier-impl.js';
 import type { MultiplierImpl } from '../build-dir.js';
-import { activationTableRom, channelRom, multiplierRom, sharedRoms, weightRom } from './memories.js';
+import { activationTableRom, thresholdRom, channelRom, multiplierRom, sharedRoms, weightRom } from './memories.js';
 import { render } from './render.js';
 import { bitsFor, codebookRows, copyView, designWidths, eltwiseSlotView, tileSlotView, weightFormat, windowSlotView, type MultiplierKind } from './view.js';
 
@@ -55,7 +55,11 @@ interface TileView {
   readonly signed: boolean;
   readonly wb: number;
   readonly ws: number;
+  readonly bipolar: boolean;
   readonly chanWidth: number;
+  /** Bits of an exact product of a DW-bit activation and a WB-bit weight when weights are narrower than 8 bits (a
+   *  narrower multiplier than the 32-bit one); 0 = the 32-bit product. */
+  readonly productBits: number;
   readonly slots: ReturnType<typeof tileSlotView>[];
   readonly record?: Multiplier;
   /** Some layer runs lanes over groups (a wide read port, one activation sum per lane). */
@@ -100,7 +104,7 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
   const tiles: TileView[] = plan.tiles.map((tile) => {
     const steps = stepsOf((st) => st.unit === 'tile' && st.tile === tile.index);
     const { kind, record } = multiplierKind(tile.multiplier, options.multiplierImpl, options.library);
-    const { wb, signed } = weightFormat(steps);
+    const { wb, signed, bipolar } = weightFormat(steps);
     if (kind !== 'exact') {
       for (const st of steps) {
         const inMem = s.memories[st.inputs[0]!]!;
@@ -115,7 +119,7 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
       moduleName: `adq_mul_t${tile.index}`,
       tableFile: `rtl/mem/mul_t${tile.index}.hex`,
       signed: kind === 'exact' ? signed : record!.signed,
-      wb, ws, chanWidth: 70 + ws,
+      wb, ws, bipolar, chanWidth: 70 + ws, productBits: kind === 'exact' && wb < 8 ? dw + wb + 1 : 0,
       slots: steps.map((st) => tileSlotView(st, lanes)),
       ...(record ? { record } : {}),
       depthwise: steps.some((st) => st.items!.mode === 'groups'),
@@ -130,7 +134,7 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
         const { indexRom, laneTables } = sharedRoms(st, lanes, t.wb);
         files.set(`rtl/mem/w_s${st.index}.hex`, indexRom);
         laneTables.forEach((text, j) => files.set(`rtl/mem/cb_s${st.index}_l${j}.hex`, text));
-      } else files.set(`rtl/mem/w_s${st.index}.hex`, weightRom(st, lanes, t.wb));
+      } else files.set(`rtl/mem/w_s${st.index}.hex`, weightRom(st, lanes, t.wb, t.bipolar));
       files.set(`rtl/mem/c_s${st.index}.hex`, channelRom(st, t.ws));
     });
     if (t.multiplier === 'table') files.set(t.tableFile, multiplierRom(t.record!.table));
@@ -151,9 +155,12 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
   if (eltSteps.length > 0) {
     // A banked output (a depthwise layer's input): the positions per channel, for the word and bank counters.
     const planeOf = (st: Step) => (banked(st.output) ? s.memories[st.output]!.buffer.size / s.memories[st.output]!.buffer.shape[1]! : 0);
-    const slots = eltSteps.map((st) => eltwiseSlotView(st, eltPorts, planeOf(st)));
-    files.set('rtl/adq_eltwise.v', render('templates', 'verilog/adq_eltwise.v.hbs', { nw, dw, slotBits, laneBits, lastLane: lanes - 1, bankWriter: eltSteps.some((st) => banked(st.output)), hasMul: eltSteps.some((st) => st.layer.node.op === 'QMul'), inputs: eltPorts, inputList: Array.from({ length: eltPorts }, (_, i) => i), slots }));
+    // Thresholds lie in an input code's range or one past it: TW = DW + 1 bits hold them and the negated input.
+    const tw = dw + 1;
+    const slots = eltSteps.map((st) => eltwiseSlotView(st, eltPorts, planeOf(st), tw));
+    files.set('rtl/adq_eltwise.v', render('templates', 'verilog/adq_eltwise.v.hbs', { nw, dw, slotBits, laneBits, lastLane: lanes - 1, bankWriter: eltSteps.some((st) => banked(st.output)), hasMul: eltSteps.some((st) => st.layer.node.op === 'QMul'), tw, hasThreshold: slots.some((v) => v.thresh), inputs: eltPorts, inputList: Array.from({ length: eltPorts }, (_, i) => i), slots }));
     for (const st of eltSteps) if (st.layer.node.op === 'QTable') files.set(`rtl/mem/t_s${st.index}.hex`, activationTableRom(st.layer.node as QTableNode, dw));
+    for (const st of eltSteps) if (st.layer.node.op === 'QThreshold') files.set(`rtl/mem/h_s${st.index}.hex`, thresholdRom(st, tw));
   }
   const copySteps = stepsOf((st) => st.unit === 'copy');
   const copyPorts = Math.max(1, ...copySteps.map((st) => st.inputs.length));
@@ -245,4 +252,15 @@ export async function emitVerilog(plan: AcceleratorPlan, options: VerilogOptions
     writeFileSync(join(dir, path), text);
   }
   return [...files.keys()];
+}
+
+/** Bits of each tile's weight ROMs (lanes x weight width x words; shared layers: their index ROMs and codebooks are
+ *  not counted here), for `adequate synth`'s report: weights narrower than 8 bits take their own width. */
+export function weightRomBits(plan: AcceleratorPlan, lanes: number): { tile: number; wb: number; bits: number }[] {
+  const s = scheduleAccelerator(plan, lanes);
+  return plan.tiles.map((t) => {
+    const on = steps(s, t.index);
+    const { wb } = weightFormat(on);
+    return { tile: t.index, wb, bits: on.reduce((sum, st) => sum + lanes * wb * groupsOf(st) * st.k, 0) };
+  });
 }

@@ -4,7 +4,7 @@ import type { MacNode } from '../../hw/plan.js';
 import { sharedWeightIndices } from '../../ir/sharing.js';
 import { codebookRowCount, codebookRows } from './view.js';
 import { groupsOf, laneChannel, type Step } from '../../hw/schedule.js';
-import type { QTableNode } from '../../ir/types.js';
+import type { QTableNode, QThresholdNode } from '../../ir/types.js';
 import { hexWord } from './render.js';
 
 const lines = (words: Iterable<string>): string => [...words].join('\n') + '\n';
@@ -12,7 +12,7 @@ const lines = (words: Iterable<string>): string => [...words].join('\n') + '\n';
 /** Weight ROM of a tile step: word g*K + k holds the weight codes of item g's channels at tap k (schedule.ts
  *  laneChannel: channels g*L .. g*L+L-1 for group-1 layers), lane j in bits [j*wb, (j+1)*wb); idle lanes hold 0.
  *  Taps are in weight order (c, ky, kx) within the group, the order the walker visits them. */
-export function weightRom(step: Step, lanes: number, wb: number): string {
+export function weightRom(step: Step, lanes: number, wb: number, bipolar = false): string {
   const w = step.layer.weights!.data, K = step.k;
   const out: string[] = [];
   for (let g = 0; g < groupsOf(step); g++)
@@ -20,7 +20,8 @@ export function weightRom(step: Step, lanes: number, wb: number): string {
       let word = 0n;
       for (let j = 0; j < lanes; j++) {
         const m = laneChannel(step, lanes, g, j);
-        if (m >= 0) word |= BigInt.asUintN(wb, BigInt(w[m * K + k]!)) << BigInt(j * wb);
+        // Bipolar weights: one bit, 1 for -1 and 0 for +1.
+        if (m >= 0) word |= (bipolar ? (w[m * K + k]! < 0 ? 1n : 0n) : BigInt.asUintN(wb, BigInt(w[m * K + k]!))) << BigInt(j * wb);
       }
       out.push(hexWord(word, lanes * wb));
     }
@@ -100,6 +101,22 @@ export function channelRom(step: Step, ws: number): string {
 /** A multiplier's 65,536 products as 16-bit words, address {a[7:0], w[7:0]}. */
 export function multiplierRom(table: Int32Array): string {
   return lines(Array.from(table, (p) => hexWord(BigInt(p), 16)));
+}
+
+/** A QThreshold layer's threshold ROM: per channel c one word {direction[c] is -1, T[c][L-1], ..., T[c][0]} of
+ *  L*tw + 1 bits, thresholds as tw-bit two's complement. */
+export function thresholdRom(step: Step, tw: number): string {
+  const node = step.layer.node as QThresholdNode;
+  const { values: t, chans } = step.layer.thresholds!;
+  const L = t.shape[1]!;
+  const words = Array.from({ length: chans }, (_, c) => {
+    const row = t.shape[0] === 1 ? 0 : c;
+    const d = node.attrs.direction[node.attrs.direction.length === 1 ? 0 : c]!;
+    let word = d === -1 ? 1n << BigInt(L * tw) : 0n;
+    for (let j = 0; j < L; j++) word |= BigInt.asUintN(tw, BigInt(t.data[row * L + j]!)) << BigInt(j * tw);
+    return hexWord(word, L * tw + 1);
+  });
+  return lines(words);
 }
 
 /** A QTable layer's output codes, address x - inMin, `dw`-bit two's complement words. */

@@ -5,7 +5,7 @@ import { groupsOf, type Schedule, type Step, type WindowGeometry } from '../../h
 import type { MacNode } from '../../hw/plan.js';
 import type { ClipNode } from '../../hw/plan.js';
 import { walkSteps } from '../../hw/layout.js';
-import type { QAveragePoolNode, QMulNode, QSumNode, QTableNode } from '../../ir/types.js';
+import type { QAveragePoolNode, QMulNode, QSumNode, QTableNode, QThresholdNode } from '../../ir/types.js';
 
 export type MultiplierKind = 'exact' | 'netlist' | 'table';
 
@@ -70,12 +70,18 @@ export function designWidths(s: Schedule): { nw: number; dw: number } {
   return { nw, dw: Math.max(dw, 10) };
 }
 
-/** A tile's weight format: bits per weight code in the ROM and whether codes are two's complement. */
-export function weightFormat(steps: readonly Step[]): { wb: number; signed: boolean } {
+/** A tile's weight format: bits per weight code in the ROM and whether codes are two's complement. Codes narrower
+ *  than 8 bits (QONNX models: 1 to 7-bit weights) are stored at their own width, `wBits` of the widest layer.
+ *  Bipolar weights (every code -1 or +1, BipolarQuant) take one bit: 1 = -1, 0 = +1; a lane then negates or passes
+ *  the activation instead of multiplying. */
+export function weightFormat(steps: readonly Step[]): { wb: number; signed: boolean; bipolar: boolean } {
   const dtypes = new Set(steps.map((st) => st.layer.weights!.dtype));
-  if (dtypes.size === 1 && dtypes.has('uint8')) return { wb: 8, signed: false };
-  if (dtypes.size === 1 && dtypes.has('int8')) return { wb: 8, signed: true };
-  return { wb: 17, signed: true };
+  const bipolar = dtypes.size === 1 && dtypes.has('int8') && steps.every((st) => !(st.layer.node as MacNode).attrs.sharing && st.layer.weights!.data.every((v) => v === 1 || v === -1));
+  if (bipolar) return { wb: 1, signed: true, bipolar };
+  const bits = Math.max(...steps.map((st) => (st.layer.node as MacNode).attrs.wBits));
+  if (dtypes.size === 1 && dtypes.has('uint8')) return { wb: Math.min(8, bits), signed: false, bipolar };
+  if (dtypes.size === 1 && dtypes.has('int8')) return { wb: Math.min(8, bits), signed: true, bipolar };
+  return { wb: 17, signed: true, bipolar };
 }
 
 /** How a tile decodes a shared layer's weights: each lane has a codebook table addressed by {row, index}; the row
@@ -187,12 +193,30 @@ export interface EltwiseSlotView {
   readonly rom: RomView;
   /** Positions per channel of a banked output (its word advances by this per L channels); 0 when not banked. */
   readonly plane: number;
+  /** QThreshold: channel walk (inner elements per channel, channels), the threshold ROM (one word per channel:
+   *  {direction is -1, T[L-1], ..., T[0]}, TW-bit thresholds), and the output code of each count 0..L. */
+  readonly thresh: 0 | 1;
+  readonly inner: number;
+  readonly chans: number;
+  readonly threshold?: { readonly rom: RomView; readonly width: number; readonly levels: readonly number[]; readonly countBits: number; readonly outs: readonly number[] };
 }
 
-export function eltwiseSlotView(step: Step, ports: number, plane: number): EltwiseSlotView {
-  const node = step.layer.node as QSumNode | QMulNode | QTableNode | ClipNode;
-  const base = { slot: step.slot, name: step.layer.name, n: step.channels, mul: 0 as const, mant: 0, plane };
+export function eltwiseSlotView(step: Step, ports: number, plane: number, tw = 0): EltwiseSlotView {
+  const node = step.layer.node as QSumNode | QMulNode | QTableNode | ClipNode | QThresholdNode;
+  const base = { slot: step.slot, name: step.layer.name, n: step.channels, mul: 0 as const, mant: 0, plane, thresh: 0 as const, inner: 1, chans: 1 };
   const idle = Array.from({ length: ports }, () => ({ z: 0, m: 0 }));
+  if (node.op === 'QThreshold') {
+    const shape = thresholdShape(step);
+    const L = shape.levels, idle2 = { table: 0 as const, halfEven: 0 as const, shift: 0, zo: 0, lo: 0, hi: 0, inMin: 0, terms: idle, rom: { file: '', depth: 1, aw: 1 } };
+    return {
+      ...base, ...idle2, thresh: 1, inner: shape.inner, chans: shape.chans,
+      threshold: {
+        rom: { file: `rtl/mem/h_s${step.index}.hex`, depth: shape.chans, aw: addressBits(shape.chans) },
+        width: L * tw + 1, levels: Array.from({ length: L }, (_, j) => j), countBits: bitsFor(L),
+        outs: Array.from({ length: L + 1 }, (_, j) => node.attrs.outBase + node.attrs.outStep * j),
+      },
+    };
+  }
   if (node.op === 'QTable') {
     const entries = node.attrs.table.length;
     return { ...base, table: 1, halfEven: 0, shift: 0, zo: 0, lo: 0, hi: 0, inMin: node.attrs.inMin, terms: idle, rom: { file: `rtl/mem/t_s${step.index}.hex`, depth: entries, aw: addressBits(entries) } };
@@ -213,6 +237,12 @@ export function eltwiseSlotView(step: Step, ports: number, plane: number): Eltwi
   const terms = idle.map((t, i) => (i < a.multipliers.length ? { z: a.zeroPoints[i]!, m: a.multipliers[i]! } : t));
   // |sum| < 2^44, so any shift from 48 on rounds to 0 (adq_round_shift needs t <= W).
   return { ...base, table: 0, halfEven: a.rounding === 'half-even' ? 1 : 0, shift: Math.min(a.shift, 48), zo: a.outZeroPoint, lo: a.lo, hi: a.hi, inMin: 0, terms, rom: { file: '', depth: 1, aw: 1 } };
+}
+
+/** A QThreshold step's channel walk (elements per channel run, channels) and threshold levels. */
+export function thresholdShape(step: Step): { inner: number; chans: number; levels: number } {
+  const t = step.layer.thresholds!;
+  return { inner: t.inner, chans: t.chans, levels: t.values.shape[1]! };
 }
 
 export interface CopySegmentView {

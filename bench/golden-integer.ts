@@ -1,17 +1,60 @@
 /** Integer golden model throughput: multiply-accumulates per second through a multiplier table (the inner loop of
  *  every approximate-multiplier exploration) and with exact multiplication, for one conv layer and for the whole
- *  quantized LeNet-5, on one core; and samples per second for a batch on all cores (worker threads). */
+ *  quantized LeNet-5, on one core, one image per run and BATCH images per run (the graph rebatched, as the
+ *  exploration evaluators run it: small layers get long loops); against a native C++ table loop over the same layers
+ *  (bench/native-table-loop.cpp, g++ -O2, compiled in this run); and samples per second on all cores. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { rebatch } from '../src/ir/rebatch.js';
+import { packagePath } from '../src/paths.js';
 import { runOutputs, type EvalContext } from '../src/golden/evaluate.js';
 import { qconv } from '../src/golden/integer/qlinear.js';
 import { evaluateParallel } from '../src/golden/parallel.js';
 import { layerStats, totalsOf } from '../src/ir/stats.js';
 import type { Graph, QConvNode } from '../src/ir/types.js';
-import { makeTensor } from '../src/ir/types.js';
+import { makeTensor, sizeOf } from '../src/ir/types.js';
 import { getMultiplier } from '../src/multipliers/index.js';
 import type { Benchmark } from './types.js';
-import { quantizedLenet } from './fixtures.js';
+import { quantizedLenet, quantizedResidual } from './fixtures.js';
 
 const MULTIPLIER = 'mul8u_FTA';
+/** Images per run of the batched whole-network figure (the approx evaluator runs 250). */
+const BATCH = 64;
+
+/** The conv/dense layers of a graph as the native loop's input lines (C H W M KH KW STRIDE PADTOP PADLEFT GROUP OH OW). */
+function nativeLayers(g: Graph): string[] {
+  return g.nodes.flatMap((n) => {
+    if (n.op === 'QConv') {
+      const x = g.values.get(n.inputs[0]!)!.shape, w = g.constants.get(n.inputs[1]!)!.shape, y = g.values.get(n.outputs[0]!)!.shape;
+      if (x.length !== 4) return [];
+      const a = n.attrs;
+      return [[x[1], x[2], x[3], w[0], w[2], w[3], a.strides[0], a.pads[0], a.pads[1], a.group, y[2], y[3]].join(' ')];
+    }
+    if (n.op === 'QGemm') {
+      const w = g.constants.get(n.inputs[1]!)!.shape, y = g.values.get(n.outputs[0]!)!.shape;
+      const M = y[y.length - 1]!, K = w[0] === M ? w[1]! : w[0]!;
+      return [[K, 1, 1, M, 1, 1, 1, 0, 0, 1, 1, 1].join(' ')];
+    }
+    return [];
+  });
+}
+
+/** G table-MAC/s of the native loop over the graph's layers (undefined without g++). */
+function nativeTableLoop(g: Graph, images: number): { gmacs: number; macs: number } | undefined {
+  const dir = mkdtempSync(join(tmpdir(), 'adequate-bench-native-'));
+  try {
+    const exe = join(dir, 'loop');
+    const cc = spawnSync('g++', ['-O2', '-o', exe, packagePath('bench', 'native-table-loop.cpp')], { encoding: 'utf8' });
+    if (cc.status !== 0) return undefined;
+    const run = spawnSync(exe, [], { input: `${images}\n${nativeLayers(g).join('\n')}\n`, encoding: 'utf8' });
+    const [gmacs, macs] = run.stdout.trim().split(' ').map(Number);
+    return { gmacs: gmacs!, macs: macs! };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 function timeIt(fn: () => void, minSeconds: number): number {
   fn();
@@ -59,8 +102,38 @@ function naiveTableConv(x: ArrayLike<number>, w: ArrayLike<number>, table: Int32
   return total;
 }
 
+/** Whole-network G table-MAC/s of a graph one image per run and BATCH per run, and the native loop's, on one core. */
+function wholeNetwork(graph: Graph, samples: Float32Array, table: Int32Array) {
+  const approx = withMultiplier(graph, MULTIPLIER);
+  const macs = totalsOf(layerStats(graph)).macs;
+  const ctx: EvalContext = { productTable: () => table };
+  const per = sizeOf(graph.inputs[0]!.shape);
+  const one = new Map([[graph.inputs[0]!.name, makeTensor('float32', graph.inputs[0]!.shape, samples.slice(0, per))]]);
+  const batched = rebatch(approx, BATCH)!;
+  const many = new Map([[graph.inputs[0]!.name, makeTensor('float32', batched.inputs[0]!.shape, samples.slice(0, BATCH * per))]]);
+  const single = timeIt(() => runOutputs(approx, one, ctx), 2);
+  const batch = timeIt(() => runOutputs(batched, many, ctx), 2) / BATCH;
+  const native = nativeTableLoop(graph, Math.max(20, Math.round(1e9 / macs)));
+  if (native && native.macs !== macs) throw new Error(`internal error: the native loop counts ${native.macs} MACs, the graph ${macs}`);
+  return { macs, single: macs / single / 1e9, batch: macs / batch / 1e9, native: native?.gmacs };
+}
+
 function withMultiplier(g: Graph, id: string): Graph {
   return { ...g, nodes: g.nodes.map((n) => (n.op === 'QConv' || n.op === 'QGemm' ? { ...n, attrs: { ...n.attrs, multiplier: id } } : n)) as Graph['nodes'] };
+}
+
+/** The whole-network figures of one model, keyed by its name. */
+function figures(name: string, r: ReturnType<typeof wholeNetwork>): Record<string, number> {
+  return {
+    [`${name}_macs`]: r.macs,
+    [`${name}_table_gmacs_one_image`]: +r.single.toFixed(3),
+    [`${name}_table_gmacs_batch${BATCH}`]: +r.batch.toFixed(3),
+    ...(r.native !== undefined ? {
+      [`${name}_native_cpp_table_gmacs`]: +r.native.toFixed(3),
+      [`${name}_one_image_vs_native`]: +(r.single / r.native).toFixed(3),
+      [`${name}_batch${BATCH}_vs_native`]: +(r.batch / r.native).toFixed(3),
+    } : {}),
+  };
 }
 
 export const goldenInteger: Benchmark = {
@@ -80,6 +153,9 @@ export const goldenInteger: Benchmark = {
     const feeds = new Map([[graph.inputs[0]!.name, one]]);
     const lenetTable = timeIt(() => runOutputs(approx, feeds, ctx), 2);
     const lenetExact = timeIt(() => runOutputs(graph, feeds), 2);
+    const lenet = wholeNetwork(graph, samples.inputs.data as Float32Array, table);
+    const residual = quantizedResidual(BATCH);
+    const res = residual ? wholeNetwork(residual.graph, residual.samples.inputs.data as Float32Array, table) : undefined;
     const t0 = performance.now();
     const par = await evaluateParallel(approx, samples, { multiplierLibrary: undefined });
     const parSeconds = (performance.now() - t0) / 1000;
@@ -87,9 +163,10 @@ export const goldenInteger: Benchmark = {
       conv_table_gmacs: +(c.macs / convTable / 1e9).toFixed(3),
       conv_exact_gmacs: +(c.macs / convExact / 1e9).toFixed(3),
       conv_naive_js_table_gmacs: +(c.macs / naive / 1e9).toFixed(3),
-      lenet5_macs: macs,
       lenet5_table_gmacs: +(macs / lenetTable / 1e9).toFixed(3),
       lenet5_exact_gmacs: +(macs / lenetExact / 1e9).toFixed(3),
+      ...figures('lenet5', lenet),
+      ...(res ? figures('residual', res) : {}),
       lenet5_table_samples_per_second_one_core: +(1 / lenetTable).toFixed(0),
       lenet5_table_samples_per_second_all_cores: +(samples.count / parSeconds).toFixed(0),
       workers: par.workers,

@@ -8,6 +8,7 @@ import { wordlengthBench } from './wordlength.js';
 import { verilatorBench } from './verilator.js';
 import { hlsCsim, hlsCsimWordlength } from './hls-csim.js';
 import { scaleBench } from './scale.js';
+import { queueBench } from './queue.js';
 import type { Benchmark } from './types.js';
 
-export const benchmarks: Benchmark[] = [goldenFloat, goldenInteger, quantMethods, approxBench, multipliersBench, wordlengthBench, verilatorBench, hlsCsim, hlsCsimWordlength, scaleBench];
+export const benchmarks: Benchmark[] = [goldenFloat, goldenInteger, quantMethods, approxBench, multipliersBench, wordlengthBench, verilatorBench, hlsCsim, hlsCsimWordlength, scaleBench, queueBench];

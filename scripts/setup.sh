@@ -2,13 +2,15 @@
 # Set-up for a fresh machine of this kind (Debian, Node 20): installs what adequate needs when it is missing, and does
 # nothing when it is there. Debian packages: Verilator, Yosys and Icarus Verilog (hardware flow), g++ (HLS C
 # simulation), libonnx-testdata (ONNX conformance tests), NumPy (npy cross-checks), chromium (the report's browser
-# test), Fashion-MNIST (dataset-fashion-mnist, the residual example's data). Then `npm ci` when node_modules is
-# missing or older than package-lock.json, which also builds dist/.
+# test), Fashion-MNIST (dataset-fashion-mnist, the residual example's data), redis-server (the job queue of
+# `adequate worker`, and its tests). Then `npm ci` when node_modules is missing or older than package-lock.json,
+# which also builds dist/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 for tool in verilator yosys iverilog g++; do command -v "$tool" >/dev/null 2>&1 || need+=("$tool"); done
+command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || need+=(redis-server)
 [ -d /usr/share/libonnx-testdata/data/node ] || need+=(libonnx-testdata)
 /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need+=(python3-numpy)
 [ -x /usr/bin/chromium ] || need+=(chromium)

@@ -18,7 +18,8 @@ export type ErrorCode =
   | 'E_MULT' // multiplier library: bad netlist, table, or id
   | 'E_HW' // a graph the accelerator cannot implement, or a bad hardware option (lanes, part, clock)
   | 'E_DSE' // design-space exploration: impossible request
-  | 'E_TOOL'; // an external tool (Verilator, Yosys, g++) is missing or failed
+  | 'E_TOOL' // an external tool (Verilator, Yosys, g++) is missing or failed
+  | 'E_QUEUE'; // the job queue (Redis) cannot be reached, or was lost during a run
 
 export class UserError extends Error {
   constructor(

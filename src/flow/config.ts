@@ -16,6 +16,8 @@ export interface StageSection {
 export interface FlowConfig {
   readonly dataset?: { readonly inputs?: string; readonly labels?: string; readonly limit?: number; readonly offset?: number };
   readonly seed?: number;
+  /** Hand the searches and verifications to `adequate worker` processes on this job queue (docs/scale-out.md). */
+  readonly queue?: { readonly url: string; readonly 'shared-dir'?: string };
   readonly import?: StageSection;
   readonly quantize?: StageSection;
   readonly share?: StageSection;
@@ -44,6 +46,7 @@ export const CONFIG_SCHEMA = {
   properties: {
     dataset: { type: 'object', additionalProperties: false, properties: { inputs: str, labels: str, limit: posInt, offset: { type: 'integer', minimum: 0 } } },
     seed: int,
+    queue: { type: 'object', additionalProperties: false, required: ['url'], properties: { url: { type: 'string', pattern: '^redis://' }, 'shared-dir': str } },
     import: section({ batch: posInt, 'input-shape': { type: 'array', items: str } }),
     quantize: section({
       calib: posInt, 'eval-limit': posInt, scheme: { enum: ['unsigned', 'signed'] }, bits: { type: 'integer', minimum: 2, maximum: 16 },

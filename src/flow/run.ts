@@ -15,7 +15,7 @@ import { checkOutputFolder, isAdequateOutput, markOutputFolder, OUTPUT_MARKER } 
 import { findDatasetConfig } from '../io/dataset.js';
 import { packagePath } from '../paths.js';
 import type { FlowConfig } from './config.js';
-import { STAGES, stageCommands, stageEnabled, stageFolder, stageInput, type StageDef, type StageId } from './stages.js';
+import { STAGES, stageCommands, stageEnabled, stageFolder, stageInput, withoutQueueFlags, type StageDef, type StageId } from './stages.js';
 
 export const STAGE_FILE = 'stage.json';
 /** Measured speeds and times of a stage's run: the one file of a flow's output that differs between identical runs. */
@@ -144,8 +144,9 @@ async function runStages(opts: FlowOptions, enabledDefs: readonly StageDef[], en
     const input = stageInput(def, enabled, folderOf, model);
     const exactTwinIr = def.id === 'synth' && enabled.has('approx') ? folderOf('approx') : undefined;
     const commands = stageCommands(def, { model, out, config, input, folder, ...(exactTwinIr !== undefined ? { exactTwinIr } : {}) });
-    // The key names no output location: the same flow written elsewhere has the same keys (and the same bytes).
-    const located = commands.map((argv) => argv.map((a) => a.split(out).join('<OUT>')));
+    // The key names no output location: the same flow written elsewhere has the same keys (and the same bytes); nor
+    // the job queue, whose workers compute the same bytes as the local threads.
+    const located = commands.map((argv) => withoutQueueFlags(argv).map((a) => a.split(out).join('<OUT>')));
     const key = sha(JSON.stringify({ toolKey, sourceKey, commands: located, upstream: keys.get(resolve(input)) ?? null }));
     keys.set(resolve(folder), key);
     const previous = readRecord(folder);

@@ -63,6 +63,7 @@ export function stageCommands(s: StageDef, ctx: StageContext): string[][] {
   const flags = sectionFlags(config[s.id] as StageSection | undefined);
   const data = datasetFlags(config);
   const seed = config.seed !== undefined ? ['--seed', String(config.seed)] : [];
+  const queue = queueFlags(config);
   switch (s.id) {
     case 'import':
       return [['import', input, '-o', folder, ...flags, '--json']];
@@ -74,21 +75,21 @@ export function stageCommands(s: StageDef, ctx: StageContext): string[][] {
       // A tuned IR is HLS C++ too (docs/hls.md): when the HLS stages are on, the stage also emits it into
       // <folder>/hls and C-simulates it bit for bit against the word-length golden model. (The Verilog tiles take
       // integer IRs only, and the approximate binding works on the quantized branch.)
-      const tune = ['wordlength', input, '-o', folder, ...data, ...flags, '--json'];
+      const tune = ['wordlength', input, '-o', folder, ...data, ...flags, ...queue, '--json'];
       if (!(stageOn('hls', config) && stageOn('csim', config))) return [tune];
       const build = `${folder}/hls`;
-      return [tune, ['emit', 'hls', folder, '-o', build, ...sectionFlags(config.hls), '--json'], ['verify', build, '--hls', ...data, ...sectionFlags(config.csim), '--json']];
+      return [tune, ['emit', 'hls', folder, '-o', build, ...sectionFlags(config.hls), '--json'], ['verify', build, '--hls', ...data, ...sectionFlags(config.csim), ...queue, '--json']];
     }
     case 'approx':
-      return [['approx', input, '-o', folder, ...data, ...seed, ...flags, '--json']];
+      return [['approx', input, '-o', folder, ...data, ...seed, ...flags, ...queue, '--json']];
     case 'hls':
       return [['emit', 'hls', input, '-o', folder, ...flags, '--json']];
     case 'csim':
-      return [['verify', input, '--hls', ...data, ...flags, '--json']];
+      return [['verify', input, '--hls', ...data, ...flags, ...queue, '--json']];
     case 'verilog':
       return [['emit', 'verilog', input, '-o', folder, ...flags, '--json']];
     case 'rtl':
-      return [['verify', input, ...data, ...flags, '--json']];
+      return [['verify', input, ...data, ...flags, ...queue, '--json']];
     case 'synth': {
       // The chosen design with and without DSP48 cells; then, when multipliers were approximated, the exact twin
       // (emitted with the verilog stage's flags) with and without DSPs. Results in this order (src/report/html.ts).
@@ -108,6 +109,22 @@ export function sectionFlags(section: StageSection | undefined): string[] {
     if (typeof v === 'boolean') out.push(v ? `--${k}` : `--no-${k}`);
     else if (Array.isArray(v)) for (const x of v) out.push(`--${k}`, String(x));
     else out.push(`--${k}`, String(v));
+  }
+  return out;
+}
+
+/** `--queue URL [--shared-dir DIR]` of the stages that can use the job queue (the config's `queue:`). */
+function queueFlags(config: FlowConfig): string[] {
+  const q = config.queue;
+  return q ? ['--queue', q.url, ...(q['shared-dir'] !== undefined ? ['--shared-dir', q['shared-dir']] : [])] : [];
+}
+
+/** A stage command without its queue flags: where the work runs changes no result, so no stage's content key. */
+export function withoutQueueFlags(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--queue' || argv[i] === '--shared-dir') i++;
+    else out.push(argv[i]!);
   }
   return out;
 }

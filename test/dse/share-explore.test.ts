@@ -101,7 +101,7 @@ describe('the search', () => {
     const r = {
       calls: 0,
       chunkCount: 1,
-      evaluate(c: readonly LayerChoice[]) {
+      evaluate(_genome: readonly number[], c: readonly LayerChoice[]) {
         r.calls++;
         const loss = c.reduce((s, x, l) => s + (x.shared ? (x.shared.sse / x.shared.spread) * weights[l]! : 0), 0);
         return { correct: Math.round(10000 * (0.99 - loss)), count: 10000 };

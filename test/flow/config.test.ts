@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { applyOverrides, readConfig } from '../../src/flow/config.js';
-import { sectionFlags, stageCommands, STAGES } from '../../src/flow/stages.js';
+import { sectionFlags, stageCommands, STAGES, withoutQueueFlags } from '../../src/flow/stages.js';
 import { tempDir } from '../helpers/tmp.js';
 import { expectUserError } from '../helpers/user-error.js';
 
@@ -63,6 +63,11 @@ describe('stage command lines', () => {
     const ctx = { model: 'm.onnx', out: 'o', config: { seed: 2, dataset: { inputs: 'x.npy', labels: 'y.npy' }, approx: { tiles: 2 } }, input: 'o/2-quantize', folder: 'o/5-approx' };
     expect(stageCommands(def('approx'), ctx)).toEqual([['approx', 'o/2-quantize', '-o', 'o/5-approx', '--inputs', 'x.npy', '--labels', 'y.npy', '--seed', '2', '--tiles', '2', '--json']]);
     expect(stageCommands(def('rtl'), { ...ctx, config: { rtl: { count: 50 } }, input: 'o/8-verilog', folder: 'o/9-rtl' })).toEqual([['verify', 'o/8-verilog', '--count', '50', '--json']]);
+    // queue: adds --queue (and --shared-dir) to the stages that can use workers, and to no content key.
+    const queued = { ...ctx, config: { ...ctx.config, queue: { url: 'redis://h:6379', 'shared-dir': '/s' } } };
+    expect(stageCommands(def('approx'), queued)).toEqual([['approx', 'o/2-quantize', '-o', 'o/5-approx', '--inputs', 'x.npy', '--labels', 'y.npy', '--seed', '2', '--tiles', '2', '--queue', 'redis://h:6379', '--shared-dir', '/s', '--json']]);
+    expect(stageCommands(def('rtl'), { ...queued, input: 'o/8-verilog', folder: 'o/9-rtl' })[0]).toContain('--queue');
+    expect(withoutQueueFlags(stageCommands(def('approx'), queued)[0]!)).toEqual(stageCommands(def('approx'), ctx)[0]);
   });
 
   test('word-length tuning also emits and C-simulates its HLS build when the HLS stages are on', () => {

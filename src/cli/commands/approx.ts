@@ -7,7 +7,7 @@ import { arithmeticOf } from '../../ir/stats.js';
 import type { Graph } from '../../ir/types.js';
 import { sliceDataset, type Dataset } from '../../io/dataset.js';
 import { bindMultipliers } from '../../passes/bind-multipliers.js';
-import { createRunner } from '../../dse/approx/pool.js';
+import { createRunner, queueRunner } from '../../dse/approx/pool.js';
 import { designBindings, explore, type Candidate, type ExploredDesign, type LayerInfo } from '../../dse/approx/explore.js';
 import { chooseOnSelection, selectionReport, splitLabelled } from '../../dse/selection.js';
 import { layerInfo, libraryCandidates, type MultiplierCost } from '../../dse/approx/setup.js';
@@ -18,10 +18,11 @@ import { requireLibraryDir } from '../../multipliers/store.js';
 import { checkPick, FORCE_OPTION, intOption, numberOption } from '../options.js';
 import { writeExplorationDir } from '../exploration-output.js';
 import { loadModel } from '../load.js';
+import { openQueue, queueSummary, withQueueOptions, workersNote, type QueueArgs } from '../queue-options.js';
 import { startProgress, type Progress } from '../progress.js';
 import { formatTable } from '../table.js';
 
-interface Args extends DatasetArgs {
+interface Args extends DatasetArgs, QueueArgs {
   model: string;
   out: string;
   tiles: number;
@@ -47,7 +48,7 @@ export const approxCommand: CommandModule<object, Args> = {
   command: 'approx <model>',
   describe: 'bind approximate multipliers to tiles and layers (ALWANN: NSGA-II + weight update)',
   builder: (y) =>
-    withDatasetOptions(y)
+    withQueueOptions(withDatasetOptions(y))
       .positional('model', { type: 'string', demandOption: true, describe: 'a quantized IR folder (adequate quantize)' })
       .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output IR folder (chosen design, pareto.json, pareto.svg)' })
       .option('tiles', intOption('tiles', { default: 3, min: 1, describe: 'compute tiles, each with one multiplier' }))
@@ -95,7 +96,8 @@ export const approxCommand: CommandModule<object, Args> = {
     const split = splitLabelled(evalData.count, args.selection);
     const searchData = sliceDataset(evalData, 0, split.search), selectionData = sliceDataset(evalData, split.search, evalData.count);
     const layers = layerInfo(graph, layerNodes.map((n) => n.name), calibrationSamples(args, input.shape, evalData).inputs);
-    const runner = createRunner(graph, searchData.inputs, searchData.labels!, library, layers, args['weight-update']);
+    const queue = await openQueue(args);
+    const runner = queue ? await queueRunner(queue, graph, searchData.inputs, searchData.labels!, library, layers, args['weight-update']) : createRunner(graph, searchData.inputs, searchData.labels!, library, layers, args['weight-update']);
     // Two bars: the seed designs of the first generation (every single-multiplier design, measured in full: the
     // longest generation), then the generations, whose rate and ETA the first one would otherwise distort.
     const seeds = startProgress('seed designs', library.length);
@@ -112,9 +114,9 @@ export const approxCommand: CommandModule<object, Args> = {
         }
         progress.tick(g, `${evals} designs${best}`);
       },
-      onDesign: (n) => (progress ? progress.tick(generation, `${n} designs${best}`) : seeds.tick(Math.min(n, library.length), `designs${best}`)),
-    });
-    await runner.close();
+      onDesign: (n) => (progress ? progress.tick(generation, `${n} designs${best}${workersNote(queue)}`) : seeds.tick(Math.min(n, library.length), `designs${best}${workersNote(queue)}`)),
+    }).finally(() => runner.close());
+    queueSummary(queue, 'approx');
     (progress ?? seeds).end(`(${result.evaluations} designs, ${result.fullEvaluations} on the full set)`);
     const libraryDir = args.library.includes('/') ? args.library : undefined;
     const bindDesign = (d: ExploredDesign, mode: WeightUpdateMode) => bindMultipliers.run(graph, { layers: designBindings(d.perLayer, layers, library, mode, undefined, d.layerTile) }).graph;

@@ -15,6 +15,7 @@ import { initCommand } from './init.js';
 import { verifyCommand } from './verify.js';
 import { synthCommand } from './synth.js';
 import { wordlengthCommand } from './wordlength.js';
+import { workerCommand } from './worker.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [compileCommand, initCommand, importCommand, inspectCommand, runCommand, evalCommand, quantizeCommand, approxCommand, shareCommand, shareExploreCommand, wordlengthCommand, mult, emitCommand, verifyCommand, synthCommand];
+export const commands: CommandModule<any, any>[] = [compileCommand, initCommand, importCommand, inspectCommand, runCommand, evalCommand, quantizeCommand, approxCommand, shareCommand, shareExploreCommand, wordlengthCommand, mult, emitCommand, verifyCommand, synthCommand, workerCommand];

@@ -5,7 +5,8 @@ import type { CommandModule } from 'yargs';
 import { userError } from '../../errors.js';
 import { evaluateParallel } from '../../golden/parallel.js';
 import { withSharedLayers } from '../../passes/share-weights.js';
-import { SharingEvaluator } from '../../dse/share/evaluator.js';
+import { shareChunkCount, SharingEvaluator } from '../../dse/share/evaluator.js';
+import { localShareRunner, queueShareRunner } from '../../dse/share/pool.js';
 import { exploreSharing, type ShareExploreResult, type SharedDesign } from '../../dse/share/explore.js';
 import { chooseOnSelection, selectionReport, splitLabelled } from '../../dse/selection.js';
 import { sliceDataset } from '../../io/dataset.js';
@@ -16,9 +17,10 @@ import { claimOutput } from '../../io/output-guard.js';
 import { checkPick, FORCE_OPTION, intOption, numberOption } from '../options.js';
 import { loadModel } from '../load.js';
 import { startProgress, type Progress } from '../progress.js';
+import { openQueue, queueSummary, withQueueOptions, workersNote, type QueueArgs } from '../queue-options.js';
 import { formatTable, groupDigits } from '../table.js';
 
-interface Args extends DatasetArgs {
+interface Args extends DatasetArgs, QueueArgs {
   model: string;
   out: string;
   granularities: string;
@@ -40,7 +42,7 @@ export const shareExploreCommand: CommandModule<object, Args> = {
   command: 'share-explore <model>',
   describe: 'explore per-layer weight sharing (index width, granularity): accuracy against weight memory (NSGA-II + proxy)',
   builder: (y) =>
-    withDatasetOptions(y)
+    withQueueOptions(withDatasetOptions(y))
       .positional('model', { type: 'string', demandOption: true, describe: 'an IR folder (quantized, or float)' })
       .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output IR folder (chosen design, pareto.json, pareto.svg)' })
       .option('granularities', { type: 'string', default: 'layer,channel,kernel', describe: 'granularities a layer may take (comma-separated: layer, channel, kernel)' })
@@ -72,13 +74,18 @@ export const shareExploreCommand: CommandModule<object, Args> = {
     if (evalData.count < 2) throw userError('E_DATASET', `the exploration needs at least 2 labelled images (some to search, some to choose); --eval gave ${evalData.count}`);
     const split = splitLabelled(evalData.count, args.selection);
     const searchData = sliceDataset(evalData, 0, split.search), selectionData = sliceDataset(evalData, split.search, evalData.count);
-    const evaluator = new SharingEvaluator(graph, space.layers.map((l) => l.node.name), searchData.inputs, searchData.labels!);
+    const layerNames = space.layers.map((l) => l.node.name);
+    const queue = await openQueue(args);
+    const runner = queue
+      ? await queueShareRunner(queue, graph, { granularities, maxBits: args['max-bits'], layerNames, labels: searchData.labels! }, searchData.inputs, shareChunkCount(graph, searchData.count))
+      : localShareRunner(new SharingEvaluator(graph, layerNames, searchData.inputs, searchData.labels!));
     let progress: Progress | undefined;
-    const result = await exploreSharing(space, evaluator, {
+    const result = await exploreSharing(space, runner, {
       pop: args.pop, gen: args.gen, seed: args.seed, maxDrop: args['max-drop'],
-      onGeneration: (g, total, info) => (progress ??= startProgress('explore', total)).tick(g, `${info.evaluations} designs, ${info.measured} measured${info.best ? `, best ${(100 * info.best.top1).toFixed(2)}% at ${(info.best.relativeMemory * 100).toFixed(1)}% memory` : ''}`),
-    });
+      onGeneration: (g, total, info) => (progress ??= startProgress('explore', total)).tick(g, `${info.evaluations} designs, ${info.measured} measured${info.best ? `, best ${(100 * info.best.top1).toFixed(2)}% at ${(info.best.relativeMemory * 100).toFixed(1)}% memory` : ''}${workersNote(queue)}`),
+    }).finally(() => queue?.close());
     progress?.end(`(${result.evaluations} designs: ${result.accuracyEvaluations} measured, ${result.fullEvaluations} in full, ${result.proxyOnly} scored by the proxy alone)`);
+    queueSummary(queue, 'share-explore');
     const sharedGraph = (d: SharedDesign) => withSharedLayers(graph, new Map(space.options(d.genome).flatMap((o, i) => (o.shared ? [[space.layers[i]!.node.name, o.shared] as const] : []))));
     const predict = async (g: typeof graph) => (await evaluateParallel(g, selectionData, { multiplierLibrary: undefined })).predictions;
     // The choice: the front's shared designs, most memory first, re-measured on the selection images against the

@@ -11,8 +11,10 @@ import { loadDatasetFor, withDatasetOptions, type DatasetArgs } from '../dataset
 import { startProgress } from '../progress.js';
 import { intOption, toolTimeoutOption } from '../options.js';
 import { DEFAULT_TOOL_TIMEOUT_SECONDS, setToolTimeout } from '../../verify/tool-run.js';
+import { openQueue, queueSummary, withQueueOptions, workersNote, type QueueArgs } from '../queue-options.js';
+import { verifyOnQueue } from '../../verify/shards.js';
 
-interface Args extends DatasetArgs {
+interface Args extends DatasetArgs, QueueArgs {
   build: string;
   hls?: boolean;
   count: number;
@@ -26,7 +28,7 @@ export const verifyCommand: CommandModule<object, Args> = {
   command: 'verify <build>',
   describe: 'run a build (Verilator, or g++ C simulation with --hls) and compare it bit for bit with the golden model',
   builder: (y) =>
-    withDatasetOptions(y)
+    withQueueOptions(withDatasetOptions(y))
       .positional('build', { type: 'string', demandOption: true, describe: 'a build folder from adequate emit' })
       .option('hls', { type: 'boolean', describe: 'verify an HLS build by C simulation (g++)' })
       .option('count', intOption('count', { default: 100, min: 1, describe: 'inferences to run' }))
@@ -42,8 +44,13 @@ export const verifyCommand: CommandModule<object, Args> = {
     const count = Math.min(args.count, data.count);
     const progress = startProgress(args.hls ? 'csim' : 'verilator', count);
     const request = { build: args.build, manifest, graph, data, count, layers: !!args.layers, trace: !!args.trace, onProgress: (done: number) => progress.tick(done) };
-    const outcome = args.hls ? await verifyHls(request) : await verifyRtl(request);
+    if (args.queue !== undefined && args.trace) throw userError('E_USAGE', '--trace writes one waveform of one run; verify without --queue to trace');
+    const queue = await openQueue(args);
+    const outcome = queue
+      ? await verifyOnQueue(queue, args.build, args.hls ? 'hls' : 'verilog', data, count, !!args.layers, (done) => progress.tick(done, workersNote(queue))).finally(() => queue.close())
+      : args.hls ? await verifyHls(request) : await verifyRtl(request);
     progress.end();
+    queueSummary(queue, 'verify');
     console.log(args.json ? JSON.stringify(outcome.json, null, 2) : outcome.text);
     if (!outcome.passed) process.exitCode = EXIT_MISMATCH;
   },

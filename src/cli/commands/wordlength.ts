@@ -20,7 +20,7 @@ import { wordlengthPass } from '../../passes/wordlength.js';
 import { paretoFront } from '../../dse/pareto.js';
 import { costOf } from '../../dse/wordlength/cost.js';
 import { formatBits } from '../../ir/stats.js';
-import { createOracle } from '../../dse/wordlength/pool.js';
+import { createOracle, queueOracle } from '../../dse/wordlength/pool.js';
 import { search, type SearchMethod, type SearchResult, type TracePoint } from '../../dse/wordlength/search.js';
 import { formatsOf, referenceConfig, type NumberSystem, type Space } from '../../dse/wordlength/space.js';
 import { paretoSvg } from '../../report/pareto-svg.js';
@@ -28,9 +28,10 @@ import { loadDatasetFor, requireLabels, withDatasetOptions, type DatasetArgs } f
 import { copyDatasetConfig } from '../dataset-copy.js';
 import { loadModel, withModelOptions, type ModelArgs } from '../load.js';
 import { startProgress } from '../progress.js';
+import { openQueue, queueSummary, withQueueOptions, workersNote, type QueueArgs } from '../queue-options.js';
 import { formatTable } from '../table.js';
 
-interface Args extends ModelArgs, DatasetArgs {
+interface Args extends ModelArgs, DatasetArgs, QueueArgs {
   model: string;
   out: string;
   kind: NumberSystem;
@@ -51,7 +52,7 @@ export const wordlengthCommand: CommandModule<object, Args> = {
   command: 'wordlength <model>',
   describe: 'word-length tuning: fixed-point or custom-float formats per layer within an accuracy bound',
   builder: (y) =>
-    withDatasetOptions(withModelOptions(y))
+    withQueueOptions(withDatasetOptions(withModelOptions(y)))
       .positional('model', { type: 'string', demandOption: true, describe: 'a float IR folder or a .onnx file' })
       .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output IR folder (tuned IR, wordlength.json, wordlength.svg)' })
       .option('kind', { choices: ['fixed', 'float'] as const, default: 'fixed' as const, describe: 'fixed point fixed<W,I> or custom float float<E,M>' })
@@ -85,8 +86,10 @@ export const wordlengthCommand: CommandModule<object, Args> = {
     const stats = calibrate(graph, calib.inputs);
     calibration.end(`(${calib.count} samples)`);
     const reference = startProgress('float reference', 1);
-    const evaluator = await createOracle({ graph, kind: args.kind, stats, options: { rounding: args.rounding, accOverflow: args['acc-overflow'] }, samples: tuning.inputs, labels: tuning.labels! });
-    reference.end(`(${tuning.count} tuning images, ${evaluator.workers} thread${evaluator.workers > 1 ? 's' : ''})`);
+    const oracleInput = { graph, kind: args.kind, stats, options: { rounding: args.rounding, accOverflow: args['acc-overflow'] }, samples: tuning.inputs, labels: tuning.labels! };
+    const queue = await openQueue(args);
+    const evaluator = queue ? await queueOracle(queue, oracleInput) : await createOracle(oracleInput);
+    reference.end(`(${tuning.count} tuning images, ${evaluator.workers} ${queue ? 'slice' : 'thread'}${evaluator.workers > 1 ? 's' : ''}${workersNote(queue)})`);
     const space = evaluator.space;
     // The number of evaluations is not known in advance (the searches stop when they converge): open-ended progress.
     const progress = startProgress(`${args.search} search`, 0);
@@ -95,12 +98,13 @@ export const wordlengthCommand: CommandModule<object, Args> = {
       // The search's own bound has no margin: the choice below keeps it on images the search did not use.
       result = await search(args.search, evaluator, {
         maxDrop: args['max-drop'],
-        onEvaluation: (n, p) => progress.tick(n, `evaluations, last ${(100 * p.top1).toFixed(2)}% at cost ${(p.cost / 2).toFixed(3)}`),
+        onEvaluation: (n, p) => progress.tick(n, `evaluations, last ${(100 * p.top1).toFixed(2)}% at cost ${(p.cost / 2).toFixed(3)}${workersNote(queue)}`),
       });
     } finally {
       await evaluator.close();
     }
     progress.end(`(${result.evaluations} evaluations)`);
+    queueSummary(queue, 'wordlength');
     const tunedGraph = (p: TracePoint) => wordlengthPass.run(graph, formatsOf(space, p.config)).graph;
     const predict = async (g: Graph) => (await evaluateParallel(g, selectionData, { multiplierLibrary: undefined })).predictions;
     // The choice: every configuration the search met within the bound, most costly first, re-measured on the

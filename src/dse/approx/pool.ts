@@ -5,12 +5,15 @@
  *  each recomputed what the other had cached). A generation keeps many designs in flight, so both workers stay
  *  busy. The search stays deterministic: results are added up per design, and the racing rule only looks at
  *  designs of earlier generations. Falls back to the calling thread when the built worker script is missing (tests
- *  from src/) or one core is all there is. */
+ *  from src/) or one core is all there is. With a job queue (`queueRunner`), every evaluation is one job that any
+ *  `adequate worker` may take (src/queue/); the results are the same numbers, added up per design the same way. */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { encodeIr } from '../../ir/serialize.js';
 import type { Graph, Tensor } from '../../ir/types.js';
 import { packagePath } from '../../paths.js';
+import type { ApproxPayload, ApproxSetup } from '../../queue/jobs.js';
+import type { JobQueue } from '../../queue/submit.js';
 import { orderedWorker } from '../worker-channel.js';
 import { chunkCountOf, DesignEvaluator } from './evaluator.js';
 import { designBindings, type Candidate, type LayerInfo } from './explore.js';
@@ -86,5 +89,22 @@ export function createRunner(graph: Graph, inputs: Tensor, labels: Int32Array, l
     close: async () => {
       await Promise.all(pool.map((w) => w.terminate()));
     },
+  };
+}
+
+/** A runner whose evaluations are jobs on the queue: the graph, images, labels and multiplier tables are stored
+ *  once (content-addressed), each job carries a design and its chunks. The runner owns the queue: close() closes it. */
+export async function queueRunner(queue: JobQueue, graph: Graph, inputs: Tensor, labels: Int32Array, library: readonly Candidate[], layers: readonly LayerInfo[], mode: WeightUpdateMode): Promise<DesignRunner> {
+  const chunkCount = chunkCountOf(graph, labels.length);
+  const { json, weights } = encodeIr(graph);
+  const setup: ApproxSetup = { json, weights, inputs: inputs.data as Float32Array, inputShape: inputs.shape, labels, library, layers, weightUpdate: mode };
+  const hash = await queue.putSetup({ ...setup }).catch(async (e: unknown) => {
+    await queue.close();
+    throw e;
+  });
+  return {
+    chunkCount,
+    evaluate: (perLayer, chunks = chunkCount, first = 0) => queue.submit<DesignScore>('approx', hash, { perLayer, chunks: range(first, chunks) } satisfies ApproxPayload),
+    close: () => queue.close(),
   };
 }

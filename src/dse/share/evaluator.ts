@@ -21,6 +21,14 @@ export interface LayerChoice {
   readonly shared: { readonly weights: Tensor; readonly sharing: WeightSharing } | undefined;
 }
 
+/** The graph the evaluator runs, rebatched to a chunk when it allows (else one sample per chunk). */
+const chunkGraph = (graph: Graph, count: number) => rebatch(graph, Math.min(CHUNK, count)) ?? graph;
+
+/** Number of chunks of `count` samples (what a SharingEvaluator over them would have). */
+export function shareChunkCount(graph: Graph, count: number): number {
+  return Math.ceil(count / chunkGraph(graph, count).inputs[0]!.shape[0]!);
+}
+
 export class SharingEvaluator {
   private readonly base: Graph;
   private readonly chunks: { readonly env: ReadonlyMap<string, Tensor>; readonly labels: Int32Array }[] = [];
@@ -32,7 +40,7 @@ export class SharingEvaluator {
   private readonly live: string[][];
 
   constructor(graph: Graph, layerNames: readonly string[], inputs: Tensor, labels: Int32Array) {
-    this.base = rebatch(graph, Math.min(CHUNK, labels.length)) ?? graph;
+    this.base = chunkGraph(graph, labels.length);
     const input = this.base.inputs[0]!, B = input.shape[0]!, per = sizeOf(input.shape.slice(1));
     for (let start = 0; start < labels.length; start += B) {
       const x = makeTensor('float32', input.shape);

@@ -12,10 +12,19 @@ import { fitDropModel, type DropModel, type MeasuredPoint } from './proxy.js';
 import type { LayerChoice } from './evaluator.js';
 import type { ShareSpace } from './space.js';
 
-/** Measures designs on chunks of the evaluation set (SharingEvaluator). */
+/** Measures designs (a genome and its layer choices) on chunks of the evaluation set: SharingEvaluator in this
+ *  thread, or jobs on a queue (./pool.ts). */
 export interface AccuracyRunner {
   readonly chunkCount: number;
-  evaluate(choices: readonly LayerChoice[], first?: number, last?: number): { correct: number; count: number };
+  /** Designs of a generation measured at once (default 1: the runner computes in this thread). The search is the
+   *  same for any value: a design's decisions only read designs of earlier generations. */
+  readonly concurrency?: number;
+  evaluate(genome: readonly number[], choices: readonly LayerChoice[], first?: number, last?: number): Score | Promise<Score>;
+}
+
+interface Score {
+  readonly correct: number;
+  readonly count: number;
 }
 
 export interface ShareExploreOptions {
@@ -66,12 +75,13 @@ export async function exploreSharing(space: ShareSpace, runner: AccuracyRunner, 
   const L = space.layers.length;
   const choicesOf = (genome: readonly number[]) => space.options(genome).map((o): LayerChoice => ({ key: o.key, shared: o.shared }));
   let images = 0, accuracyEvaluations = 1, fullEvaluations = 1;
-  const measure = (choices: readonly LayerChoice[], first: number, last: number) => {
-    const r = runner.evaluate(choices, first, last);
+  const measure = async (genome: readonly number[], choices: readonly LayerChoice[], first: number, last: number) => {
+    const r = await runner.evaluate(genome, choices, first, last);
     images += r.count;
     return r;
   };
-  const exact = measure(choicesOf(Array<number>(2 * L).fill(0)), 0, runner.chunkCount);
+  const unshared = Array<number>(2 * L).fill(0);
+  const exact = await measure(unshared, choicesOf(unshared), 0, runner.chunkCount);
   const exactTop1 = exact.correct / exact.count;
   const decoded = new Map<string, SharedDesign & { generation: number }>();
   const models = new Map<number, DropModel>();
@@ -89,11 +99,11 @@ export async function exploreSharing(space: ShareSpace, runner: AccuracyRunner, 
     return m;
   };
   // Racing: 1, 2, 4, ... chunks; stop when a fully measured front design with no more memory beats the upper bound.
-  const race = (choices: readonly LayerChoice[], memoryBits: number, ctx: EvaluationContext) => {
+  const race = async (genome: readonly number[], choices: readonly LayerChoice[], memoryBits: number, ctx: EvaluationContext) => {
     const rivals = fullFront(ctx).filter((f) => f.memoryBits <= memoryBits);
     let correct = 0, count = 0, done = 0;
     for (let stage = 1; ; stage = Math.min(2 * stage, runner.chunkCount)) {
-      const r = measure(choices, done, stage);
+      const r = await measure(genome, choices, done, stage);
       [correct, count, done] = [correct + r.correct, count + r.count, stage];
       if (done >= runner.chunkCount) return { top1: correct / count, full: true };
       const p = correct / count;
@@ -116,7 +126,7 @@ export async function exploreSharing(space: ShareSpace, runner: AccuracyRunner, 
     let top1 = predictedTop1 ?? exactTop1, full = false;
     if (measured) {
       await new Promise((resolve) => setImmediate(resolve)); // measuring is synchronous: let timers and I/O run between designs
-      ({ top1, full } = race(options.map((o) => ({ key: o.key, shared: o.shared })), memoryBits, ctx));
+      ({ top1, full } = await race(genome, options.map((o) => ({ key: o.key, shared: o.shared })), memoryBits, ctx));
       accuracyEvaluations++;
       if (full) fullEvaluations++;
     }
@@ -133,7 +143,7 @@ export async function exploreSharing(space: ShareSpace, runner: AccuracyRunner, 
     seed: opts.seed,
     initial: seeds(space),
     canonicalize: (g) => space.canonicalize(g),
-    concurrency: 1,
+    concurrency: runner.concurrency ?? 1,
     onGeneration: (info) => {
       const front = info.front.map((d: Design) => decoded.get(d.key)!).filter((d) => d.full);
       opts.onGeneration?.(info.generation, info.generations, { evaluations: info.evaluations, measured: accuracyEvaluations, best: smallestWithin(front, exactTop1, opts.maxDrop ?? 0.5) });

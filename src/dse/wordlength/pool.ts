@@ -3,12 +3,14 @@
  *  the same search space, rebuilt from the same range-analysis statistics. One evaluation asks every worker and adds
  *  their per-image sums in image order, so the result is the same number for any worker count (combine()).
  *  Falls back to the calling thread when the built worker script is missing (tests from src/), when there is one
- *  core, or when the images are few. */
+ *  core, or when the images are few. With a job queue (`queueOracle`), each slice of each evaluation is one job that
+ *  any `adequate worker` may take (src/queue/); the slices add up the same way, so the numbers are the same. */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { encodeIr } from '../../ir/serialize.js';
 import type { Graph, Tensor } from '../../ir/types.js';
 import { packagePath } from '../../paths.js';
+import type { JobQueue } from '../../queue/submit.js';
 import { orderedWorker } from '../worker-channel.js';
 import type { CalibrationStats } from '../../passes/calibrate.js';
 import { combine, Evaluator, type Evaluation, type SliceEvaluation } from './evaluator.js';
@@ -116,6 +118,80 @@ export async function createOracle(input: OracleInput, workers = availableParall
       evaluations++;
       const slices = await Promise.all(threads.map((t) => t.ask([...config])));
       return combine(slices as SliceEvaluation[], outSize);
+    },
+    close,
+  };
+}
+
+/** What a queue worker needs for the slices of a word-length search (src/queue/jobs.ts). */
+export interface QueueSetup {
+  readonly json: string;
+  readonly weights: Uint8Array;
+  readonly kind: NumberSystem;
+  readonly stats: CalibrationStats;
+  readonly options: SpaceOptions;
+  /** Every tuning image, and where slice i starts (bounds[i]) and ends (bounds[i + 1]). */
+  readonly inputs: Float32Array;
+  readonly inputShape: readonly number[];
+  readonly labels: Int32Array;
+  readonly bounds: readonly number[];
+  readonly cacheBytes: number;
+  readonly signature: string;
+}
+/** A slice's evaluation of a configuration, or without one its float model's correct count. */
+export interface QueuePayload {
+  readonly slice: number;
+  readonly config?: readonly number[];
+}
+export interface QueueResult {
+  readonly correct: number;
+  readonly flips: number;
+  readonly noise: readonly number[];
+}
+/** Slices of the tuning images on the queue: enough for as many workers, not so many that jobs get tiny. */
+const QUEUE_SLICES = 8;
+
+/** The slice of a queue setup as a PoolInit (what one thread of the local pool gets). */
+export function queueSlice(s: QueueSetup, slice: number): PoolInit {
+  const [start, end] = [s.bounds[slice]!, s.bounds[slice + 1]!];
+  const per = s.inputs.length / s.labels.length;
+  return { ...s, inputs: s.inputs.subarray(start * per, end * per), inputShape: [end - start, ...s.inputShape.slice(1)], labels: s.labels.subarray(start, end) };
+}
+
+/** An oracle whose evaluations are jobs on the queue, one per slice of the tuning images. Owns the queue. */
+export async function queueOracle(queue: JobQueue, input: OracleInput): Promise<AccuracyOracle> {
+  const count = input.labels.length;
+  const n = Math.max(1, Math.min(QUEUE_SLICES, Math.floor(count / MIN_PER_WORKER)));
+  const space = buildSpace(input.graph, input.kind, input.stats, input.options);
+  const { json, weights } = encodeIr(input.graph);
+  const setup: QueueSetup = {
+    json, weights, kind: input.kind, stats: input.stats, options: input.options,
+    inputs: input.samples.data as Float32Array, inputShape: input.samples.shape, labels: input.labels,
+    bounds: Array.from({ length: n + 1 }, (_, i) => Math.round((i * count) / n)), cacheBytes: Math.floor(CACHE_BYTES / n), signature: spaceSignature(space),
+  };
+  const close = () => queue.close();
+  const ask = (config?: Config) => Promise.all(Array.from({ length: n }, (_, slice) => queue.submit<QueueResult>('wordlength', hash, { slice, ...(config ? { config: [...config] } : {}) } satisfies QueuePayload)));
+  let hash = '', floatCorrect = 0;
+  try {
+    hash = await queue.putSetup({ ...setup });
+    for (const r of await ask()) floatCorrect += r.correct;
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  const outSize = input.graph.values.get(input.graph.outputs[0]!)!.shape.reduce((a, b) => a * b, 1);
+  let evaluations = 0;
+  return {
+    space,
+    floatTop1: floatCorrect / count,
+    get evaluations() {
+      return evaluations;
+    },
+    workers: n,
+    async evaluate(config) {
+      evaluations++;
+      const slices = await ask(config);
+      return combine(slices.map((r) => ({ correct: r.correct, flips: r.flips, noise: Float64Array.from(r.noise) })), outSize);
     },
     close,
   };

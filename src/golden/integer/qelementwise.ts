@@ -1,7 +1,7 @@
 /** Integer elementwise ops on codes: QSum (rescaled sums), QMul (products of two code tensors), QTable (lookup
  *  activations), QAveragePool. */
 import { mulShiftRound } from '../../ir/arith.js';
-import { roundDiv, roundShift } from '../../ir/arith-rounding.js';
+import { roundDiv } from '../../ir/arith-rounding.js';
 import type { QAveragePoolNode, QMulNode, QSumNode, QTableNode, Tensor } from '../../ir/types.js';
 import { makeTensor, sizeOf } from '../../ir/types.js';
 import { broadcastIndex } from '../broadcast.js';
@@ -12,14 +12,20 @@ export function qsum(node: QSumNode, ins: readonly Tensor[], outShape: readonly 
   const n = sizeOf(outShape);
   const acc = new Float64Array(n);
   ins.forEach((t, i) => {
+    const z = zeroPoints[i]!, m = multipliers[i]!, d = t.data;
+    // A residual add's operands have the output's shape: read them in place (no broadcast index array).
+    if (t.shape.length === outShape.length && t.shape.every((s, k) => s === outShape[k])) {
+      for (let j = 0; j < n; j++) acc[j] = acc[j]! + (d[j]! - z) * m;
+      return;
+    }
     const idx = broadcastIndex(t.shape, outShape);
-    const z = zeroPoints[i]!, m = multipliers[i]!;
-    for (let j = 0; j < n; j++) acc[j] = acc[j]! + (t.data[idx[j]!]! - z) * m;
+    for (let j = 0; j < n; j++) acc[j] = acc[j]! + (d[idx[j]!]! - z) * m;
   });
   const out = makeTensor(node.attrs.outType, outShape);
+  const od = out.data, den = 2 ** shift; // roundShift(v, shift) = roundDiv(v, 2^shift), the power taken once
   for (let j = 0; j < n; j++) {
-    const v = outZeroPoint + roundShift(acc[j]!, shift, rounding);
-    out.data[j] = v < lo ? lo : v > hi ? hi : v;
+    const v = outZeroPoint + roundDiv(acc[j]!, den, rounding);
+    od[j] = v < lo ? lo : v > hi ? hi : v;
   }
   return out;
 }

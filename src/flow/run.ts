@@ -142,8 +142,7 @@ async function runStages(opts: FlowOptions, enabledDefs: readonly StageDef[], en
   for (const [i, def] of enabledDefs.entries()) {
     const folder = folderOf(def.id);
     const input = stageInput(def, enabled, folderOf, model);
-    const approxDef = STAGES.find((d) => d.id === 'approx')!;
-    const exactTwinIr = def.id === 'synth' && enabled.has('approx') ? stageInput(approxDef, enabled, folderOf, model) : undefined;
+    const exactTwinIr = def.id === 'synth' && enabled.has('approx') ? folderOf('approx') : undefined;
     const commands = stageCommands(def, { model, out, config, input, folder, ...(exactTwinIr !== undefined ? { exactTwinIr } : {}) });
     // The key names no output location: the same flow written elsewhere has the same keys (and the same bytes); nor
     // the job queue, whose workers compute the same bytes as the local threads.

@@ -49,8 +49,8 @@ export interface StageContext {
   readonly input: string;
   /** The stage's own folder. */
   readonly folder: string;
-  /** The IR the approx stage binds (when it runs): the synth stage builds the same accelerator from it with exact
-   *  multipliers, the exact twin, to show both builds' resources side by side. */
+  /** The approx stage's output IR (when it runs): the synth stage builds the same accelerator from it (same tiles,
+   *  lanes and weights) with exact multipliers, the exact twin, to show both builds' resources side by side. */
   readonly exactTwinIr?: string;
 }
 
@@ -96,7 +96,7 @@ export function stageCommands(s: StageDef, ctx: StageContext): string[][] {
       const chosen = [['synth', input, ...flags, '--json'], ['synth', input, '--no-dsp', ...flags, '--json']];
       if (ctx.exactTwinIr === undefined) return chosen;
       const twin = exactTwinBuild(input);
-      return [...chosen, ['emit', 'verilog', ctx.exactTwinIr, '-o', twin, ...sectionFlags(config.verilog), '--json'], ['synth', twin, ...flags, '--json'], ['synth', twin, '--no-dsp', ...flags, '--json']];
+      return [...chosen, ['emit', 'verilog', ctx.exactTwinIr, '-o', twin, '--exact-multipliers', ...sectionFlags(config.verilog), '--json'], ['synth', twin, ...flags, '--json'], ['synth', twin, '--no-dsp', ...flags, '--json']];
     }
   }
 }

@@ -46,7 +46,7 @@ describe('adequate approx', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).chosen.relative_energy).toBe(1);
     expect(r.stderr).toMatch(/no approximate design keeps --max-drop 0.5 with --confidence 1 on the 125 selection images; the exact design is chosen/);
-  });
+  }, 300_000);
 
   test.each([
     [['approx', LENET, '-o', join(dir, 'x1')], 'not a quantized IR'],

@@ -81,6 +81,19 @@ describe('stage command lines', () => {
     ]);
     expect(stageCommands(def, { ...ctx, config: { ...config, csim: { enabled: false } } })).toEqual([['wordlength', 'o/1-import', '-o', 'o/4-wordlength', '--kind', 'float', '--json']]);
   });
+
+  test('synthesis: the chosen design with and without DSPs, then its exact twin built from the approx stage\'s IR', () => {
+    const def = STAGES.find((s) => s.id === 'synth')!;
+    const ctx = { model: 'm.onnx', out: 'o', config: { verilog: { lanes: 4 } }, input: 'o/8-verilog', folder: 'o/10-synth' };
+    const chosen = [['synth', 'o/8-verilog', '--json'], ['synth', 'o/8-verilog', '--no-dsp', '--json']];
+    expect(stageCommands(def, ctx)).toEqual(chosen);
+    expect(stageCommands(def, { ...ctx, exactTwinIr: 'o/5-approx' })).toEqual([
+      ...chosen,
+      ['emit', 'verilog', 'o/5-approx', '-o', 'o/8-verilog-exact', '--exact-multipliers', '--lanes', '4', '--json'],
+      ['synth', 'o/8-verilog-exact', '--json'],
+      ['synth', 'o/8-verilog-exact', '--no-dsp', '--json'],
+    ]);
+  });
 });
 
 describe('adequate init', () => {

@@ -2,7 +2,7 @@
  *  (the compile test in compile.test.ts runs the software stages only, to stay fast). */
 import { describe, expect, test } from 'vitest';
 import type { StageRecord } from '../../src/flow/run.js';
-import { renderReport } from '../../src/report/html.js';
+import { exactTwinRows, renderReport } from '../../src/report/html.js';
 
 const record = (stage: string, folder: string, result: unknown): StageRecord =>
   ({ stage, title: stage, key: '0', folder, input: '', commands: [[stage, '--json']], results: [result], exitCode: 0 }) as unknown as StageRecord;
@@ -31,5 +31,21 @@ describe('report.html hardware sections', () => {
   test('a mismatch anywhere is not reported as verified', () => {
     expect(html).not.toContain('every compared output matched');
     expect(section('verification')).toMatch(/RTL \(Verilator\)<\/td><td class="num">50<\/td><td class="num">1<\/td>/);
+  });
+
+  test('the chosen design next to its exact twin, with and without DSPs, with the model\'s relative energy', () => {
+    const tot = (luts: number, dsps: number, brams: number) => ({ total: { luts, ffs: 1000, dsps, brams, lutrams: 0 } });
+    const stage = { ...record('synth', '10-synth', undefined), results: [
+      { ...tot(5000, 0, 10), dsp: true }, { ...tot(5100, 0, 10), dsp: false }, { kind: 'verilog' },
+      { ...tot(3000, 14, 10), dsp: true }, { ...tot(9000, 0, 10), dsp: false },
+    ] } as StageRecord;
+    const approx = record('approx', '5-approx', { chosen: { relative_energy: 0.2952 } });
+    expect(exactTwinRows([approx, stage])).toEqual([
+      { build: 'chosen design', energy: '0.295', dsp: 'yes', luts: '5,000', ffs: '1,000', dsps: '0', brams: '10' },
+      { build: 'exact twin', energy: '1.000', dsp: 'yes', luts: '3,000', ffs: '1,000', dsps: '14', brams: '10' },
+      { build: 'chosen design', energy: '0.295', dsp: 'no', luts: '5,100', ffs: '1,000', dsps: '0', brams: '10' },
+      { build: 'exact twin', energy: '1.000', dsp: 'no', luts: '9,000', ffs: '1,000', dsps: '0', brams: '10' },
+    ]);
+    expect(exactTwinRows([stage].map((r) => ({ ...r, results: r.results.slice(0, 2) })))).toEqual([]); // no twin built
   });
 });

@@ -6,6 +6,7 @@ import { userError } from '../../errors.js';
 import { emitHls, emitTunedHls } from '../../emit/hls/index.js';
 import { emitVerilog } from '../../emit/verilog/index.js';
 import { tileMultipliers } from '../../emit/multiplier-impl.js';
+import { bindMultipliers } from '../../passes/bind-multipliers.js';
 import { writeBuildBase, type BuildKind, type MultiplierImpl } from '../../emit/build-dir.js';
 import { hostInterface } from '../../hw/interface.js';
 import { planAccelerator } from '../../hw/plan.js';
@@ -24,6 +25,7 @@ interface Args {
   part: string;
   clock: number;
   'mult-impl': MultiplierImpl;
+  'exact-multipliers'?: boolean;
   json?: boolean;
   force?: boolean;
 }
@@ -36,6 +38,7 @@ function builder(y: Argv): Argv<Args> {
     .option('library', { type: 'string', describe: 'multiplier library folder (for multipliers that are not built in)' })
     .option('part', { type: 'string', default: 'xc7z020clg400-1', describe: 'FPGA part (Vitis HLS script, synthesis)' })
     .option('clock', numberOption('clock', { default: 10, above: 0, describe: 'clock period in ns' }))
+    .option('exact-multipliers', { type: 'boolean', describe: 'every tile with the exact multiplier (same tiles, lanes and weights): the exact twin of an approximate design' })
     .option('mult-impl', { choices: ['auto', 'table', 'netlist'] as const, default: 'auto' as const, describe: 'approximate multipliers as gate-level netlists or lookup tables (auto: the netlist when the library has one)' })
     .option('force', FORCE_OPTION)
     .option('json', { type: 'boolean', describe: 'print one JSON object' }) as unknown as Argv<Args>;
@@ -46,7 +49,10 @@ async function emit(kind: BuildKind, args: Args): Promise<void> {
   if (!(args.clock > 0)) throw userError('E_USAGE', `--clock ${args.clock} must be a positive period in ns`);
   if (args.library !== undefined) requireLibraryDir(args.library);
   const out = claimOutput(args.out, { command: `emit ${kind}`, inputs: [args.model, args.library], force: args.force });
-  const graph = loadModel(args.model);
+  const loaded = loadModel(args.model);
+  // --exact-multipliers: the same accelerator (tiles, lanes, weights) with every multiplier exact: the exact twin
+  // the compile flow synthesizes next to an approximate design.
+  const graph = args['exact-multipliers'] ? bindMultipliers.run(loaded, { layers: new Map(loaded.nodes.flatMap((n) => ((n.op === 'QConv' || n.op === 'QGemm') && n.attrs.multiplier !== undefined ? [[n.name, { multiplier: undefined, ...(n.attrs.tile !== undefined ? { tile: n.attrs.tile } : {}) }] as const] : []))) }).graph : loaded;
   // Word-length-tuned IRs have their own plan (formats instead of integer codes) and HLS datapaths; planAccelerator
   // rejects them for Verilog with E_HW.
   const plan = kind === 'hls' && isTuned(graph) ? planTunedAccelerator(graph) : planAccelerator(graph);

@@ -107,12 +107,12 @@ export const wordlengthCommand: CommandModule<object, Args> = {
     queueSummary(queue, 'wordlength');
     const tunedGraph = (p: TracePoint) => wordlengthPass.run(graph, formatsOf(space, p.config)).graph;
     const predict = async (g: Graph) => (await evaluateParallel(g, selectionData, { multiplierLibrary: undefined })).predictions;
-    // The choice: the cheapest-for-their-accuracy configurations the search met within the bound (its front), most
-    // costly first, re-measured on the selection images against float (src/dse/selection.ts); the reference formats
-    // when none passes.
+    // The choice: every configuration the search met within the bound, most costly first, re-measured on the
+    // selection images against float (src/dse/selection.ts); the reference formats when none passes. Not only the
+    // front: on the search images the cheapest feasible configurations often match float and dominate every safer
+    // one, and a fixed sequence needs the safer ones before them.
     const widest = result.trace[0]!;
-    const feasible = result.trace.filter((p) => p.feasible && p !== widest).map((p) => ({ ...p, objectives: [p.cost, -p.top1] }));
-    const candidates = paretoFront(feasible).sort((a, b) => b.cost - a.cost);
+    const candidates = result.trace.filter((p) => p.feasible && p !== widest).sort((a, b) => b.cost - a.cost);
     const selectionOpts = { maxDrop: args['max-drop'], confidence: args.confidence };
     const selection = await chooseOnSelection(candidates, (p) => predict(tunedGraph(p)), await predict(graph), selectionData.labels!, selectionOpts);
     const chosenPoint = selection.chosen ?? widest;

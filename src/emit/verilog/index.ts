@@ -140,7 +140,7 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
     if (t.multiplier === 'table') files.set(t.tableFile, multiplierRom(t.record!.table));
     if (t.multiplier === 'netlist') {
       const r = t.record!;
-      files.set(`rtl/${t.moduleName}.v`, render('templates', 'verilog/adq_mult.v.hbs', { moduleName: t.moduleName, id: r.id, description: r.source.description, body: toVerilog(r.netlist!, t.moduleName, `multiplier ${r.id}`) }));
+      files.set(`rtl/${t.moduleName}.v`, render('templates', 'verilog/adq_mult.v.hbs', { moduleName: t.moduleName, id: r.id, description: r.source.description, body: toVerilog(r.netlist!, t.moduleName, `multiplier ${r.id}${r.source.citation ? ` from ${r.source.citation}; Copyright 2018 EHW@FIT, Brno University of Technology, MIT licence (multipliers/evoapprox/verilog/LICENSE.md in adequate)` : ''}`) }));
     }
   }
 

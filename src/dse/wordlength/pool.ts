@@ -106,18 +106,22 @@ export async function createOracle(input: OracleInput, workers = availableParall
     await close();
     throw e;
   }
+  return slicedOracle(space, floatCorrect / count, n, async (config) => combine((await Promise.all(threads.map((t) => t.ask([...config])))) as SliceEvaluation[], outSize), close);
+}
+
+/** An oracle over n slices of the tuning images (worker threads or queue jobs): counts its evaluations. */
+function slicedOracle(space: Space, floatTop1: number, workers: number, evaluateSlices: AccuracyOracle['evaluate'], close: () => Promise<void>): AccuracyOracle {
   let evaluations = 0;
   return {
     space,
-    floatTop1: floatCorrect / count,
+    floatTop1,
     get evaluations() {
       return evaluations;
     },
-    workers: n,
-    async evaluate(config) {
+    workers,
+    evaluate(config) {
       evaluations++;
-      const slices = await Promise.all(threads.map((t) => t.ask([...config])));
-      return combine(slices as SliceEvaluation[], outSize);
+      return evaluateSlices(config);
     },
     close,
   };
@@ -180,21 +184,7 @@ export async function queueOracle(queue: JobQueue, input: OracleInput): Promise<
     throw e;
   }
   const outSize = input.graph.values.get(input.graph.outputs[0]!)!.shape.reduce((a, b) => a * b, 1);
-  let evaluations = 0;
-  return {
-    space,
-    floatTop1: floatCorrect / count,
-    get evaluations() {
-      return evaluations;
-    },
-    workers: n,
-    async evaluate(config) {
-      evaluations++;
-      const slices = await ask(config);
-      return combine(slices.map((r) => ({ correct: r.correct, flips: r.flips, noise: Float64Array.from(r.noise) })), outSize);
-    },
-    close,
-  };
+  return slicedOracle(space, floatCorrect / count, n, async (config) => combine((await ask(config)).map((r) => ({ correct: r.correct, flips: r.flips, noise: Float64Array.from(r.noise) })), outSize), close);
 }
 
 /** A worker's message: ready (correct = the float model's), an evaluation, or an error. */

@@ -142,7 +142,10 @@ async function runStages(opts: FlowOptions, enabledDefs: readonly StageDef[], en
   for (const [i, def] of enabledDefs.entries()) {
     const folder = folderOf(def.id);
     const input = stageInput(def, enabled, folderOf, model);
-    const exactTwinIr = def.id === 'synth' && enabled.has('approx') ? folderOf('approx') : undefined;
+    // The exact twin only when approx bound some multiplier: a pass-through approx stage's IR is the exact design.
+    const approxRan = outcomes.find((o) => o.record.stage === 'approx');
+    const approximated = (approxRan?.record.results[0] as { approximated?: boolean } | undefined)?.approximated !== false;
+    const exactTwinIr = def.id === 'synth' && enabled.has('approx') && approximated ? folderOf('approx') : undefined;
     const commands = stageCommands(def, { model, out, config, input, folder, ...(exactTwinIr !== undefined ? { exactTwinIr } : {}) });
     // The key names no output location: the same flow written elsewhere has the same keys (and the same bytes); nor
     // the job queue, whose workers compute the same bytes as the local threads.

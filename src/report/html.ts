@@ -131,13 +131,15 @@ export function accuracyLadder(records: readonly StageRecord[]) {
   add('word-length C simulation (measured)', result(wlRecord, 2), 'top1', 'count', `${wlRecord?.folder ?? ''}/hls, the first test images`);
   const ax = result(byStage(records, 'approx'));
   const held = ((ax?.chosen as Json | undefined)?.heldout ?? {}) as Json;
-  if (ax) add('approximate multipliers', typeof held.chosen === 'number' ? { top1: held.chosen, count: held.count } : { top1: (ax.chosen as Json).top1, count: ax.evaluation_images }, 'top1', 'count', typeof held.chosen === 'number' ? `5-approx, held-out images${typeof held.exact === 'number' ? ` (exact multipliers: ${pct(held.exact)} on the same)` : ''}` : '5-approx, search images');
+  if (ax && ax.approximated !== false) add('approximate multipliers', typeof held.chosen === 'number' ? { top1: held.chosen, count: held.count } : { top1: (ax.chosen as Json).top1, count: ax.evaluation_images }, 'top1', 'count', typeof held.chosen === 'number' ? `5-approx, held-out images${typeof held.exact === 'number' ? ` (exact multipliers: ${pct(held.exact)} on the same)` : ''}` : '5-approx, search images');
   add('C simulation (measured)', result(byStage(records, 'csim')), 'top1', 'count', '7-csim, the first test images');
   add('RTL in Verilator (measured)', result(byStage(records, 'rtl')), 'top1', 'count', '9-rtl, the first test images');
   return rows;
 }
 
 function energyRows(approx: Json) {
+  // No layer was eligible (approx passed the exact design through): say why instead of an energy.
+  if (approx.approximated === false) return [{ what: 'approximate multipliers', value: `none: ${String(approx.reason)}` }];
   const chosen = approx.chosen as Json;
   const tiles = (chosen.tiles as string[]) ?? [];
   return [

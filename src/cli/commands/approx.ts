@@ -1,10 +1,15 @@
 /** `adequate approx QDIR --inputs X --labels Y --tiles T --library L -o OUT`: ALWANN approximate-multiplier binding
  *  (src/dse/approx/, docs/approx.md). Writes the chosen design as an IR, pareto.json and pareto.svg. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { userError } from '../../errors.js';
 import { evaluateParallel } from '../../golden/parallel.js';
 import { arithmeticOf } from '../../ir/stats.js';
-import type { Graph } from '../../ir/types.js';
+import type { Graph, Node } from '../../ir/types.js';
+import { saveIr } from '../../ir/serialize.js';
+import { writeDirAtomically } from '../../io/atomic-dir.js';
+import { copyDatasetConfig } from '../dataset-copy.js';
 import { sliceDataset, type Dataset } from '../../io/dataset.js';
 import { bindMultipliers } from '../../passes/bind-multipliers.js';
 import { createRunner, queueRunner } from '../../dse/approx/pool.js';
@@ -13,7 +18,7 @@ import { chooseOnSelection, selectionReport, splitLabelled } from '../../dse/sel
 import { layerInfo, libraryCandidates, type MultiplierCost } from '../../dse/approx/setup.js';
 import type { WeightUpdateMode } from '../../dse/approx/weight-update.js';
 import { loadDatasetFor, loadHoldout, requireLabels, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
-import { claimOutput } from '../../io/output-guard.js';
+import { claimOutput, type OutputClaim } from '../../io/output-guard.js';
 import { requireLibraryDir } from '../../multipliers/store.js';
 import { checkPick, FORCE_OPTION, intOption, numberOption } from '../options.js';
 import { writeExplorationDir } from '../exploration-output.js';
@@ -78,8 +83,10 @@ export const approxCommand: CommandModule<object, Args> = {
     const macNodes = graph.nodes.filter((n) => n.op === 'QConv' || n.op === 'QGemm');
     const eightBit = (n: (typeof macNodes)[number]) => (n.op === 'QConv' || n.op === 'QGemm') && n.attrs.wBits === 8 && graph.values.get(n.inputs[0]!)?.quant?.bits === 8;
     const layerNodes = macNodes.filter(eightBit);
-    if (layerNodes.length === 0)
-      throw userError('E_DSE', `no conv/dense layer of ${args.model} has 8-bit weights and 8-bit activations (${macNodes.map((n) => `'${n.name}' ${n.op === 'QConv' || n.op === 'QGemm' ? n.attrs.wBits : '?'}-bit weights`).join(', ')}); the library's 8x8 multipliers do not apply, every layer stays exact: turn the approx stage off (approx.enabled: false)`);
+    if (layerNodes.length === 0) {
+      await passThrough(args, out, graph, macNodes);
+      return;
+    }
     if (layerNodes.length < macNodes.length) process.stderr.write(`approx: ${macNodes.length - layerNodes.length} layer(s) with codes narrower than 8 bits stay exact: ${macNodes.filter((n) => !eightBit(n)).map((n) => n.name).join(', ')}\n`);
     const wide = layerNodes.find((n) => graph.constants.get(n.inputs[1]!)!.dtype === 'int32');
     if (wide) throw userError('E_DSE', `layer '${wide.name}' has codes wider than 8 bits; 8x8 multipliers need 8-bit weights and activations`);
@@ -154,6 +161,32 @@ export const approxCommand: CommandModule<object, Args> = {
     else printReport(report);
   },
 };
+
+/** No layer has 8-bit weights and activations (QONNX models of 1 to 4 bits): the library's 8x8 multipliers apply to
+ *  none, so every layer stays exact. The stage still writes its outputs (the IR unchanged, pareto.json saying why no
+ *  layer was eligible) and succeeds, so `compile` continues with the exact design (docs/qonnx.md). */
+async function passThrough(args: Args, out: OutputClaim, graph: Graph, macNodes: readonly Node[]): Promise<void> {
+  const layers = macNodes.map((n) => ({
+    layer: n.name,
+    weight_bits: n.op === 'QConv' || n.op === 'QGemm' ? n.attrs.wBits : null,
+    activation_bits: graph.values.get(n.inputs[0]!)?.quant?.bits ?? null,
+    multiplier: 'exact',
+  }));
+  const reason = macNodes.length === 0
+    ? 'the model has no conv/dense layer'
+    : `no conv/dense layer has 8-bit weights and 8-bit activations (${layers.map((l) => `'${l.layer}' ${l.weight_bits}-bit weights, ${l.activation_bits}-bit activations`).join('; ')}); the library's multipliers are 8x8`;
+  const report = { model: args.model, library: args.library, approximated: false, eligible_layers: 0, reason, layers };
+  await writeDirAtomically(out, (tmp) => {
+    saveIr(tmp, graph);
+    copyDatasetConfig(args.model, tmp);
+    writeFileSync(join(tmp, 'pareto.json'), JSON.stringify(report, null, 2) + '\n');
+  });
+  const line = `approx: no layer is eligible, every layer stays exact: ${reason}`;
+  if (args.json) {
+    process.stderr.write(line + '\n');
+    console.log(JSON.stringify(report, null, 2));
+  } else console.log(line);
+}
 
 /** Up to 200 calibration samples (the model's calib split, else the evaluation samples) for activation histograms. */
 function calibrationSamples(args: Args, shape: readonly number[], evalData: Dataset): Dataset {

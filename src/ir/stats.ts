@@ -1,6 +1,7 @@
 /** Per-layer size figures: parameters, multiply-accumulates, and weight storage in bits. `adequate inspect` prints
  *  them and reports build on them; weight bits follow each constant's storage type, so passes that change formats
  *  keep the totals true. */
+import { storedWeightBits } from './bipolar.js';
 import { codebookBits, isShareable, sharingOf } from './sharing.js';
 import type { Graph, Node, NumFormat, Tensor } from './types.js';
 import { sizeOf } from './types.js';
@@ -68,7 +69,7 @@ export function layerStats(graph: Graph): LayerStats[] {
     const formats = (n.op === 'Conv' || n.op === 'Gemm') && n.attrs.formats;
     const bitsOf = (t: Tensor) =>
       sharing && isWeights(t) ? sharing.indexBits
-      : (n.op === 'QConv' || n.op === 'QGemm') && isWeights(t) ? n.attrs.wBits
+      : (n.op === 'QConv' || n.op === 'QGemm') && isWeights(t) ? storedWeightBits(n, t)
       // A QONNX weight quantizer stores its constant at the quantizer's width (bipolar: 1 bit).
       : (n.op === 'Quant' || n.op === 'BipolarQuant') && t === graph.constants.get(n.inputs[0]!) ? (n.op === 'Quant' ? n.attrs.bits : 1)
       : formats ? formatBits(isWeights(t) ? formats.weight : formats.bias)

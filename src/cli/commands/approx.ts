@@ -8,6 +8,7 @@ import { evaluateParallel } from '../../golden/parallel.js';
 import { arithmeticOf } from '../../ir/stats.js';
 import type { Graph, Node } from '../../ir/types.js';
 import { saveIr } from '../../ir/serialize.js';
+import { storedWeightBits } from '../../ir/bipolar.js';
 import { writeDirAtomically } from '../../io/atomic-dir.js';
 import { copyDatasetConfig } from '../dataset-copy.js';
 import { sliceDataset, type Dataset } from '../../io/dataset.js';
@@ -168,7 +169,7 @@ export const approxCommand: CommandModule<object, Args> = {
 async function passThrough(args: Args, out: OutputClaim, graph: Graph, macNodes: readonly Node[]): Promise<void> {
   const layers = macNodes.map((n) => ({
     layer: n.name,
-    weight_bits: n.op === 'QConv' || n.op === 'QGemm' ? n.attrs.wBits : null,
+    weight_bits: n.op === 'QConv' || n.op === 'QGemm' ? storedWeightBits(n, graph.constants.get(n.inputs[1]!)!) : null,
     activation_bits: graph.values.get(n.inputs[0]!)?.quant?.bits ?? null,
     multiplier: 'exact',
   }));

@@ -6,6 +6,7 @@ import type { MacNode } from '../../hw/plan.js';
 import type { ClipNode } from '../../hw/plan.js';
 import { walkSteps } from '../../hw/layout.js';
 import type { QAveragePoolNode, QMulNode, QSumNode, QTableNode, QThresholdNode } from '../../ir/types.js';
+import { isBipolar } from '../../ir/bipolar.js';
 
 export type MultiplierKind = 'exact' | 'netlist' | 'table';
 
@@ -76,7 +77,7 @@ export function designWidths(s: Schedule): { nw: number; dw: number } {
  *  the activation instead of multiplying. */
 export function weightFormat(steps: readonly Step[]): { wb: number; signed: boolean; bipolar: boolean } {
   const dtypes = new Set(steps.map((st) => st.layer.weights!.dtype));
-  const bipolar = dtypes.size === 1 && dtypes.has('int8') && steps.every((st) => !(st.layer.node as MacNode).attrs.sharing && st.layer.weights!.data.every((v) => v === 1 || v === -1));
+  const bipolar = steps.every((st) => isBipolar(st.layer.node as MacNode, st.layer.weights!));
   if (bipolar) return { wb: 1, signed: true, bipolar };
   const bits = Math.max(...steps.map((st) => (st.layer.node as MacNode).attrs.wBits));
   if (dtypes.size === 1 && dtypes.has('uint8')) return { wb: Math.min(8, bits), signed: false, bipolar };

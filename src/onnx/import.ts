@@ -99,7 +99,16 @@ export function importOnnx(bytes: Uint8Array, file: string, options: ImportOptio
   };
 
   const producers = new Map<string, Node>();
-  const addNode = (lowered: Node) => {
+  const addNode = (lowered: Node): void => {
+    // A channels-last MultiThreshold between channels-last Transposes (FINN's NHWC wrappers around an NCHW layer)
+    // thresholds the NCHW tensor instead, the Transpose moving after it, where it meets the next one and cancels.
+    const p = lowered.op === 'MultiThreshold' && lowered.attrs.axis === 3 ? producers.get(lowered.inputs[0]!) : undefined;
+    if (lowered.op === 'MultiThreshold' && p?.op === 'Transpose' && p.attrs.perm.join() === '0,2,3,1') {
+      const nchw = freshName(`${lowered.name}.nchw`);
+      addNode({ ...lowered, inputs: [p.inputs[0]!, ...lowered.inputs.slice(1)], outputs: [nchw], attrs: { ...lowered.attrs, axis: 1 } });
+      addNode({ op: 'Transpose', name: freshName(`${lowered.name}.nhwc`), inputs: [nchw], outputs: lowered.outputs, attrs: { perm: [0, 2, 3, 1] } } as Node);
+      return;
+    }
     const node = foldLayout(lowered, producers, constants, (t) => {
       const name = freshName(`${lowered.name}.weight`);
       setConstant(name, t);
@@ -160,7 +169,7 @@ export function importOnnx(bytes: Uint8Array, file: string, options: ImportOptio
   });
 }
 
-/** Layout folding of QONNX exports: a Transpose of a Transpose composes (and vanishes when the composition is the
+/** Layout folding of QONNX exports (with the channels-last MultiThreshold rule of addNode): a Transpose of a Transpose composes (and vanishes when the composition is the
  *  identity: the name of the tensor the output aliases); a Transpose or Reshape of a weight quantizer (Quant/BipolarQuant of a
  *  constant with one scale and zero point) becomes the quantizer of the transposed or reshaped constant, so the
  *  weight stays one quantized constant for the quantizer to read. */

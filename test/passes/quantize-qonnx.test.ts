@@ -57,6 +57,17 @@ describe('quantize keeps QONNX codes', () => {
     expect(got).toEqual(want);
     expect(new Set(want).size).toBeGreaterThan(3); // the outputs vary: the test is not comparing constants
   });
+
+  test('a channels-last MultiThreshold between Transposes: imported as NCHW thresholds (the same outputs), quantized exactly', () => {
+    const x = gridInputs(40, [2, 5, 5], 2);
+    const nhwc = importOnnx(thresholdCnn('ROUND', 1, 'NHWC'), 'cnn-nhwc.onnx');
+    expect(nhwc.nodes.map((n) => n.op)).not.toContain('Transpose');
+    const want = rows(importOnnx(thresholdCnn('ROUND'), 'cnn.onnx'), x);
+    expect(rows(nhwc, x)).toEqual(want);
+    const q = quantizeQonnx(nhwc, x);
+    expect(q.graph.nodes.map((n) => n.op)).toEqual(['QuantizeLinear', 'QTable', 'QConv', 'QThreshold', 'QConv', 'QThreshold', 'DequantizeLinear']);
+    expect(rows(q.graph, x)).toEqual(want);
+  });
 });
 
 describe('what has no integer codes is a clear error', () => {

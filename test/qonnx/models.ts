@@ -58,8 +58,9 @@ export function binarizedMlp(batch = 1): Uint8Array {
 
 /** x [N,2,5,5] -> Quant (4-bit unsigned, scale 1/8) -> Conv 3x3 (3-bit signed weights, per-channel power-of-two scales,
  *  float bias) -> BatchNorm -> MultiThreshold (per-channel, 3 levels) -> Conv 1x1 (4-bit narrow weights) -> Relu ->
- *  Quant (`rounding`, unsigned 3-bit, zero point 2) -> y. */
-export function thresholdCnn(rounding = 'ROUND', batch = 1): Uint8Array {
+ *  Quant (`rounding`, unsigned 3-bit, zero point 2) -> y. `layout` NHWC wraps the MultiThreshold in Transposes to and
+ *  from channels-last, as FINN's streamlined models do. */
+export function thresholdCnn(rounding = 'ROUND', batch = 1, layout: 'NCHW' | 'NHWC' = 'NCHW'): Uint8Array {
   const b1 = bn('bn1', 'c1', 'c1n', 4, 11);
   const t = seeded(12, 12);
   const thresholds = Array.from({ length: 12 }, (_, i) => Math.floor(i / 3) * 0.1 + (i % 3) - 1 + t[i]! * 0.3);
@@ -80,7 +81,13 @@ export function thresholdCnn(rounding = 'ROUND', batch = 1): Uint8Array {
       { op: 'Quant', domain: Q, inputs: ['w1', 'w1s', 'zero', 'b3'], outputs: ['w1q'], attrs: { signed: 1, narrow: 0, rounding_mode: 'ROUND' } },
       { op: 'Conv', inputs: ['xq', 'w1q', 'c1b'], outputs: ['c1'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
       b1.node,
-      { op: 'MultiThreshold', domain: 'finn.custom_op.general', inputs: ['c1n', 'th'], outputs: ['a1'], attrs: { out_dtype: 'UINT2', data_layout: 'NCHW' } },
+      ...(layout === 'NCHW'
+        ? [{ op: 'MultiThreshold', domain: 'finn.custom_op.general', inputs: ['c1n', 'th'], outputs: ['a1'], attrs: { out_dtype: 'UINT2', data_layout: 'NCHW' } }]
+        : [ // FINN's channels-last form: the thresholds run on an NHWC tensor between two Transposes
+          { op: 'Transpose', inputs: ['c1n'], outputs: ['c1t'], attrs: { perm: [0, 2, 3, 1] } },
+          { op: 'MultiThreshold', domain: 'finn.custom_op.general', inputs: ['c1t', 'th'], outputs: ['a1t'], attrs: { out_dtype: 'UINT2', data_layout: 'NHWC' } },
+          { op: 'Transpose', inputs: ['a1t'], outputs: ['a1'], attrs: { perm: [0, 3, 1, 2] } },
+        ]) as NodeSpec[],
       { op: 'Quant', domain: Q, inputs: ['w2', 'w2s', 'zero', 'b4'], outputs: ['w2q'], attrs: { signed: 1, narrow: 1, rounding_mode: 'ROUND' } },
       { op: 'Conv', inputs: ['a1', 'w2q'], outputs: ['c2'], attrs: { kernel_shape: [1, 1] } },
       { op: 'Relu', inputs: ['c2'], outputs: ['r2'] },

@@ -1,7 +1,8 @@
 /** QONNX models through the hardware flow: quantize keeping their codes, emit HLS C++ and Verilog, and verify both
  *  bit for bit against the integer golden model (and the cycle model), for TFC_2W2A (2-bit weights and
  *  activations), a binarized MLP (bipolar weights and activations) and a convolutional model with MultiThreshold;
- *  narrow weights are stored at their own width in the Verilog weight ROMs. */
+ *  narrow weights are stored at their own width in the weight ROMs of both (bipolar ones in one bit). A model without
+ *  8-bit layers passes through approx unchanged. */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,10 +42,14 @@ describe('QONNX models in HLS C++ and Verilog', () => {
     }));
   }, 120_000);
 
-  test('approx leaves layers narrower than 8 bits exact: with none of 8 bits it says so (E_DSE)', async () => {
-    const r = await runCliAsync(['approx', join(dir, 'bnn-q'), '-o', join(dir, 'bnn-approx'), '--inputs', MODELS[0]!.inputs]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/error\[E_DSE\]: no conv\/dense layer .* has 8-bit weights and 8-bit activations .*2-bit weights.*approx.enabled: false/);
+  test('approx passes a model without 8-bit layers through: exit 0, one line saying why, the IR unchanged', async () => {
+    const out = join(dir, 'bnn-approx');
+    const r = await runCliAsync(['approx', join(dir, 'bnn-q'), '-o', out, '--inputs', MODELS[0]!.inputs]);
+    expect(r.code, r.stderr).toBe(0);
+    const why = "no conv/dense layer has 8-bit weights and 8-bit activations ('MatMul_2' 1-bit weights, 2-bit activations; 'MatMul_6' 1-bit weights, 2-bit activations); the library's multipliers are 8x8";
+    expect(r.stdout).toBe(`approx: no layer is eligible, every layer stays exact: ${why}\n`);
+    for (const f of ['model.ir.json', 'weights.bin']) expect(readFileSync(join(out, f)).equals(readFileSync(join(dir, 'bnn-q', f))), f).toBe(true);
+    expect(JSON.parse(readFileSync(join(out, 'pareto.json'), 'utf8'))).toMatchObject({ approximated: false, eligible_layers: 0, reason: why, layers: [{ layer: 'MatMul_2', multiplier: 'exact' }, { layer: 'MatMul_6', multiplier: 'exact' }] });
   });
 
   for (const m of MODELS) {
@@ -54,6 +59,10 @@ describe('QONNX models in HLS C++ and Verilog', () => {
       const build = join(dir, `${m.name}-hls`);
       const emit = await runCliAsync(['emit', 'hls', join(dir, `${m.name}-q`), '-o', build]);
       expect(emit.code, emit.stderr).toBe(0);
+      // Weights at their own width in the lane ROMs; bipolar ones in one bit (1 = -1), as in the Verilog.
+      const types = readFileSync(join(build, 'adequate_multipliers.h'), 'utf8');
+      expect(types).toContain(m.wb === 1 ? 'typedef adq::uint_t<1>::type tile0_wrom_t;' : `typedef adq::int_t<${m.wb}>::type tile0_w_t;`);
+      expect(readFileSync(join(build, 'adequate_weights.h'), 'utf8')).toContain('static const tile0_wrom_t TILE0_W[ADQ_LANES]');
       const r = await runCliAsync(['verify', build, '--hls', '--inputs', m.inputs, '--count', '20', '--layers', '--json']);
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ count: 20, mismatches: 0 });

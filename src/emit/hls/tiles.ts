@@ -10,6 +10,7 @@ import { userError } from '../../errors.js';
 import type { AcceleratorPlan, PlanLayer } from '../../hw/plan.js';
 import { windowOf, type WindowGeometry } from '../../hw/schedule.js';
 import { signedBits } from '../../ir/arith.js';
+import { isBipolar } from '../../ir/bipolar.js';
 import { indexBitsFor, sharedWeightIndices } from '../../ir/sharing.js';
 import type { QConvNode, QGemmNode } from '../../ir/types.js';
 import { getMultiplier, type Multiplier } from '../../multipliers/index.js';
@@ -98,6 +99,8 @@ export interface TileView extends TileLoopBounds {
   readonly depth: number;
   readonly laneWeights: readonly (readonly number[])[];
   readonly shared: boolean;
+  /** Every layer's weights are -1/+1 (src/ir/bipolar.ts): the lane ROMs hold one bit per weight, 1 for -1. */
+  readonly bipolar: boolean;
   readonly indexBits: number;
   readonly cbDepth: number;
   readonly laneCodebooks: readonly (readonly number[])[];
@@ -195,6 +198,9 @@ export function tileViews(plan: AcceleratorPlan, lanes: number, offsets: Readonl
         za: a.aZeroPoint, zo: a.outZeroPoint, lo: a.lo, hi: a.hi, halfEven: a.rounding === 'half-even',
       });
     });
+    // Bipolar weights are stored in one bit, as in the Verilog ROMs (idle lanes' zeros stay 0, read as +1, never used).
+    const bipolar = !shared && !mult && layers.every((l) => isBipolar(l.node as MacNode, l.weights!));
+    if (bipolar) for (const lane of laneWeights) for (let i = 0; i < lane.length; i++) lane[i] = lane[i]! < 0 ? 1 : 0;
     const table = kind === 'table' ? Array.from(mult!.table) : [];
     // Products: a table or netlist gives 16 bits (sign-extended when signed); exact products span the code ranges.
     const exactRange = [actRange[0] * wRange[1], actRange[1] * wRange[0], actRange[0] * wRange[0], actRange[1] * wRange[1]];
@@ -205,7 +211,7 @@ export function tileViews(plan: AcceleratorPlan, lanes: number, offsets: Readonl
       description: mult ? `${mult.id} (${kind === 'table' ? '65,536-entry ROM' : `gate-level netlist, ${mult.netlist!.gates.length} gates`}): ${mult.source.description}` : 'exact multiplication',
       actBits: typeBits(actRange), actSigned: actRange[0] < 0, wBits: typeBits(wRange), wSigned: wRange[0] < 0, prodBits,
       layers: t.layers, layerNames: layers.map((l) => l.name).join(', '), depthwise: layers.some((l) => calls.get(l.index)!.overGroups),
-      depth: laneWeights[0]!.length, laneWeights, shared, indexBits, cbDepth: laneCodebooks[0]!.length, laneCodebooks,
+      depth: laneWeights[0]!.length, laneWeights, shared, bipolar, indexBits, cbDepth: laneCodebooks[0]!.length, laneCodebooks,
       constants, wZero, mantissa, shift, channels: constants.length,
       ...bounds.bounds(),
       table, ...net,

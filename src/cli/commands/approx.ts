@@ -1,5 +1,6 @@
 /** `adequate approx QDIR --inputs X --labels Y --tiles T --library L -o OUT`: ALWANN approximate-multiplier binding
- *  (src/dse/approx/, docs/approx.md). Writes the chosen design as an IR, pareto.json and pareto.svg. */
+ *  (src/dse/approx/, docs/approx.md). Writes the chosen design as an IR, pareto.json and pareto.svg; with no layer of
+ *  8-bit weights and activations, the IR unchanged and a pareto.json saying why (docs/qonnx.md). */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';

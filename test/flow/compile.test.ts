@@ -164,7 +164,7 @@ rtl: { enabled: false }
     expect(existsSync(join(out5, '8-verilog-exact'))).toBe(false);
     expect(r.stdout).toContain('no exact twin: the approx stage chose the exact design');
     expect(readFileSync(join(out5, 'report.html'), 'utf8')).toContain('No exact twin was built: the approximate stage chose the exact design');
-  }, 1_800_000); // two Yosys runs of the MLP accelerator: 15 min on the shared 2-core machine at load 17
+  }, 1_800_000); // two Yosys runs of the MLP accelerator: 100 s idle, 15 min on the shared 2-core machine at load 17
 
   test('Ctrl-C stops cleanly: finished stages stay, no half-written folder, a rerun continues', async () => {
     const out3 = join(root, 'three');

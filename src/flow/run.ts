@@ -15,7 +15,7 @@ import { checkOutputFolder, isAdequateOutput, markOutputFolder, OUTPUT_MARKER } 
 import { findDatasetConfig } from '../io/dataset.js';
 import { packagePath } from '../paths.js';
 import type { FlowConfig } from './config.js';
-import { STAGES, stageCommands, stageEnabled, stageFolder, stageInput, withoutQueueFlags, type StageDef, type StageId } from './stages.js';
+import { exactTwinSource, STAGES, stageCommands, stageEnabled, stageFolder, stageInput, withoutQueueFlags, type StageDef, type StageId } from './stages.js';
 
 export const STAGE_FILE = 'stage.json';
 /** Measured speeds and times of a stage's run: the one file of a flow's output that differs between identical runs. */
@@ -142,10 +142,8 @@ async function runStages(opts: FlowOptions, enabledDefs: readonly StageDef[], en
   for (const [i, def] of enabledDefs.entries()) {
     const folder = folderOf(def.id);
     const input = stageInput(def, enabled, folderOf, model);
-    // The exact twin only when approx bound some multiplier: a pass-through approx stage's IR is the exact design.
-    const approxRan = outcomes.find((o) => o.record.stage === 'approx');
-    const approximated = (approxRan?.record.results[0] as { approximated?: boolean } | undefined)?.approximated !== false;
-    const exactTwinIr = def.id === 'synth' && enabled.has('approx') && approximated ? folderOf('approx') : undefined;
+    // The exact twin only when the approx stage chose an approximate design (that stage has run by now).
+    const exactTwinIr = def.id === 'synth' && enabled.has('approx') ? exactTwinSource(folderOf('approx')) : undefined;
     const commands = stageCommands(def, { model, out, config, input, folder, ...(exactTwinIr !== undefined ? { exactTwinIr } : {}) });
     // The key names no output location: the same flow written elsewhere has the same keys (and the same bytes); nor
     // the job queue, whose workers compute the same bytes as the local threads.

@@ -3,6 +3,7 @@
  *  Folder numbers are fixed per stage (OUT/5-approx is always the approximate binding), so folders keep their names
  *  when optional stages are switched on or off. */
 import type { FlowConfig, StageSection } from './config.js';
+import { loadIr } from '../ir/serialize.js';
 
 export type StageId = 'import' | 'quantize' | 'share' | 'wordlength' | 'approx' | 'hls' | 'csim' | 'verilog' | 'rtl' | 'synth';
 
@@ -50,8 +51,17 @@ export interface StageContext {
   /** The stage's own folder. */
   readonly folder: string;
   /** The approx stage's output IR (when it runs): the synth stage builds the same accelerator from it (same tiles,
-   *  lanes and weights) with exact multipliers, the exact twin, to show both builds' resources side by side. */
+   *  lanes and weights) with exact multipliers, the exact twin, to show both builds' resources side by side. Absent
+   *  when the approx stage is off or chose the exact design (exactTwinSource). */
   readonly exactTwinIr?: string;
+}
+
+/** The IR the exact twin is built from: the approx stage's output when its chosen design binds an approximate
+ *  multiplier to some layer; undefined when the stage chose the exact design, whose twin would be the same build
+ *  synthesized twice. Read when the synth stage starts (the choice is only known once the approx stage has run). */
+export function exactTwinSource(approxIr: string): string | undefined {
+  const approximate = loadIr(approxIr).nodes.some((n) => (n.op === 'QConv' || n.op === 'QGemm') && n.attrs.multiplier !== undefined);
+  return approximate ? approxIr : undefined;
 }
 
 /** Where the synth stage writes the exact twin's Verilog build: beside the chosen design's build. */
@@ -91,7 +101,7 @@ export function stageCommands(s: StageDef, ctx: StageContext): string[][] {
     case 'rtl':
       return [['verify', input, ...data, ...flags, ...queue, '--json']];
     case 'synth': {
-      // The chosen design with and without DSP48 cells; then, when multipliers were approximated, the exact twin
+      // The chosen design with and without DSP48 cells; then, when the chosen design approximates, the exact twin
       // (emitted with the verilog stage's flags) with and without DSPs. Results in this order (src/report/html.ts).
       const chosen = [['synth', input, ...flags, '--json'], ['synth', input, '--no-dsp', ...flags, '--json']];
       if (ctx.exactTwinIr === undefined) return chosen;

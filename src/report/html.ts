@@ -50,6 +50,7 @@ function reportView(out: string, model: string, configFile: string | undefined, 
     energy: approx ? energyRows(approx) : [],
     resources: synth ? resourceTable(synth) : undefined,
     twin: exactTwinRows(records),
+    twinSkipped: exactTwinSkipped(records),
     verification: verificationRows(records),
     verified: verificationRows(records).every((v) => v.mismatches === '0') && (rtl ? (rtl.cycle_mismatches ?? 0) === 0 : true),
     anyVerification: verificationRows(records).length > 0,
@@ -167,6 +168,13 @@ export function exactTwinRows(records: readonly StageRecord[]): { build: string;
   };
   const chosenEnergy = typeof energy === 'number' ? energy.toFixed(3) : '-';
   return [row('chosen design', chosenEnergy, 0), row('exact twin', '1.000', 3), row('chosen design', chosenEnergy, 1), row('exact twin', '1.000', 4)];
+}
+
+/** True when the synth stage ran after an approx stage but built no exact twin: the approx stage chose the exact
+ *  design, so the twin would have been the same build (src/flow/stages.ts, exactTwinSource). */
+export function exactTwinSkipped(records: readonly StageRecord[]): boolean {
+  const stage = byStage(records, 'synth');
+  return stage !== undefined && byStage(records, 'approx') !== undefined && stage.results.length < 5;
 }
 
 /** `adequate synth --json` as a table: one row per unit (tiles, window and elementwise units, the top's memories and

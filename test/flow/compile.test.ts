@@ -140,6 +140,32 @@ synth: { enabled: false }
     expect(html).toMatch(/word-length \(fixed\)<\/td><td[^>]*>\d+\.\d\d %/);
   }, 600_000);
 
+  testWithTool('yosys', 'an approx stage that chose the exact design gets no exact twin: the synth stage builds one accelerator', async () => {
+    // --max-drop 0 with --confidence 10: an approximate design passes only if it gains about half of the 100
+    // selection images over the exact one, so the exact design is chosen.
+    const exactConfig = join(root, 'exact.yaml');
+    writeFileSync(exactConfig, `seed: 7
+quantize: { calib: 100, eval-limit: 300 }
+approx: { tiles: 2, pop: 4, gen: 1, eval: 200, holdout: 0, max-drop: 0, confidence: 10 }
+hls: { enabled: false }
+csim: { enabled: false }
+verilog: { lanes: 2 }
+rtl: { enabled: false }
+`);
+    const out5 = join(root, 'five');
+    const r = await runCliAsync(['compile', MODEL, '-o', out5, '--config', exactConfig]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('the exact design is chosen');
+    const approx = JSON.parse(readFileSync(join(out5, '5-approx', 'stage.json'), 'utf8')) as { results: { chosen: { relative_energy: number } }[] };
+    expect(approx.results[0]!.chosen.relative_energy).toBe(1);
+    const synth = JSON.parse(readFileSync(join(out5, '10-synth', 'stage.json'), 'utf8')) as { commands: string[][]; results: { dsp: boolean }[] };
+    expect(synth.commands).toEqual([['synth', join(out5, '8-verilog'), '--json'], ['synth', join(out5, '8-verilog'), '--no-dsp', '--json']]);
+    expect(synth.results.map((x) => x.dsp)).toEqual([true, false]);
+    expect(existsSync(join(out5, '8-verilog-exact'))).toBe(false);
+    expect(r.stdout).toContain('no exact twin: the approx stage chose the exact design');
+    expect(readFileSync(join(out5, 'report.html'), 'utf8')).toContain('No exact twin was built: the approximate stage chose the exact design');
+  }, 1_800_000); // two Yosys runs of the MLP accelerator: 100 s idle, 15 min on the shared 2-core machine at load 17
+
   test('Ctrl-C stops cleanly: finished stages stay, no half-written folder, a rerun continues', async () => {
     const out3 = join(root, 'three');
     const child = spawn(process.execPath, [join(REPO, 'bin/adequate.js'), 'compile', MODEL, '-o', out3, '--config', config], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { applyOverrides, readConfig } from '../../src/flow/config.js';
-import { sectionFlags, stageCommands, STAGES, withoutQueueFlags } from '../../src/flow/stages.js';
+import { exactTwinSource, sectionFlags, stageCommands, STAGES, withoutQueueFlags } from '../../src/flow/stages.js';
+import { bindThreeTiles, quantizedZoo } from '../helpers/hw-models.js';
 import { tempDir } from '../helpers/tmp.js';
 import { expectUserError } from '../helpers/user-error.js';
 
@@ -94,6 +95,15 @@ describe('stage command lines', () => {
       ['synth', 'o/8-verilog-exact', '--no-dsp', '--json'],
     ]);
   });
+
+  test('the exact twin is built from an approx IR that binds an approximate multiplier, not from one that chose exact', async () => {
+    const dir = tempDir();
+    const { ir } = await quantizedZoo(dir, 16); // every layer exact: what approx writes when it chooses the exact design
+    const bound = join(dir, 'bound');
+    bindThreeTiles(ir, bound); // a netlist, a table-only multiplier and exact, on three tiles
+    expect(exactTwinSource(ir)).toBeUndefined();
+    expect(exactTwinSource(bound)).toBe(bound);
+  }, 120_000);
 });
 
 describe('adequate init', () => {

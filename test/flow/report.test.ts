@@ -2,7 +2,7 @@
  *  (the compile test in compile.test.ts runs the software stages only, to stay fast). */
 import { describe, expect, test } from 'vitest';
 import type { StageRecord } from '../../src/flow/run.js';
-import { exactTwinRows, renderReport } from '../../src/report/html.js';
+import { exactTwinRows, exactTwinSkipped, renderReport } from '../../src/report/html.js';
 
 const record = (stage: string, folder: string, result: unknown): StageRecord =>
   ({ stage, title: stage, key: '0', folder, input: '', commands: [[stage, '--json']], results: [result], exitCode: 0 }) as unknown as StageRecord;
@@ -47,5 +47,11 @@ describe('report.html hardware sections', () => {
       { build: 'exact twin', energy: '1.000', dsp: 'no', luts: '9,000', ffs: '1,000', dsps: '0', brams: '10' },
     ]);
     expect(exactTwinRows([stage].map((r) => ({ ...r, results: r.results.slice(0, 2) })))).toEqual([]); // no twin built
+    // Skipped (the approx stage chose the exact design) only when an approx stage ran and the synth stage built no twin.
+    const chosenOnly = { ...stage, results: stage.results.slice(0, 2) };
+    expect(exactTwinSkipped([approx, chosenOnly])).toBe(true);
+    expect(exactTwinSkipped([approx, stage])).toBe(false);
+    expect(exactTwinSkipped([chosenOnly])).toBe(false);
+    expect(exactTwinSkipped([approx])).toBe(false);
   });
 });

@@ -8,7 +8,7 @@ import { applyOverrides, findConfigBeside, readConfig, type FlowConfig } from '.
 import { flowCommands, runFlow } from '../../flow/run.js';
 import { checkCommandLine } from '../parser.js';
 import { stageFolder } from '../../flow/stages.js';
-import { accuracyLadder, exactTwinRows, verificationRows, writeReport } from '../../report/html.js';
+import { accuracyLadder, exactTwinRows, exactTwinSkipped, verificationRows, writeReport } from '../../report/html.js';
 import { formatSeconds } from '../progress.js';
 import { intOption } from '../options.js';
 import { formatTable } from '../table.js';
@@ -86,6 +86,7 @@ export const compileCommand: CommandModule<object, Args> = {
       if (ladder.length) console.log('\n' + formatTable(['accuracy', 'top-1', 'images', 'measured by'], ladder.map((r) => [r.step, r.top1, r.count, r.source])));
       const twin = exactTwinRows(records);
       if (twin.length) console.log(formatTable(['hardware', 'energy (model)', 'DSPs allowed', 'LUT', 'FF', 'DSP', 'BRAM'], twin.map((r) => [r.build, r.energy, r.dsp, r.luts, r.ffs, r.dsps, r.brams])));
+      if (exactTwinSkipped(records)) console.log('no exact twin: the approx stage chose the exact design, so the synthesized build is the exact one');
       const checks = verificationRows(records);
       if (checks.length) console.log(formatTable(['verification', 'inferences', 'mismatches', 'details'], checks.map((r) => [r.what, r.count, r.mismatches, r.extra])));
       console.log(`report: ${report} (${formatSeconds(seconds)} in all)`);

@@ -12,7 +12,7 @@ import { codesOf, valueOfCode, type TunedPlan } from '../../hw/plan-tuned.js';
 import { referenceBuffers, tunedReferenceBuffers } from '../../hw/reference.js';
 import { makeTensor, type Tensor } from '../../ir/types.js';
 import type { MultiplierImpl } from '../build-dir.js';
-import { renderHls } from './render.js';
+import { renderHls, renderHlsToFile } from './render.js';
 import { tunedHlsView } from './tuned-view.js';
 import { hlsView } from './view.js';
 
@@ -90,7 +90,9 @@ async function writeProject(dir: string, view: object, variant: '' | 'tuned/', s
   };
   for (const name of [...HLS_HEADERS, ...HLS_SOURCES, 'Makefile', 'run_hls.tcl', 'README.md']) {
     await yieldToSignals();
-    write(name, renderHls(TUNED_TEMPLATES.has(name) ? variant + name : name, view));
+    // Streamed: adequate_weights.h of a VGG-19 is longer than a JavaScript string.
+    await renderHlsToFile(TUNED_TEMPLATES.has(name) ? variant + name : name, view, join(dir, name));
+    files.push(name);
   }
   mkdirSync(join(dir, 'tb_data'));
   write('tb_data/inputs.txt', codesFile(samples.inputs, samples.inSize));

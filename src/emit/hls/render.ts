@@ -1,19 +1,38 @@
 /** The HLS templates (templates/hls/*.hbs) and the one place their formatting helpers are registered. Helpers only
  *  format (numbers into C initializer rows, identifiers); every number they print was computed by the view. */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import Handlebars from 'handlebars';
+import { yieldToSignals } from '../../io/atomic-dir.js';
 import type { NumFormat } from '../../ir/types.js';
 import { packagePath } from '../../paths.js';
 
 const hbs = Handlebars.create();
 
+/** Lines of `{{{cArray}}}` text for values [from, to) (`from` a multiple of `per`), each ending in a newline. */
+function cArrayLines(values: ArrayLike<number>, per: number, from: number, to: number): string {
+  let text = '';
+  const slice = (i: number, j: number) => ('subarray' in values ? (values as Int32Array).subarray(i, j) : Array.prototype.slice.call(values, i, j)) as { join(sep: string): string };
+  for (let i = from; i < to; i += per) text += '  ' + slice(i, Math.min(to, i + per)).join(', ') + ',\n';
+  return text;
+}
+
+/** Arrays longer than this are not rendered into the template's text when it is streamed (renderHlsToFile): a VGG's
+ *  weight ROMs hold 144 M codes, more characters than a JavaScript string can (2^29). */
+const STREAMED_ARRAY = 1 << 16;
+/** Values per written piece of a streamed array (a few MB of text). */
+const STREAM_PIECE = 24 * 40_000;
+/** While a streamed render runs: the arrays set aside, each marked in the text by NUL, its index, NUL. */
+let deferred: { values: ArrayLike<number>; per: number }[] | undefined;
+
 /** `{{{cArray values 16}}}`: a C initializer body, `per` numbers a line, indented by two spaces. */
 hbs.registerHelper('cArray', (values: ArrayLike<number>, per: unknown) => {
   const n = typeof per === 'number' ? per : 16;
-  const lines: string[] = [];
-  // Array.prototype.join on a slice: fast on arrays of millions of weights (a ResNet-18's ROMs).
-  for (let i = 0; i < values.length; i += n) lines.push('  ' + Array.prototype.slice.call(values, i, i + n).join(', ') + ',');
-  return lines.join('\n');
+  if (values.length === 0) return '';
+  if (deferred && values.length > STREAMED_ARRAY) {
+    deferred.push({ values, per: n });
+    return `\0${deferred.length - 1}\0`;
+  }
+  return cArrayLines(values, n, 0, values.length).slice(0, -1);
 });
 /** `{{join list ", "}}`. */
 hbs.registerHelper('join', (list: readonly unknown[], sep: unknown) => list.map(String).join(typeof sep === 'string' ? sep : ', '));
@@ -41,4 +60,38 @@ export function renderHls(name: string, view: object): string {
     cache.set(name, t);
   }
   return t(view);
+}
+
+/** Renders templates/hls/NAME.hbs with the view into the file `path`, the same text as renderHls: the template's
+ *  text with its long arrays set aside, then each array written in pieces where the template placed it, yielding
+ *  between pieces so an interrupt's cleanup (writeDirAtomically) can run. */
+export async function renderHlsToFile(name: string, view: object, path: string): Promise<void> {
+  deferred = [];
+  let text: string, arrays: typeof deferred;
+  try {
+    text = renderHls(name, view);
+    arrays = deferred;
+  } finally {
+    deferred = undefined;
+  }
+  const fd = openSync(path, 'w');
+  try {
+    const parts = text.split('\0');
+    for (let i = 0; i < parts.length; i++) {
+      if (i % 2 === 0) {
+        writeSync(fd, parts[i]!);
+        continue;
+      }
+      const { values, per } = arrays[Number(parts[i])]!;
+      const piece = Math.max(per, Math.floor(STREAM_PIECE / per) * per);
+      for (let at = 0; at < values.length; at += piece) {
+        const end = Math.min(values.length, at + piece);
+        // The last line's newline belongs to the template's text (renderHls's helper omits it).
+        writeSync(fd, end === values.length ? cArrayLines(values, per, at, end).slice(0, -1) : cArrayLines(values, per, at, end));
+        await yieldToSignals();
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
 }

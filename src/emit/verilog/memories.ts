@@ -13,19 +13,53 @@ const lines = (words: Iterable<string>): string => [...words].join('\n') + '\n';
  *  laneChannel: channels g*L .. g*L+L-1 for group-1 layers), lane j in bits [j*wb, (j+1)*wb); idle lanes hold 0.
  *  Taps are in weight order (c, ky, kx) within the group, the order the walker visits them. */
 export function weightRom(step: Step, lanes: number, wb: number, bipolar = false): string {
-  const w = step.layer.weights!.data, K = step.k;
-  const out: string[] = [];
-  for (let g = 0; g < groupsOf(step); g++)
+  return [...weightRomPieces(step, lanes, wb, bipolar)].join('');
+}
+
+/** Words of weightRom per piece: a VGG-19's largest ROM is 25 M words, more text than one string should hold. */
+const ROM_PIECE_WORDS = 1 << 18;
+
+/** weightRom's text in pieces of whole lines, each computed when it is asked for. */
+export function* weightRomPieces(step: Step, lanes: number, wb: number, bipolar = false): Generator<string> {
+  const w = step.layer.weights!.data, K = step.k, G = groupsOf(step);
+  // Lane channels of each item once (laneChannel per word cost more than the word).
+  const channels = new Int32Array(lanes);
+  const bits = lanes * wb, digits = Math.ceil(bits / 4);
+  // Words of up to 48 bits are exact in doubles: no BigInt per weight.
+  const small = bits <= 48, mask = 2 ** wb;
+  let text = '', words = 0, total = 0;
+  for (let g = 0; g < G; g++) {
+    for (let j = 0; j < lanes; j++) channels[j] = laneChannel(step, lanes, g, j);
     for (let k = 0; k < K; k++) {
-      let word = 0n;
-      for (let j = 0; j < lanes; j++) {
-        const m = laneChannel(step, lanes, g, j);
-        // Bipolar weights: one bit, 1 for -1 and 0 for +1.
-        if (m >= 0) word |= (bipolar ? (w[m * K + k]! < 0 ? 1n : 0n) : BigInt.asUintN(wb, BigInt(w[m * K + k]!))) << BigInt(j * wb);
+      let hex: string;
+      if (small) {
+        let word = 0;
+        for (let j = lanes - 1; j >= 0; j--) {
+          const m = channels[j]!;
+          // Bipolar weights: one bit, 1 for -1 and 0 for +1; else the code's wb-bit two's complement.
+          const v = m < 0 ? 0 : bipolar ? (w[m * K + k]! < 0 ? 1 : 0) : ((w[m * K + k]! % mask) + mask) % mask;
+          word = word * mask + v;
+        }
+        hex = word.toString(16).padStart(digits, '0');
+      } else {
+        let word = 0n;
+        for (let j = 0; j < lanes; j++) {
+          const m = channels[j]!;
+          if (m >= 0) word |= (bipolar ? (w[m * K + k]! < 0 ? 1n : 0n) : BigInt.asUintN(wb, BigInt(w[m * K + k]!))) << BigInt(j * wb);
+        }
+        hex = hexWord(word, bits);
       }
-      out.push(hexWord(word, lanes * wb));
+      text += hex + '\n';
+      total++;
+      if (++words === ROM_PIECE_WORDS) {
+        yield text;
+        text = '';
+        words = 0;
+      }
     }
-  return lines(out);
+  }
+  // An empty ROM is one empty line, as lines() writes it.
+  if (text !== '' || total === 0) yield total === 0 ? '\n' : text;
 }
 
 /** A shared layer's ROMs: the index ROM (lane-packed like weightRom, `indexBits` per lane) and one codebook table
@@ -86,8 +120,10 @@ export function channelRom(step: Step, ws: number): string {
   const za = BigInt(a.aZeroPoint);
   const out: string[] = [];
   for (let m = 0; m < step.channels; m++) {
-    let sumW = 0n;
-    for (let k = 0; k < K; k++) sumW += BigInt(w[m * K + k]!);
+    // A sum of at most 2^32 codes of 32 bits: exact in a double, one BigInt per channel.
+    let sumNumber = 0;
+    for (let k = 0; k < K; k++) sumNumber += w[m * K + k]!;
+    const sumW = BigInt(sumNumber);
     const zw = BigInt(a.wZeroPoint.length === 1 ? a.wZeroPoint[0]! : a.wZeroPoint[m]!);
     const c = BigInt(bias ? bias[m]! : 0) - za * sumW + BigInt(K) * za * zw;
     const t = BigInt(Math.min(64, 31 + a.shift[m]!));

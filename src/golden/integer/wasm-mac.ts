@@ -154,8 +154,9 @@ export interface WasmDotF64 {
   readonly rows: Float64Array;
   /** M x K float64 weights to fill. */
   readonly weights: Float64Array;
-  /** out[m * P + p] = sum_k weights[m, k] * rows[p, k], summed in k order. */
-  run(): Float64Array;
+  /** out[m * P + p] = sum_k weights[m, k] * rows[p, k], summed in k order, for the first `channels` (default M)
+   *  weight rows. */
+  run(channels?: number): Float64Array;
 }
 
 /** The float golden model's dot-product kernel (f64, 4 positions x 2 channels per tile), or undefined when the
@@ -168,9 +169,9 @@ export function wasmDotF64(K: number, P: number, M: number): WasmDotF64 | undefi
   return {
     rows: new Float64Array(k.memory.buffer, rowsAt, P * K),
     weights: new Float64Array(k.memory.buffer, wAt, M * K),
-    run() {
-      k.dot_f64(rowsAt, K, P, wAt, M, outAt);
-      return new Float64Array(k.memory.buffer, outAt, M * P);
+    run(channels = M) {
+      k.dot_f64(rowsAt, K, P, wAt, channels, outAt);
+      return new Float64Array(k.memory.buffer, outAt, channels * P);
     },
   };
 }

@@ -246,8 +246,11 @@ export function qgemm(node: QGemmNode, x: Tensor, w: Tensor, bias: Tensor, outSh
       layer.act.set(x.data.subarray(0, B * K));
       for (let b = 0; b < B; b++) layer.org[b] = b * K;
       for (let k = 0; k < K; k++) layer.koff[k] = k;
-      if (!layer.run(0, 0, n, x.dtype === 'int8', node.attrs.rounding === 'half-even', out.data, j0, 1, N))
-        finish(node.attrs, pw, bias.data, K, j0, n, B, layer.sums, layer.rowSums, out.data, j0, 1, N);
+      // The kernel writes its span of outputs whole (rows of n channels here), then each row goes to its place.
+      const part = n === N ? out : makeTensor(node.attrs.outType, [B, n]);
+      if (!layer.run(0, 0, n, x.dtype === 'int8', node.attrs.rounding === 'half-even', part.data, 0, 1, n))
+        finish(node.attrs, pw, bias.data, K, j0, n, B, layer.sums, layer.rowSums, part.data, 0, 1, n);
+      if (part !== out) for (let b = 0; b < B; b++) out.data.set(part.data.subarray(b * n, (b + 1) * n), b * N + j0);
       if (j0 + n === N) return out;
     }
   }

@@ -32,12 +32,14 @@ function cArrayBytes(values: ArrayLike<number>, per: number, from: number, to: n
         buf[pos++] = 45;
         v = -v;
       }
-      const start = pos;
-      do {
-        buf[pos++] = 48 + (v % 10);
-        v = Math.floor(v / 10);
-      } while (v > 0);
-      buf.subarray(start, pos).reverse();
+      let digits = 1;
+      for (let p10 = 10; p10 <= v; p10 *= 10) digits++;
+      pos += digits;
+      for (let at = pos - 1; at >= pos - digits; at--) {
+        const r = v % 10;
+        buf[at] = 48 + r;
+        v = (v - r) / 10;
+      }
     }
     buf[pos++] = 44;
     buf[pos++] = 10;

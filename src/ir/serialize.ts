@@ -1,13 +1,14 @@
 /** The IR on disk: `model.ir.json` (structure, shapes, attributes) plus `weights.bin` (little-endian tensor data,
  *  each tensor 64-byte aligned and referenced by offset). Both directions validate against `ir/schema.json`. */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { userError } from '../errors.js';
 import { packagePath } from '../paths.js';
 import { checkSharing } from './sharing.js';
 import { inferOutputs } from './shapes.js';
-import { allocData, makeTensor, sizeOf, type DType, type Graph, type Node, type Tensor, type ValueInfo } from './types.js';
+import { allocData, makeTensor, sizeOf, type DType, type Graph, type Node, type Tensor, type TensorData, type ValueInfo } from './types.js';
 
 export const IR_FILE = 'model.ir.json';
 export const WEIGHTS_FILE = 'weights.bin';
@@ -165,8 +166,26 @@ function checkShapes(graph: Graph, where: string): void {
   for (const o of graph.outputs) if (!defined.has(o)) throw userError('E_IR_INVALID', `${where}: graph output '${o}' is not defined by any node, input or constant`);
 }
 
+/** Whether a tensor's array holds its dtype's little-endian bytes as they are (so a copy of bytes reads or writes it):
+ *  every dtype but int64 (held as doubles), on a little-endian machine. */
+function bytesAsStored(dtype: DType, d: TensorData): boolean {
+  if (!LITTLE_ENDIAN) return false;
+  switch (dtype) {
+    case 'float32': return d instanceof Float32Array;
+    case 'int32': return d instanceof Int32Array;
+    case 'int8': return d instanceof Int8Array;
+    case 'uint8': case 'bool': return d instanceof Uint8Array;
+    default: return false;
+  }
+}
+const LITTLE_ENDIAN = endianness() === 'LE';
+
 function writeData(view: DataView, offset: number, t: Tensor): void {
   const d = t.data;
+  if (bytesAsStored(t.dtype, d)) {
+    new Uint8Array(view.buffer, view.byteOffset + offset, d.byteLength).set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+    return;
+  }
   for (let i = 0; i < d.length; i++) {
     const v = d[i]!;
     switch (t.dtype) {
@@ -182,6 +201,10 @@ function writeData(view: DataView, offset: number, t: Tensor): void {
 function readData(view: DataView, r: ConstantRecord): Tensor {
   const n = sizeOf(r.shape);
   const d = allocData(r.dtype, n);
+  if (bytesAsStored(r.dtype, d)) {
+    new Uint8Array(d.buffer).set(new Uint8Array(view.buffer, view.byteOffset + r.offset, d.byteLength));
+    return makeTensor(r.dtype, r.shape, d);
+  }
   for (let i = 0; i < n; i++) {
     switch (r.dtype) {
       case 'float32': d[i] = view.getFloat32(r.offset + 4 * i, true); break;

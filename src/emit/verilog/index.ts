@@ -87,7 +87,7 @@ export interface VerilogDesign {
   readonly files: Map<string, string>;
   /** Files too long to hold as one string (the weight ROMs: a VGG-19's largest is 25 M words), as their text in
    *  pieces, computed while they are written. */
-  readonly streamed: Map<string, () => Iterable<string>>;
+  readonly streamed: Map<string, () => Iterable<Uint8Array>>;
 }
 
 /** Everything the build folder holds, as (relative path, text) pairs. Pure apart from reading the templates and
@@ -97,7 +97,7 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
   if (plan.input.bits > 8) throw userError('E_HW', `the input codes of '${plan.name}' have ${plan.input.bits} bits; the input stream carries 8-bit codes (quantize the input to 8 bits)`);
   const { nw, dw } = designWidths(s);
   const files = new Map<string, string>();
-  const streamed = new Map<string, () => Iterable<string>>();
+  const streamed = new Map<string, () => Iterable<Uint8Array>>();
   const stepsOf = (pred: (st: Step) => boolean) => s.steps.filter(pred);
   const slotCount = Math.max(1, ...[...new Set(s.steps.map((st) => `${st.unit}${st.tile ?? ''}`))].map((u) => s.steps.filter((st) => `${st.unit}${st.tile ?? ''}` === u).length));
   const slotBits = bitsFor(slotCount - 1);

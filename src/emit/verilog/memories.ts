@@ -13,25 +13,31 @@ const lines = (words: Iterable<string>): string => [...words].join('\n') + '\n';
  *  laneChannel: channels g*L .. g*L+L-1 for group-1 layers), lane j in bits [j*wb, (j+1)*wb); idle lanes hold 0.
  *  Taps are in weight order (c, ky, kx) within the group, the order the walker visits them. */
 export function weightRom(step: Step, lanes: number, wb: number, bipolar = false): string {
-  return [...weightRomPieces(step, lanes, wb, bipolar)].join('');
+  return Buffer.concat([...weightRomPieces(step, lanes, wb, bipolar)]).toString('latin1');
 }
 
 /** Words of weightRom per piece: a VGG-19's largest ROM is 25 M words, more text than one string should hold. */
 const ROM_PIECE_WORDS = 1 << 18;
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
 
-/** weightRom's text in pieces of whole lines, each computed when it is asked for. */
-export function* weightRomPieces(step: Step, lanes: number, wb: number, bipolar = false): Generator<string> {
+/** weightRom's text in pieces of whole lines (ASCII bytes), each computed when it is asked for. */
+export function* weightRomPieces(step: Step, lanes: number, wb: number, bipolar = false): Generator<Uint8Array> {
   const w = step.layer.weights!.data, K = step.k, G = groupsOf(step);
   // Lane channels of each item once (laneChannel per word cost more than the word).
   const channels = new Int32Array(lanes);
   const bits = lanes * wb, digits = Math.ceil(bits / 4);
-  // Words of up to 48 bits are exact in doubles: no BigInt per weight.
+  // Words of up to 48 bits are exact in doubles: no BigInt per weight, hex digits written straight into bytes.
   const small = bits <= 48, mask = 2 ** wb;
-  let text = '', words = 0, total = 0;
+  const total = G * K;
+  if (total === 0) {
+    // An empty ROM is one empty line, as lines() writes it.
+    yield Buffer.from('\n', 'latin1');
+    return;
+  }
+  let piece = Buffer.allocUnsafe(Math.min(total, ROM_PIECE_WORDS) * (digits + 1)), pos = 0, words = 0;
   for (let g = 0; g < G; g++) {
     for (let j = 0; j < lanes; j++) channels[j] = laneChannel(step, lanes, g, j);
     for (let k = 0; k < K; k++) {
-      let hex: string;
       if (small) {
         let word = 0;
         for (let j = lanes - 1; j >= 0; j--) {
@@ -40,26 +46,30 @@ export function* weightRomPieces(step: Step, lanes: number, wb: number, bipolar 
           const v = m < 0 ? 0 : bipolar ? (w[m * K + k]! < 0 ? 1 : 0) : ((w[m * K + k]! % mask) + mask) % mask;
           word = word * mask + v;
         }
-        hex = word.toString(16).padStart(digits, '0');
+        for (let at = pos + digits - 1; at >= pos; at--) {
+          const r = word % 16;
+          piece[at] = HEX_DIGITS[r]!;
+          word = (word - r) / 16;
+        }
+        pos += digits;
       } else {
         let word = 0n;
         for (let j = 0; j < lanes; j++) {
           const m = channels[j]!;
           if (m >= 0) word |= (bipolar ? (w[m * K + k]! < 0 ? 1n : 0n) : BigInt.asUintN(wb, BigInt(w[m * K + k]!))) << BigInt(j * wb);
         }
-        hex = hexWord(word, bits);
+        pos += piece.write(hexWord(word, bits), pos, 'latin1');
       }
-      text += hex + '\n';
-      total++;
+      piece[pos++] = 10;
       if (++words === ROM_PIECE_WORDS) {
-        yield text;
-        text = '';
+        yield piece.subarray(0, pos);
+        piece = Buffer.allocUnsafe(ROM_PIECE_WORDS * (digits + 1));
+        pos = 0;
         words = 0;
       }
     }
   }
-  // An empty ROM is one empty line, as lines() writes it.
-  if (text !== '' || total === 0) yield total === 0 ? '\n' : text;
+  if (pos > 0) yield piece.subarray(0, pos);
 }
 
 /** A shared layer's ROMs: the index ROM (lane-packed like weightRom, `indexBits` per lane) and one codebook table

@@ -28,6 +28,7 @@ export function* weightRomPieces(step: Step, lanes: number, wb: number, bipolar 
   const bits = lanes * wb, digits = Math.ceil(bits / 4);
   // Words of up to 48 bits are exact in doubles: no BigInt per weight, hex digits written straight into bytes.
   const small = bits <= 48, mask = 2 ** wb;
+  const nibbles = !bipolar && wb % 4 === 0 && wb <= 28 ? wb / 4 : 0, laneMask = mask - 1;
   const total = G * K;
   if (total === 0) {
     // An empty ROM is one empty line, as lines() writes it.
@@ -38,7 +39,15 @@ export function* weightRomPieces(step: Step, lanes: number, wb: number, bipolar 
   for (let g = 0; g < G; g++) {
     for (let j = 0; j < lanes; j++) channels[j] = laneChannel(step, lanes, g, j);
     for (let k = 0; k < K; k++) {
-      if (small) {
+      if (nibbles > 0) {
+        // Lanes of whole hex digits (8-bit codes: two digits a lane): each lane's digits, highest lane first.
+        for (let j = lanes - 1; j >= 0; j--) {
+          const m = channels[j]!;
+          let v = m < 0 ? 0 : w[m * K + k]! & laneMask;
+          for (let at = pos + nibbles - 1; at >= pos; at--, v >>>= 4) piece[at] = HEX_DIGITS[v & 15]!;
+          pos += nibbles;
+        }
+      } else if (small) {
         let word = 0;
         for (let j = lanes - 1; j >= 0; j--) {
           const m = channels[j]!;

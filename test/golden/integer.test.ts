@@ -309,6 +309,26 @@ describe('WebAssembly kernels (in-place windows, 64-bit requantization) against 
     expect(Array.from(fast.data)).toEqual(Array.from(slow.data));
   });
 
+  test('float Conv on the SIMD column kernel: the JavaScript loop bit for bit (strides, pads, groups, leftover positions)', async () => {
+    for (let seed = 1; seed <= 30; seed++) {
+      const rnd = ((s) => () => ((s = (s * 1103515245 + 12345) % 2147483648), s / 2147483648))(seed * 7717);
+      const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
+      const group = [1, 1, 2, 3][seed % 4]!, cPerG = int(1, 4), mPerG = int(1, 5);
+      const [C, M] = [group * cPerG, group * mPerG];
+      const k = [int(1, 3), int(1, 3)], s = [int(1, 2), int(1, 2)], d = [1, int(1, 2)];
+      const pads = [int(0, 2), int(0, 1), int(0, 2), int(0, 1)];
+      const attrs = { kernelShape: k, strides: s, pads, dilations: d, group };
+      const xs = { dtype: 'float32' as const, shape: [int(1, 2), C, int(k[0]! * d[0]!, 13), int(k[1]! * d[1]!, 13)] };
+      const ws = { dtype: 'float32' as const, shape: [M, cPerG, ...k] };
+      const node = { name: 'f', op: 'Conv', inputs: ['x', 'w', 'b'], outputs: ['y'], attrs } as ConvNode;
+      const outShape = inferOutputs(node, [xs, ws, { dtype: 'float32', shape: [M] }])[0]!.shape;
+      const floats = (shape: number[]) => makeTensor('float32', shape, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rnd() * 2 - 1));
+      const x = floats(xs.shape), w = floats(ws.shape), b = floats([M]);
+      const [fast, slow] = await both(() => conv(node, x, w, b, outShape));
+      expect(Array.from(fast.data), `seed ${seed}`).toEqual(Array.from(slow.data));
+    }
+  });
+
   test('QGemm and float Gemm with more weights than one kernel call takes (channels in chunks), a fallback in the last chunk', async () => {
     // 3,000 x 1,500 = 4.5 M weights: two chunks of channels (1,398 + 102) on the kernels, one pass in the loops.
     const rnd = ((s) => () => ((s = (s * 1103515245 + 12345) % 2147483648), s / 2147483648))(4242);

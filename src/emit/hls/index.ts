@@ -9,7 +9,7 @@ import { yieldToSignals } from '../../io/atomic-dir.js';
 import { libraryContext } from '../../golden/parallel.js';
 import type { AcceleratorPlan } from '../../hw/plan.js';
 import { codesOf, valueOfCode, type TunedPlan } from '../../hw/plan-tuned.js';
-import { referenceBuffers, tunedReferenceBuffers } from '../../hw/reference.js';
+import { referenceBuffersYielding, tunedReferenceBuffers } from '../../hw/reference.js';
 import { makeTensor, type Tensor } from '../../ir/types.js';
 import type { MultiplierImpl } from '../build-dir.js';
 import { renderHls, renderHlsToFile } from './render.js';
@@ -42,7 +42,8 @@ export async function emitHls(plan: AcceleratorPlan, options: HlsOptions, dir: s
   const view = { ...base, ...INTEGER_TEXT, sampleCount: count };
   const inputs = sampleInputs(plan, count);
   const ctx = libraryContext(options.library);
-  const outputs = inputs.map((x) => referenceBuffers(plan, x, ctx).get(plan.output.name)!.data);
+  const outputs: ArrayLike<number>[] = [];
+  for (const x of inputs) outputs.push((await referenceBuffersYielding(plan, x, ctx)).get(plan.output.name)!.data);
   return writeProject(dir, view, '', { inputs: inputs.map((t) => t.data), outputs, inSize: plan.input.size, outSize: plan.output.size });
 }
 

@@ -88,7 +88,7 @@ export const scaleBench: Benchmark = {
     for (const [k, v] of Object.entries(flow('resnet18', process.env.BENCH_SCALE_VERIFY === '1'))) result[`resnet18_${k}`] = v;
     if (process.env.BENCH_SCALE_VGG === '1') {
       for (const [k, v] of Object.entries(flow('vgg19', false))) result[`vgg19_${k}`] = v;
-      const perParam = (s: number, params: number) => +((s / params) * 1e6).toFixed(3);
+      const perParam = (s: number, mParams: number) => +(s / mParams).toFixed(3);
       result.resnet18_emit_seconds_per_m_params = perParam(Number(result.resnet18_emit_hls_seconds) + Number(result.resnet18_emit_verilog_seconds), 11.69);
       result.vgg19_emit_seconds_per_m_params = perParam(Number(result.vgg19_emit_hls_seconds) + Number(result.vgg19_emit_verilog_seconds), 143.67);
       result.resnet18_emit_cpu_seconds_per_m_params = perParam(Number(result.resnet18_emit_hls_cpu_seconds) + Number(result.resnet18_emit_verilog_cpu_seconds), 11.69);

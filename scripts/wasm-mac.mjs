@@ -10,7 +10,7 @@ export const PB = 8;
 export const MB = 4;
 
 export function macWat() {
-  return `(module\n  (memory (export "memory") 1)\n${gatherDot('gather_u16', 'i32.load16_u')}\n${gatherDot('gather_s16', 'i32.load16_s')}\n${gatherSums('gather_sums_u', 'i32.load8_u')}\n${gatherSums('gather_sums_s', 'i32.load8_s')}\n${requant()}\n${dotF64()})\n`;
+  return `(module\n  (memory (export "memory") 1)\n${gatherDot('gather_u16', 'i32.load16_u')}\n${gatherDot('gather_s16', 'i32.load16_s')}\n${gatherSums('gather_sums_u', 'i32.load8_u')}\n${gatherSums('gather_sums_s', 'i32.load8_s')}\n${requant()}\n${dotF64()}\n${dotF64Cols()})\n`;
 }
 
 // The gather kernels read the activations in place instead of from an im2col copy (which cost as much time as the
@@ -183,3 +183,68 @@ function dotF64() {
   return L.join('\n');
 }
 
+
+// dot_f64_cols (cols, K, P, w, M, out): the float golden model's Conv with its receptive fields as columns: cols is
+// K x P f64 (row k = term k of every position), w M x K f64; out[m * P + p] = sum_k w[m, k] * cols[k, p] in f64, k
+// in order, one rounding per multiply and per add: the same sums as dot_f64, two positions per SIMD lane pair
+// (f64x2 multiplies and adds round each lane as the scalar ones do; WebAssembly has no fused multiply-add here).
+// Tiles of CP positions (CP / 2 vectors) x CM channels keep the sums in registers; leftover positions run scalar.
+export const CP = 8;
+export const CM = 2;
+function dotF64Cols() {
+  const L = [];
+  const l = (s) => L.push('    ' + s);
+  const V = CP / 2;
+  L.push('  (func (export "dot_f64_cols") (param $cols i32) (param $K i32) (param $P i32) (param $w i32) (param $M i32) (param $out i32)');
+  l('(local $p i32) (local $m i32) (local $k i32) (local $pb i32) (local $kb i32) (local $c i32) (local $ss f64)');
+  for (let i = 0; i < V; i++) l(`(local $x${i} v128)`);
+  for (let j = 0; j < CM; j++) l(`(local $w${j} i32) (local $b${j} v128)`);
+  for (let i = 0; i < V; i++) l(Array.from({ length: CM }, (_, j) => `(local $s${i}_${j} v128)`).join(' '));
+  l('(local.set $pb (i32.shl (local.get $P) (i32.const 3)))');
+  l('(local.set $kb (i32.shl (local.get $K) (i32.const 3)))');
+  const tile = (mb) => {
+    l('(local.set $c (i32.add (local.get $cols) (i32.shl (local.get $p) (i32.const 3))))');
+    for (let j = 0; j < mb; j++) l(`(local.set $w${j} (i32.add (local.get $w) (i32.mul (i32.add (local.get $m) (i32.const ${j})) (local.get $kb))))`);
+    for (let i = 0; i < V; i++) for (let j = 0; j < mb; j++) l(`(local.set $s${i}_${j} (v128.const f64x2 0 0))`);
+    l('(local.set $k (i32.const 0))');
+    l('(block $kd (loop $kl (br_if $kd (i32.ge_u (local.get $k) (local.get $K)))');
+    for (let i = 0; i < V; i++) l(`  (local.set $x${i} (v128.load offset=${16 * i} align=8 (local.get $c)))`);
+    for (let j = 0; j < mb; j++) l(`  (local.set $b${j} (f64x2.splat (f64.load (local.get $w${j}))))`);
+    for (let i = 0; i < V; i++)
+      for (let j = 0; j < mb; j++) l(`  (local.set $s${i}_${j} (f64x2.add (local.get $s${i}_${j}) (f64x2.mul (local.get $x${i}) (local.get $b${j}))))`);
+    l('  (local.set $c (i32.add (local.get $c) (local.get $pb)))');
+    for (let j = 0; j < mb; j++) l(`  (local.set $w${j} (i32.add (local.get $w${j}) (i32.const 8)))`);
+    l('  (local.set $k (i32.add (local.get $k) (i32.const 1))) (br $kl)))');
+    for (let i = 0; i < V; i++)
+      for (let j = 0; j < mb; j++)
+        l(`(v128.store offset=${16 * i} align=8 (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (i32.add (local.get $m) (i32.const ${j})) (local.get $P)) (local.get $p)) (i32.const 3))) (local.get $s${i}_${j}))`);
+  };
+  l('(local.set $p (i32.const 0))');
+  l(`(block $pd (loop $pl (br_if $pd (i32.gt_u (i32.add (local.get $p) (i32.const ${CP})) (local.get $P)))`);
+  l('(local.set $m (i32.const 0))');
+  l(`(block $md (loop $ml (br_if $md (i32.gt_u (i32.add (local.get $m) (i32.const ${CM})) (local.get $M)))`);
+  tile(CM);
+  l(`(local.set $m (i32.add (local.get $m) (i32.const ${CM}))) (br $ml)))`);
+  l('(block $m1d (loop $m1l (br_if $m1d (i32.ge_u (local.get $m) (local.get $M)))');
+  tile(1);
+  l('(local.set $m (i32.add (local.get $m) (i32.const 1))) (br $m1l)))');
+  l(`(local.set $p (i32.add (local.get $p) (i32.const ${CP}))) (br $pl)))`);
+  // Leftover positions, one at a time: s = s + w[m, k] * cols[k, p], k in order.
+  l('(block $qd (loop $ql (br_if $qd (i32.ge_u (local.get $p) (local.get $P)))');
+  l('(local.set $m (i32.const 0))');
+  l('(block $rd (loop $rl (br_if $rd (i32.ge_u (local.get $m) (local.get $M)))');
+  l('  (local.set $c (i32.add (local.get $cols) (i32.shl (local.get $p) (i32.const 3))))');
+  l('  (local.set $w0 (i32.add (local.get $w) (i32.mul (local.get $m) (local.get $kb))))');
+  l('  (local.set $ss (f64.const 0))');
+  l('  (local.set $k (i32.const 0))');
+  l('  (block $kd (loop $kl (br_if $kd (i32.ge_u (local.get $k) (local.get $K)))');
+  l('    (local.set $ss (f64.add (local.get $ss) (f64.mul (f64.load (local.get $c)) (f64.load (local.get $w0)))))');
+  l('    (local.set $c (i32.add (local.get $c) (local.get $pb)))');
+  l('    (local.set $w0 (i32.add (local.get $w0) (i32.const 8)))');
+  l('    (local.set $k (i32.add (local.get $k) (i32.const 1))) (br $kl)))');
+  l('  (f64.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $m) (local.get $P)) (local.get $p)) (i32.const 3))) (local.get $ss))');
+  l('  (local.set $m (i32.add (local.get $m) (i32.const 1))) (br $rl)))');
+  l('(local.set $p (i32.add (local.get $p) (i32.const 1))) (br $ql)))');
+  L.push('  )');
+  return L.join('\n');
+}

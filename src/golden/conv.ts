@@ -1,26 +1,27 @@
 /** Float Conv kernel (any group count, strides, dilations, pads; 1-D to 3-D via `window3`).
  *  Why this shape: per image and group, each output position's receptive field is copied once (im2col, zeros in the
- *  padding) as a contiguous row of K = input channels x taps values; every output is then a dot product of that row
- *  with a weight row, computed by the WebAssembly kernel (tiles of 4 positions x 2 channels of float64 sums in
- *  registers: about 5 GFLOP/s in the kernel here) or, when it is not built, by a JavaScript loop over the same sums.
+ *  padding) as a column of K = input channels x taps values (a K x P matrix, rows of positions); every output is then
+ *  a dot product of its column with a weight row, computed by the WebAssembly kernel (f64x2 SIMD over pairs of
+ *  positions, tiles of 8 positions x 2 channels of float64 sums in registers) or, when it is not built, by a
+ *  JavaScript loop over the same sums.
  *  Accumulation is in float64 (k in order, bias last), rounded to float32 once per output. */
 import type { ConvNode, Tensor } from '../ir/types.js';
 import { makeTensor } from '../ir/types.js';
 import { convGeometry, im2col } from './window.js';
-import { wasmDotF64 } from './integer/wasm-mac.js';
+import { wasmDotF64Cols } from './integer/wasm-mac.js';
 
 export function conv(node: ConvNode, x: Tensor, w: Tensor, b: Tensor | undefined, outShape: readonly number[]): Tensor {
   const { win, g, N, C, M, cPerG, mPerG, inPlane, P, taps, K } = convGeometry(x.shape, w.shape, outShape, node.attrs);
   const wd = w.data, out = makeTensor('float32', outShape);
-  const fast = wasmDotF64(K, P, mPerG);
+  const fast = wasmDotF64Cols(K, P, mPerG);
   const col = fast ? undefined : new Float64Array(K * P);
   const acc = new Float64Array(P);
   for (let n = 0; n < N; n++)
     for (let grp = 0; grp < g; grp++) {
       const xBase = (n * C + grp * cPerG) * inPlane;
       if (fast) {
-        // Rows p x K into the kernel's memory, then one call for all the group's output channels.
-        for (let ci = 0; ci < cPerG; ci++) im2col(x.data, xBase + ci * inPlane, win, fast.rows, ci * taps, 0, 1, K);
+        // Columns K x P into the kernel's memory (contiguous writes), then one call for all the group's channels.
+        for (let ci = 0; ci < cPerG; ci++) im2col(x.data, xBase + ci * inPlane, win, fast.cols, ci * taps * P, 0, P, 1);
         fast.weights.set(wd.subarray(grp * mPerG * K, (grp + 1) * mPerG * K));
         const sums = fast.run();
         for (let mi = 0; mi < mPerG; mi++) {

@@ -6,6 +6,9 @@ import { makeTensor, sizeOf } from '../ir/types.js';
 import { broadcastIndex } from './broadcast.js';
 import { wasmDotF64 } from './integer/wasm-mac.js';
 
+/** Weights per call of the dot-product kernel (4 M: 32 MB of float64). */
+const GEMM_CHUNK_WEIGHTS = 1 << 22;
+
 export function gemm(node: GemmNode, a: Tensor, b: Tensor, c: Tensor | undefined, outShape: readonly number[]): Tensor {
   const { alpha, beta, transA, transB } = node.attrs;
   const [M, N] = [outShape[0]!, outShape[1]!];
@@ -14,14 +17,19 @@ export function gemm(node: GemmNode, a: Tensor, b: Tensor, c: Tensor | undefined
   const out = makeTensor('float32', outShape);
   const cIndex = c ? broadcastIndex(c.shape, outShape) : undefined;
   const cAt = (i: number, j: number) => (c && cIndex ? beta * c.data[cIndex[i * N + j]!]! : 0);
-  const fast = wasmDotF64(K, M, N);
+  // Weights in chunks of channels: a VGG-19's first dense layer holds 103 M weights, 822 MB as the kernel's float64.
+  const chunk = Math.max(1, Math.min(N, Math.floor(GEMM_CHUNK_WEIGHTS / K)));
+  const fast = wasmDotF64(K, M, chunk);
   if (fast) {
     // Rows of op(A) as positions, rows of op(B)^T as channels: sums[j * M + i] = (op(A) op(B))[i, j].
     for (let i = 0; i < M; i++) for (let k = 0; k < K; k++) fast.rows[i * K + k] = ad[transA ? k * M + i : i * K + k]!;
-    if (transB) fast.weights.set(bd);
-    else for (let j = 0; j < N; j++) for (let k = 0; k < K; k++) fast.weights[j * K + k] = bd[k * N + j]!;
-    const sums = fast.run();
-    for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) out.data[i * N + j] = alpha * sums[j * M + i]! + cAt(i, j);
+    for (let j0 = 0; j0 < N; j0 += chunk) {
+      const n = Math.min(chunk, N - j0);
+      if (transB) fast.weights.set(bd.subarray(j0 * K, (j0 + n) * K));
+      else for (let j = 0; j < n; j++) for (let k = 0; k < K; k++) fast.weights[j * K + k] = bd[k * N + j0 + j]!;
+      const sums = fast.run(n);
+      for (let i = 0; i < M; i++) for (let j = 0; j < n; j++) out.data[i * N + j0 + j] = alpha * sums[j * M + i]! + cAt(i, j0 + j);
+    }
     return out;
   }
   const row = new Float64Array(N);

@@ -3,6 +3,7 @@
  *  IRs). The HLS C simulation and the Verilator run are compared with these buffers, bit for bit. */
 import { quantizeLinear } from '../golden/quantize.js';
 import { runGraph, runNodes, type EvalContext } from '../golden/evaluate.js';
+import { yieldToSignals } from '../io/atomic-dir.js';
 import type { Tensor } from '../ir/types.js';
 import { makeTensor } from '../ir/types.js';
 import type { AcceleratorPlan } from './plan.js';
@@ -19,6 +20,18 @@ export function referenceBuffers(plan: AcceleratorPlan, inputCodes: Tensor, ctx?
   const env = new Map<string, Tensor>([[plan.input.name, inputCodes]]);
   // The accelerator's nodes are graph nodes 1 .. (the output DequantizeLinear) - 1 (a Split is several plan layers).
   runNodes(plan.graph, env, 1, ctx, plan.graph.nodes.indexOf(plan.dequantize));
+  return new Map([...plan.buffers.keys()].map((name) => [name, env.get(name)!]));
+}
+
+/** referenceBuffers, yielding to the event loop after each node, so an interrupt's cleanup (writeDirAtomically) runs
+ *  while a large network's inference does (a VGG-19's takes seconds). */
+export async function referenceBuffersYielding(plan: AcceleratorPlan, inputCodes: Tensor, ctx?: EvalContext): Promise<Map<string, Tensor>> {
+  const env = new Map<string, Tensor>([[plan.input.name, inputCodes]]);
+  const end = plan.graph.nodes.indexOf(plan.dequantize);
+  for (let k = 1; k < end; k++) {
+    runNodes(plan.graph, env, k, ctx, k + 1);
+    await yieldToSignals();
+  }
   return new Map([...plan.buffers.keys()].map((name) => [name, env.get(name)!]));
 }
 

@@ -1,7 +1,7 @@
 /** A failed run leaves no half-written output: every command writes its output folder under a temporary name beside
  *  the target and renames it into place only when everything succeeded. The target is replaced only when the output
  *  guard allows it (src/io/output-guard.ts: adequate's marker, never an input), under the output's lock. */
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { userError } from '../errors.js';
 import { unlockOutput, lockOutput } from './lock.js';
@@ -24,6 +24,7 @@ export async function writeDirAtomically<T>(out: string | OutputClaim, write: (t
   checkOutputFolder(claim);
   lockOutput(claim.path, claim.command);
   try {
+    removeStaleTemporaries(parent, basename(target));
     const tmp = join(parent, `.${basename(target)}.tmp-${process.pid}-${Date.now()}`);
     try {
       mkdirSync(tmp);
@@ -58,6 +59,32 @@ export async function writeDirAtomically<T>(out: string | OutputClaim, write: (t
   } finally {
     unlockOutput(claim.path);
     if (typeof out !== 'string') unlockOutput(claim.path); // the claim's own hold ends with its write
+  }
+}
+
+/** Temporary folders of earlier writes of the same target whose process is gone (killed with SIGKILL, or out of
+ *  memory: no handler ran): removed, under the output's lock, before this write starts its own. */
+function removeStaleTemporaries(parent: string, base: string): void {
+  const prefix = `.${base}.tmp-`;
+  let entries: string[];
+  try {
+    entries = readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of entries) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(/^(\d+)-\d+$/.exec(name.slice(prefix.length))?.[1] ?? NaN);
+    if (Number.isInteger(pid) && pid !== process.pid && !processAlive(pid)) rmSync(join(parent, name), { recursive: true, force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

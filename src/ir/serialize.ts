@@ -1,13 +1,14 @@
 /** The IR on disk: `model.ir.json` (structure, shapes, attributes) plus `weights.bin` (little-endian tensor data,
  *  each tensor 64-byte aligned and referenced by offset). Both directions validate against `ir/schema.json`. */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { userError } from '../errors.js';
 import { packagePath } from '../paths.js';
 import { checkSharing } from './sharing.js';
 import { inferOutputs } from './shapes.js';
-import { allocData, makeTensor, sizeOf, type DType, type Graph, type Node, type Tensor, type ValueInfo } from './types.js';
+import { allocData, makeTensor, sizeOf, type DType, type Graph, type Node, type Tensor, type TensorData, type ValueInfo } from './types.js';
 
 export const IR_FILE = 'model.ir.json';
 export const WEIGHTS_FILE = 'weights.bin';
@@ -57,6 +58,15 @@ function decodeNumbers(v: unknown): unknown {
 
 /** Serialises a graph to the two files' contents. */
 export function encodeIr(graph: Graph): { json: string; weights: Uint8Array } {
+  const { json, records, size } = irDocument(graph);
+  const weights = new Uint8Array(size);
+  const view = new DataView(weights.buffer);
+  records.forEach((r) => writeData(view, r.offset, graph.constants.get(r.name)!));
+  return { json, weights };
+}
+
+/** The IR document's text and where each constant lies in the weights file (`size` bytes in all). */
+function irDocument(graph: Graph): { json: string; records: ConstantRecord[]; size: number } {
   const records: ConstantRecord[] = [];
   let size = 0;
   for (const [name, t] of graph.constants) {
@@ -64,9 +74,6 @@ export function encodeIr(graph: Graph): { json: string; weights: Uint8Array } {
     records.push({ name, dtype: t.dtype, shape: [...t.shape], offset: size, bytes });
     size += Math.ceil(bytes / ALIGN) * ALIGN;
   }
-  const weights = new Uint8Array(size);
-  const view = new DataView(weights.buffer);
-  records.forEach((r) => writeData(view, r.offset, graph.constants.get(r.name)!));
   const doc: IrDocument = {
     format: 'adequate-ir',
     version: 1,
@@ -79,13 +86,35 @@ export function encodeIr(graph: Graph): { json: string; weights: Uint8Array } {
     nodes: graph.nodes.map((n) => ({ name: n.name, op: n.op, inputs: n.inputs, outputs: n.outputs, attrs: encodeNumbers(n.attrs) })),
   };
   validate(JSON.parse(JSON.stringify(doc)), 'internal: the IR about to be written');
-  return { json: JSON.stringify(doc, null, 1) + '\n', weights };
+  return { json: JSON.stringify(doc, null, 1) + '\n', records, size };
 }
 
+/** Writes the IR's two files; the weights file one constant at a time (the bytes encodeIr would hold at once: a
+ *  VGG-19's 574 MB beside its tensors). */
 export function saveIr(dir: string, graph: Graph): void {
-  const { json, weights } = encodeIr(graph);
+  const { json, records } = irDocument(graph);
   writeFileSync(join(dir, IR_FILE), json);
-  writeFileSync(join(dir, WEIGHTS_FILE), weights);
+  const fd = openSync(join(dir, WEIGHTS_FILE), 'w');
+  try {
+    for (const r of records) {
+      const t = graph.constants.get(r.name)!;
+      const padded = Math.ceil(r.bytes / ALIGN) * ALIGN;
+      if (bytesAsStored(t.dtype, t.data)) {
+        writeAll(fd, new Uint8Array(t.data.buffer, t.data.byteOffset, r.bytes));
+        if (padded > r.bytes) writeAll(fd, new Uint8Array(padded - r.bytes));
+      } else {
+        const bytes = new Uint8Array(padded);
+        writeData(new DataView(bytes.buffer), 0, t);
+        writeAll(fd, bytes);
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
 }
 
 export function loadIr(dir: string): Graph {
@@ -165,8 +194,26 @@ function checkShapes(graph: Graph, where: string): void {
   for (const o of graph.outputs) if (!defined.has(o)) throw userError('E_IR_INVALID', `${where}: graph output '${o}' is not defined by any node, input or constant`);
 }
 
+/** Whether a tensor's array holds its dtype's little-endian bytes as they are (so a copy of bytes reads or writes it):
+ *  every dtype but int64 (held as doubles), on a little-endian machine. */
+function bytesAsStored(dtype: DType, d: TensorData): boolean {
+  if (!LITTLE_ENDIAN) return false;
+  switch (dtype) {
+    case 'float32': return d instanceof Float32Array;
+    case 'int32': return d instanceof Int32Array;
+    case 'int8': return d instanceof Int8Array;
+    case 'uint8': case 'bool': return d instanceof Uint8Array;
+    default: return false;
+  }
+}
+const LITTLE_ENDIAN = endianness() === 'LE';
+
 function writeData(view: DataView, offset: number, t: Tensor): void {
   const d = t.data;
+  if (bytesAsStored(t.dtype, d)) {
+    new Uint8Array(view.buffer, view.byteOffset + offset, d.byteLength).set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+    return;
+  }
   for (let i = 0; i < d.length; i++) {
     const v = d[i]!;
     switch (t.dtype) {
@@ -182,6 +229,10 @@ function writeData(view: DataView, offset: number, t: Tensor): void {
 function readData(view: DataView, r: ConstantRecord): Tensor {
   const n = sizeOf(r.shape);
   const d = allocData(r.dtype, n);
+  if (bytesAsStored(r.dtype, d)) {
+    new Uint8Array(d.buffer).set(new Uint8Array(view.buffer, view.byteOffset + r.offset, d.byteLength));
+    return makeTensor(r.dtype, r.shape, d);
+  }
   for (let i = 0; i < n; i++) {
     switch (r.dtype) {
       case 'float32': d[i] = view.getFloat32(r.offset + 4 * i, true); break;

@@ -1,6 +1,7 @@
 /** TensorProto -> IR Tensor: every storage form (raw_data, typed fields, external data files next to the model). */
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, normalize } from 'node:path';
+import { endianness } from 'node:os';
 import { userError } from '../errors.js';
 import { allocData, makeTensor, sizeOf, type DType, type Tensor } from '../ir/types.js';
 import { onnx, toNums, type TensorProto } from './proto.js';
@@ -78,6 +79,12 @@ function fromRaw(raw: Uint8Array, elemType: number, dtype: DType, n: number, whe
     throw userError('E_ONNX_DECODE', `${where}: raw data holds ${raw.length} bytes, the shape needs ${n * width}`);
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const out = allocData(dtype, n);
+  // The same little-endian layout as the array's: one copy of bytes (a VGG-19's 574 MB of weights).
+  const same = (elemType === DT.FLOAT && out instanceof Float32Array) || (elemType === DT.INT32 && out instanceof Int32Array) || (elemType === DT.INT8 && out instanceof Int8Array) || (elemType === DT.UINT8 && out instanceof Uint8Array);
+  if (same && endianness() === 'LE') {
+    new Uint8Array(out.buffer).set(raw);
+    return out;
+  }
   for (let i = 0; i < n; i++) {
     switch (elemType) {
       case DT.FLOAT: out[i] = view.getFloat32(4 * i, true); break;

@@ -1,12 +1,16 @@
 /** Calibration: runs the float golden model over sample inputs and records, for every float tensor, its range and a
  *  histogram of its values. All activation range methods (min/max, percentile, MSE, KL) are computed from this one
  *  histogram pass (see range-methods.ts). Two sweeps over the samples: the first finds each tensor's range, the
- *  second fills histograms over that fixed range. */
+ *  second fills histograms over that fixed range. The second sweep reads the first one's tensors where they were kept
+ *  (up to KEPT_BYTES: a few large images of a VGG-19, or thousands of small ones) instead of running the float model
+ *  again, which is most of calibration's time on a large network. */
 import { runGraph } from '../golden/evaluate.js';
 import type { Graph, Tensor } from '../ir/types.js';
 import { makeTensor, sizeOf } from '../ir/types.js';
 
 export const HISTOGRAM_BINS = 2048;
+/** Bytes of float tensors the first sweep keeps for the second. */
+const KEPT_BYTES = 512 * 2 ** 20;
 
 export interface TensorStats {
   readonly min: number;
@@ -26,12 +30,22 @@ export function calibrate(graph: Graph, samples: Tensor, onProgress?: (done: num
   const N = samples.shape[0]!;
   const runs = Math.ceil(N / B);
   const floatValues = [...graph.values.values()].filter((v) => v.dtype === 'float32' && !graph.constants.has(v.name)).map((v) => v.name);
+  const kept: (Map<string, Tensor> | undefined)[] = [];
+  let keptBytes = 0;
   const sweep = (visit: (name: string, data: Tensor['data'], n: number) => void, offset: number) => {
     for (let r = 0; r < runs; r++) {
       const n = Math.min(B, N - r * B);
-      const batch = makeTensor('float32', input.shape);
-      batch.data.set(samples.data.subarray(r * B * per, (r * B + n) * per));
-      const env = runGraph(graph, new Map([[input.name, batch]]));
+      let env = kept[r];
+      if (!env) {
+        const batch = makeTensor('float32', input.shape);
+        batch.data.set(samples.data.subarray(r * B * per, (r * B + n) * per));
+        env = runGraph(graph, new Map([[input.name, batch]]));
+        const bytes = floatValues.reduce((sum, name) => sum + env!.get(name)!.data.byteLength, 0);
+        if (offset === 0 && keptBytes + bytes <= KEPT_BYTES) {
+          kept[r] = env;
+          keptBytes += bytes;
+        }
+      }
       for (const name of floatValues) {
         const t = env.get(name)!;
         // Only the rows of real samples (the last batch may be padded).
@@ -62,5 +76,6 @@ export function calibrate(graph: Graph, samples: Tensor, onProgress?: (done: num
     }
     counts.set(name, (counts.get(name) ?? 0) + n);
   }, runs);
+  kept.length = 0;
   return new Map(floatValues.map((n) => [n, { min: lo.get(n)!, max: hi.get(n)!, histogram: hists.get(n)!, count: counts.get(n)! }]));
 }

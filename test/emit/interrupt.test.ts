@@ -1,6 +1,6 @@
 /** An interrupted `emit` (Ctrl-C while it computes or writes) leaves neither its temporary folder nor a partial build
  *  behind, and exits 130 (src/io/atomic-dir.ts, cleanupOnSignal). */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,21 +23,41 @@ function bigDense(): Uint8Array {
   });
 }
 
-test('SIGINT during emit hls: exit 130, no temporary folder, no output folder', async () => {
+for (const kind of ['hls', 'verilog'] as const) {
+  test(`SIGINT during emit ${kind}: exit 130, no temporary folder, no output folder`, async () => {
+    const dir = tempDir();
+    const { ir } = await quantizedModel(join(dir, 'big'), bigDense(), [1, 1024], 4);
+    const out = join(dir, 'build');
+    const child = spawn(process.execPath, [BIN, 'emit', kind, ir, '-o', out], { stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const tmpOf = () => readdirSync(dir).filter((f) => f.startsWith('.build.tmp-'));
+    let seen = false;
+    for (let i = 0; i < 3000 && !seen && child.exitCode === null; i++) {
+      seen = tmpOf().length > 0;
+      if (!seen) await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(seen, 'the temporary folder appeared while emit ran').toBe(true);
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(tmpOf()).toEqual([]);
+    expect(existsSync(out)).toBe(false);
+  }, 300_000);
+}
+
+test('the temporary folder of a killed emit (SIGKILL: no handler ran) goes with the next emit of the same target', async () => {
   const dir = tempDir();
   const { ir } = await quantizedModel(join(dir, 'big'), bigDense(), [1, 1024], 4);
   const out = join(dir, 'build');
   const child = spawn(process.execPath, [BIN, 'emit', 'hls', ir, '-o', out], { stdio: 'ignore' });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exited = new Promise<unknown>((resolve) => child.on('exit', resolve));
   const tmpOf = () => readdirSync(dir).filter((f) => f.startsWith('.build.tmp-'));
-  let seen = false;
-  for (let i = 0; i < 3000 && !seen && child.exitCode === null; i++) {
-    seen = tmpOf().length > 0;
-    if (!seen) await new Promise((r) => setTimeout(r, 10));
-  }
-  expect(seen, 'the temporary folder appeared while emit ran').toBe(true);
-  child.kill('SIGINT');
-  expect(await exited).toBe(130);
+  for (let i = 0; i < 3000 && tmpOf().length === 0 && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 10));
+  child.kill('SIGKILL');
+  await exited;
+  const stale = tmpOf();
+  expect(stale.length, 'SIGKILL left the temporary folder').toBe(1);
+  const r = spawnSync(process.execPath, [BIN, 'emit', 'hls', ir, '-o', out], { encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
   expect(tmpOf()).toEqual([]);
-  expect(existsSync(out)).toBe(false);
+  expect(existsSync(join(out, 'adequate_weights.h'))).toBe(true);
 }, 300_000);

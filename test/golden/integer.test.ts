@@ -4,6 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { conv } from '../../src/golden/conv.js';
+import { gemm } from '../../src/golden/gemm.js';
 import { evalNode } from '../../src/golden/evaluate.js';
 import { qaveragePool, qmul, qsum } from '../../src/golden/integer/qelementwise.js';
 import { lrnBucket, lrnIndex, qlrn } from '../../src/golden/integer/qlrn.js';
@@ -12,7 +13,7 @@ import { lrnAttrs } from '../../src/passes/quantize-lrn.js';
 import { qconv, qgemm } from '../../src/golden/integer/qlinear.js';
 import { chooseQuantParams, dequantize, quantize, requantizeRef } from '../../src/ir/arith.js';
 import { inferOutputs } from '../../src/ir/shapes.js';
-import type { CodeQuant, ConvNode, QConvNode, QGemmNode, QMulNode, Tensor } from '../../src/ir/types.js';
+import type { CodeQuant, ConvNode, GemmNode, QConvNode, QGemmNode, QMulNode, Tensor } from '../../src/ir/types.js';
 import { makeTensor } from '../../src/ir/types.js';
 import { quantizeWeights } from '../../src/passes/quantize-linear.js';
 import { DEFAULT_LAYER } from '../../src/passes/quantize-config.js';
@@ -306,6 +307,50 @@ describe('WebAssembly kernels (in-place windows, 64-bit requantization) against 
     const bias = makeTensor('int32', [N], Int32Array.from([2 ** 31 - 1, -(2 ** 31), 0]));
     const [fast, slow] = await both(() => qgemm(node, makeTensor('uint8', [2, K]), makeTensor('uint8', [N, K]), bias, [2, N], new Int32Array(65536).fill(65535)));
     expect(Array.from(fast.data)).toEqual(Array.from(slow.data));
+  });
+
+  test('float Conv on the SIMD column kernel: the JavaScript loop bit for bit (strides, pads, groups, leftover positions)', async () => {
+    for (let seed = 1; seed <= 30; seed++) {
+      const rnd = ((s) => () => ((s = (s * 1103515245 + 12345) % 2147483648), s / 2147483648))(seed * 7717);
+      const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
+      const group = [1, 1, 2, 3][seed % 4]!, cPerG = int(1, 4), mPerG = int(1, 5);
+      const [C, M] = [group * cPerG, group * mPerG];
+      const k = [int(1, 3), int(1, 3)], s = [int(1, 2), int(1, 2)], d = [1, int(1, 2)];
+      const pads = [int(0, 2), int(0, 1), int(0, 2), int(0, 1)];
+      const attrs = { kernelShape: k, strides: s, pads, dilations: d, group };
+      const xs = { dtype: 'float32' as const, shape: [int(1, 2), C, int(k[0]! * d[0]!, 13), int(k[1]! * d[1]!, 13)] };
+      const ws = { dtype: 'float32' as const, shape: [M, cPerG, ...k] };
+      const node = { name: 'f', op: 'Conv', inputs: ['x', 'w', 'b'], outputs: ['y'], attrs } as ConvNode;
+      const outShape = inferOutputs(node, [xs, ws, { dtype: 'float32', shape: [M] }])[0]!.shape;
+      const floats = (shape: number[]) => makeTensor('float32', shape, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rnd() * 2 - 1));
+      const x = floats(xs.shape), w = floats(ws.shape), b = floats([M]);
+      const [fast, slow] = await both(() => conv(node, x, w, b, outShape));
+      expect(Array.from(fast.data), `seed ${seed}`).toEqual(Array.from(slow.data));
+    }
+  });
+
+  test('QGemm and float Gemm with more weights than one kernel call takes (channels in chunks), a fallback in the last chunk', async () => {
+    // 3,000 x 1,500 = 4.5 M weights: two chunks of channels (1,398 + 102) on the kernels, one pass in the loops.
+    const rnd = ((s) => () => ((s = (s * 1103515245 + 12345) % 2147483648), s / 2147483648))(4242);
+    const [B, K, N] = [2, 3000, 1500];
+    const q = layer(rnd, false, N, K, 'half-even', 12, true, false);
+    const node: QGemmNode = { name: 'g', op: 'QGemm', inputs: [], outputs: [], attrs: q };
+    const x = codes(rnd, false, [B, K]), w = codes(rnd, false, [N, K]);
+    const bias = makeTensor('int32', [N]);
+    for (let n = 0; n < N; n++) bias.data[n] = n === N - 5 ? 2 ** 31 - 1 : Math.floor(rnd() * 6000) - 3000;
+    const [fast, slow] = await both(() => qgemm(node, x, w, bias, [B, N], undefined));
+    expect(Array.from(fast.data)).toEqual(Array.from(slow.data));
+    // The float kernel against its JavaScript loop: the same float64 sums in k order, bit for bit.
+    const a = makeTensor('float32', [B, K], Float32Array.from({ length: B * K }, () => rnd() * 2 - 1));
+    const wf = makeTensor('float32', [N, K], Float32Array.from({ length: N * K }, () => rnd() * 2 - 1));
+    const c = makeTensor('float32', [N], Float32Array.from({ length: N }, () => rnd()));
+    const gemmNode = { name: 'f', op: 'Gemm', inputs: [], outputs: [], attrs: { alpha: 0.5, beta: 1, transA: false, transB: true } } as unknown as GemmNode;
+    for (const transB of [true, false]) {
+      const b = transB ? wf : makeTensor('float32', [K, N], Float32Array.from({ length: N * K }, (_, i) => wf.data[(i % N) * K + Math.floor(i / N)]!));
+      const n = { ...gemmNode, attrs: { ...gemmNode.attrs, transB } } as GemmNode;
+      const [f, sl] = await both(() => gemm(n, a, b, c, [B, N]));
+      expect(Array.from(f.data), `transB ${transB}`).toEqual(Array.from(sl.data));
+    }
   });
 });
 

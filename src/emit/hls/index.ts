@@ -9,10 +9,10 @@ import { yieldToSignals } from '../../io/atomic-dir.js';
 import { libraryContext } from '../../golden/parallel.js';
 import type { AcceleratorPlan } from '../../hw/plan.js';
 import { codesOf, valueOfCode, type TunedPlan } from '../../hw/plan-tuned.js';
-import { referenceBuffers, tunedReferenceBuffers } from '../../hw/reference.js';
+import { referenceBuffersYielding, tunedReferenceBuffers } from '../../hw/reference.js';
 import { makeTensor, type Tensor } from '../../ir/types.js';
 import type { MultiplierImpl } from '../build-dir.js';
-import { renderHls } from './render.js';
+import { renderHls, renderHlsToFile } from './render.js';
 import { tunedHlsView } from './tuned-view.js';
 import { hlsView } from './view.js';
 
@@ -42,7 +42,8 @@ export async function emitHls(plan: AcceleratorPlan, options: HlsOptions, dir: s
   const view = { ...base, ...INTEGER_TEXT, sampleCount: count };
   const inputs = sampleInputs(plan, count);
   const ctx = libraryContext(options.library);
-  const outputs = inputs.map((x) => referenceBuffers(plan, x, ctx).get(plan.output.name)!.data);
+  const outputs: ArrayLike<number>[] = [];
+  for (const x of inputs) outputs.push((await referenceBuffersYielding(plan, x, ctx)).get(plan.output.name)!.data);
   return writeProject(dir, view, '', { inputs: inputs.map((t) => t.data), outputs, inSize: plan.input.size, outSize: plan.output.size });
 }
 
@@ -90,7 +91,9 @@ async function writeProject(dir: string, view: object, variant: '' | 'tuned/', s
   };
   for (const name of [...HLS_HEADERS, ...HLS_SOURCES, 'Makefile', 'run_hls.tcl', 'README.md']) {
     await yieldToSignals();
-    write(name, renderHls(TUNED_TEMPLATES.has(name) ? variant + name : name, view));
+    // Streamed: adequate_weights.h of a VGG-19 is longer than a JavaScript string.
+    await renderHlsToFile(TUNED_TEMPLATES.has(name) ? variant + name : name, view, join(dir, name));
+    files.push(name);
   }
   mkdirSync(join(dir, 'tb_data'));
   write('tb_data/inputs.txt', codesFile(samples.inputs, samples.inSize));

@@ -1,19 +1,69 @@
 /** The HLS templates (templates/hls/*.hbs) and the one place their formatting helpers are registered. Helpers only
  *  format (numbers into C initializer rows, identifiers); every number they print was computed by the view. */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import Handlebars from 'handlebars';
+import { yieldToSignals } from '../../io/atomic-dir.js';
 import type { NumFormat } from '../../ir/types.js';
 import { packagePath } from '../../paths.js';
 
 const hbs = Handlebars.create();
 
+/** Lines of `{{{cArray}}}` text for values [from, to) (`from` a multiple of `per`), each ending in a newline, as
+ *  ASCII bytes: digits written straight into a buffer (joining strings and encoding them cost more than the rest of
+ *  a VGG-19's emission). */
+function cArrayBytes(values: ArrayLike<number>, per: number, from: number, to: number): Buffer {
+  const buf = Buffer.allocUnsafe((to - from) * 26 + Math.ceil((to - from) / per) * 4);
+  let pos = 0;
+  for (let i = from; i < to; i += per) {
+    buf[pos++] = 32;
+    buf[pos++] = 32;
+    const end = Math.min(to, i + per);
+    for (let j = i; j < end; j++) {
+      if (j > i) {
+        buf[pos++] = 44;
+        buf[pos++] = 32;
+      }
+      let v = values[j]!;
+      if (!Number.isSafeInteger(v)) {
+        pos += buf.write(String(v), pos, 'latin1');
+        continue;
+      }
+      if (v < 0) {
+        buf[pos++] = 45;
+        v = -v;
+      }
+      let digits = 1;
+      for (let p10 = 10; p10 <= v; p10 *= 10) digits++;
+      pos += digits;
+      for (let at = pos - 1; at >= pos - digits; at--) {
+        const r = v % 10;
+        buf[at] = 48 + r;
+        v = (v - r) / 10;
+      }
+    }
+    buf[pos++] = 44;
+    buf[pos++] = 10;
+  }
+  return buf.subarray(0, pos);
+}
+
+/** Arrays longer than this are not rendered into the template's text when it is streamed (renderHlsToFile): a VGG's
+ *  weight ROMs hold 144 M codes, more characters than a JavaScript string can (2^29). */
+const STREAMED_ARRAY = 1 << 16;
+/** Values per written piece of a streamed array (a few MB of text). */
+const STREAM_PIECE = 24 * 40_000;
+/** While a streamed render runs: the arrays set aside, each marked in the text by NUL, its index, NUL. */
+let deferred: { values: ArrayLike<number>; per: number }[] | undefined;
+
 /** `{{{cArray values 16}}}`: a C initializer body, `per` numbers a line, indented by two spaces. */
 hbs.registerHelper('cArray', (values: ArrayLike<number>, per: unknown) => {
   const n = typeof per === 'number' ? per : 16;
-  const lines: string[] = [];
-  // Array.prototype.join on a slice: fast on arrays of millions of weights (a ResNet-18's ROMs).
-  for (let i = 0; i < values.length; i += n) lines.push('  ' + Array.prototype.slice.call(values, i, i + n).join(', ') + ',');
-  return lines.join('\n');
+  if (values.length === 0) return '';
+  if (deferred && values.length > STREAMED_ARRAY) {
+    deferred.push({ values, per: n });
+    return `\0${deferred.length - 1}\0`;
+  }
+  return cArrayBytes(values, n, 0, values.length).toString('latin1').slice(0, -1);
 });
 /** `{{join list ", "}}`. */
 hbs.registerHelper('join', (list: readonly unknown[], sep: unknown) => list.map(String).join(typeof sep === 'string' ? sep : ', '));
@@ -41,4 +91,39 @@ export function renderHls(name: string, view: object): string {
     cache.set(name, t);
   }
   return t(view);
+}
+
+/** Renders templates/hls/NAME.hbs with the view into the file `path`, the same text as renderHls: the template's
+ *  text with its long arrays set aside, then each array written in pieces where the template placed it, yielding
+ *  between pieces so an interrupt's cleanup (writeDirAtomically) can run. */
+export async function renderHlsToFile(name: string, view: object, path: string): Promise<void> {
+  deferred = [];
+  let text: string, arrays: typeof deferred;
+  try {
+    text = renderHls(name, view);
+    arrays = deferred;
+  } finally {
+    deferred = undefined;
+  }
+  const fd = openSync(path, 'w');
+  try {
+    const parts = text.split('\0');
+    for (let i = 0; i < parts.length; i++) {
+      if (i % 2 === 0) {
+        writeSync(fd, parts[i]!);
+        continue;
+      }
+      const { values, per } = arrays[Number(parts[i])]!;
+      const piece = Math.max(per, Math.floor(STREAM_PIECE / per) * per);
+      for (let at = 0; at < values.length; at += piece) {
+        const end = Math.min(values.length, at + piece);
+        // The last line's newline belongs to the template's text (renderHls's helper omits it).
+        const bytes = cArrayBytes(values, per, at, end);
+        writeSync(fd, end === values.length ? bytes.subarray(0, bytes.length - 1) : bytes);
+        await yieldToSignals();
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
 }

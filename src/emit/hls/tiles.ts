@@ -97,7 +97,7 @@ export interface TileView extends TileLoopBounds {
   readonly depthwise: boolean;
   /** Lane ROMs: `lanes` rows of `depth` weight codes (or codebook indices when shared). */
   readonly depth: number;
-  readonly laneWeights: readonly (readonly number[])[];
+  readonly laneWeights: readonly ArrayLike<number>[];
   readonly shared: boolean;
   /** Every layer's weights are -1/+1 (src/ir/bipolar.ts): the lane ROMs hold one bit per weight, 1 for -1. */
   readonly bipolar: boolean;
@@ -141,13 +141,26 @@ export function tileViews(plan: AcceleratorPlan, lanes: number, offsets: Readonl
     const codes = layers.map((l) => codebookOf(l, shared));
     const indexBits = Math.max(1, ...codes.map((c) => c.indexBits));
     const cbSize = 2 ** indexBits;
-    const laneWeights: number[][] = Array.from({ length: lanes }, () => []);
+    // Rows per lane of each layer first, so the lane ROMs are typed arrays of their final length (a VGG-19's are
+    // 36 M codes each: number[] pushes took seconds and 8 bytes a code).
+    const shapes = layers.map((layer) => {
+      const g = macGeometry(plan, layer);
+      const cPerGroup = g.c / g.groups, mPerGroup = g.m / g.groups, K = cPerGroup * g.kh * g.kw;
+      const overGroups = g.groups > 1 && cPerGroup === 1 && mPerGroup === 1 && !shared;
+      const blocks = overGroups ? Math.ceil(g.m / lanes) : Math.ceil(mPerGroup / lanes);
+      return { g, cPerGroup, mPerGroup, K, overGroups, blocks, rows: (overGroups ? blocks : g.groups * blocks) * K };
+    });
+    const depth = shapes.reduce((n, x) => n + x.rows, 0);
+    const Rom = laneRomType(layers, shared);
+    const laneWeights = Array.from({ length: lanes }, () => new Rom(depth));
+    let filled = 0;
     const laneCodebooks: number[][] = Array.from({ length: lanes }, () => []);
     const constants: number[] = [], wZero: number[] = [], mantissa: number[] = [], shift: number[] = [];
     let actRange: [number, number] = [0, 0], wRange: [number, number] = [0, 0];
     const bounds = loopBounds();
     layers.forEach((layer, li) => {
-      const node = layer.node as MacNode, a = node.attrs, g = macGeometry(plan, layer);
+      const node = layer.node as MacNode, a = node.attrs;
+      const { g, cPerGroup, mPerGroup, K, overGroups, blocks } = shapes[li]!;
       const inBuf = plan.buffers.get(layer.inputs[0]!)!;
       const w = layer.weights!, bias = layer.bias?.data;
       if (mult && (inBuf.dtype === 'int32' || w.dtype === 'int32')) throw userError('E_HW', `layer '${layer.name}' has codes wider than 8 bits on tile ${t.index}, whose multiplier ${mult.id} is 8x8`);
@@ -155,27 +168,25 @@ export function tileViews(plan: AcceleratorPlan, lanes: number, offsets: Readonl
       let [wLo, wHi] = wRange;
       for (const v of w.data) if (v < wLo) wLo = v; else if (v > wHi) wHi = v;
       wRange = [wLo, wHi];
-      const cPerGroup = g.c / g.groups, mPerGroup = g.m / g.groups, K = cPerGroup * g.kh * g.kw;
-      const overGroups = g.groups > 1 && cPerGroup === 1 && mPerGroup === 1 && !shared;
-      const blocks = overGroups ? Math.ceil(g.m / lanes) : Math.ceil(mPerGroup / lanes);
-      const wRow = laneWeights[0]!.length, ch = constants.length, cbRow = laneCodebooks[0]!.length;
+      const wRow = filled, ch = constants.length, cbRow = laneCodebooks[0]!.length;
       const cb = codes[li]!;
       const kernels = cb.granularity === 'kernel' ? cPerGroup : 1;
       const perBlock = cb.granularity === 'channel' || cb.granularity === 'kernel';
-      // One row of K weights (or codebook indices) of channel m into a lane's ROM; -1: an idle lane's zeros.
-      const pushRow = (lane: number[], m: number) => {
-        if (m < 0) for (let k = 0; k < K; k++) lane.push(0);
-        else if (shared) for (let k = 0; k < K; k++) lane.push(cb.index(m * K + k));
-        else for (let k = 0, at = m * K; k < K; k++) lane.push(w.data[at + k]!);
+      // One row of K weights (or codebook indices) of channel m into a lane's ROM at the current row; -1: an idle
+      // lane's zeros (the typed array's initial value).
+      const putRow = (lane: InstanceType<typeof Rom>, m: number) => {
+        if (m < 0) return;
+        if (shared) for (let k = 0; k < K; k++) lane[filled + k] = cb.index(m * K + k);
+        else lane.set(w.data.subarray(m * K, (m + 1) * K), filled);
       };
       if (overGroups)
-        for (let b = 0; b < blocks; b++)
-          for (let l = 0; l < lanes; l++) pushRow(laneWeights[l]!, b * lanes + l < g.m ? b * lanes + l : -1);
+        for (let b = 0; b < blocks; b++, filled += K)
+          for (let l = 0; l < lanes; l++) putRow(laneWeights[l]!, b * lanes + l < g.m ? b * lanes + l : -1);
       else for (let grp = 0; grp < g.groups; grp++)
-        for (let b = 0; b < blocks; b++) {
+        for (let b = 0; b < blocks; b++, filled += K) {
           for (let l = 0; l < lanes; l++) {
             const mi = b * lanes + l, m = grp * mPerGroup + mi, live = mi < mPerGroup;
-            pushRow(laneWeights[l]!, live ? m : -1);
+            putRow(laneWeights[l]!, live ? m : -1);
             if (perBlock) for (let c = 0; c < kernels; c++) laneCodebooks[l]!.push(...padTo(live ? cb.codebookOf(m * K + c * g.kh * g.kw) : [], cbSize));
           }
         }
@@ -211,13 +222,24 @@ export function tileViews(plan: AcceleratorPlan, lanes: number, offsets: Readonl
       description: mult ? `${mult.id} (${kind === 'table' ? '65,536-entry ROM' : `gate-level netlist, ${mult.netlist!.gates.length} gates`}): ${mult.source.description}` : 'exact multiplication',
       actBits: typeBits(actRange), actSigned: actRange[0] < 0, wBits: typeBits(wRange), wSigned: wRange[0] < 0, prodBits,
       layers: t.layers, layerNames: layers.map((l) => l.name).join(', '), depthwise: layers.some((l) => calls.get(l.index)!.overGroups),
-      depth: laneWeights[0]!.length, laneWeights, shared, bipolar, indexBits, cbDepth: laneCodebooks[0]!.length, laneCodebooks,
+      depth, laneWeights, shared, bipolar, indexBits, cbDepth: laneCodebooks[0]!.length, laneCodebooks,
       constants, wZero, mantissa, shift, channels: constants.length,
       ...bounds.bounds(),
       table, ...net,
     };
   });
   return { tiles, calls };
+}
+
+/** The typed array of a tile's lane ROMs: the weight tensors' own (int8 or uint8 codes), int16 when a tile mixes
+ *  them, int32 for codebook indices and wider codes. */
+function laneRomType(layers: readonly PlanLayer[], shared: boolean): Int8ArrayConstructor | Uint8ArrayConstructor | Int16ArrayConstructor | Int32ArrayConstructor {
+  if (shared) return Int32Array;
+  const kinds = new Set(layers.map((l) => l.weights!.data.constructor));
+  if (kinds.size === 1 && kinds.has(Int8Array)) return Int8Array;
+  if (kinds.size === 1 && kinds.has(Uint8Array)) return Uint8Array;
+  if ([...kinds].every((k) => k === Int8Array || k === Uint8Array)) return Int16Array;
+  return Int32Array;
 }
 
 /** Bits of the narrowest integer type (unsigned when the range is non-negative) holding [lo, hi]. */

@@ -1,7 +1,7 @@
 /** Verilog emitter: writes the tiled accelerator of a plan (docs/hardware.md) into a build folder:
  *  rtl/ (the design, from templates/verilog/), rtl/mem/ ($readmemh ROM contents), tb/ (the Verilator C++ harness and
  *  an Icarus Verilog testbench, from testbenches/), verilator.f, Makefile, adequate.core (FuseSoC) and synth.ys. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { userError } from '../../errors.js';
 import { yieldToSignals } from '../../io/atomic-dir.js';
@@ -12,7 +12,7 @@ import { getMultiplier, toVerilog, type Multiplier } from '../../multipliers/ind
 import type { QTableNode } from '../../ir/types.js';
 import { multiplierKind as sharedKind } from '../multiplier-impl.js';
 import type { MultiplierImpl } from '../build-dir.js';
-import { activationTableRom, thresholdRom, channelRom, multiplierRom, sharedRoms, weightRom } from './memories.js';
+import { activationTableRom, thresholdRom, channelRom, multiplierRom, sharedRoms, weightRomPieces } from './memories.js';
 import { render } from './render.js';
 import { bitsFor, codebookRows, copyView, designWidths, eltwiseSlotView, tileSlotView, weightFormat, windowSlotView, type MultiplierKind } from './view.js';
 
@@ -85,6 +85,9 @@ export const NODSP_SCRIPT = 'synth-nodsp.ys';
 export interface VerilogDesign {
   readonly schedule: Schedule;
   readonly files: Map<string, string>;
+  /** Files too long to hold as one string (the weight ROMs: a VGG-19's largest is 25 M words), as their text in
+   *  pieces, computed while they are written. */
+  readonly streamed: Map<string, () => Iterable<Uint8Array>>;
 }
 
 /** Everything the build folder holds, as (relative path, text) pairs. Pure apart from reading the templates and
@@ -94,6 +97,7 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
   if (plan.input.bits > 8) throw userError('E_HW', `the input codes of '${plan.name}' have ${plan.input.bits} bits; the input stream carries 8-bit codes (quantize the input to 8 bits)`);
   const { nw, dw } = designWidths(s);
   const files = new Map<string, string>();
+  const streamed = new Map<string, () => Iterable<Uint8Array>>();
   const stepsOf = (pred: (st: Step) => boolean) => s.steps.filter(pred);
   const slotCount = Math.max(1, ...[...new Set(s.steps.map((st) => `${st.unit}${st.tile ?? ''}`))].map((u) => s.steps.filter((st) => `${st.unit}${st.tile ?? ''}` === u).length));
   const slotBits = bitsFor(slotCount - 1);
@@ -134,7 +138,7 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
         const { indexRom, laneTables } = sharedRoms(st, lanes, t.wb);
         files.set(`rtl/mem/w_s${st.index}.hex`, indexRom);
         laneTables.forEach((text, j) => files.set(`rtl/mem/cb_s${st.index}_l${j}.hex`, text));
-      } else files.set(`rtl/mem/w_s${st.index}.hex`, weightRom(st, lanes, t.wb, t.bipolar));
+      } else streamed.set(`rtl/mem/w_s${st.index}.hex`, () => weightRomPieces(st, lanes, t.wb, t.bipolar));
       files.set(`rtl/mem/c_s${st.index}.hex`, channelRom(st, t.ws));
     });
     if (t.multiplier === 'table') files.set(t.tableFile, multiplierRom(t.record!.table));
@@ -221,7 +225,7 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
   files.set('rtl/adequate_top.v', render('templates', 'verilog/adequate_top.v.hbs', top));
 
   const rtl = designFiles(tiles, windowSteps.length > 0, eltSteps.length > 0, copySteps.length > 0);
-  const mems = [...files.keys()].filter((f) => f.startsWith('rtl/mem/')).sort();
+  const mems = [...files.keys(), ...streamed.keys()].filter((f) => f.startsWith('rtl/mem/')).sort();
   const project = { model: plan.name, top: TOP_MODULE, sim: SIM_BINARY, rtl, mems, inSize: plan.input.size, outSize: plan.output.size, outSigned: s.memories[s.output]!.signed, part: options.part, clockNs: options.clockNs, lanes, tiles: tiles.map((t) => ({ index: t.index, module: `adq_tile_${t.index}` })) };
   files.set('tb/tb_main.cpp', render('testbenches', 'verilator/tb_main.cpp.hbs', project));
   files.set('tb/tb_top.v', render('testbenches', 'icarus/tb_top.v.hbs', project));
@@ -230,7 +234,7 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
   files.set('adequate.core', render('templates', 'verilog/adequate.core.hbs', { ...project, name: coreName(plan.name) }));
   files.set('synth.ys', render('templates', 'verilog/synth.ys.hbs', { ...project, script: 'synth.ys', nodsp: false }));
   files.set(NODSP_SCRIPT, render('templates', 'verilog/synth.ys.hbs', { ...project, script: NODSP_SCRIPT, nodsp: true }));
-  return { schedule: s, files };
+  return { schedule: s, files, streamed };
 }
 
 function steps(s: Schedule, tile: number): Step[] {
@@ -245,13 +249,25 @@ function coreName(model: string): string {
 /** Writes the Verilog project into `dir` (an empty temporary folder); returns the relative paths written. Yields
  *  between files, so an interrupt's cleanup (writeDirAtomically) can run. */
 export async function emitVerilog(plan: AcceleratorPlan, options: VerilogOptions, dir: string): Promise<string[]> {
-  const { files } = verilogDesign(plan, options);
+  const { files, streamed } = verilogDesign(plan, options);
   for (const [path, text] of files) {
     await yieldToSignals();
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);
   }
-  return [...files.keys()];
+  for (const [path, pieces] of streamed) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    const fd = openSync(join(dir, path), 'w');
+    try {
+      for (const piece of pieces()) {
+        await yieldToSignals();
+        writeSync(fd, piece);
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return [...files.keys(), ...streamed.keys()];
 }
 
 /** Bits of each tile's weight ROMs (lanes x weight width x words; shared layers: their index ROMs and codebooks are

@@ -13,19 +13,72 @@ const lines = (words: Iterable<string>): string => [...words].join('\n') + '\n';
  *  laneChannel: channels g*L .. g*L+L-1 for group-1 layers), lane j in bits [j*wb, (j+1)*wb); idle lanes hold 0.
  *  Taps are in weight order (c, ky, kx) within the group, the order the walker visits them. */
 export function weightRom(step: Step, lanes: number, wb: number, bipolar = false): string {
-  const w = step.layer.weights!.data, K = step.k;
-  const out: string[] = [];
-  for (let g = 0; g < groupsOf(step); g++)
+  return Buffer.concat([...weightRomPieces(step, lanes, wb, bipolar)]).toString('latin1');
+}
+
+/** Words of weightRom per piece: a VGG-19's largest ROM is 25 M words, more text than one string should hold. */
+const ROM_PIECE_WORDS = 1 << 18;
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+
+/** weightRom's text in pieces of whole lines (ASCII bytes), each computed when it is asked for. */
+export function* weightRomPieces(step: Step, lanes: number, wb: number, bipolar = false): Generator<Uint8Array> {
+  const w = step.layer.weights!.data, K = step.k, G = groupsOf(step);
+  // Lane channels of each item once (laneChannel per word cost more than the word).
+  const channels = new Int32Array(lanes);
+  const bits = lanes * wb, digits = Math.ceil(bits / 4);
+  // Words of up to 48 bits are exact in doubles: no BigInt per weight, hex digits written straight into bytes.
+  const small = bits <= 48, mask = 2 ** wb;
+  const nibbles = !bipolar && wb % 4 === 0 && wb <= 28 ? wb / 4 : 0, laneMask = mask - 1;
+  const total = G * K;
+  if (total === 0) {
+    // An empty ROM is one empty line, as lines() writes it.
+    yield Buffer.from('\n', 'latin1');
+    return;
+  }
+  let piece = Buffer.allocUnsafe(Math.min(total, ROM_PIECE_WORDS) * (digits + 1)), pos = 0, words = 0;
+  for (let g = 0; g < G; g++) {
+    for (let j = 0; j < lanes; j++) channels[j] = laneChannel(step, lanes, g, j);
     for (let k = 0; k < K; k++) {
-      let word = 0n;
-      for (let j = 0; j < lanes; j++) {
-        const m = laneChannel(step, lanes, g, j);
-        // Bipolar weights: one bit, 1 for -1 and 0 for +1.
-        if (m >= 0) word |= (bipolar ? (w[m * K + k]! < 0 ? 1n : 0n) : BigInt.asUintN(wb, BigInt(w[m * K + k]!))) << BigInt(j * wb);
+      if (nibbles > 0) {
+        // Lanes of whole hex digits (8-bit codes: two digits a lane): each lane's digits, highest lane first.
+        for (let j = lanes - 1; j >= 0; j--) {
+          const m = channels[j]!;
+          let v = m < 0 ? 0 : w[m * K + k]! & laneMask;
+          for (let at = pos + nibbles - 1; at >= pos; at--, v >>>= 4) piece[at] = HEX_DIGITS[v & 15]!;
+          pos += nibbles;
+        }
+      } else if (small) {
+        let word = 0;
+        for (let j = lanes - 1; j >= 0; j--) {
+          const m = channels[j]!;
+          // Bipolar weights: one bit, 1 for -1 and 0 for +1; else the code's wb-bit two's complement.
+          const v = m < 0 ? 0 : bipolar ? (w[m * K + k]! < 0 ? 1 : 0) : ((w[m * K + k]! % mask) + mask) % mask;
+          word = word * mask + v;
+        }
+        for (let at = pos + digits - 1; at >= pos; at--) {
+          const r = word % 16;
+          piece[at] = HEX_DIGITS[r]!;
+          word = (word - r) / 16;
+        }
+        pos += digits;
+      } else {
+        let word = 0n;
+        for (let j = 0; j < lanes; j++) {
+          const m = channels[j]!;
+          if (m >= 0) word |= (bipolar ? (w[m * K + k]! < 0 ? 1n : 0n) : BigInt.asUintN(wb, BigInt(w[m * K + k]!))) << BigInt(j * wb);
+        }
+        pos += piece.write(hexWord(word, bits), pos, 'latin1');
       }
-      out.push(hexWord(word, lanes * wb));
+      piece[pos++] = 10;
+      if (++words === ROM_PIECE_WORDS) {
+        yield piece.subarray(0, pos);
+        piece = Buffer.allocUnsafe(ROM_PIECE_WORDS * (digits + 1));
+        pos = 0;
+        words = 0;
+      }
     }
-  return lines(out);
+  }
+  if (pos > 0) yield piece.subarray(0, pos);
 }
 
 /** A shared layer's ROMs: the index ROM (lane-packed like weightRom, `indexBits` per lane) and one codebook table
@@ -86,8 +139,10 @@ export function channelRom(step: Step, ws: number): string {
   const za = BigInt(a.aZeroPoint);
   const out: string[] = [];
   for (let m = 0; m < step.channels; m++) {
-    let sumW = 0n;
-    for (let k = 0; k < K; k++) sumW += BigInt(w[m * K + k]!);
+    // A sum of at most 2^32 codes of 32 bits: exact in a double, one BigInt per channel.
+    let sumNumber = 0;
+    for (let k = 0; k < K; k++) sumNumber += w[m * K + k]!;
+    const sumW = BigInt(sumNumber);
     const zw = BigInt(a.wZeroPoint.length === 1 ? a.wZeroPoint[0]! : a.wZeroPoint[m]!);
     const c = BigInt(bias ? bias[m]! : 0) - za * sumW + BigInt(K) * za * zw;
     const t = BigInt(Math.min(64, 31 + a.shift[m]!));

@@ -30,28 +30,45 @@ function weightMajor(table: Int32Array): Int32Array {
   return t;
 }
 
-/** Weights prepared once per weight tensor: centred values (exact path) or table row offsets, and row sums. */
+/** Weights prepared once per weight tensor: row sums, and for the JavaScript loops (computed when first asked for:
+ *  a VGG-19's 144 M weights would take 1.2 GB as these int32 copies) centred values (exact path) or table row
+ *  offsets. The WebAssembly kernel reads the codes themselves. */
 interface PreparedWeights {
-  readonly rowWeights: Int32Array;
+  readonly rowSum: Float64Array;
   readonly centred: Int32Array;
   readonly rowOffset: Int32Array;
-  readonly rowSum: Float64Array;
 }
 const preparedCache = new WeakMap<Tensor['data'], PreparedWeights>();
 function prepare(w: Tensor['data'], M: number, K: number, attrs: QLinearAttrs): PreparedWeights {
   let p = preparedCache.get(w);
   if (!p) {
-    const centred = new Int32Array(M * K), rowOffset = new Int32Array(M * K), rowSum = new Float64Array(M);
+    const rowSum = new Float64Array(M);
     for (let m = 0; m < M; m++) {
-      const zw = attrs.wZeroPoint.length === 1 ? attrs.wZeroPoint[0]! : attrs.wZeroPoint[m]!;
-      for (let k = 0; k < K; k++) {
-        const v = w[m * K + k]!;
-        centred[m * K + k] = v - zw;
-        rowOffset[m * K + k] = (v & 255) << 8;
-        rowSum[m] = rowSum[m]! + v;
-      }
+      let sum = 0;
+      for (let k = 0, at = m * K; k < K; k++) sum += w[at + k]!;
+      rowSum[m] = sum;
     }
-    p = { rowWeights: Int32Array.from(w), centred, rowOffset, rowSum };
+    let centred: Int32Array | undefined, rowOffset: Int32Array | undefined;
+    p = {
+      rowSum,
+      get centred() {
+        if (!centred) {
+          centred = new Int32Array(M * K);
+          for (let m = 0; m < M; m++) {
+            const zw = attrs.wZeroPoint.length === 1 ? attrs.wZeroPoint[0]! : attrs.wZeroPoint[m]!;
+            for (let k = 0; k < K; k++) centred[m * K + k] = w[m * K + k]! - zw;
+          }
+        }
+        return centred;
+      },
+      get rowOffset() {
+        if (!rowOffset) {
+          rowOffset = new Int32Array(M * K);
+          for (let i = 0; i < M * K; i++) rowOffset[i] = (w[i]! & 255) << 8;
+        }
+        return rowOffset;
+      },
+    };
     preparedCache.set(w, p);
   }
   return p;
@@ -143,10 +160,14 @@ function exactTableFor(x: Tensor, w: Tensor): ProductTable {
   return wasmAvailable() ? t : undefined;
 }
 
-/** The requantization records of channels [0, M) for the WebAssembly kernel. */
-function channelRecords(attrs: QLinearAttrs, pw: PreparedWeights, bias: Tensor['data'], K: number, M: number): ChannelRequant[] {
+/** Weights per WebAssembly kernel call of a QGemm. */
+const GEMM_CHUNK_WEIGHTS = 1 << 22;
+
+/** The requantization records of channels [m0, m0 + M) for the WebAssembly kernel. */
+function channelRecords(attrs: QLinearAttrs, pw: PreparedWeights, bias: Tensor['data'], K: number, m0: number, M: number): ChannelRequant[] {
   const za = attrs.aZeroPoint;
-  return Array.from({ length: M }, (_, m) => {
+  return Array.from({ length: M }, (_, i) => {
+    const m = m0 + i;
     const zw = attrs.wZeroPoint.length === 1 ? attrs.wZeroPoint[0]! : attrs.wZeroPoint[m]!;
     return { constant: bias[m]! + K * za * zw - za * pw.rowSum[m]!, zw, mantissa: attrs.mantissa[m]!, shift: attrs.shift[m]!, zeroPoint: attrs.outZeroPoint, lo: attrs.lo, hi: attrs.hi };
   });
@@ -168,7 +189,7 @@ export function qconv(node: QConvNode, x: Tensor, w: Tensor, bias: Tensor, outSh
   const padded = (i: number, o: number, k: number, s: number, d: number, p: number) => Math.max(p + i, (o - 1) * s + (k - 1) * d + 1);
   const [XD, XH, XW] = [padded(ID, OD, KD, SD, DD, PD), padded(IH, OH, KH, SH, DH, PH), padded(IW, OW, KW, SW, DW, PW)];
   const plane = XD * XH * XW;
-  const layer = kernelFits(x, table, K) ? wasmLayer(C * plane, P, K, M, table, pw.rowWeights, channelRecords(node.attrs, pw, bias.data, K, M)) : undefined;
+  const layer = kernelFits(x, table, K) ? wasmLayer(C * plane, P, K, M, table, w.data, channelRecords(node.attrs, pw, bias.data, K, 0, M)) : undefined;
   if (layer) {
     const { act, org, koff } = layer;
     for (let oz = 0, p = 0; oz < OD; oz++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++, p++) org[p] = (oz * SD * XH + oy * SH) * XW + ox * SW;
@@ -214,14 +235,24 @@ export function qgemm(node: QGemmNode, x: Tensor, w: Tensor, bias: Tensor, outSh
   const N = w.shape[0]!;
   const out = makeTensor(node.attrs.outType, outShape);
   const pw = prepare(w.data, N, K, node.attrs);
-  const layer = kernelFits(x, table, K) ? wasmLayer(B * K, B, K, N, table, pw.rowWeights, channelRecords(node.attrs, pw, bias.data, K, N)) : undefined;
-  if (layer) {
-    layer.act.set(x.data.subarray(0, B * K));
-    for (let b = 0; b < B; b++) layer.org[b] = b * K;
-    for (let k = 0; k < K; k++) layer.koff[k] = k;
-    if (!layer.run(0, 0, N, x.dtype === 'int8', node.attrs.rounding === 'half-even', out.data, 0, 1, N))
-      finish(node.attrs, pw, bias.data, K, 0, N, B, layer.sums, layer.rowSums, out.data, 0, 1, N);
-    return out;
+  if (kernelFits(x, table, K)) {
+    // Channels in chunks: the kernel's memory holds a 4-byte table address per weight (a VGG-19's first dense layer
+    // has 103 M weights).
+    const chunk = Math.max(1, Math.min(N, Math.floor(GEMM_CHUNK_WEIGHTS / K)));
+    for (let j0 = 0; j0 < N; j0 += chunk) {
+      const n = Math.min(chunk, N - j0);
+      const layer = wasmLayer(B * K, B, K, n, table, w.data.subarray(j0 * K, (j0 + n) * K), channelRecords(node.attrs, pw, bias.data, K, j0, n));
+      if (!layer) break;
+      layer.act.set(x.data.subarray(0, B * K));
+      for (let b = 0; b < B; b++) layer.org[b] = b * K;
+      for (let k = 0; k < K; k++) layer.koff[k] = k;
+      // The kernel writes its span of outputs whole (rows of n channels here), then each row goes to its place.
+      const part = n === N ? out : makeTensor(node.attrs.outType, [B, n]);
+      if (!layer.run(0, 0, n, x.dtype === 'int8', node.attrs.rounding === 'half-even', part.data, 0, 1, n))
+        finish(node.attrs, pw, bias.data, K, j0, n, B, layer.sums, layer.rowSums, part.data, 0, 1, n);
+      if (part !== out) for (let b = 0; b < B; b++) out.data.set(part.data.subarray(b * n, (b + 1) * n), b * N + j0);
+      if (j0 + n === N) return out;
+    }
   }
   const result = sumsJs(node.attrs, pw, K, 0, N, x.data instanceof Int32Array ? x.data : Int32Array.from(x.data), B, table);
   finish(node.attrs, pw, bias.data, K, 0, N, B, result.sums, result.rowSums, out.data, 0, 1, N);

@@ -17,6 +17,7 @@ type Requant = (sums: number, rs: number, P: number, M: number, chan: number, ou
 type DotF64 = (rows: number, K: number, P: number, w: number, M: number, out: number) => void;
 interface Kernel {
   readonly dot_f64: DotF64;
+  readonly dot_f64_cols: DotF64;
   readonly memory: WebAssembly.Memory;
   readonly gather_u16: Gather;
   readonly gather_s16: Gather;
@@ -154,8 +155,9 @@ export interface WasmDotF64 {
   readonly rows: Float64Array;
   /** M x K float64 weights to fill. */
   readonly weights: Float64Array;
-  /** out[m * P + p] = sum_k weights[m, k] * rows[p, k], summed in k order. */
-  run(): Float64Array;
+  /** out[m * P + p] = sum_k weights[m, k] * rows[p, k], summed in k order, for the first `channels` (default M)
+   *  weight rows. */
+  run(channels?: number): Float64Array;
 }
 
 /** The float golden model's dot-product kernel (f64, 4 positions x 2 channels per tile), or undefined when the
@@ -168,8 +170,34 @@ export function wasmDotF64(K: number, P: number, M: number): WasmDotF64 | undefi
   return {
     rows: new Float64Array(k.memory.buffer, rowsAt, P * K),
     weights: new Float64Array(k.memory.buffer, wAt, M * K),
+    run(channels = M) {
+      k.dot_f64(rowsAt, K, P, wAt, channels, outAt);
+      return new Float64Array(k.memory.buffer, outAt, channels * P);
+    },
+  };
+}
+
+export interface WasmDotF64Cols {
+  /** K x P float64 columns to fill (row k = term k of every position's receptive field). */
+  readonly cols: Float64Array;
+  /** M x K float64 weights to fill. */
+  readonly weights: Float64Array;
+  /** out[m * P + p] = sum_k weights[m, k] * cols[k, p], summed in k order: the sums of WasmDotF64, bit for bit. */
+  run(): Float64Array;
+}
+
+/** The float golden model's Conv kernel on columns (f64x2 SIMD over pairs of positions, 8 positions x 2 channels
+ *  per tile), or undefined when the WebAssembly module is not built. */
+export function wasmDotF64Cols(K: number, P: number, M: number): WasmDotF64Cols | undefined {
+  const k = load();
+  if (!k) return undefined;
+  const colsAt = SLOTS * TABLE_BYTES, wAt = colsAt + P * K * 8, outAt = wAt + M * K * 8, end = outAt + M * P * 8;
+  if (end > k.memory.buffer.byteLength) k.memory.grow(Math.ceil((end - k.memory.buffer.byteLength) / 65536));
+  return {
+    cols: new Float64Array(k.memory.buffer, colsAt, P * K),
+    weights: new Float64Array(k.memory.buffer, wAt, M * K),
     run() {
-      k.dot_f64(rowsAt, K, P, wAt, M, outAt);
+      k.dot_f64_cols(colsAt, K, P, wAt, M, outAt);
       return new Float64Array(k.memory.buffer, outAt, M * P);
     },
   };

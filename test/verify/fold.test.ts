@@ -55,12 +55,15 @@ describe('P x S tiles and W window taps, bit and cycle exact in Verilator', () =
     await foldedPasses(bound, zoo.inputs, 'zoo-approx-p2s3', ['--pe', '2', '--simd', '3', '--mult-impl', 'auto'], 8);
   }, 300_000);
 
-  testWithTool('verilator', 'kernel-shared weights at P=3, S=2: each SIMD lane decodes its own input channel\'s codebook', async () => {
-    const shared = join(work, 'zoo-shared');
-    const s = await runCliAsync(['share', zoo.ir, '-o', shared, '-k', '2', '--granularity', 'kernel', '--inputs', zoo.inputs, '--eval-limit', '0']);
-    expect(s.code, s.stderr).toBe(0);
-    await foldedPasses(shared, zoo.inputs, 'zoo-shared-p3s2', ['--pe', '3', '--simd', '2'], 8);
-  }, 300_000);
+  // kernel: each SIMD lane decodes in the codebook row of its own input channel; channel: rows by channel group.
+  for (const [granularity, k] of [['kernel', 1], ['channel', 4]] as const) {
+    testWithTool('verilator', `${granularity}-shared weights (${k} entries) at P=3, S=2`, async () => {
+      const shared = join(work, `zoo-shared-${granularity}`);
+      const s = await runCliAsync(['share', zoo.ir, '-o', shared, '-k', String(k), '--granularity', granularity, '--inputs', zoo.inputs, '--eval-limit', '0']);
+      expect(s.code, s.stderr).toBe(0);
+      await foldedPasses(shared, zoo.inputs, `zoo-shared-${granularity}-p3s2`, ['--pe', '3', '--simd', '2'], 8);
+    }, 300_000);
+  }
 
   testWithTool('verilator', 'grouped and depthwise convolutions at P=3, S=2 (banked depthwise layers run one SIMD lane)', async () => {
     await foldedPasses(dw.ir, dw.inputs, 'dw-p3s2', ['--pe', '3', '--simd', '2', '--window-taps', '2'], 6);
@@ -73,6 +76,21 @@ describe('P x S tiles and W window taps, bit and cycle exact in Verilator', () =
     expect(r.code, r.stderr).toBe(0);
     await foldedPasses(q, join(tfc, 'tfc_x20.npy'), 'tfc-p4s3', ['--pe', '4', '--simd', '3'], 6);
   }, 300_000);
+
+  // The HLS tiles follow S (reduce over chunks, an unrolled SIMD loop, taps past K skipped): C simulation stays bit
+  // for bit with the golden model in every layer.
+  for (const [model, pe, simd] of [['zoo', 3, 4], ['zoo', 2, 7], ['dw', 3, 2]] as const) {
+    testWithTool('g++', `HLS C simulation of ${model} at P=${pe}, S=${simd}: every layer bit for bit`, async () => {
+      const m = model === 'zoo' ? zoo : dw;
+      const build = join(work, `hls-${model}-p${pe}s${simd}`);
+      const emit = await runCliAsync(['emit', 'hls', m.ir, '-o', build, '--pe', String(pe), '--simd', String(simd)]);
+      expect(emit.code, emit.stderr).toBe(0);
+      expect(readFileSync(join(build, 'adequate_top.cpp'), 'utf8')).toContain(`#define TILE0_SIMD ${simd}`);
+      const r = await runCliAsync(['verify', build, '--hls', '--inputs', m.inputs, '--count', '8', '--layers', '--json']);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ count: 8, mismatches: 0, passed: true, first_mismatching_layer: null });
+    }, 300_000);
+  }
 
   for (const [pe, simd, window, total] of [[6, 5, 1, 22848], [16, 10, 4, 17016]] as const) {
     testWithTool('verilator', `LeNet-5 at P=${pe}, S=${simd}, W=${window}: ${total} cycles`, async () => {

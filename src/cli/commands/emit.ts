@@ -41,7 +41,7 @@ function builder(y: Argv): Argv<Args> {
     .option('lanes', intOption('lanes', { default: 4, min: 1, max: 256, describe: 'multiply-accumulate lanes per tile (= --pe L --simd 1)' }))
     .option('pe', intOption('pe', { min: 1, max: MAX_PE, describe: 'output channels per tile computed at once (P; overrides --lanes)' }))
     .option('simd', intOption('simd', { default: 1, min: 1, max: MAX_SIMD, describe: 'products per lane per cycle (S): each output\'s taps walked in S chunks side by side, S replicas of the input memory' }))
-    .option('window-taps', intOption('window-taps', { default: 1, min: 1, max: MAX_WINDOW, describe: 'window-unit (pooling) taps per cycle (W replicas of its input memory)' }))
+    .option('window-taps', intOption('window-taps', { default: 1, min: 1, max: MAX_WINDOW, describe: 'window-unit (pooling) taps per cycle, Verilog (W replicas of its input memory; the HLS pooling loops keep one tap per cycle)' }))
     .option('library', { type: 'string', describe: 'multiplier library folder (for multipliers that are not built in)' })
     .option('part', { type: 'string', default: 'xc7z020clg400-1', describe: 'FPGA part (Vitis HLS script, synthesis)' })
     .option('clock', numberOption('clock', { default: 10, above: 0, describe: 'clock period in ns' }))

@@ -117,6 +117,7 @@ export interface Schedule {
 /** Schedules a plan on a folding (a number L: L lanes, one product per lane per cycle, on every tile; one window
  *  tap per cycle). Throws E_HW for layers the RTL does not implement. */
 export function scheduleAccelerator(plan: AcceleratorPlan, fold: Folding | number): Schedule {
+  if (typeof fold === 'number' && !(Number.isInteger(fold) && fold >= 1 && fold <= 256)) throw userError('E_HW', `lanes ${fold} must be an integer from 1 to 256`);
   const folding = typeof fold === 'number' ? uniformFolding(plan, fold) : checkFolding(plan, fold);
   const pes = new Set(folding.tiles.map((t) => t.pe));
   const lanes = Math.max(...pes);

@@ -6,12 +6,15 @@
  *  multiplier on three tiles, kernel-shared weights, grouped and depthwise convolutions (banked depthwise inputs run
  *  one SIMD lane), TFC_2W2A (2-bit QONNX weights), and LeNet-5 at P=6,S=5 and P=16,S=10. */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect } from 'vitest';
 import { REPO, runCliAsync } from '../helpers/cli.js';
 import { bindThreeTiles, depthwiseOnnx, quantizedModel, quantizedZoo } from '../helpers/hw-models.js';
 import { tempDir } from '../helpers/tmp.js';
+import { planAccelerator } from '../../src/hw/plan.js';
+import { loadIr } from '../../src/ir/serialize.js';
+import { verilogDesign } from '../../src/emit/verilog/index.js';
 import { testWithTool } from '../helpers/tools.js';
 
 const work = tempDir();
@@ -54,6 +57,26 @@ describe('P x S tiles and W window taps, bit and cycle exact in Verilator', () =
     bindThreeTiles(zoo.ir, bound);
     await foldedPasses(bound, zoo.inputs, 'zoo-approx-p2s3', ['--pe', '2', '--simd', '3', '--mult-impl', 'auto'], 8);
   }, 300_000);
+
+  testWithTool('verilator', 'a P x S of its own per tile (netlist 2x3, table 3x1, exact 1x5) and W=2, emitted through the API', async () => {
+    const bound = join(work, 'zoo-approx-hetero-ir');
+    bindThreeTiles(zoo.ir, bound);
+    const build = join(work, 'zoo-hetero');
+    const emit = await runCliAsync(['emit', 'verilog', bound, '-o', build, '--lanes', '3']);
+    expect(emit.code, emit.stderr).toBe(0);
+    // The CLI folds every tile alike; the folding solver gives each tile its own: rewrite the design and build.json.
+    const plan = planAccelerator(loadIr(join(build, 'ir')));
+    const folding = { tiles: [{ pe: 2, simd: 3 }, { pe: 3, simd: 1 }, { pe: 1, simd: 5 }], window: 2 };
+    const { files } = verilogDesign(plan, { lanes: 3, folding, part: 'xc7z020clg400-1', clockNs: 10, multiplierImpl: 'auto' });
+    for (const [path, text] of files) writeFileSync(join(build, path), text);
+    const manifest = JSON.parse(readFileSync(join(build, 'build.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(build, 'build.json'), JSON.stringify({ ...manifest, folding }));
+    const r = await runCliAsync(['verify', build, '--inputs', zoo.inputs, '--count', '8', '--layers', '--json']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect([j.mismatches, j.cycle_mismatches, j.layer_mismatches, j.cycles]).toEqual([0, 0, 0, j.predicted_cycles]);
+    expect(j.multipliers).toBe(2 * 3 + 3 + 5);
+  }, 400_000);
 
   // kernel: each SIMD lane decodes in the codebook row of its own input channel; channel: rows by channel group.
   for (const [granularity, k] of [['kernel', 1], ['channel', 4]] as const) {

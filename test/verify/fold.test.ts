@@ -16,6 +16,7 @@ import { planAccelerator } from '../../src/hw/plan.js';
 import { loadIr } from '../../src/ir/serialize.js';
 import { verilogDesign } from '../../src/emit/verilog/index.js';
 import { testWithTool } from '../helpers/tools.js';
+import { staticChecks } from '../helpers/hls-static.js';
 
 const work = tempDir();
 
@@ -112,6 +113,7 @@ describe('P x S tiles and W window taps, bit and cycle exact in Verilator', () =
       const r = await runCliAsync(['verify', build, '--hls', '--inputs', m.inputs, '--count', '8', '--layers', '--json']);
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ count: 8, mismatches: 0, passed: true, first_mismatching_layer: null });
+      staticChecks(build, ['requantize', 'round_shift', 's32_from_u32']);
     }, 300_000);
   }
 

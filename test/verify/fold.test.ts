@@ -4,7 +4,8 @@
  *  divide M, and the window unit's last tap lane is masked. Models: the zoo (padded strided, 1x1, dilated
  *  convolutions, max and average pooling, a residual add, dense), the same bound to a netlist, a table and an exact
  *  multiplier on three tiles, kernel-shared weights, grouped and depthwise convolutions (banked depthwise inputs run
- *  one SIMD lane), TFC_2W2A (2-bit QONNX weights), and LeNet-5 at P=6,S=5 and P=16,S=10. */
+ *  one SIMD lane), TFC_2W2A (2-bit QONNX weights), a binarized MLP (1-bit bipolar weights), a different P x S per
+ *  tile, HLS C simulation at P x S, and LeNet-5 at P=6,S=5 and P=16,S=10. */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,8 @@ import { loadIr } from '../../src/ir/serialize.js';
 import { verilogDesign } from '../../src/emit/verilog/index.js';
 import { testWithTool } from '../helpers/tools.js';
 import { staticChecks } from '../helpers/hls-static.js';
+import { binarizedMlp, gridInputs } from '../qonnx/models.js';
+import { writeNpy } from '../../src/io/npy.js';
 
 const work = tempDir();
 
@@ -99,6 +102,16 @@ describe('P x S tiles and W window taps, bit and cycle exact in Verilator', () =
     const r = await runCliAsync(['quantize', join(tfc, 'TFC_2W2A.onnx'), '-o', q, '--inputs', join(tfc, 'tfc_x20.npy'), '--calib', '20', '--json']);
     expect(r.code, r.stderr).toBe(0);
     await foldedPasses(q, join(tfc, 'tfc_x20.npy'), 'tfc-p4s3', ['--pe', '4', '--simd', '3'], 6);
+  }, 300_000);
+
+  testWithTool('verilator', 'a binarized MLP (1-bit bipolar weights: negate or pass) at P=3, S=4', async () => {
+    writeFileSync(join(work, 'bnn.onnx'), binarizedMlp());
+    writeNpy(join(work, 'bnn_x.npy'), gridInputs(20, [16], 1));
+    const q = join(work, 'bnn-q');
+    const r = await runCliAsync(['quantize', join(work, 'bnn.onnx'), '-o', q, '--inputs', join(work, 'bnn_x.npy'), '--calib', '20', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    await foldedPasses(q, join(work, 'bnn_x.npy'), 'bnn-p3s4', ['--pe', '3', '--simd', '4'], 20);
+    expect(readFileSync(join(work, 'bnn-p3s4', 'rtl/adq_tile_0.v'), 'utf8')).toContain('localparam WB = 1;');
   }, 300_000);
 
   // The HLS tiles follow S (reduce over chunks, an unrolled SIMD loop, taps past K skipped): C simulation stays bit

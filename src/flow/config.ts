@@ -18,6 +18,9 @@ export interface FlowConfig {
   readonly seed?: number;
   /** Hand the searches and verifications to `adequate worker` processes on this job queue (docs/scale-out.md). */
   readonly queue?: { readonly url: string; readonly 'shared-dir'?: string };
+  /** The accelerator's folding for both emitters (docs/hardware.md): P, S and window taps, as `emit`'s --pe, --simd
+   *  and --window-taps; an hls or verilog section's own keys override it. */
+  readonly hardware?: { readonly pe?: number; readonly simd?: number; readonly 'window-taps'?: number };
   readonly import?: StageSection;
   readonly quantize?: StageSection;
   readonly share?: StageSection;
@@ -47,6 +50,7 @@ export const CONFIG_SCHEMA = {
     dataset: { type: 'object', additionalProperties: false, properties: { inputs: str, labels: str, limit: posInt, offset: { type: 'integer', minimum: 0 } } },
     seed: int,
     queue: { type: 'object', additionalProperties: false, required: ['url'], properties: { url: { type: 'string', pattern: '^redis://' }, 'shared-dir': str } },
+    hardware: { type: 'object', additionalProperties: false, properties: { pe: posInt, simd: posInt, 'window-taps': posInt } },
     import: section({ batch: posInt, 'input-shape': { type: 'array', items: str } }),
     quantize: section({
       calib: posInt, 'eval-limit': posInt, scheme: { enum: ['unsigned', 'signed'] }, bits: { type: 'integer', minimum: 2, maximum: 16 },
@@ -63,9 +67,9 @@ export const CONFIG_SCHEMA = {
       tiles: posInt, library: str, mode: { enum: ['free', 'ordered'] }, pop: posInt, gen: posInt, 'max-drop': { type: 'number', minimum: 0 }, confidence: { type: 'number', minimum: 0 },
       'max-energy': num, 'weight-update': { enum: ['none', 'uniform', 'histogram'] }, eval: posInt, holdout: { type: 'integer', minimum: 0 }, pick: { type: 'integer', minimum: 0 },
     }),
-    hls: section({ lanes: posInt, part: str, clock: { type: 'number', exclusiveMinimum: 0 }, 'mult-impl': { enum: ['auto', 'table', 'netlist'] } }),
+    hls: section({ lanes: posInt, pe: posInt, simd: posInt, 'window-taps': posInt, part: str, clock: { type: 'number', exclusiveMinimum: 0 }, 'mult-impl': { enum: ['auto', 'table', 'netlist'] } }),
     csim: section({ count: posInt }),
-    verilog: section({ lanes: posInt, 'mult-impl': { enum: ['auto', 'table', 'netlist'] } }),
+    verilog: section({ lanes: posInt, pe: posInt, simd: posInt, 'window-taps': posInt, 'mult-impl': { enum: ['auto', 'table', 'netlist'] } }),
     rtl: section({ count: posInt }),
     synth: section({}),
   },

@@ -70,7 +70,9 @@ export const exactTwinBuild = (verilogBuild: string): string => `${verilogBuild}
 /** The adequate command lines of a stage (argv without the program), each printing one JSON object with --json. */
 export function stageCommands(s: StageDef, ctx: StageContext): string[][] {
   const { config, input, folder } = ctx;
-  const flags = sectionFlags(config[s.id] as StageSection | undefined);
+  // The emitters also take the config's hardware folding (their own section's keys win).
+  const emitFlags = (section: StageSection | undefined) => sectionFlags({ ...(config.hardware ?? {}), ...(section ?? {}) });
+  const flags = s.id === 'hls' || s.id === 'verilog' ? emitFlags(config[s.id]) : sectionFlags(config[s.id] as StageSection | undefined);
   const data = datasetFlags(config);
   const seed = config.seed !== undefined ? ['--seed', String(config.seed)] : [];
   const queue = queueFlags(config);
@@ -88,7 +90,7 @@ export function stageCommands(s: StageDef, ctx: StageContext): string[][] {
       const tune = ['wordlength', input, '-o', folder, ...data, ...flags, ...queue, '--json'];
       if (!(stageOn('hls', config) && stageOn('csim', config))) return [tune];
       const build = `${folder}/hls`;
-      return [tune, ['emit', 'hls', folder, '-o', build, ...sectionFlags(config.hls), '--json'], ['verify', build, '--hls', ...data, ...sectionFlags(config.csim), ...queue, '--json']];
+      return [tune, ['emit', 'hls', folder, '-o', build, ...emitFlags(config.hls), '--json'], ['verify', build, '--hls', ...data, ...sectionFlags(config.csim), ...queue, '--json']];
     }
     case 'approx':
       return [['approx', input, '-o', folder, ...data, ...seed, ...flags, ...queue, '--json']];
@@ -106,7 +108,7 @@ export function stageCommands(s: StageDef, ctx: StageContext): string[][] {
       const chosen = [['synth', input, ...flags, '--json'], ['synth', input, '--no-dsp', ...flags, '--json']];
       if (ctx.exactTwinIr === undefined) return chosen;
       const twin = exactTwinBuild(input);
-      return [...chosen, ['emit', 'verilog', ctx.exactTwinIr, '-o', twin, '--exact-multipliers', ...sectionFlags(config.verilog), '--json'], ['synth', twin, ...flags, '--json'], ['synth', twin, '--no-dsp', ...flags, '--json']];
+      return [...chosen, ['emit', 'verilog', ctx.exactTwinIr, '-o', twin, '--exact-multipliers', ...emitFlags(config.verilog), '--json'], ['synth', twin, ...flags, '--json'], ['synth', twin, '--no-dsp', ...flags, '--json']];
     }
   }
 }

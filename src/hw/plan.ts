@@ -82,8 +82,15 @@ export interface AcceleratorPlan {
   readonly buffers: ReadonlyMap<string, PlanBuffer>;
 }
 
+export interface PlanOptions {
+  /** Tile of each QConv/QGemm layer by name, overriding the `tile` attributes and the grouping by multiplier (the
+   *  folding solver's sharing of tiles by layers). Layers of different multipliers cannot share a tile (E_HW);
+   *  tiles are renumbered 0..T-1 in order of first use. */
+  readonly tileOf?: ReadonlyMap<string, number>;
+}
+
 /** Plans the accelerator of a quantized IR. Throws E_HW (user error) for graphs it cannot map, naming the cause. */
-export function planAccelerator(source: Graph): AcceleratorPlan {
+export function planAccelerator(source: Graph, options: PlanOptions = {}): AcceleratorPlan {
   const arithmetic = arithmeticOf(source);
   if (arithmetic === 'fixed-point' || arithmetic === 'custom-float') {
     const layer = source.nodes.find((n) => (n.op === 'Conv' || n.op === 'Gemm') && n.attrs.formats)!;
@@ -113,7 +120,7 @@ export function planAccelerator(source: Graph): AcceleratorPlan {
     buffers.set(name, bufferOf(v));
   };
   addBuffer(quantize.outputs[0]!);
-  const tileOf = tileAssignment(body, graph);
+  const tileOf = options.tileOf ? reassignedTiles(body, graph, options.tileOf) : tileAssignment(body, graph);
   const layerOf = (n: AcceleratorNode, inputs: string[], index: number): PlanLayer => {
     addBuffer(n.outputs[0]!);
     if (n.op === 'QConv' || n.op === 'QGemm') {
@@ -184,6 +191,21 @@ function tileAssignment(body: readonly Node[], graph: Graph): Map<string, number
   const numbering = new Map<string, number>();
   for (const n of macs) if (!numbering.has(key(n))) numbering.set(key(n), numbering.size);
   return new Map(macs.map((n) => [n.name, numbering.get(key(n))!]));
+}
+
+/** An explicit tile per QConv/QGemm layer (every one named), renumbered 0..T-1 in order of first use. */
+function reassignedTiles(body: readonly Node[], graph: Graph, wanted: ReadonlyMap<string, number>): Map<string, number> {
+  const macs = body.filter((n): n is MacNode => n.op === 'QConv' || n.op === 'QGemm');
+  if (macs.length === 0) throw userError('E_HW', `'${graph.name}' has no QConv or QGemm layer: there is nothing for a compute tile to do`);
+  const names = new Set(macs.map((n) => n.name));
+  for (const name of wanted.keys()) if (!names.has(name)) throw userError('E_HW', `the tile assignment names '${name}', which is not a conv/dense layer of '${graph.name}'`);
+  const numbering = new Map<number, number>();
+  return new Map(macs.map((n) => {
+    const t = wanted.get(n.name);
+    if (t === undefined || !(Number.isInteger(t) && t >= 0)) throw userError('E_HW', `the tile assignment gives layer '${n.name}' no tile (or not a tile index: ${String(t)}); assign every conv/dense layer`);
+    if (!numbering.has(t)) numbering.set(t, numbering.size);
+    return [n.name, numbering.get(t)!];
+  }));
 }
 
 function bufferOf(v: ValueInfo): PlanBuffer {

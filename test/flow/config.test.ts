@@ -71,6 +71,16 @@ describe('stage command lines', () => {
     expect(withoutQueueFlags(stageCommands(def('approx'), queued)[0]!)).toEqual(stageCommands(def('approx'), ctx)[0]);
   });
 
+  test('hardware: folds both emitters (their own section\'s keys win) and is validated', () => {
+    const def = (id: string) => STAGES.find((s) => s.id === id)!;
+    const config = { hardware: { pe: 6, simd: 5, 'window-taps': 2 }, verilog: { simd: 3, 'mult-impl': 'netlist' } };
+    const ctx = { model: 'm.onnx', out: 'o', config, input: 'o/2-quantize', folder: 'o/8-verilog' };
+    expect(stageCommands(def('verilog'), ctx)).toEqual([['emit', 'verilog', 'o/2-quantize', '-o', 'o/8-verilog', '--pe', '6', '--simd', '3', '--window-taps', '2', '--mult-impl', 'netlist', '--json']]);
+    expect(stageCommands(def('hls'), { ...ctx, folder: 'o/6-hls' })).toEqual([['emit', 'hls', 'o/2-quantize', '-o', 'o/6-hls', '--pe', '6', '--simd', '5', '--window-taps', '2', '--json']]);
+    expect(applyOverrides({}, ['hardware.pe=16'])).toEqual({ hardware: { pe: 16 } });
+    expectUserError(() => applyOverrides({}, ['hardware.lanes=3']), 'E_USAGE', /unknown key 'hardware.lanes'/);
+  });
+
   test('word-length tuning also emits and C-simulates its HLS build when the HLS stages are on', () => {
     const def = STAGES.find((s) => s.id === 'wordlength')!;
     const ctx = { model: 'm.onnx', out: 'o', input: 'o/1-import', folder: 'o/4-wordlength' };

@@ -5,6 +5,7 @@ import { predictCycles, stepCycles } from '../../src/hw/cycles.js';
 import { planAccelerator } from '../../src/hw/plan.js';
 import { quantizeSample, referenceBuffers } from '../../src/hw/reference.js';
 import { scheduleAccelerator, type Schedule } from '../../src/hw/schedule.js';
+import { uniformFolding } from '../../src/hw/fold.js';
 import { loadIr } from '../../src/ir/serialize.js';
 import { readNpy } from '../../src/io/npy.js';
 import { emitVerilog } from '../../src/emit/verilog/index.js';
@@ -54,6 +55,23 @@ describe('cycle model, worked by hand on LeNet-5', () => {
       expect(s.utilization!).toBeLessThanOrEqual(s.groupingBound!);
       if (s.macs > 10_000) expect(s.utilization!).toBeGreaterThan(s.groupingBound! * 0.99);
     }
+  });
+
+  test('P x S folding, worked by hand: LeNet-5 at P=6, S=5, W=2; P=4, S=1 is the 4-lane schedule', () => {
+    const plan = schedule4.plan;
+    expect(predictCycles(scheduleAccelerator(plan, uniformFolding(plan, 4))).total).toBe(121137);
+    const p = predictCycles(scheduleAccelerator(plan, uniformFolding(plan, 6, 5, 2)));
+    // conv1: 6 channels = 1 item of 6 lanes, 784 positions, K = 25 in 5 chunks of Kc = 5, period max(5, 6) = 6:
+    //        (784 - 1)*6 + 5 + 8 + 6; pool1: 1,176 outputs of 4 taps, 2 per cycle: 1176*2 + 5;
+    // conv2: 16 channels = 3 items (4 lanes in the last), 100 positions, K = 150, Kc = 30: (300 - 1)*30 + 30 + 8 + 4;
+    // pool2: 400*2 + 5; fc1: 20 items (120 = 20*6: the last item is full), K = 400, Kc = 80: 19*80 + 80 + 8 + 6;
+    // fc2: 14 items (84 = 14*6), K = 120, Kc = 24: 13*24 + 24 + 8 + 6; fc3: 2 items (4 lanes in the last), K = 84,
+    // Kc = 17 (the fifth chunk has 16 taps): 1*17 + 17 + 8 + 4.
+    expect(p.steps.map((s) => s.cycles)).toEqual([783 * 6 + 5 + 8 + 6, 1176 * 2 + 5, 299 * 30 + 30 + 8 + 4, 400 * 2 + 5, 19 * 80 + 80 + 8 + 6, 13 * 24 + 24 + 8 + 6, 17 + 17 + 8 + 4]);
+    expect(p.multipliers).toBe(30);
+    // utilization = MACs / (cycles * P * S): conv1 117,600 MACs in 4,717 cycles on 30 multipliers.
+    expect(p.steps[0]!.utilization).toBeCloseTo(117600 / (4717 * 30), 12);
+    expect(p.steps[0]).toMatchObject({ pe: 6, simd: 5 });
   });
 
   test('a reduction shorter than the lanes waits for the serializer: period max(K, L)', () => {

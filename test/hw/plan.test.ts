@@ -4,6 +4,8 @@ import { importOnnxFile } from '../../src/onnx/import.js';
 import { importPipeline, runPipeline } from '../../src/passes/pipeline.js';
 import { loadIr } from '../../src/ir/serialize.js';
 import { planAccelerator } from '../../src/hw/plan.js';
+import { scheduleAccelerator } from '../../src/hw/schedule.js';
+import { predictCycles } from '../../src/hw/cycles.js';
 import { quantizeSample, referenceBuffers } from '../../src/hw/reference.js';
 import { runOutputs } from '../../src/golden/evaluate.js';
 import { makeTensor, type Graph } from '../../src/ir/types.js';
@@ -45,6 +47,20 @@ describe('accelerator plan of the quantized LeNet-5', () => {
     const byTile = planAccelerator(bind([2, 2, 0, 0, 0], ['mul8u_DM1', 'mul8u_DM1', undefined, undefined, undefined]));
     expect(byTile.tiles.map((t) => [t.index, t.multiplier, t.layers])).toEqual([[0, 'mul8u_DM1', [0, 2]], [1, undefined, [5, 6, 7]]]);
     expectUserError(() => planAccelerator(bind([0, 0, 0, 0, 0], ['mul8u_DM1', undefined, undefined, undefined, undefined])), 'E_HW', /different multipliers/);
+  });
+
+  test('tileOf reassigns layers to tiles (the folding solver\'s sharing); mixed multipliers on one tile are refused', () => {
+    const macs = q.nodes.filter((n) => n.op === 'QConv' || n.op === 'QGemm').map((n) => n.name);
+    // conv layers on one tile, dense layers on another (numbered in order of first use: 7 -> 0, 3 -> 1).
+    const plan = planAccelerator(q, { tileOf: new Map(macs.map((m, i) => [m, i < 2 ? 7 : 3])) });
+    expect(plan.tiles.map((t) => [t.index, t.layers])).toEqual([[0, [0, 2]], [1, [5, 6, 7]]]);
+    // Each tile its own P x S: the steps and the cycle model follow the tile's fold.
+    const s = scheduleAccelerator(plan, { tiles: [{ pe: 6, simd: 5 }, { pe: 4, simd: 2 }], window: 1 });
+    expect(s.steps.filter((st) => st.unit === 'tile').map((st) => [st.tile, st.pe, st.simd])).toEqual([[0, 6, 5], [0, 6, 5], [1, 4, 2], [1, 4, 2], [1, 4, 2]]);
+    expect(predictCycles(s).multipliers).toBe(38);
+    const mixed = { ...q, nodes: q.nodes.map((n) => (n.name === macs[1] ? { ...n, attrs: { ...n.attrs, multiplier: 'mul8u_DM1' } } as typeof n : n)) };
+    expectUserError(() => planAccelerator(mixed, { tileOf: new Map(macs.map((m) => [m, 0])) }), 'E_HW', /different multipliers/);
+    expectUserError(() => planAccelerator(q, { tileOf: new Map([[macs[0]!, 0]]) }), 'E_HW', /no tile/);
   });
 
   test('the reference buffers end in the codes the whole graph dequantizes', () => {

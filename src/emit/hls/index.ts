@@ -2,6 +2,7 @@
  *  Makefile for C simulation, a Vitis HLS script and sample data. Three layers: the plan (src/hw/plan.ts, or
  *  plan-tuned.ts for word-length-tuned IRs), the view (view.ts, tiles.ts, memory.ts, tuned-view.ts: every number), the
  *  templates (templates/hls/*.hbs, with templates/hls/tuned/ for the tuned datapaths: the text). */
+import type { Folding } from '../../hw/fold.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRng } from '../../dse/prng.js';
@@ -18,6 +19,8 @@ import { hlsView } from './view.js';
 
 export interface HlsOptions {
   readonly lanes: number;
+  /** S per tile (fold.ts); every tile has P = `lanes` in the HLS accelerator. Absent: S = 1. */
+  readonly folding?: Folding;
   readonly part: string;
   readonly clockNs: number;
   readonly multiplierImpl: MultiplierImpl;

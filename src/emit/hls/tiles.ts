@@ -6,6 +6,8 @@
  *  indices; their codebooks sit in a per-lane codebook ROM (one copy per lane, for the same parallel reads). A tile
  *  that runs shared and unshared layers stores the unshared ones as indices into the codebook of their distinct
  *  weights, so the tile has one datapath. */
+import { chunkOf } from '../../hw/fold.js';
+import { sizeOf } from '../../ir/types.js';
 import { userError } from '../../errors.js';
 import type { AcceleratorPlan, PlanLayer } from '../../hw/plan.js';
 import { windowOf, type WindowGeometry } from '../../hw/schedule.js';
@@ -82,6 +84,11 @@ export function loopBounds() {
 
 export interface TileView extends TileLoopBounds {
   readonly index: number;
+  /** Taps per cycle of the reduction (S of P x S, fold.ts), the tile's multipliers and its chunk-loop bounds. */
+  readonly simd: number;
+  readonly multipliers: number;
+  readonly minKc: number;
+  readonly maxKc: number;
   readonly kind: 'exact' | 'table' | 'netlist';
   readonly description: string;
   readonly signed: boolean;
@@ -130,8 +137,14 @@ function macGeometry(plan: AcceleratorPlan, layer: PlanLayer): WindowGeometry & 
   return macWindow(layer.name, plan.buffers.get(layer.inputs[0]!)!.shape, plan.buffers.get(layer.output)!.shape, node.op === 'QConv' ? node.attrs : undefined);
 }
 
+/** A tile's SIMD lanes and the trip counts of its chunk loop (Kc = ceil(K / S) over its layers' K). */
+function chunkBounds(ks: readonly number[], simd: number, lanes: number): { simd: number; multipliers: number; minKc: number; maxKc: number } {
+  const kcs = ks.map((k) => chunkOf(k, simd));
+  return { simd, multipliers: lanes * simd, minKc: Math.min(...kcs), maxKc: Math.max(...kcs) };
+}
+
 /** Builds every tile's view and every MAC layer's call arguments (by layer index). */
-export function tileViews(plan: AcceleratorPlan, lanes: number, offsets: ReadonlyMap<string, number>, impl: MultiplierImpl, library: string | undefined): { tiles: TileView[]; calls: Map<number, MacLayerView> } {
+export function tileViews(plan: AcceleratorPlan, lanes: number, offsets: ReadonlyMap<string, number>, impl: MultiplierImpl, library: string | undefined, simdOf: (tile: number) => number = () => 1): { tiles: TileView[]; calls: Map<number, MacLayerView> } {
   const calls = new Map<number, MacLayerView>();
   const tiles = plan.tiles.map((t): TileView => {
     const mult = t.multiplier !== undefined ? getMultiplier(t.multiplier, library) : undefined;
@@ -225,6 +238,7 @@ export function tileViews(plan: AcceleratorPlan, lanes: number, offsets: Readonl
       depth, laneWeights, shared, bipolar, indexBits, cbDepth: laneCodebooks[0]!.length, laneCodebooks,
       constants, wZero, mantissa, shift, channels: constants.length,
       ...bounds.bounds(),
+      ...chunkBounds(layers.map((l) => sizeOf(l.weights!.shape) / l.weights!.shape[0]!), simdOf(t.index), lanes),
       table, ...net,
     };
   });

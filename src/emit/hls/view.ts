@@ -107,7 +107,7 @@ export interface HlsView extends HlsBuildView {
 export function hlsView(plan: AcceleratorPlan, options: HlsOptions): HlsView {
   const mem = allocateMemory(plan);
   const off = (b: string) => mem.offsets.get(b)!;
-  const { tiles, calls } = tileViews(plan, options.lanes, mem.offsets, options.multiplierImpl, options.library);
+  const { tiles, calls } = tileViews(plan, options.lanes, mem.offsets, options.multiplierImpl, options.library, (t) => options.folding?.tiles[t]?.simd ?? 1);
   let traceSize = 0;
   const layers = plan.layers.map((layer): LayerView => {
     const outSize = plan.buffers.get(layer.output)!.size;

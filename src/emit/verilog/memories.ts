@@ -4,16 +4,29 @@ import type { MacNode } from '../../hw/plan.js';
 import { sharedWeightIndices } from '../../ir/sharing.js';
 import { codebookRowCount, codebookRows } from './view.js';
 import { groupsOf, laneChannel, type Step } from '../../hw/schedule.js';
+import { chunkOf } from '../../hw/fold.js';
 import type { QTableNode, QThresholdNode } from '../../ir/types.js';
 import { hexWord } from './render.js';
 
 const lines = (words: Iterable<string>): string => [...words].join('\n') + '\n';
 
-/** Weight ROM of a tile step: word g*K + k holds the weight codes of item g's channels at tap k (schedule.ts
- *  laneChannel: channels g*L .. g*L+L-1 for group-1 layers), lane j in bits [j*wb, (j+1)*wb); idle lanes hold 0.
- *  Taps are in weight order (c, ky, kx) within the group, the order the walker visits them. */
-export function weightRom(step: Step, lanes: number, wb: number, bipolar = false): string {
-  return Buffer.concat([...weightRomPieces(step, lanes, wb, bipolar)]).toString('latin1');
+/** The weight tap that lane j, SIMD lane s reads at chunk tap t of item g (-1: an idle lane or a masked tap past K),
+ *  as an index into the layer's weights: chunked taps (src/hw/fold.ts), chunk s = taps [s*Kc, (s+1)*Kc). */
+function romTap(step: Step, lanes: number, g: number, j: number, s: number, t: number): { m: number; k: number } | undefined {
+  // The step's own S (a depthwise step on banked memory walks one chunk on a tile of S > 1).
+  const simd = step.simd ?? 1;
+  if (s >= simd) return undefined;
+  const K = step.k, kc = chunkOf(K, simd), k = s * kc + t;
+  const m = laneChannel(step, lanes, g, j);
+  return m >= 0 && k < K && t < kc ? { m, k } : undefined;
+}
+
+/** Weight ROM of a tile step with L lanes x S SIMD lanes: word g*Kc + t (Kc = ceil(K/S)) holds the weight codes of
+ *  item g's channels (schedule.ts laneChannel: channels g*L .. g*L+L-1 for group-1 layers) at tap s*Kc + t, lane j,
+ *  SIMD lane s in bits [(j*S + s)*wb, +wb); idle lanes and taps past K hold 0. Taps are in weight order (c, ky, kx)
+ *  within the group, the order the walker visits them. S = 1: word g*K + k, lane j at bits [j*wb, +wb). */
+export function weightRom(step: Step, lanes: number, wb: number, bipolar = false, simd = 1): string {
+  return Buffer.concat([...weightRomPieces(step, lanes, wb, bipolar, simd)]).toString('latin1');
 }
 
 /** Words of weightRom per piece: a VGG-19's largest ROM is 25 M words, more text than one string should hold. */
@@ -21,38 +34,45 @@ const ROM_PIECE_WORDS = 1 << 18;
 const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
 
 /** weightRom's text in pieces of whole lines (ASCII bytes), each computed when it is asked for. */
-export function* weightRomPieces(step: Step, lanes: number, wb: number, bipolar = false): Generator<Uint8Array> {
+export function* weightRomPieces(step: Step, lanes: number, wb: number, bipolar = false, simd = 1): Generator<Uint8Array> {
   const w = step.layer.weights!.data, K = step.k, G = groupsOf(step);
-  // Lane channels of each item once (laneChannel per word cost more than the word).
-  const channels = new Int32Array(lanes);
-  const bits = lanes * wb, digits = Math.ceil(bits / 4);
+  const stepSimd = step.simd ?? 1, kc = chunkOf(K, stepSimd);
+  // Lane channels of each item and the slots' taps of each chunk row once (laneChannel per word cost more than the word).
+  const channels = new Int32Array(lanes), taps = new Int32Array(simd);
+  const slots = lanes * simd, bits = slots * wb, digits = Math.ceil(bits / 4);
   // Words of up to 48 bits are exact in doubles: no BigInt per weight, hex digits written straight into bytes.
   const small = bits <= 48, mask = 2 ** wb;
   const nibbles = !bipolar && wb % 4 === 0 && wb <= 28 ? wb / 4 : 0, laneMask = mask - 1;
-  const total = G * K;
+  const total = G * kc;
   if (total === 0) {
     // An empty ROM is one empty line, as lines() writes it.
     yield Buffer.from('\n', 'latin1');
     return;
   }
+  // The code of slot (j, s) in this row; callers test liveness first (an idle lane or a tap past K holds 0).
+  const live = (j: number, s: number): boolean => channels[j]! >= 0 && taps[s]! >= 0;
+  const code = (j: number, s: number): number => w[channels[j]! * K + taps[s]!]!;
   let piece = Buffer.allocUnsafe(Math.min(total, ROM_PIECE_WORDS) * (digits + 1)), pos = 0, words = 0;
   for (let g = 0; g < G; g++) {
     for (let j = 0; j < lanes; j++) channels[j] = laneChannel(step, lanes, g, j);
-    for (let k = 0; k < K; k++) {
+    for (let t = 0; t < kc; t++) {
+      // Chunked taps (src/hw/fold.ts): SIMD lane s reads tap s*Kc + t; lanes past the step's own S read nothing.
+      for (let s = 0; s < simd; s++) taps[s] = s < stepSimd && s * kc + t < K ? s * kc + t : -1;
       if (nibbles > 0) {
-        // Lanes of whole hex digits (8-bit codes: two digits a lane): each lane's digits, highest lane first.
-        for (let j = lanes - 1; j >= 0; j--) {
-          const m = channels[j]!;
-          let v = m < 0 ? 0 : w[m * K + k]! & laneMask;
+        // Slots of whole hex digits (8-bit codes: two digits a slot): each slot's digits, highest slot first.
+        for (let q = slots - 1; q >= 0; q--) {
+          const j = Math.floor(q / simd), s = q % simd;
+          let v = live(j, s) ? code(j, s) & laneMask : 0;
           for (let at = pos + nibbles - 1; at >= pos; at--, v >>>= 4) piece[at] = HEX_DIGITS[v & 15]!;
           pos += nibbles;
         }
       } else if (small) {
         let word = 0;
-        for (let j = lanes - 1; j >= 0; j--) {
-          const m = channels[j]!;
+        for (let q = slots - 1; q >= 0; q--) {
+          const j = Math.floor(q / simd), s = q % simd;
           // Bipolar weights: one bit, 1 for -1 and 0 for +1; else the code's wb-bit two's complement.
-          const v = m < 0 ? 0 : bipolar ? (w[m * K + k]! < 0 ? 1 : 0) : ((w[m * K + k]! % mask) + mask) % mask;
+          const c = live(j, s) ? code(j, s) : 0;
+          const v = bipolar ? (live(j, s) && c < 0 ? 1 : 0) : ((c % mask) + mask) % mask;
           word = word * mask + v;
         }
         for (let at = pos + digits - 1; at >= pos; at--) {
@@ -63,9 +83,11 @@ export function* weightRomPieces(step: Step, lanes: number, wb: number, bipolar 
         pos += digits;
       } else {
         let word = 0n;
-        for (let j = 0; j < lanes; j++) {
-          const m = channels[j]!;
-          if (m >= 0) word |= (bipolar ? (w[m * K + k]! < 0 ? 1n : 0n) : BigInt.asUintN(wb, BigInt(w[m * K + k]!))) << BigInt(j * wb);
+        for (let q = 0; q < slots; q++) {
+          const j = Math.floor(q / simd), s = q % simd;
+          if (!live(j, s)) continue;
+          const c = code(j, s);
+          word |= (bipolar ? (c < 0 ? 1n : 0n) : BigInt.asUintN(wb, BigInt(c))) << BigInt(q * wb);
         }
         pos += piece.write(hexWord(word, bits), pos, 'latin1');
       }
@@ -85,7 +107,7 @@ export function* weightRomPieces(step: Step, lanes: number, wb: number, bipolar 
  *  per lane, word (row << indexBits) + index = the weight code of codebook(row, lane)[index]. The row is the lane's
  *  channel group, or (kernel granularity on a convolution) group * C + input channel; codebook ids follow
  *  src/ir/sharing.ts, and every weight is checked to decode to itself. */
-export function sharedRoms(step: Step, lanes: number, wb: number): { indexRom: string; laneTables: string[] } {
+export function sharedRoms(step: Step, lanes: number, wb: number, simd = 1): { indexRom: string; laneTables: string[] } {
   const node = step.layer.node as MacNode;
   const w = step.layer.weights!;
   const sh = sharedWeightIndices(node, w);
@@ -94,14 +116,16 @@ export function sharedRoms(step: Step, lanes: number, wb: number): { indexRom: s
   const C = step.geometry!.c, taps = K / C;
   const codebookOf = (m: number, k: number): number => sh.groupOf(m * K + k);
   const words: string[] = [];
+  const kc = chunkOf(K, step.simd ?? 1);
   for (let g = 0; g < G; g++)
-    for (let k = 0; k < K; k++) {
+    for (let t = 0; t < kc; t++) {
       let word = 0n;
-      for (let j = 0; j < lanes; j++) {
-        const m = g * lanes + j;
-        if (m < M) word |= BigInt(sh.indices[m * K + k]!) << BigInt(j * ib);
-      }
-      words.push(hexWord(word, lanes * ib));
+      for (let j = 0; j < lanes; j++)
+        for (let s = 0; s < simd; s++) {
+          const at = romTap(step, lanes, g, j, s, t);
+          if (at) word |= BigInt(sh.indices[at.m * K + at.k]!) << BigInt((j * simd + s) * ib);
+        }
+      words.push(hexWord(word, lanes * simd * ib));
     }
   const rows = codebookRowCount(step);
   const rowBits = mode === 'single' ? 0 : Math.max(1, Math.ceil(Math.log2(rows)));

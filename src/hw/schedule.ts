@@ -9,6 +9,7 @@ import { userError } from '../errors.js';
 import { window3 } from '../golden/window.js';
 import { broadcastSegments, layerSegments, type CopySegment } from './layout.js';
 import type { AcceleratorPlan, PlanBuffer, PlanLayer } from './plan.js';
+import { streamFormat, type StreamFormat, type StreamWidth } from './stream.js';
 
 export type UnitKind = 'tile' | 'window' | 'eltwise' | 'copy';
 
@@ -45,6 +46,11 @@ export interface Memory {
    *  at position p is word (c div L) * P + p of bank c mod L, so the L lanes read L channels in one cycle. 1 = a
    *  plain memory in C order. */
   readonly banks: number;
+  /** Banks of a stream memory interleaved by address (src/hw/stream.ts): the input memory when a beat carries B > 1
+   *  codes (the loader writes B codes per cycle), the output memory when an output beat does (the streamer reads
+   *  them in one cycle). Code a is word a div B of bank a mod B (B a power of two, so the address's low bits pick the
+   *  bank); `size` is then the words per bank. 1 = not interleaved. */
+  readonly interleave: number;
 }
 
 export interface Step {
@@ -95,6 +101,8 @@ export interface TileItems {
 export interface Schedule {
   readonly plan: AcceleratorPlan;
   readonly lanes: number;
+  /** The stream beats (--stream-width). */
+  readonly stream: StreamFormat;
   readonly memories: readonly Memory[];
   readonly memoryOf: ReadonlyMap<string, number>;
   readonly steps: readonly Step[];
@@ -102,9 +110,14 @@ export interface Schedule {
   readonly output: number;
 }
 
-/** Schedules a plan on `lanes` MAC lanes per tile. Throws E_HW for layers the RTL does not implement. */
-export function scheduleAccelerator(plan: AcceleratorPlan, lanes: number): Schedule {
+/** The Verilog top's beats without --stream-width: one 8-bit input code, one output code in 32 bits. */
+export const VERILOG_STREAM_ORIGINAL = { input: 8, output: 32 } as const;
+
+/** Schedules a plan on `lanes` MAC lanes per tile, with stream beats of `streamWidth` bits (undefined: one code per
+ *  beat). Throws E_HW for layers the RTL does not implement. */
+export function scheduleAccelerator(plan: AcceleratorPlan, lanes: number, streamWidth?: StreamWidth): Schedule {
   if (!(Number.isInteger(lanes) && lanes >= 1 && lanes <= 256)) throw userError('E_HW', `lanes ${lanes} must be an integer from 1 to 256`);
+  const stream = streamFormat(streamWidth, plan.input, plan.output, VERILOG_STREAM_ORIGINAL);
   const banked = bankedInputs(plan);
   const memories: Memory[] = [];
   const memoryOf = new Map<string, number>();
@@ -112,7 +125,9 @@ export function scheduleAccelerator(plan: AcceleratorPlan, lanes: number): Sched
   const addMemory = (b: PlanBuffer): number => {
     const index = memories.length;
     const banks = banked.has(b.name) ? lanes : 1;
-    memories.push({ index, buffer: b, aliases: [], size: banks > 1 ? Math.ceil(b.shape[1]! / lanes) * (b.size / b.shape[1]!) : b.size, bits: b.bits, signed: b.dtype !== 'uint8', banks });
+    const interleave = b === plan.input ? stream.input.codes : 1;
+    const size = banks > 1 ? Math.ceil(b.shape[1]! / lanes) * (b.size / b.shape[1]!) : Math.ceil(b.size / interleave);
+    memories.push({ index, buffer: b, aliases: [], size, bits: b.bits, signed: b.dtype !== 'uint8', banks, interleave });
     aliases.set(index, [b.name]);
     memoryOf.set(b.name, index);
     return index;
@@ -149,14 +164,19 @@ export function scheduleAccelerator(plan: AcceleratorPlan, lanes: number): Sched
     const output = addMemory(out);
     addStep(layer, ins, output, layer.output, stepShape(plan, layer, lanes, banked.has(layer.inputs[0]!)));
   }
+  // The output memory (a Reshape's alias included) is interleaved for the streamer.
+  const output = memoryOf.get(plan.output.name)!;
+  if (output === 0 && stream.input.codes !== stream.output.codes) throw userError('E_HW', `'${plan.name}' streams its input memory out unchanged; give it a stream width with as many codes per input beat as per output beat`);
+  const interleaved = (m: Memory): Memory => (m.index === output && m.index !== 0 && stream.output.codes > 1 ? { ...m, interleave: stream.output.codes, size: Math.ceil(m.buffer.size / stream.output.codes) } : m);
   return {
     plan,
     lanes,
-    memories: memories.map((m) => ({ ...m, aliases: aliases.get(m.index)! })),
+    stream,
+    memories: memories.map((m) => interleaved({ ...m, aliases: aliases.get(m.index)! })),
     memoryOf,
     steps,
     input: 0,
-    output: memoryOf.get(plan.output.name)!,
+    output,
   };
 }
 

@@ -43,7 +43,7 @@ function builder(y: Argv): Argv<Args> {
     .option('part', { type: 'string', default: 'xc7z020clg400-1', describe: 'FPGA part (Vitis HLS script, synthesis)' })
     .option('clock', numberOption('clock', { default: 10, above: 0, describe: 'clock period in ns' }))
     .option('exact-multipliers', { type: 'boolean', describe: 'every tile with the exact multiplier (same tiles, lanes and weights): the exact twin of an approximate design' })
-    .option('stream-width', { type: 'number', describe: 'bits per input/output stream beat, 8, 32 or 64: a beat carries width/8 input codes; an output beat one 8-bit code (8), one code in 32 bits (32) or two (64); default: one code per beat' })
+    .option('stream-width', { type: 'number', describe: 'bits per stream beat, 8, 32 or 64: an input beat carries width/8 codes; an output beat one 8-bit code (8), one code in 32 bits (32) or two (64) [default: one code per beat]' })
     .option('mult-impl', { choices: ['auto', 'table', 'netlist'] as const, default: 'auto' as const, describe: 'approximate multipliers as gate-level netlists or lookup tables (auto: the netlist when the library has one)' })
     .option('force', FORCE_OPTION)
     .option('json', { type: 'boolean', describe: 'print one JSON object' }) as unknown as Argv<Args>;

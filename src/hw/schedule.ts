@@ -113,11 +113,16 @@ export interface Schedule {
 /** The Verilog top's beats without --stream-width: one 8-bit input code, one output code in 32 bits. */
 export const VERILOG_STREAM_ORIGINAL = { input: 8, output: 32 } as const;
 
+/** The Verilog top's stream beats at `width` bits (E_USAGE when the codes do not fit it). */
+export function verilogStream(plan: AcceleratorPlan, width: StreamWidth | undefined): StreamFormat {
+  return streamFormat(width, plan.input, plan.output, VERILOG_STREAM_ORIGINAL);
+}
+
 /** Schedules a plan on `lanes` MAC lanes per tile, with stream beats of `streamWidth` bits (undefined: one code per
  *  beat). Throws E_HW for layers the RTL does not implement. */
 export function scheduleAccelerator(plan: AcceleratorPlan, lanes: number, streamWidth?: StreamWidth): Schedule {
   if (!(Number.isInteger(lanes) && lanes >= 1 && lanes <= 256)) throw userError('E_HW', `lanes ${lanes} must be an integer from 1 to 256`);
-  const stream = streamFormat(streamWidth, plan.input, plan.output, VERILOG_STREAM_ORIGINAL);
+  const stream = verilogStream(plan, streamWidth);
   const banked = bankedInputs(plan);
   const memories: Memory[] = [];
   const memoryOf = new Map<string, number>();

@@ -10,7 +10,7 @@ import { bindMultipliers } from '../../passes/bind-multipliers.js';
 import { writeBuildBase, type BuildKind, type MultiplierImpl } from '../../emit/build-dir.js';
 import { hostInterface } from '../../hw/interface.js';
 import { planAccelerator } from '../../hw/plan.js';
-import { scheduleAccelerator } from '../../hw/schedule.js';
+import { verilogStream } from '../../hw/schedule.js';
 import { parseStreamWidth } from '../../hw/stream.js';
 import { hlsStream, tunedHlsStream } from '../../emit/hls/view.js';
 import { isTuned, planTunedAccelerator } from '../../hw/plan-tuned.js';
@@ -64,7 +64,7 @@ async function emit(kind: BuildKind, args: Args): Promise<void> {
   const streamWidth = parseStreamWidth(args['stream-width']);
   const options = { lanes: args.lanes, part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'], ...(args.library !== undefined ? { library: args.library } : {}), ...(streamWidth !== undefined ? { streamWidth } : {}) };
   // The beats each emitter streams (E_USAGE when the codes do not fit the width).
-  const stream = 'arithmetic' in plan ? tunedHlsStream(plan, streamWidth) : kind === 'hls' ? hlsStream(plan, streamWidth) : scheduleAccelerator(plan, args.lanes, streamWidth).stream;
+  const stream = 'arithmetic' in plan ? tunedHlsStream(plan, streamWidth) : kind === 'hls' ? hlsStream(plan, streamWidth) : verilogStream(plan, streamWidth);
   // Each tile's multiplier as hardware; product-table ROMs say what they cost (src/emit/multiplier-impl.ts).
   const multipliers = 'arithmetic' in plan ? [] : tileMultipliers(plan.tiles, args['mult-impl'], args.library);
   const files = await writeDirAtomically(out, async (tmp) => {

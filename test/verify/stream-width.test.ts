@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { applyOverrides } from '../../src/flow/config.js';
+import { stageCommands, STAGES } from '../../src/flow/stages.js';
 import { libraryContext } from '../../src/golden/parallel.js';
 import { predictCycles } from '../../src/hw/cycles.js';
 import { planAccelerator } from '../../src/hw/plan.js';
@@ -85,9 +86,12 @@ describe('stream formats and the cycle model', () => {
     expectUserError(() => streamFormat(16 as StreamWidth, lenet, out, original), 'E_USAGE', /must be 8, 32 or 64/);
   });
 
-  test('the config keys verilog.stream-width and hls.stream-width take 8, 32 or 64', () => {
-    expect(applyOverrides({}, ['verilog.stream-width=32', 'hls.stream-width=64'])).toEqual({ verilog: { 'stream-width': 32 }, hls: { 'stream-width': 64 } });
+  test('the config keys verilog.stream-width and hls.stream-width take 8, 32 or 64 and become the emit flag in compile', () => {
+    const config = applyOverrides({}, ['verilog.stream-width=32', 'hls.stream-width=64']);
+    expect(config).toEqual({ verilog: { 'stream-width': 32 }, hls: { 'stream-width': 64 } });
     expectUserError(() => applyOverrides({}, ['verilog.stream-width=16']), 'E_USAGE', /stream-width/);
+    const verilog = STAGES.find((st) => st.id === 'verilog')!;
+    expect(stageCommands(verilog, { model: 'm.onnx', out: 'o', config, input: 'o/5-approx', folder: 'o/8-verilog' })).toEqual([['emit', 'verilog', 'o/5-approx', '-o', 'o/8-verilog', '--stream-width', '32', '--json']]);
   });
 
   test('emit rejects --stream-width 16 with exit code 2 and says which widths exist', async () => {

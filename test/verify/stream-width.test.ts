@@ -268,7 +268,7 @@ describe('s_axis_tlast framing at 32-bit beats', () => {
     const build = join(work, 'framing-v32');
     await emit('verilog', model.ir, build, 32);
     const top = readFileSync(join(build, 'rtl/adequate_top.v'), 'utf8');
-    expect(top).toMatch(/4 8-bit codes per 32-bit beat \(little-endian lanes: code i of a beat in bits \[8i\+7:8i\]\),\n\/\/ 48 beats per frame/);
+    expect(top).toMatch(/4 codes of 8 bits per 32-bit beat \(little-endian lanes: code i of a beat in bits \[8i\+7:8i\]\),\n\/\/ 48 beats per frame/);
     expect(top).toMatch(/s_axis_tlast must be high on the 48th beat of a frame/);
     const manifest = JSON.parse(readFileSync(join(build, 'build.json'), 'utf8')) as { options: { streamWidth: number }; interface: { stream: unknown } };
     expect(manifest.options.streamWidth).toBe(32);

@@ -216,6 +216,40 @@ describe('partial last beats (25 input codes, 5 output codes), unsigned and sign
   }, 300_000);
 });
 
+/** Models whose input memory is read, and whose output memory written, by units other than a tile: input [1, 1, 5, 5]
+ *  (25 codes), output 27 codes, so both interleaved memories end in a partial beat at 64 bits. */
+function unitsOnnx(kind: 'window' | 'eltwise' | 'copy'): Uint8Array {
+  let s = 17;
+  const r = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+  const w = (n: number, scale = 0.5) => Array.from({ length: n }, () => r() * scale);
+  const conv = (x: string, y: string, pad: number) => ({ op: 'Conv', inputs: [x, 'w1', 'b1'], outputs: [y], attrs: { kernel_shape: [3, 3], pads: [pad, pad, pad, pad] } });
+  const nodes = {
+    // Transpose reads the input (copy unit), the max pool writes the output (window unit).
+    window: [{ op: 'Transpose', inputs: ['x'], outputs: ['t'], attrs: { perm: [0, 1, 3, 2] } }, conv('t', 'c', 1), { op: 'Relu', inputs: ['c'], outputs: ['r'] }, { op: 'MaxPool', inputs: ['r'], outputs: ['y'], attrs: { kernel_shape: [3, 3] } }],
+    // The max pool reads the input (window unit), a sigmoid table writes the output (elementwise unit).
+    eltwise: [{ op: 'MaxPool', inputs: ['x'], outputs: ['m'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } }, conv('m', 'c', 0), { op: 'Sigmoid', inputs: ['c'], outputs: ['y'] }],
+    // A sigmoid table reads the input (elementwise unit), a channels-last Transpose writes the output (copy unit).
+    copy: [{ op: 'Sigmoid', inputs: ['x'], outputs: ['s'] }, conv('s', 'c', 0), { op: 'Relu', inputs: ['c'], outputs: ['r'] }, { op: 'Transpose', inputs: ['r'], outputs: ['y'], attrs: { perm: [0, 2, 3, 1] } }],
+  }[kind];
+  return onnxModel({
+    inputs: [{ name: 'x', shape: [1, 1, 5, 5] }],
+    outputs: ['y'],
+    initializers: [{ name: 'w1', shape: [3, 1, 3, 3], data: w(27) }, { name: 'b1', shape: [3], data: w(3, 0.1) }],
+    nodes,
+  });
+}
+
+describe('other units on the interleaved memories at 64 bits', () => {
+  for (const [kind, reader] of [['window', 'copy'], ['eltwise', 'window'], ['copy', 'eltwise']] as const)
+    testWithTool('verilator', `the ${reader} unit reads the 8-bank input memory, the ${kind} unit writes the 2-bank output memory: 10 inputs bit for bit in every layer and cycle for cycle`, async () => {
+      const m = await quantizedModel(join(work, `units-${kind}`), unitsOnnx(kind), [1, 1, 5, 5], 10);
+      const s = scheduleAccelerator(planAccelerator(loadIr(m.ir)), 3, 64);
+      expect([s.steps[0]!.unit, s.steps.at(-1)!.unit]).toEqual([reader, kind]);
+      expect([s.memories[0]!.interleave, s.memories[s.output]!.interleave, s.stream.input.lastCodes, s.stream.output.lastCodes]).toEqual([8, 2, 1, 1]);
+      await verilogPasses(m.ir, join(work, `units-${kind}-v64`), 64, 10, ['--inputs', m.inputs, '--layers']);
+    }, 300_000);
+});
+
 /** An outsider's testbench (not one adequate writes) at 32-bit input beats: frames with a wrong tlast between good
  *  ones. Each line of beats.hex is {tlast, 4 codes}. */
 function framingBench32(beats: number, outputs: number): string {

@@ -248,6 +248,14 @@ describe('other units on the interleaved memories at 64 bits', () => {
       expect([s.memories[0]!.interleave, s.memories[s.output]!.interleave, s.stream.input.lastCodes, s.stream.output.lastCodes]).toEqual([8, 2, 1, 1]);
       await verilogPasses(m.ir, join(work, `units-${kind}-v64`), 64, 10, ['--inputs', m.inputs, '--layers']);
     }, 300_000);
+
+  testWithTool('verilator', 'lane-banked depthwise inputs beside the interleaved stream memories (the MobileNet-style model): 10 inputs bit for bit in every layer and cycle for cycle', async () => {
+    const m = await quantizedModel(join(work, 'dw'), depthwiseOnnx(), [1, 3, 8, 8], 10);
+    const s = scheduleAccelerator(planAccelerator(loadIr(m.ir)), 3, 64);
+    expect(s.memories.filter((mem) => mem.banks > 1).length).toBe(2);
+    expect(s.memories.filter((mem) => mem.interleave > 1).map((mem) => [mem.index, mem.interleave])).toEqual([[0, 8], [s.output, 2]]);
+    await verilogPasses(m.ir, join(work, 'dw-v64'), 64, 10, ['--inputs', m.inputs, '--layers']);
+  }, 300_000);
 });
 
 /** An outsider's testbench (not one adequate writes) at 32-bit input beats: frames with a wrong tlast between good

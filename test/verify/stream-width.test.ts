@@ -345,3 +345,63 @@ describe('s_axis_tlast framing at 32-bit beats', () => {
     expect(lines).toEqual([...golden(1), 'E 1', ...golden(2), 'E 3', ...golden(3), 'E 3', `END 3 ${beats.length}`].map(String));
   }, 300_000);
 });
+
+/** An outsider's C++ driver of the HLS top at 32-bit beats: calls, each with its beats (4 codes, tlast); prints the
+ *  status and the output codes. */
+const FRAMING_DRIVER_32 = `#include "adequate.h"
+#include <cstdio>
+int main(int argc, char** argv) {
+  if (argc < 2) return 2;
+  FILE* f = std::fopen(argv[1], "r");
+  static adq_in_stream in;
+  static adq_out_stream out;
+  int calls = 0;
+  if (!f || std::fscanf(f, "%d", &calls) != 1) return 2;
+  for (int c = 0; c < calls; c++) {
+    int beats = 0;
+    if (std::fscanf(f, "%d", &beats) != 1) return 2;
+    for (int i = 0; i < beats; i++) {
+      adq_in_word w;
+      w.data = 0;
+      for (int j = 0; j < 4; j++) {
+        long long code = 0;
+        if (std::fscanf(f, "%lld", &code) != 1) return 2;
+        adq::set_lane<ADQ_IN_BITS, ADQ_IN_LANE_BITS>(w.data, j, adq::code_to_word<ADQ_IN_LANE_BITS>(code));
+      }
+      int last = 0;
+      if (std::fscanf(f, "%d", &last) != 1) return 2;
+      w.keep = -1;
+      w.strb = -1;
+      w.last = last != 0;
+      in.write(w);
+    }
+    std::printf("S %d\\n", adequate_top(in, out));
+    for (int i = 0; !out.empty(); i++) std::printf("%lld\\n", (long long)adq::word_to_code<ADQ_OUT_LANE_BITS, ADQ_OUT_SIGNED>(adq::lane<ADQ_OUT_BITS, ADQ_OUT_LANE_BITS>(out.read().data, 0)));
+  }
+  return 0;
+}
+`;
+
+describe('HLS frame status at 32-bit beats', () => {
+  testWithTool('g++', 'adequate_top returns ADQ_FRAME_SHORT and ADQ_FRAME_LONG for frames with a wrong TLAST, and the good frames around them come out right', async () => {
+    const model = await quantizedModel(join(work, 'framing-hls'), depthwiseOnnx(), [1, 3, 8, 8], 8);
+    const build = join(work, 'framing-h32');
+    await emit('hls', model.ir, build, 32);
+    expect(readFileSync(join(build, 'adequate.h'), 'utf8')).toMatch(/#define ADQ_IN_BEATS 48\n/);
+    const plan = planAccelerator(loadIr(model.ir));
+    const x = readNpy(model.inputs);
+    const sample = (i: number) => quantizeSample(plan, x.data.subarray(i * 192, (i + 1) * 192) as Float32Array);
+    const golden = (i: number) => Array.from(referenceBuffers(plan, sample(i)).get(plan.output.name)!.data);
+    const beatsOf = (codes: number[], lastAt: number) => Array.from({ length: Math.ceil(codes.length / 4) }, (_, b) => `${codes.slice(4 * b, 4 * b + 4).join(' ')} ${b === lastAt ? 1 : 0}`);
+    const frames = [0, 1, 2, 3].map((i) => Array.from(sample(i).data));
+    // A short frame (25 beats), a good one, a long one (48 beats + 2, tlast on the last), a good one.
+    const calls = [beatsOf(frames[0]!.slice(0, 100), 24), beatsOf(frames[1]!, 47), beatsOf([...frames[2]!, 1, 2, 3, 4, 5, 6, 7, 8], 49), beatsOf(frames[3]!, 47)];
+    writeFileSync(join(build, 'calls.txt'), [calls.length, ...calls.flatMap((c) => [c.length, ...c])].join('\n') + '\n');
+    writeFileSync(join(build, 'driver.cpp'), FRAMING_DRIVER_32);
+    const c = spawnSync('g++', ['-std=c++17', '-O1', '-Wall', '-Wextra', '-Werror', '-o', 'driver', 'driver.cpp', 'adequate_top.cpp'], { cwd: build, encoding: 'utf8' });
+    expect(c.status, c.stderr).toBe(0);
+    const r = spawnSync('./driver', ['calls.txt'], { cwd: build, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual(['S 1', 'S 0', ...golden(1).map(String), 'S 2', ...golden(2).map(String), 'S 0', ...golden(3).map(String)]);
+  }, 300_000);
+});

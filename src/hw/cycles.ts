@@ -13,7 +13,8 @@
  *  - elementwise unit, N elements: N + ELTWISE_DRAIN;
  *  - copy unit, N elements over all its segments (they follow one another without a gap): N + COPY_DRAIN;
  *  each step's count runs from the cycle its start pulse is seen to the cycle the next step's is (or streaming
- *  starts); an inference adds the input beats, the output beats and one cycle for the first read of the output. */
+ *  starts); an inference adds the input beats (ceil(N_in / codes per beat)), the output beats (ceil(N_out / codes
+ *  per beat)) and one cycle for the first read of the output. */
 import { chunkOf, multiplierCount } from './fold.js';
 import { groupsOf, type Schedule, type Step } from './schedule.js';
 
@@ -89,7 +90,9 @@ export function predictCycles(s: Schedule): InferenceCycles {
     const fold = s.folding.tiles[st.tile!]!;
     return { ...base, pe: fold.pe, simd: fold.simd, utilization: st.layer.macs / (cycles * fold.pe * fold.simd), groupingBound: st.channels / (groupsOf(st) * fold.pe) };
   });
-  const load = s.plan.input.size, stream = s.plan.output.size + 1;
+  // One beat per cycle each way (src/hw/stream.ts): ceil(N_in / B_in) input beats, ceil(N_out / B_out) output beats and
+  // the output memory's first read.
+  const load = s.stream.input.beats, stream = s.stream.output.beats + 1;
   const macSteps = steps.filter((x) => x.utilization !== undefined);
   const macs = macSteps.reduce((a, x) => a + x.macs, 0);
   const macSlots = macSteps.reduce((a, x) => a + x.cycles * x.pe! * x.simd!, 0);

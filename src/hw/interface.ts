@@ -4,6 +4,7 @@
  *  adequate can feed the accelerator and check its outputs. */
 import type { QuantParams } from '../ir/types.js';
 import type { AcceleratorPlan } from './plan.js';
+import { streamText, type StreamFormat } from './stream.js';
 
 export interface PortMapping {
   readonly shape: readonly number[];
@@ -22,6 +23,13 @@ export interface HostInterface {
   readonly input: PortMapping;
   readonly output: PortMapping;
   readonly order: string;
+  /** The stream beats (--stream-width, src/hw/stream.ts): bits per beat, codes per beat (lanes of `lane_bits`, code
+   *  i of a beat in bits [lane_bits*i + lane_bits-1 : lane_bits*i]), beats per frame, codes in the last beat. */
+  readonly stream?: {
+    readonly width: number | null;
+    readonly input: { readonly beat_bits: number; readonly lane_bits: number; readonly codes_per_beat: number; readonly beats: number; readonly last_beat_codes: number };
+    readonly output: { readonly beat_bits: number; readonly lane_bits: number; readonly codes_per_beat: number; readonly beats: number; readonly last_beat_codes: number };
+  };
 }
 
 const RANGE = { uint8: [0, 255], int8: [-128, 127], int32: [-(2 ** 31), 2 ** 31 - 1] } as const;
@@ -33,11 +41,13 @@ function port(q: QuantParams, shape: readonly number[], codes: number, mapping: 
   };
 }
 
-export function hostInterface(plan: AcceleratorPlan): HostInterface {
+export function hostInterface(plan: AcceleratorPlan, stream?: StreamFormat): HostInterface {
+  const beats = (p: StreamFormat['input']) => ({ beat_bits: p.bits, lane_bits: p.laneBits, codes_per_beat: p.codes, beats: p.beats, last_beat_codes: p.lastCodes });
   return {
     input: port(plan.quantize.attrs.quant, plan.input.shape, plan.input.size, 'code = clamp(round_half_even(x / scale) + zero_point, code_min, code_max)'),
     output: port(plan.dequantize.attrs.quant, plan.output.shape, plan.output.size, 'x = (code - zero_point) * scale'),
-    order: 'C order (row-major) of the shape, batch 1; one code per stream beat',
+    order: `C order (row-major) of the shape, batch 1; ${stream ? streamText(stream) : 'one code per stream beat'}`,
+    ...(stream ? { stream: { width: stream.width ?? null, input: beats(stream.input), output: beats(stream.output) } } : {}),
   };
 }
 

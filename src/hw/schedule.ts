@@ -10,6 +10,7 @@ import { window3 } from '../golden/window.js';
 import { broadcastSegments, layerSegments, type CopySegment } from './layout.js';
 import { busyChunks, checkFolding, uniformFolding, type Folding } from './fold.js';
 import type { AcceleratorPlan, PlanBuffer, PlanLayer } from './plan.js';
+import { streamFormat, type StreamFormat, type StreamWidth } from './stream.js';
 
 export type UnitKind = 'tile' | 'window' | 'eltwise' | 'copy';
 
@@ -49,6 +50,11 @@ export interface Memory {
   /** Read ports: replicas of the memory, each written identically by the one writer and read at its own address
    *  (SIMD lane s of a tile, tap s of the window unit). 1 = one RAM. */
   readonly ports: number;
+  /** Banks of a stream memory interleaved by address (src/hw/stream.ts): the input memory when a beat carries B > 1
+   *  codes (the loader writes B codes per cycle), the output memory when an output beat does (the streamer reads
+   *  them in one cycle). Code a is word a div B of bank a mod B (B a power of two, so the address's low bits pick the
+   *  bank); `size` is then the words per bank. 1 = not interleaved. */
+  readonly interleave: number;
 }
 
 export interface Step {
@@ -107,6 +113,8 @@ export interface Schedule {
    *  `folding`). */
   readonly lanes: number;
   readonly folding: Folding;
+  /** The stream beats (--stream-width). */
+  readonly stream: StreamFormat;
   readonly memories: readonly Memory[];
   readonly memoryOf: ReadonlyMap<string, number>;
   readonly steps: readonly Step[];
@@ -114,11 +122,21 @@ export interface Schedule {
   readonly output: number;
 }
 
+/** The Verilog top's beats without --stream-width: one 8-bit input code, one output code in 32 bits. */
+export const VERILOG_STREAM_ORIGINAL = { input: 8, output: 32 } as const;
+
+/** The Verilog top's stream beats at `width` bits (E_USAGE when the codes do not fit it). */
+export function verilogStream(plan: AcceleratorPlan, width: StreamWidth | undefined): StreamFormat {
+  return streamFormat(width, plan.input, plan.output, VERILOG_STREAM_ORIGINAL);
+}
+
 /** Schedules a plan on a folding (a number L: L lanes, one product per lane per cycle, on every tile; one window
- *  tap per cycle). Throws E_HW for layers the RTL does not implement. */
-export function scheduleAccelerator(plan: AcceleratorPlan, fold: Folding | number): Schedule {
+ *  tap per cycle), with stream beats of `streamWidth` bits (undefined: one code per beat). Throws E_HW for layers
+ *  the RTL does not implement. */
+export function scheduleAccelerator(plan: AcceleratorPlan, fold: Folding | number, streamWidth?: StreamWidth): Schedule {
   if (typeof fold === 'number' && !(Number.isInteger(fold) && fold >= 1 && fold <= 256)) throw userError('E_HW', `lanes ${fold} must be an integer from 1 to 256`);
   const folding = typeof fold === 'number' ? uniformFolding(plan, fold) : checkFolding(plan, fold);
+  const stream = verilogStream(plan, streamWidth);
   const pes = new Set(folding.tiles.map((t) => t.pe));
   const lanes = Math.max(...pes);
   // Banked memories need one bank count for the writer (a tile or the elementwise unit) and the reader: only when
@@ -130,7 +148,9 @@ export function scheduleAccelerator(plan: AcceleratorPlan, fold: Folding | numbe
   const addMemory = (b: PlanBuffer): number => {
     const index = memories.length;
     const banks = banked.has(b.name) ? lanes : 1;
-    memories.push({ index, buffer: b, aliases: [], size: banks > 1 ? Math.ceil(b.shape[1]! / lanes) * (b.size / b.shape[1]!) : b.size, bits: b.bits, signed: b.dtype !== 'uint8', banks, ports: 1 });
+    const interleave = b === plan.input ? stream.input.codes : 1;
+    const size = banks > 1 ? Math.ceil(b.shape[1]! / lanes) * (b.size / b.shape[1]!) : Math.ceil(b.size / interleave);
+    memories.push({ index, buffer: b, aliases: [], size, bits: b.bits, signed: b.dtype !== 'uint8', banks, ports: 1, interleave });
     aliases.set(index, [b.name]);
     memoryOf.set(b.name, index);
     return index;
@@ -173,15 +193,20 @@ export function scheduleAccelerator(plan: AcceleratorPlan, fold: Folding | numbe
   // wholly past K read nothing).
   const ports = memories.map(() => 1);
   for (const st of steps) if (st.simd !== undefined) for (const m of st.inputs) ports[m] = Math.max(ports[m]!, busyChunks(st.k, st.simd));
+  // The output memory (a Reshape's alias included) is interleaved for the streamer.
+  const output = memoryOf.get(plan.output.name)!;
+  if (output === 0 && stream.input.codes !== stream.output.codes) throw userError('E_HW', `'${plan.name}' streams its input memory out unchanged; give it a stream width with as many codes per input beat as per output beat`);
+  const interleaved = (m: Memory): Memory => (m.index === output && m.index !== 0 && stream.output.codes > 1 ? { ...m, interleave: stream.output.codes, size: Math.ceil(m.buffer.size / stream.output.codes) } : m);
   return {
     plan,
     lanes,
     folding,
-    memories: memories.map((m) => ({ ...m, aliases: aliases.get(m.index)!, ports: ports[m.index]! })),
+    stream,
+    memories: memories.map((m) => interleaved({ ...m, aliases: aliases.get(m.index)!, ports: ports[m.index]! })),
     memoryOf,
     steps,
     input: 0,
-    output: memoryOf.get(plan.output.name)!,
+    output,
   };
 }
 

@@ -12,6 +12,7 @@ import { predictCycles, type InferenceCycles } from '../hw/cycles.js';
 import { planAccelerator, type AcceleratorPlan } from '../hw/plan.js';
 import { quantizeSample, referenceBuffers } from '../hw/reference.js';
 import { scheduleAccelerator, type Memory, type Schedule } from '../hw/schedule.js';
+import { parseStreamWidth } from '../hw/stream.js';
 import type { Tensor } from '../ir/types.js';
 import { makeTensor, sizeOf } from '../ir/types.js';
 import { formatTable, groupDigits } from '../cli/table.js';
@@ -33,7 +34,7 @@ export interface LayerMismatch {
 export async function verifyRtl(request: VerifyRequest): Promise<VerifyOutcome> {
   const { build, manifest, data, count } = request;
   const plan = planAccelerator(request.graph);
-  const schedule = scheduleAccelerator(plan, manifest.folding ?? manifest.lanes);
+  const schedule = scheduleAccelerator(plan, manifest.folding ?? manifest.lanes, parseStreamWidth(manifest.options['streamWidth'] ?? undefined, `${build}/build.json options.streamWidth`));
   const predicted = predictCycles(schedule);
   const ctx = libraryContext(manifest.library);
   const per = sizeOf(plan.hostInput.shape);
@@ -108,7 +109,8 @@ async function compareLayers(build: string, model: BuiltModel, s: Schedule, inpu
   inputs.forEach((_, i) => {
     for (const step of s.steps) {
       const mem = s.memories[step.output]!;
-      const actual = mem.banks > 1 ? readBankedDump(join(dumpDir, `i${i}_s${step.index}`), mem) : readMemoryDump(join(dumpDir, `i${i}_s${step.index}.hex`), mem.bits, mem.signed);
+      const prefix = join(dumpDir, `i${i}_s${step.index}`);
+      const actual = mem.banks > 1 ? readBankedDump(prefix, mem) : mem.interleave > 1 ? readInterleavedDump(prefix, mem) : readMemoryDump(`${prefix}.hex`, mem.bits, mem.signed);
       const reference = expected[i]!.get(step.buffer);
       if (!reference) continue; // a broadcast copy's buffer: the golden model has none (the QSum after it is checked)
       const want = reference.data;
@@ -131,6 +133,14 @@ function readBankedDump(prefix: string, mem: Memory): Int32Array {
   const out = new Int32Array(mem.buffer.size);
   for (let c = 0; c < C; c++) for (let p = 0; p < P; p++) out[c * P + p] = banks[c % L]![Math.floor(c / L) * P + p] ?? NaN;
   return out;
+}
+
+/** The dumps of an address-interleaved memory (`PREFIX_b<j>.hex`) back in C order: code a is word a div B of bank
+ *  a mod B (src/hw/schedule.ts, Memory.interleave). */
+function readInterleavedDump(prefix: string, mem: Memory): Int32Array {
+  const B = mem.interleave;
+  const banks = Array.from({ length: B }, (_, j) => readMemoryDump(`${prefix}_b${j}.hex`, mem.bits, mem.signed));
+  return Int32Array.from({ length: mem.buffer.size }, (_, a) => banks[a % B]![Math.floor(a / B)] ?? NaN);
 }
 
 /** A $writememh file: one hex word per line (comments and blank lines skipped), read as `bits`-bit codes. */

@@ -163,6 +163,17 @@ describe('HLS C++ of word-length-tuned IRs, verified by C simulation', () => {
       expect(v).toMatchObject({ count: 100, mismatches: 0, passed: true, first_mismatching_layer: null, layers_compared: 8 });
       const top = readFileSync(join(build, 'adequate_top.cpp'), 'utf8');
       for (const call of [/max_pool<adq::\w+<[^>]*> >\(mem, LAYER\d+\);/, /fmt::min_of\(-?\d+, fmt::max_of\(-?\d+, v\)\)/, /fmt::max_of\(best, mem\[/]) expect(top).toMatch(call);
+      // 64-bit stream beats (--stream-width 64): 8 input codes (8-bit formats) per beat, two 12-bit output codes in
+      // 32-bit lanes per beat, the second beat half empty; an 8-bit output beat cannot carry 12-bit codes.
+      const wide = join(work, `small-${kind}-build-64`);
+      await cli(['emit', 'hls', ir, '-o', wide, '--lanes', '3', '--stream-width', '64']);
+      builds.push({ dir: wide, kind });
+      expect(readFileSync(join(wide, 'adequate.h'), 'utf8')).toMatch(/#define ADQ_IN_BITS 64\n#define ADQ_IN_LANES 8\n[^]*#define ADQ_OUT_BITS 64\n#define ADQ_OUT_LANES 2\n#define ADQ_OUT_LANE_BITS 32\n#define ADQ_OUT_BEATS 2\n/);
+      const w = JSON.parse(await cli(['verify', wide, '--hls', '--count', '100', '--layers', '--json', '--inputs', x])) as VerifyJson;
+      expect(w).toMatchObject({ count: 100, mismatches: 0, passed: true, first_mismatching_layer: null, layers_compared: 8 });
+      const narrow = await runCliAsync(['emit', 'hls', ir, '-o', join(work, `small-${kind}-build-8`), '--stream-width', '8']);
+      expect(narrow.code).toBe(2);
+      expect(narrow.stderr).toMatch(/--stream-width 8: the output codes are 12-bit, wider than an 8-bit output beat/);
     }, 300_000);
 
   testWithTool('g++', 'a corrupted weight code makes verify fail with exit code 3, naming the first layer', async () => {

@@ -11,6 +11,9 @@ import { writeBuildBase, type BuildKind, type MultiplierImpl } from '../../emit/
 import { hostInterface } from '../../hw/interface.js';
 import { planAccelerator } from '../../hw/plan.js';
 import { foldingRecord, MAX_PE, MAX_SIMD, MAX_WINDOW, multiplierCount, uniformFolding } from '../../hw/fold.js';
+import { verilogStream } from '../../hw/schedule.js';
+import { parseStreamWidth } from '../../hw/stream.js';
+import { hlsStream, tunedHlsStream } from '../../emit/hls/view.js';
 import { isTuned, planTunedAccelerator } from '../../hw/plan-tuned.js';
 import { writeDirAtomically, yieldToSignals } from '../../io/atomic-dir.js';
 import { claimOutput } from '../../io/output-guard.js';
@@ -30,6 +33,7 @@ interface Args {
   clock: number;
   'mult-impl': MultiplierImpl;
   'exact-multipliers'?: boolean;
+  'stream-width'?: number;
   json?: boolean;
   force?: boolean;
 }
@@ -46,6 +50,7 @@ function builder(y: Argv): Argv<Args> {
     .option('part', { type: 'string', default: 'xc7z020clg400-1', describe: 'FPGA part (Vitis HLS script, synthesis)' })
     .option('clock', numberOption('clock', { default: 10, above: 0, describe: 'clock period in ns' }))
     .option('exact-multipliers', { type: 'boolean', describe: 'every tile with the exact multiplier (same tiles, lanes and weights): the exact twin of an approximate design' })
+    .option('stream-width', { type: 'number', describe: 'bits per stream beat, 8, 32 or 64: an input beat carries width/8 codes; an output beat one 8-bit code (8), one code in 32 bits (32) or two (64) [default: one code per beat]' })
     .option('mult-impl', { choices: ['auto', 'table', 'netlist'] as const, default: 'auto' as const, describe: 'approximate multipliers as gate-level netlists or lookup tables (auto: the netlist when the library has one)' })
     .option('force', FORCE_OPTION)
     .option('json', { type: 'boolean', describe: 'print one JSON object' }) as unknown as Argv<Args>;
@@ -65,18 +70,21 @@ async function emit(kind: BuildKind, args: Args): Promise<void> {
   const plan = kind === 'hls' && isTuned(graph) ? planTunedAccelerator(graph) : planAccelerator(graph);
   const pe = args.pe ?? args.lanes;
   const folding = 'arithmetic' in plan ? undefined : uniformFolding(plan, pe, args.simd, args['window-taps']);
-  const options = { lanes: pe, ...(folding ? { folding } : {}), part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'], ...(args.library !== undefined ? { library: args.library } : {}) };
+  const streamWidth = parseStreamWidth(args['stream-width']);
+  const options = { lanes: pe, ...(folding ? { folding } : {}), part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'], ...(args.library !== undefined ? { library: args.library } : {}), ...(streamWidth !== undefined ? { streamWidth } : {}) };
+  // The beats each emitter streams (E_USAGE when the codes do not fit the width).
+  const stream = 'arithmetic' in plan ? tunedHlsStream(plan, streamWidth) : kind === 'hls' ? hlsStream(plan, streamWidth) : verilogStream(plan, streamWidth);
   // Each tile's multiplier as hardware; product-table ROMs say what they cost (src/emit/multiplier-impl.ts).
   const multipliers = 'arithmetic' in plan ? [] : tileMultipliers(plan.tiles, args['mult-impl'], args.library);
   const files = await writeDirAtomically(out, async (tmp) => {
-    const io = 'arithmetic' in plan ? {} : { interface: hostInterface(plan) };
-    writeBuildBase(tmp, { kind, source: args.model, model: plan.name, lanes: pe, ...(folding ? { folding: foldingRecord(folding) } : {}), ...(args.library !== undefined ? { library: args.library } : {}), options: { part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'], multipliers }, ...io }, plan.graph);
+    const io = 'arithmetic' in plan ? {} : { interface: hostInterface(plan, stream) };
+    writeBuildBase(tmp, { kind, source: args.model, model: plan.name, lanes: pe, ...(folding ? { folding: foldingRecord(folding) } : {}), ...(args.library !== undefined ? { library: args.library } : {}), options: { part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'], multipliers, ...(streamWidth !== undefined ? { streamWidth } : {}) }, ...io }, plan.graph);
     if ('arithmetic' in plan) return emitTunedHls(plan, options, tmp);
     await yieldToSignals();
     return kind === 'hls' ? emitHls(plan, options, tmp) : emitVerilog(plan, options, tmp);
   }, { cleanupOnSignal: true });
   for (const m of multipliers) if (m.rom) process.stderr.write(`emit: ${m.rom.note}\n`);
-  const summary = { kind, build: args.out, model: plan.name, lanes: pe, ...(folding ? { folding: foldingRecord(folding), multipliers_total: multiplierCount(folding) } : {}), tiles: plan.tiles.length, layers: plan.layers.length, multipliers, files };
+  const summary = { kind, build: args.out, model: plan.name, lanes: pe, ...(folding ? { folding: foldingRecord(folding), multipliers_total: multiplierCount(folding) } : {}), stream_width: streamWidth ?? null, tiles: plan.tiles.length, layers: plan.layers.length, multipliers, files };
   if (args.json) console.log(JSON.stringify(summary, null, 2));
   else console.log(`wrote ${kind === 'hls' ? 'HLS C++' : 'Verilog'} for ${plan.name} to ${args.out}: ${plan.layers.length} layers on ${plan.tiles.length} tile(s), ${pe} lanes${args.simd > 1 ? ` x ${args.simd} SIMD` : ''}${args['window-taps'] > 1 ? `, ${args['window-taps']} window taps` : ''}, ${files.length} files`);
 }

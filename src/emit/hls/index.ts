@@ -13,6 +13,7 @@ import { codesOf, valueOfCode, type TunedPlan } from '../../hw/plan-tuned.js';
 import { referenceBuffersYielding, tunedReferenceBuffers } from '../../hw/reference.js';
 import { makeTensor, type Tensor } from '../../ir/types.js';
 import type { MultiplierImpl } from '../build-dir.js';
+import type { StreamWidth } from '../../hw/stream.js';
 import { renderHls, renderHlsToFile } from './render.js';
 import { tunedHlsView } from './tuned-view.js';
 import { hlsView } from './view.js';
@@ -25,6 +26,8 @@ export interface HlsOptions {
   readonly clockNs: number;
   readonly multiplierImpl: MultiplierImpl;
   readonly library?: string;
+  /** Bits per stream beat (src/hw/stream.ts); undefined: one code per beat. */
+  readonly streamWidth?: StreamWidth;
 }
 
 /** The C++ sources (what tb is compiled from), in the order the compiler is given them. */

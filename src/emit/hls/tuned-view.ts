@@ -11,7 +11,8 @@ import type { NumFormat } from '../../ir/types.js';
 import type { HlsOptions } from './index.js';
 import { allocateMemory } from './memory.js';
 import { loopBounds, macWindow, type MacCallView, type TileLoopBounds } from './tiles.js';
-import { memoryTypes, type HlsBuildView } from './view.js';
+import { memoryTypes, tunedHlsStream, type HlsBuildView } from './view.js';
+import { streamText } from '../../hw/stream.js';
 
 /** A Conv/Gemm layer's call of its tile function (struct adq_tuned_layer in templates/hls/tuned/adequate_top.cpp.hbs). */
 export interface TunedMacView extends MacCallView {
@@ -75,7 +76,7 @@ export interface TunedHlsView extends HlsBuildView {
   readonly layers: readonly TunedLayerView[];
 }
 
-export function tunedHlsView(plan: TunedPlan, options: Pick<HlsOptions, 'lanes' | 'part' | 'clockNs'>): TunedHlsView {
+export function tunedHlsView(plan: TunedPlan, options: Pick<HlsOptions, 'lanes' | 'part' | 'clockNs' | 'streamWidth'>): TunedHlsView {
   const mem = allocateMemory(plan);
   const off = (b: string) => mem.offsets.get(b)!;
   const calls = new Map<number, TunedMacView>();
@@ -110,7 +111,9 @@ export function tunedHlsView(plan: TunedPlan, options: Pick<HlsOptions, 'lanes' 
       }
     }
   });
-  const { memBits, memSigned, io } = memoryTypes(plan.buffers.values(), off);
+  const stream = tunedHlsStream(plan, options.streamWidth);
+  const types = memoryTypes(plan.buffers.values(), off, stream);
+  const { memBits, memSigned } = types;
   const arithmetic = plan.arithmetic === 'fixed-point' ? 'fixed point' : 'custom float';
   return {
     tuned: true, arithmetic, goldenModel: `word-length golden model (${arithmetic}, ir/arithmetic.md section 6)`,
@@ -118,9 +121,9 @@ export function tunedHlsView(plan: TunedPlan, options: Pick<HlsOptions, 'lanes' 
     hostOutput: `codes of ${formatName(plan.output.format)}`,
     model: plan.name, lanes: options.lanes, part: options.part, clockNs: options.clockNs,
     memSize: mem.size, memBits, memSigned,
-    input: io(plan.input), output: io(plan.output), tiles, layers, traceSize, hasMaxPool: layers.some((l) => l.maxPool),
+    input: types.input(plan.input), output: types.output(plan.output), tiles, layers, traceSize, hasMaxPool: layers.some((l) => l.maxPool),
     macs: plan.layers.reduce((s, l) => s + l.macs, 0),
-    interface: [`input: ${plan.input.size} codes of the input's format (the host casts each value into it); output: ${plan.output.size} codes of the last layer's format; C order, one code per stream word`],
+    interface: [`input: ${plan.input.size} codes of the input's format (the host casts each value into it); output: ${plan.output.size} codes of the last layer's format; C order, ${stream.width === undefined ? 'one code per stream word' : streamText(stream)}`],
   };
 }
 

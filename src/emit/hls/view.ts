@@ -5,6 +5,8 @@ import { hostInterface, interfaceLines } from '../../hw/interface.js';
 import type { AcceleratorPlan, ClipNode, PlanLayer } from '../../hw/plan.js';
 import { layerSegments, type CopySegment } from '../../hw/layout.js';
 import { windowOf, type WindowGeometry } from '../../hw/schedule.js';
+import { streamFormat, type StreamFormat, type StreamPort, type StreamWidth } from '../../hw/stream.js';
+import type { TunedPlan } from '../../hw/plan-tuned.js';
 import type { QAveragePoolNode, MaxPoolNode, QMulNode, QSumNode, QTableNode, QThresholdNode } from '../../ir/types.js';
 import { allocateMemory } from './memory.js';
 import { tileViews, typeBits, type MacLayerView, type TileView } from './tiles.js';
@@ -54,7 +56,11 @@ export interface StreamPortView {
   readonly size: number;
   readonly bits: number;
   readonly signed: boolean;
+  /** Bits per stream beat, codes per beat (lanes of `laneBits`), beats per frame (src/hw/stream.ts). */
   readonly streamBits: number;
+  readonly laneBits: number;
+  readonly codes: number;
+  readonly beats: number;
   readonly shape: string;
 }
 
@@ -86,15 +92,28 @@ interface CodeBuffer {
   readonly shape: readonly number[];
 }
 
+/** The HLS top's stream beats: without a width, one code per beat of its bits rounded up to whole bytes; with one,
+ *  src/hw/stream.ts's lanes. E_USAGE when the codes do not fit the width. */
+export function hlsStream(plan: { readonly input: CodeBuffer; readonly output: CodeBuffer }, width: StreamWidth | undefined): StreamFormat {
+  const port = (b: CodeBuffer) => ({ size: b.size, bits: typeBits([b.min, b.max]) });
+  const input = port(plan.input), output = port(plan.output);
+  return streamFormat(width, input, output, { input: Math.ceil(input.bits / 8) * 8, output: Math.ceil(output.bits / 8) * 8 });
+}
+
+/** The same for a word-length-tuned plan (its buffers hold codes of their formats). */
+export function tunedHlsStream(plan: TunedPlan, width: StreamWidth | undefined): StreamFormat {
+  return hlsStream(plan, width);
+}
+
 /** The activation memory's code type (wide enough for every buffer) and each stream port's view of its buffer. */
-export function memoryTypes(buffers: Iterable<CodeBuffer>, off: (name: string) => number) {
+export function memoryTypes(buffers: Iterable<CodeBuffer>, off: (name: string) => number, stream: StreamFormat) {
   const range: [number, number] = [0, 0];
   for (const b of buffers) [range[0], range[1]] = [Math.min(range[0], b.min), Math.max(range[1], b.max)];
-  const io = (b: CodeBuffer): StreamPortView => {
+  const io = (b: CodeBuffer, p: StreamPort): StreamPortView => {
     const bits = typeBits([b.min, b.max]);
-    return { off: off(b.name), size: b.size, bits, signed: b.min < 0, streamBits: Math.ceil(bits / 8) * 8, shape: b.shape.join('x') };
+    return { off: off(b.name), size: b.size, bits, signed: b.min < 0, streamBits: p.bits, laneBits: p.laneBits, codes: p.codes, beats: p.beats, shape: b.shape.join('x') };
   };
-  return { memBits: typeBits(range), memSigned: range[0] < 0, io };
+  return { memBits: typeBits(range), memSigned: range[0] < 0, input: (b: CodeBuffer) => io(b, stream.input), output: (b: CodeBuffer) => io(b, stream.output) };
 }
 
 export interface HlsView extends HlsBuildView {
@@ -146,14 +165,16 @@ export function hlsView(plan: AcceleratorPlan, options: HlsOptions): HlsView {
       }
     }
   });
-  const { memBits, memSigned, io } = memoryTypes(plan.buffers.values(), off);
+  const stream = hlsStream(plan, options.streamWidth);
+  const types = memoryTypes(plan.buffers.values(), off, stream);
+  const { memBits, memSigned } = types;
   return {
     model: plan.name, lanes: options.lanes, part: options.part, clockNs: options.clockNs,
     memSize: mem.size, memBits, memSigned,
-    input: io(plan.input), output: io(plan.output), tiles, layers,
+    input: types.input(plan.input), output: types.output(plan.output), tiles, layers,
     traceSize, hasMaxPool: layers.some((l) => l.maxPool), hasAvgPool: layers.some((l) => l.avgPool), hasCopy: layers.some((l) => (l.copy?.length ?? 0) > 0),
     macs: plan.layers.reduce((s, l) => s + l.macs, 0),
-    interface: interfaceLines(hostInterface(plan)),
+    interface: interfaceLines(hostInterface(plan, stream)),
   };
 }
 

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { userError } from '../../errors.js';
 import { yieldToSignals } from '../../io/atomic-dir.js';
 import { hostInterface, interfaceLines } from '../../hw/interface.js';
+import type { StreamWidth } from '../../hw/stream.js';
 import type { AcceleratorPlan } from '../../hw/plan.js';
 import { groupsOf, scheduleAccelerator, type Schedule, type Step } from '../../hw/schedule.js';
 import { getMultiplier, toVerilog, type Multiplier } from '../../multipliers/index.js';
@@ -25,6 +26,8 @@ export interface VerilogOptions {
   readonly clockNs: number;
   readonly multiplierImpl: MultiplierImpl;
   readonly library?: string;
+  /** Bits per stream beat (src/hw/stream.ts); undefined: one code per beat. */
+  readonly streamWidth?: StreamWidth;
 }
 
 /** Name of the top module and of the Verilator model's executable. */
@@ -104,7 +107,7 @@ export interface VerilogDesign {
 /** Everything the build folder holds, as (relative path, text) pairs. Pure apart from reading the templates and
  *  the multiplier library. */
 export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): VerilogDesign {
-  const s = scheduleAccelerator(plan, options.folding ?? options.lanes);
+  const s = scheduleAccelerator(plan, options.folding ?? options.lanes, options.streamWidth);
   if (plan.input.bits > 8) throw userError('E_HW', `the input codes of '${plan.name}' have ${plan.input.bits} bits; the input stream carries 8-bit codes (quantize the input to 8 bits)`);
   const { nw, dw } = designWidths(s);
   const files = new Map<string, string>();
@@ -232,7 +235,7 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
   const counts = Math.max(plan.input.size, plan.output.size);
   const top = {
     model: plan.name,
-    interface: interfaceLines(hostInterface(plan)),
+    interface: interfaceLines(hostInterface(plan, s.stream)),
     lanes,
     tileCount: tiles.length,
     nw, dw, slotBits,
@@ -241,6 +244,7 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
     cntBits: bitsFor(counts) + 1,
     inSize: plan.input.size,
     outSize: plan.output.size,
+    ...streamView(s),
     inputMem: s.input,
     outputMem: s.output,
     inputSigned: s.memories[s.input]!.signed,
@@ -253,15 +257,25 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
       replicas: Array.from({ length: m.ports - 1 }, (_, i) => i + 1),
       index: m.index, width: m.bits, depth: m.size, aw: Math.max(1, Math.ceil(Math.log2(m.size))), signed: m.signed, names: m.aliases.join(', '),
       banked: m.banks > 1, banks: m.banks, bankList: Array.from({ length: m.banks }, (_, j) => j), bankDesc: Array.from({ length: m.banks }, (_, j) => m.banks - 1 - j),
+      interleaved: m.interleave > 1, interleave: m.interleave, lg: Math.log2(m.interleave), loader: m.index === s.input,
+      ilBanks: Array.from({ length: m.interleave }, (_, j) => ({ bank: j, lo: j * m.bits })),
+      // Replicas of an interleaved memory (a SIMD first layer reading a wide-beat input): each the same banks.
+      ilReplicas: m.interleave > 1 ? Array.from({ length: m.ports - 1 }, (_, i) => {
+        const mem = { r: i + 1, index: m.index, width: m.bits, depth: m.size, aw: Math.max(1, Math.ceil(Math.log2(m.size))), lg: Math.log2(m.interleave), loader: m.index === s.input, memBits: bitsFor(Math.max(1, s.memories.length - 1)) };
+        return { ...mem, banks: Array.from({ length: m.interleave }, (_, j) => ({ ...mem, bank: j, lo: j * m.bits })) };
+      }) : [],
     })),
-    steps: s.steps.map((st) => ({ index: st.index, name: st.buffer === st.layer.output ? st.layer.name : `${st.layer.name} (broadcast of an input)`, slot: st.slot, prefix: prefixOf(st), multi: units.find((u) => u.prefix === prefixOf(st))!.multi, output: st.output, banked: banked(st.output), unitText: st.unit === 'tile' ? `tile ${st.tile}` : `${st.unit} unit` })),
+    steps: s.steps.map((st) => {
+      const il = s.memories[st.output]!.interleave;
+      return { index: st.index, name: st.buffer === st.layer.output ? st.layer.name : `${st.layer.name} (broadcast of an input)`, slot: st.slot, prefix: prefixOf(st), multi: units.find((u) => u.prefix === prefixOf(st))!.multi, output: st.output, banked: banked(st.output), interleaved: il > 1 ? Array.from({ length: il }, (_, j) => j) : false, unitText: st.unit === 'tile' ? `tile ${st.tile}` : `${st.unit} unit` };
+    }),
     units,
   };
   files.set('rtl/adequate_top.v', render('templates', 'verilog/adequate_top.v.hbs', top));
 
   const rtl = designFiles(tiles, windowSteps.length > 0, eltSteps.length > 0, copySteps.length > 0);
   const mems = [...files.keys(), ...streamed.keys()].filter((f) => f.startsWith('rtl/mem/')).sort();
-  const project = { model: plan.name, top: TOP_MODULE, sim: SIM_BINARY, rtl, mems, inSize: plan.input.size, outSize: plan.output.size, outSigned: s.memories[s.output]!.signed, part: options.part, clockNs: options.clockNs, lanes, tiles: tiles.map((t) => ({ index: t.index, module: `adq_tile_${t.index}` })) };
+  const project = { model: plan.name, top: TOP_MODULE, sim: SIM_BINARY, rtl, mems, inSize: plan.input.size, outSize: plan.output.size, ...streamView(s), part: options.part, clockNs: options.clockNs, lanes, tiles: tiles.map((t) => ({ index: t.index, module: `adq_tile_${t.index}` })) };
   files.set('tb/tb_main.cpp', render('testbenches', 'verilator/tb_main.cpp.hbs', project));
   files.set('tb/tb_top.v', render('testbenches', 'icarus/tb_top.v.hbs', project));
   files.set('verilator.f', render('templates', 'verilog/verilator.f.hbs', project));
@@ -270,6 +284,21 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
   files.set('synth.ys', render('templates', 'verilog/synth.ys.hbs', { ...project, script: 'synth.ys', nodsp: false }));
   files.set(NODSP_SCRIPT, render('templates', 'verilog/synth.ys.hbs', { ...project, script: NODSP_SCRIPT, nodsp: true }));
   return { schedule: s, files, streamed };
+}
+
+/** What the top, the Verilator harness and the Icarus testbench print about the stream beats (src/hw/stream.ts). */
+function streamView(s: Schedule) {
+  const { input, output } = s.stream, out = s.memories[s.output]!;
+  const outWide = output.codes > 1;
+  return {
+    inBits: input.bits, inCodes: input.codes, inBeats: input.beats, inLast: input.lastCodes, inWide: input.codes > 1, inPartial: input.lastCodes < input.codes,
+    outBits: output.bits, outCodes: output.codes, outBeats: output.beats, outLast: output.lastCodes, outWide, outPartial: output.lastCodes < output.codes,
+    outNarrow: output.laneBits === 8, outLaneBits: output.laneBits, outLg: Math.log2(output.codes) || 0, outWidth: out.bits, outSigned: out.signed,
+    // Lanes of an output beat, most significant first; those past the frame's last code in the last beat are zero.
+    outLanes: Array.from({ length: output.codes }, (_, i) => output.codes - 1 - i).map((lane) => ({ lane, padded: lane >= output.lastCodes })),
+    // The output memory's decoded read port, unread by the streamer when it takes raw codes (a unit may read it).
+    outUnread: outWide || output.laneBits === 8,
+  };
 }
 
 function steps(s: Schedule, tile: number): Step[] {

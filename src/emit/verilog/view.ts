@@ -81,7 +81,8 @@ export function walkerConfig(step: Step, lanes: number, tapLanes = 1): WalkerCon
 /** Widths shared by every module: NW (addresses, counters, signed offsets), DW (a code as a signed number). */
 export function designWidths(s: Schedule): { nw: number; dw: number } {
   let big = 1;
-  for (const m of s.memories) big = Math.max(big, m.size);
+  // Buffer sizes too: an interleaved memory's `size` is per bank, but its readers address all its codes.
+  for (const m of s.memories) big = Math.max(big, m.size, m.interleave > 1 ? m.buffer.size : 0);
   for (const step of s.steps) {
     if (!step.geometry) continue;
     const c = walkerConfig(step, step.pe ?? s.lanes);

@@ -56,6 +56,14 @@ describe('P x S tiles and W window taps, bit and cycle exact in Verilator', () =
     }, 300_000);
   }
 
+  // Wide input beats interleave the input memory; a SIMD first layer reads it through replicas of those banks.
+  for (const [pe, simd, width] of [[3, 4, 32], [2, 3, 64]] as const) {
+    testWithTool('verilator', `zoo at P=${pe}, S=${simd} with ${width}-bit stream beats (interleaved input memory, replicated)`, async () => {
+      await foldedPasses(zoo.ir, zoo.inputs, `zoo-p${pe}s${simd}-stream${width}`, ['--pe', String(pe), '--simd', String(simd), '--stream-width', String(width)], 8);
+      expect(readFileSync(join(work, `zoo-p${pe}s${simd}-stream${width}`, 'rtl/adequate_top.v'), 'utf8')).toMatch(/u_mem0_r1_b1 /);
+    }, 300_000);
+  }
+
   testWithTool('verilator', 'three tiles (netlist, product table, exact) at P=2, S=3: every multiplier of a tile is its multiplier', async () => {
     const bound = join(work, 'zoo-approx');
     bindThreeTiles(zoo.ir, bound);

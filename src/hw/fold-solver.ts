@@ -35,6 +35,9 @@ export interface FoldProblem {
   readonly target: number;
   /** Upper bound on the multipliers of all tiles together. */
   readonly maxMultipliers?: number;
+  /** 'multipliers' (default): the fewest multipliers that meet the target. 'cycles': the fewest cycles within
+   *  maxMultipliers (the target is then only an upper bound, Infinity for none). */
+  readonly objective?: 'multipliers' | 'cycles';
 }
 
 export interface FoldTile {
@@ -78,24 +81,25 @@ export function solveFolding(problem: FoldProblem): FoldSolution {
         const groupsIJ = free.filter((_, k) => k !== i && k !== j).map((g) => [...g]);
         groupsIJ.push([...free[i]!, ...free[j]!].sort((a, b) => a - b));
         const s = evaluate(groupsIJ);
-        if (better(s, next?.solution ?? best, true)) next = { groups: groupsIJ, solution: s };
+        if (better(problem, s, next?.solution ?? best)) next = { groups: groupsIJ, solution: s };
       }
     }
     if (!next) break;
     free = next.groups;
     best = next.solution;
   }
-  return better(single, best, true) ? single : best;
+  return better(problem, single, best) ? single : best;
 }
 
-/** Whether a is better than b: feasible first, then fewer multipliers, then (allowTie) fewer or equal tiles, then
- *  fewer cycles. Infeasible plans compare by cycles. */
-function better(a: FoldSolution, b: FoldSolution, allowTie: boolean): boolean {
+/** Whether a is better than b: feasible first; then by the objective (fewer multipliers, or fewer cycles), then by
+ *  the other, then fewer tiles. Infeasible plans compare by cycles. */
+function better(problem: FoldProblem, a: FoldSolution, b: FoldSolution): boolean {
   if (a.feasible !== b.feasible) return a.feasible;
-  if (!a.feasible) return a.cycles < b.cycles || (a.cycles === b.cycles && a.multipliers < b.multipliers);
-  if (a.multipliers !== b.multipliers) return a.multipliers < b.multipliers;
-  if (a.tiles.length !== b.tiles.length) return allowTie ? a.tiles.length < b.tiles.length : false;
-  return a.cycles < b.cycles;
+  const byCycles = !a.feasible || problem.objective === 'cycles';
+  const [a1, b1, a2, b2] = byCycles ? [a.cycles, b.cycles, a.multipliers, b.multipliers] : [a.multipliers, b.multipliers, a.cycles, b.cycles];
+  if (a1 !== b1) return a1 < b1;
+  if (a.tiles.length !== b.tiles.length) return a.tiles.length < b.tiles.length;
+  return a2 < b2;
 }
 
 /** Layers grouped by fixed tile (bound layers) or one group per free layer. */
@@ -120,8 +124,9 @@ function bestOf(problem: FoldProblem, groups: readonly (readonly number[])[]): F
     if (front.length === 0) break;
     front = mergeFronts(front, tileFront(problem, g), bound, problem.target);
   }
-  // Sorted by cost ascending: the first point is the cheapest that meets the target.
-  const pick = front[0] ?? fastest(problem, groups);
+  // Sorted by cost ascending, cycles descending: the first point is the cheapest that meets the target, the last
+  // the fastest within the bound.
+  const pick = (problem.objective === 'cycles' ? front.at(-1) : front[0]) ?? fastest(problem, groups);
   if (!pick) return { tiles: [], multipliers: Infinity, cycles: Infinity, feasible: false };
   const tiles = groups.map((g, t) => ({ fold: problem.candidates[pick.picks[t]!]!, layers: [...g].sort((a, b) => a - b) }));
   tiles.sort((a, b) => a.layers[0]! - b.layers[0]!);

@@ -32,9 +32,9 @@ function randomProblem(seed: number, free: boolean): FoldProblem {
 }
 
 /** Every partition of the layers into tiles (keys respected, fixed tiles kept), every fold per tile. */
-function bruteForce(p: FoldProblem): { multipliers: number; feasible: boolean } {
+function bruteForce(p: FoldProblem): { multipliers: number; feasible: boolean; fastest: number } {
   const n = p.layers.length;
-  let best = Infinity;
+  let best = Infinity, fastest = Infinity;
   const assign = (i: number, groups: number[][]): void => {
     if (i === n) {
       const foldsOf = (g: number): number[][] => (g === groups.length ? [[]] : foldsOf(g + 1).flatMap((rest) => CANDIDATES.map((_, c) => [c, ...rest])));
@@ -42,6 +42,7 @@ function bruteForce(p: FoldProblem): { multipliers: number; feasible: boolean } 
         const cycles = p.fixedCycles + groups.reduce((a, g, t) => a + g.reduce((b, l) => b + p.layers[l]!.cycles[folds[t]!]!, 0), 0);
         const cost = folds.reduce((a, c) => a + CANDIDATES[c]!.pe * CANDIDATES[c]!.simd, 0);
         if (cycles <= p.target) best = Math.min(best, cost);
+        if (cost <= (p.maxMultipliers ?? Infinity)) fastest = Math.min(fastest, cycles);
       }
       return;
     }
@@ -55,7 +56,7 @@ function bruteForce(p: FoldProblem): { multipliers: number; feasible: boolean } 
     if (l.tile === undefined || !groups.some((g) => p.layers[g[0]!]!.tile === l.tile)) assign(i + 1, [...groups, [i]]);
   };
   assign(0, []);
-  return { multipliers: best, feasible: Number.isFinite(best) };
+  return { multipliers: best, feasible: Number.isFinite(best), fastest };
 }
 
 function recount(p: FoldProblem, s: ReturnType<typeof solveFolding>): { cycles: number; multipliers: number } {
@@ -98,6 +99,21 @@ describe('solveFolding', () => {
       if (!free) expect(s.multipliers).toBe(ref.multipliers);
     }
     expect(equal).toBeGreaterThan(free ? 190 : 0);
+  });
+
+  test('the fewest cycles within a multiplier bound, against exhaustive enumeration', () => {
+    let equal = 0;
+    for (let seed = 1; seed <= 100; seed++) {
+      const p0 = randomProblem(seed * 104729, seed % 2 === 0);
+      const p: FoldProblem = { ...p0, target: Infinity, maxMultipliers: 2 + (seed % 9), objective: 'cycles' };
+      const s = solveFolding(p), ref = bruteForce(p);
+      expect(s.multipliers).toBeLessThanOrEqual(p.maxMultipliers!);
+      expect(recount(p, s)).toEqual({ cycles: s.cycles, multipliers: s.multipliers });
+      expect(s.cycles).toBeGreaterThanOrEqual(ref.fastest);
+      if (s.cycles === ref.fastest) equal++;
+      if (seed % 2 === 1) expect(s.cycles).toBe(ref.fastest);
+    }
+    expect(equal).toBeGreaterThan(90);
   });
 
   test('respects a multiplier bound', () => {

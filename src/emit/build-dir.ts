@@ -24,6 +24,8 @@ export interface BuildManifest {
   readonly source: string;
   readonly model: string;
   readonly lanes: number;
+  /** P x S per tile and the window unit's taps (src/hw/fold.ts); absent in builds before folding: `lanes` x 1. */
+  readonly folding?: { readonly tiles: readonly { readonly pe: number; readonly simd: number }[]; readonly window: number };
   /** Multiplier library folder used (undefined = built-ins only). */
   readonly library?: string;
   /** Emitter-specific options (part, clock, ...). */

@@ -2,16 +2,19 @@
  *  the first input beat accepted to the last output beat (input beats back to back, no output back-pressure). The
  *  Verilator testbench counts the same span; verification compares the two for every inference.
  *  The schedule is data-independent, so the count is a closed form per step (docs/hardware.md, "Cycles"):
- *  - MAC tile, G items (schedule.ts TileItems: ceil(M / L) for group 1; group * ceil(M/group / L) with lanes over
- *    the channels of a group; ceil(M / L) for a depthwise layer with lanes over groups), P positions, K taps per
- *    output (C/group * KH * KW), period T = max(K, L) cycles per item and position (the walker idles L - K cycles
- *    after each when K < L, so the serializer keeps up):
- *      (G*P - 1)*T + K  cycles of taps, then TILE_DRAIN + (lanes busy in the last item) cycles until its last write;
- *  - window unit, C planes of P positions, K taps: C*P*K + WINDOW_DRAIN;
+ *  - MAC tile of L lanes (P in fold.ts) x S products per lane, G items (schedule.ts TileItems: ceil(M / L) for
+ *    group 1; group * ceil(M/group / L) with lanes over the channels of a group; ceil(M / L) for a depthwise layer
+ *    with lanes over groups), P positions, K taps per output (C/group * KH * KW) walked in S chunks of
+ *    Kc = ceil(K / S) taps side by side, period T = max(Kc, L) cycles per item and position (the walker idles
+ *    L - Kc cycles after each when Kc < L, so the serializer keeps up):
+ *      (G*P - 1)*T + Kc  cycles of taps, then TILE_DRAIN + (lanes busy in the last item) cycles until its last
+ *    write (the S products of a lane are added in the multiply stage's register-to-accumulator path, no stage);
+ *  - window unit, C planes of P positions, K taps, W taps per cycle: C*P*ceil(K/W) + WINDOW_DRAIN;
  *  - elementwise unit, N elements: N + ELTWISE_DRAIN;
  *  - copy unit, N elements over all its segments (they follow one another without a gap): N + COPY_DRAIN;
  *  each step's count runs from the cycle its start pulse is seen to the cycle the next step's is (or streaming
  *  starts); an inference adds the input beats, the output beats and one cycle for the first read of the output. */
+import { chunkOf, multiplierCount } from './fold.js';
 import { groupsOf, type Schedule, type Step } from './schedule.js';
 
 /** Cycles from a tile's last tap to its done: the RAM/ROM read, multiply, accumulate, shadow, channel-ROM read,
@@ -31,32 +34,39 @@ export interface StepCycles {
   readonly unit: string;
   readonly cycles: number;
   readonly macs: number;
-  /** MACs / (cycles x lanes) for MAC steps; undefined for others. */
+  /** MACs / (cycles x pe x simd) for MAC steps; undefined for others. */
   readonly utilization?: number;
+  /** MAC steps: the tile's output channels at once and products per lane per cycle. */
+  readonly pe?: number;
+  readonly simd?: number;
   /** The bound set by channel grouping alone: M / (ceil(M/L) * L) when K >= L. */
   readonly groupingBound?: number;
 }
 
 export interface InferenceCycles {
   readonly lanes: number;
+  /** Multipliers of all tiles: sum of pe x simd. */
+  readonly multipliers: number;
   readonly load: number;
   readonly steps: readonly StepCycles[];
   readonly stream: number;
   readonly total: number;
   readonly macs: number;
-  /** MACs / (cycles of MAC steps x lanes). */
+  /** MACs / sum over MAC steps of cycles x pe x simd. */
   readonly macUtilization: number;
 }
 
-export function stepCycles(step: Step, lanes: number): number {
+/** Cycles of one step; `lanes` is the P of a tile step scheduled without a folding (steps carry their own). */
+export function stepCycles(step: Step, lanes?: number): number {
   switch (step.unit) {
     case 'tile': {
       const items = groupsOf(step);
-      const period = Math.max(step.k, lanes);
-      return (items * step.positions - 1) * period + step.k + TILE_DRAIN + step.items!.lastLanes;
+      const kc = chunkOf(step.k, step.simd ?? 1);
+      const period = Math.max(kc, step.pe ?? lanes!);
+      return (items * step.positions - 1) * period + kc + TILE_DRAIN + step.items!.lastLanes;
     }
     case 'window':
-      return step.channels * step.positions * step.k + WINDOW_DRAIN;
+      return step.channels * step.positions * chunkOf(step.k, step.simd ?? 1) + WINDOW_DRAIN;
     case 'eltwise':
       return step.channels + ELTWISE_DRAIN;
     case 'copy':
@@ -71,23 +81,26 @@ export function stepCycles(step: Step, lanes: number): number {
 export function predictCycles(s: Schedule): InferenceCycles {
   const L = s.lanes;
   const steps = s.steps.map((st): StepCycles => {
-    const cycles = stepCycles(st, L);
+    const cycles = stepCycles(st);
     const broadcast = st.buffer !== st.layer.output;
     const base = { step: st.index, name: broadcast ? `${st.layer.name} (broadcast)` : st.layer.name, op: broadcast ? 'Broadcast' : st.layer.node.op, unit: st.unit === 'tile' ? `tile ${st.tile}` : st.unit, cycles, macs: broadcast ? 0 : st.layer.macs };
     if (st.unit !== 'tile') return base;
-    return { ...base, utilization: st.layer.macs / (cycles * L), groupingBound: st.channels / (groupsOf(st) * L) };
+    // The tile's multipliers: a depthwise step on banked memory runs simd 1 but its tile still has P x S.
+    const fold = s.folding.tiles[st.tile!]!;
+    return { ...base, pe: fold.pe, simd: fold.simd, utilization: st.layer.macs / (cycles * fold.pe * fold.simd), groupingBound: st.channels / (groupsOf(st) * fold.pe) };
   });
   const load = s.plan.input.size, stream = s.plan.output.size + 1;
   const macSteps = steps.filter((x) => x.utilization !== undefined);
   const macs = macSteps.reduce((a, x) => a + x.macs, 0);
-  const macCycles = macSteps.reduce((a, x) => a + x.cycles, 0);
+  const macSlots = macSteps.reduce((a, x) => a + x.cycles * x.pe! * x.simd!, 0);
   return {
     lanes: L,
+    multipliers: multiplierCount(s.folding),
     load,
     steps,
     stream,
     total: load + steps.reduce((a, x) => a + x.cycles, 0) + stream,
     macs,
-    macUtilization: macCycles > 0 ? macs / (macCycles * L) : 0,
+    macUtilization: macSlots > 0 ? macs / macSlots : 0,
   };
 }

@@ -8,6 +8,7 @@
 import { userError } from '../errors.js';
 import { window3 } from '../golden/window.js';
 import { broadcastSegments, layerSegments, type CopySegment } from './layout.js';
+import { busyChunks, checkFolding, uniformFolding, type Folding } from './fold.js';
 import type { AcceleratorPlan, PlanBuffer, PlanLayer } from './plan.js';
 
 export type UnitKind = 'tile' | 'window' | 'eltwise' | 'copy';
@@ -45,6 +46,9 @@ export interface Memory {
    *  at position p is word (c div L) * P + p of bank c mod L, so the L lanes read L channels in one cycle. 1 = a
    *  plain memory in C order. */
   readonly banks: number;
+  /** Read ports: replicas of the memory, each written identically by the one writer and read at its own address
+   *  (SIMD lane s of a tile, tap s of the window unit). 1 = one RAM. */
+  readonly ports: number;
 }
 
 export interface Step {
@@ -73,6 +77,11 @@ export interface Step {
   readonly k: number;
   /** Output positions per channel. */
   readonly positions: number;
+  /** Tile steps: output channels at once (the tile's P). */
+  readonly pe?: number;
+  /** Tile steps: products per lane per cycle (the tile's S; 1 for a depthwise layer on banked memory); window
+   *  steps: taps per cycle (W). Taps per output are walked in chunks of ceil(k / simd). */
+  readonly simd?: number;
 }
 
 /** How a tile step's output channels are cut into items (one item = one pass over every position with up to L
@@ -94,7 +103,10 @@ export interface TileItems {
 
 export interface Schedule {
   readonly plan: AcceleratorPlan;
+  /** The P of every tile when they agree (the banks of banked memories), else the largest (deprecated: read
+   *  `folding`). */
   readonly lanes: number;
+  readonly folding: Folding;
   readonly memories: readonly Memory[];
   readonly memoryOf: ReadonlyMap<string, number>;
   readonly steps: readonly Step[];
@@ -102,17 +114,22 @@ export interface Schedule {
   readonly output: number;
 }
 
-/** Schedules a plan on `lanes` MAC lanes per tile. Throws E_HW for layers the RTL does not implement. */
-export function scheduleAccelerator(plan: AcceleratorPlan, lanes: number): Schedule {
-  if (!(Number.isInteger(lanes) && lanes >= 1 && lanes <= 256)) throw userError('E_HW', `lanes ${lanes} must be an integer from 1 to 256`);
-  const banked = bankedInputs(plan);
+/** Schedules a plan on a folding (a number L: L lanes, one product per lane per cycle, on every tile; one window
+ *  tap per cycle). Throws E_HW for layers the RTL does not implement. */
+export function scheduleAccelerator(plan: AcceleratorPlan, fold: Folding | number): Schedule {
+  const folding = typeof fold === 'number' ? uniformFolding(plan, fold) : checkFolding(plan, fold);
+  const pes = new Set(folding.tiles.map((t) => t.pe));
+  const lanes = Math.max(...pes);
+  // Banked memories need one bank count for the writer (a tile or the elementwise unit) and the reader: only when
+  // every tile has the same P.
+  const banked = pes.size === 1 ? bankedInputs(plan) : new Set<string>();
   const memories: Memory[] = [];
   const memoryOf = new Map<string, number>();
   const aliases = new Map<number, string[]>();
   const addMemory = (b: PlanBuffer): number => {
     const index = memories.length;
     const banks = banked.has(b.name) ? lanes : 1;
-    memories.push({ index, buffer: b, aliases: [], size: banks > 1 ? Math.ceil(b.shape[1]! / lanes) * (b.size / b.shape[1]!) : b.size, bits: b.bits, signed: b.dtype !== 'uint8', banks });
+    memories.push({ index, buffer: b, aliases: [], size: banks > 1 ? Math.ceil(b.shape[1]! / lanes) * (b.size / b.shape[1]!) : b.size, bits: b.bits, signed: b.dtype !== 'uint8', banks, ports: 1 });
     aliases.set(index, [b.name]);
     memoryOf.set(b.name, index);
     return index;
@@ -125,7 +142,8 @@ export function scheduleAccelerator(plan: AcceleratorPlan, lanes: number): Sched
     const slot = slots.get(key) ?? 0;
     slots.set(key, slot + 1);
     const { unit, geometry, channels, k, positions, segments, items } = shape;
-    steps.push({ index: steps.length, layer, unit, ...(unit === 'tile' ? { tile: layer.tile! } : {}), slot, inputs: ins, output, buffer, ...(geometry ? { geometry } : {}), ...(segments ? { segments } : {}), ...(items ? { items } : {}), channels, k, positions });
+    const fold = unit === 'tile' ? { pe: folding.tiles[layer.tile!]!.pe, simd: items!.mode === 'groups' ? 1 : folding.tiles[layer.tile!]!.simd } : unit === 'window' ? { simd: folding.window } : {};
+    steps.push({ index: steps.length, layer, unit, ...(unit === 'tile' ? { tile: layer.tile! } : {}), slot, inputs: ins, output, buffer, ...(geometry ? { geometry } : {}), ...(segments ? { segments } : {}), ...(items ? { items } : {}), channels, k, positions, ...fold });
   };
   for (const layer of plan.layers) {
     const out = plan.buffers.get(layer.output)!;
@@ -147,12 +165,18 @@ export function scheduleAccelerator(plan: AcceleratorPlan, lanes: number): Sched
       });
     }
     const output = addMemory(out);
-    addStep(layer, ins, output, layer.output, stepShape(plan, layer, lanes, banked.has(layer.inputs[0]!)));
+    const pe = layer.tile !== undefined ? folding.tiles[layer.tile]!.pe : lanes;
+    addStep(layer, ins, output, layer.output, stepShape(plan, layer, pe, banked.has(layer.inputs[0]!)));
   }
+  // Replicas: as many read ports as the widest step reading the memory has busy chunks (lanes whose chunk lies
+  // wholly past K read nothing).
+  const ports = memories.map(() => 1);
+  for (const st of steps) if (st.simd !== undefined) for (const m of st.inputs) ports[m] = Math.max(ports[m]!, busyChunks(st.k, st.simd));
   return {
     plan,
     lanes,
-    memories: memories.map((m) => ({ ...m, aliases: aliases.get(m.index)! })),
+    folding,
+    memories: memories.map((m) => ({ ...m, aliases: aliases.get(m.index)!, ports: ports[m.index]! })),
     memoryOf,
     steps,
     input: 0,

@@ -33,7 +33,7 @@ export interface LayerMismatch {
 export async function verifyRtl(request: VerifyRequest): Promise<VerifyOutcome> {
   const { build, manifest, data, count } = request;
   const plan = planAccelerator(request.graph);
-  const schedule = scheduleAccelerator(plan, manifest.lanes);
+  const schedule = scheduleAccelerator(plan, manifest.folding ?? manifest.lanes);
   const predicted = predictCycles(schedule);
   const ctx = libraryContext(manifest.library);
   const per = sizeOf(plan.hostInput.shape);
@@ -72,6 +72,7 @@ export async function verifyRtl(request: VerifyRequest): Promise<VerifyOutcome> 
       build,
       model: plan.name,
       lanes: manifest.lanes,
+      ...(manifest.folding ? { folding: manifest.folding, multipliers: predicted.multipliers } : {}),
       count,
       mismatches: badOutputs.length,
       cycle_mismatches: cycleMismatches,

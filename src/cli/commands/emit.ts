@@ -1,4 +1,4 @@
-/** `adequate emit hls|verilog DIR -o BUILD [--lanes N]`: the accelerator of a quantized IR as HLS C++ or Verilog (or of
+/** `adequate emit hls|verilog DIR -o BUILD [--lanes N | --pe P --simd S] [--window-taps W]`: the accelerator of a quantized IR as HLS C++ or Verilog (or of
  *  a word-length-tuned IR as HLS C++), in a self-contained build folder (sources, a copy of the IR, build.json) that
  *  `adequate verify BUILD` checks. */
 import type { Argv, CommandModule } from 'yargs';
@@ -10,6 +10,7 @@ import { bindMultipliers } from '../../passes/bind-multipliers.js';
 import { writeBuildBase, type BuildKind, type MultiplierImpl } from '../../emit/build-dir.js';
 import { hostInterface } from '../../hw/interface.js';
 import { planAccelerator } from '../../hw/plan.js';
+import { foldingRecord, MAX_PE, MAX_SIMD, MAX_WINDOW, multiplierCount, uniformFolding } from '../../hw/fold.js';
 import { isTuned, planTunedAccelerator } from '../../hw/plan-tuned.js';
 import { writeDirAtomically, yieldToSignals } from '../../io/atomic-dir.js';
 import { claimOutput } from '../../io/output-guard.js';
@@ -21,6 +22,9 @@ interface Args {
   model: string;
   out: string;
   lanes: number;
+  pe?: number;
+  simd: number;
+  'window-taps': number;
   library?: string;
   part: string;
   clock: number;
@@ -34,7 +38,10 @@ function builder(y: Argv): Argv<Args> {
   return y
     .positional('model', { type: 'string', demandOption: true, describe: 'a quantized IR folder; for hls also a word-length-tuned one' })
     .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'build folder to write' })
-    .option('lanes', intOption('lanes', { default: 4, min: 1, max: 256, describe: 'multiply-accumulate lanes per tile' }))
+    .option('lanes', intOption('lanes', { default: 4, min: 1, max: 256, describe: 'multiply-accumulate lanes per tile (= --pe L --simd 1)' }))
+    .option('pe', intOption('pe', { min: 1, max: MAX_PE, describe: 'output channels per tile computed at once (P; overrides --lanes)' }))
+    .option('simd', intOption('simd', { default: 1, min: 1, max: MAX_SIMD, describe: 'products per lane per cycle (S): each output\'s taps walked in S chunks side by side, S replicas of the input memory' }))
+    .option('window-taps', intOption('window-taps', { default: 1, min: 1, max: MAX_WINDOW, describe: 'window-unit (pooling) taps per cycle (W replicas of its input memory)' }))
     .option('library', { type: 'string', describe: 'multiplier library folder (for multipliers that are not built in)' })
     .option('part', { type: 'string', default: 'xc7z020clg400-1', describe: 'FPGA part (Vitis HLS script, synthesis)' })
     .option('clock', numberOption('clock', { default: 10, above: 0, describe: 'clock period in ns' }))
@@ -56,20 +63,22 @@ async function emit(kind: BuildKind, args: Args): Promise<void> {
   // Word-length-tuned IRs have their own plan (formats instead of integer codes) and HLS datapaths; planAccelerator
   // rejects them for Verilog with E_HW.
   const plan = kind === 'hls' && isTuned(graph) ? planTunedAccelerator(graph) : planAccelerator(graph);
-  const options = { lanes: args.lanes, part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'], ...(args.library !== undefined ? { library: args.library } : {}) };
+  const pe = args.pe ?? args.lanes;
+  const folding = 'arithmetic' in plan ? undefined : uniformFolding(plan, pe, args.simd, args['window-taps']);
+  const options = { lanes: pe, ...(folding ? { folding } : {}), part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'], ...(args.library !== undefined ? { library: args.library } : {}) };
   // Each tile's multiplier as hardware; product-table ROMs say what they cost (src/emit/multiplier-impl.ts).
   const multipliers = 'arithmetic' in plan ? [] : tileMultipliers(plan.tiles, args['mult-impl'], args.library);
   const files = await writeDirAtomically(out, async (tmp) => {
     const io = 'arithmetic' in plan ? {} : { interface: hostInterface(plan) };
-    writeBuildBase(tmp, { kind, source: args.model, model: plan.name, lanes: args.lanes, ...(args.library !== undefined ? { library: args.library } : {}), options: { part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'], multipliers }, ...io }, plan.graph);
+    writeBuildBase(tmp, { kind, source: args.model, model: plan.name, lanes: pe, ...(folding ? { folding: foldingRecord(folding) } : {}), ...(args.library !== undefined ? { library: args.library } : {}), options: { part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'], multipliers }, ...io }, plan.graph);
     if ('arithmetic' in plan) return emitTunedHls(plan, options, tmp);
     await yieldToSignals();
     return kind === 'hls' ? emitHls(plan, options, tmp) : emitVerilog(plan, options, tmp);
   }, { cleanupOnSignal: true });
   for (const m of multipliers) if (m.rom) process.stderr.write(`emit: ${m.rom.note}\n`);
-  const summary = { kind, build: args.out, model: plan.name, lanes: args.lanes, tiles: plan.tiles.length, layers: plan.layers.length, multipliers, files };
+  const summary = { kind, build: args.out, model: plan.name, lanes: pe, ...(folding ? { folding: foldingRecord(folding), multipliers_total: multiplierCount(folding) } : {}), tiles: plan.tiles.length, layers: plan.layers.length, multipliers, files };
   if (args.json) console.log(JSON.stringify(summary, null, 2));
-  else console.log(`wrote ${kind === 'hls' ? 'HLS C++' : 'Verilog'} for ${plan.name} to ${args.out}: ${plan.layers.length} layers on ${plan.tiles.length} tile(s), ${args.lanes} lanes, ${files.length} files`);
+  else console.log(`wrote ${kind === 'hls' ? 'HLS C++' : 'Verilog'} for ${plan.name} to ${args.out}: ${plan.layers.length} layers on ${plan.tiles.length} tile(s), ${pe} lanes${args.simd > 1 ? ` x ${args.simd} SIMD` : ''}${args['window-taps'] > 1 ? `, ${args['window-taps']} window taps` : ''}, ${files.length} files`);
 }
 
 export const emitCommand: CommandModule<object, Args> = {

@@ -32,7 +32,7 @@ export const synthCommand: CommandModule<object, Args> = {
   handler: async (args) => {
     setToolTimeout(args['tool-timeout']);
     const { manifest, graph } = readBuild(args.build, 'verilog');
-    const roms = weightRomBits(planAccelerator(graph), manifest.lanes);
+    const roms = weightRomBits(planAccelerator(graph), manifest.folding ?? manifest.lanes);
     const script = args.dsp ? 'synth.ys' : NODSP_SCRIPT;
     process.stderr.write(`yosys synth_xilinx${args.dsp ? '' : ' -nodsp'} on ${args.build} (log: ${args.build}/${script.replace(/\.ys$/, '.log')})...\n`);
     const r = await synthesize(args.build, TOP_MODULE, undefined, script);

@@ -14,10 +14,13 @@ import { multiplierKind as sharedKind } from '../multiplier-impl.js';
 import type { MultiplierImpl } from '../build-dir.js';
 import { activationTableRom, thresholdRom, channelRom, multiplierRom, sharedRoms, weightRom } from './memories.js';
 import { render } from './render.js';
+import { chunkOf, type Folding } from '../../hw/fold.js';
 import { bitsFor, codebookRows, copyView, designWidths, eltwiseSlotView, tileSlotView, weightFormat, windowSlotView, type MultiplierKind } from './view.js';
 
 export interface VerilogOptions {
   readonly lanes: number;
+  /** P x S per tile and the window unit's taps (fold.ts); absent: `lanes` lanes, one product per lane per cycle. */
+  readonly folding?: Folding;
   readonly part: string;
   readonly clockNs: number;
   readonly multiplierImpl: MultiplierImpl;
@@ -45,6 +48,14 @@ interface TileView {
   readonly index: number;
   readonly lanes: number;
   readonly laneList: readonly number[];
+  /** SIMD lanes S (products per lane per cycle), S > 1, S - 1 extra read ports, and the multipliers p*S + s. */
+  readonly simd: number;
+  readonly multi: boolean;
+  readonly simdX: number;
+  readonly simdList: readonly number[];
+  readonly macList: readonly { p: number; sl: number; j: number; id: string }[];
+  readonly laneTerms: readonly { p: number; terms: readonly { sl: number; j: number; id: string }[] }[];
+  readonly multipliers: number;
   readonly nw: number;
   readonly dw: number;
   readonly slotBits: number;
@@ -90,14 +101,16 @@ export interface VerilogDesign {
 /** Everything the build folder holds, as (relative path, text) pairs. Pure apart from reading the templates and
  *  the multiplier library. */
 export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): VerilogDesign {
-  const s = scheduleAccelerator(plan, options.lanes);
+  const s = scheduleAccelerator(plan, options.folding ?? options.lanes);
   if (plan.input.bits > 8) throw userError('E_HW', `the input codes of '${plan.name}' have ${plan.input.bits} bits; the input stream carries 8-bit codes (quantize the input to 8 bits)`);
   const { nw, dw } = designWidths(s);
   const files = new Map<string, string>();
   const stepsOf = (pred: (st: Step) => boolean) => s.steps.filter(pred);
   const slotCount = Math.max(1, ...[...new Set(s.steps.map((st) => `${st.unit}${st.tile ?? ''}`))].map((u) => s.steps.filter((st) => `${st.unit}${st.tile ?? ''}` === u).length));
   const slotBits = bitsFor(slotCount - 1);
-  const lanes = options.lanes;
+  // The lanes of banked memories and the elementwise unit's bank counter: every tile's P (schedule.ts banks only
+  // when they agree).
+  const lanes = s.lanes;
   const laneBits = bitsFor(Math.max(1, lanes - 1));
   const banked = (mem: number) => s.memories[mem]!.banks > 1;
 
@@ -112,15 +125,20 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
       }
     }
     const ws = wb + (signed ? 0 : 1);
+    const { pe, simd } = s.folding.tiles[tile.index]!;
     return {
-      index: tile.index, lanes, laneList: Array.from({ length: lanes }, (_, j) => j), nw, dw, slotBits,
+      index: tile.index, lanes: pe, laneList: Array.from({ length: pe }, (_, j) => j), nw, dw, slotBits,
+      simd, multi: simd > 1, simdX: Math.max(1, simd - 1), simdList: Array.from({ length: simd }, (_, j) => j),
+      macList: Array.from({ length: pe * simd }, (_, j) => ({ p: Math.floor(j / simd), sl: j % simd, j, id: `${Math.floor(j / simd)}_${j % simd}` })),
+      laneTerms: Array.from({ length: pe }, (_, p) => ({ p, terms: Array.from({ length: simd }, (_, sl) => ({ sl, j: p * simd + sl, id: `${p}_${sl}` })) })),
+      multipliers: pe * simd,
       multiplier: kind,
       multiplierText: kind === 'exact' ? 'exact (*)' : `${tile.multiplier} as ${kind === 'netlist' ? 'its gate-level netlist' : 'a 65,536-entry product table'}`,
       moduleName: `adq_mul_t${tile.index}`,
       tableFile: `rtl/mem/mul_t${tile.index}.hex`,
       signed: kind === 'exact' ? signed : record!.signed,
       wb, ws, bipolar, chanWidth: 70 + ws, productBits: kind === 'exact' && wb < 8 ? dw + wb + 1 : 0,
-      slots: steps.map((st) => tileSlotView(st, lanes)),
+      slots: steps.map((st) => tileSlotView(st, pe, simd)),
       ...(record ? { record } : {}),
       depthwise: steps.some((st) => st.items!.mode === 'groups'),
       bankWriter: steps.some((st) => s.memories[st.output]!.banks > 1),
@@ -131,10 +149,10 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
     files.set(`rtl/adq_tile_${t.index}.v`, render('templates', 'verilog/adq_tile.v.hbs', t));
     steps(s, t.index).forEach((st) => {
       if (codebookRows(st)) {
-        const { indexRom, laneTables } = sharedRoms(st, lanes, t.wb);
+        const { indexRom, laneTables } = sharedRoms(st, t.lanes, t.wb, t.simd);
         files.set(`rtl/mem/w_s${st.index}.hex`, indexRom);
         laneTables.forEach((text, j) => files.set(`rtl/mem/cb_s${st.index}_l${j}.hex`, text));
-      } else files.set(`rtl/mem/w_s${st.index}.hex`, weightRom(st, lanes, t.wb, t.bipolar));
+      } else files.set(`rtl/mem/w_s${st.index}.hex`, weightRom(st, t.lanes, t.wb, t.bipolar, t.simd));
       files.set(`rtl/mem/c_s${st.index}.hex`, channelRom(st, t.ws));
     });
     if (t.multiplier === 'table') files.set(t.tableFile, multiplierRom(t.record!.table));
@@ -148,7 +166,11 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
   if (windowSteps.length > 0) {
     // Window sums hold up to `taps` centred codes of DW bits; counts up to `taps`.
     const taps = Math.max(...windowSteps.map((st) => st.k));
-    files.set('rtl/adq_window.v', render('templates', 'verilog/adq_window.v.hbs', { nw, dw, slotBits, sumBits: dw + bitsFor(taps) + 1, countBits: bitsFor(taps) + 1, slots: windowSteps.map((st) => windowSlotView(st, lanes)) }));
+    const W = s.folding.window;
+    files.set('rtl/adq_window.v', render('templates', 'verilog/adq_window.v.hbs', {
+      nw, dw, slotBits, sumBits: dw + bitsFor(taps) + 1, countBits: bitsFor(taps) + 1, slots: windowSteps.map((st) => windowSlotView(st, lanes, W)),
+      taps: W, multi: W > 1, tapsX: Math.max(1, W - 1), tapList: Array.from({ length: W }, (_, i) => ({ i, prev: i - 1 })), lastTap: W - 1,
+    }));
   }
   const eltSteps = stepsOf((st) => st.unit === 'eltwise');
   const eltPorts = Math.max(1, ...eltSteps.map((st) => st.inputs.length));
@@ -171,18 +193,28 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
   for (const name of ['adq_ram', 'adq_rom', 'adq_round_shift', 'adq_walker', 'adq_requant']) files.set(`rtl/${name}.v`, render('templates', `verilog/${name}.v.hbs`, {}));
 
   const prefixOf = (st: Step) => (st.unit === 'tile' ? `t${st.tile}` : st.unit === 'window' ? 'win' : st.unit === 'copy' ? 'cpy' : 'elt');
-  const units = [
+  const units0 = [
     ...tiles.map((t) => ({ prefix: `t${t.index}`, module: `adq_tile_${t.index}`, steps: steps(s, t.index) })),
     ...(windowSteps.length ? [{ prefix: 'win', module: 'adq_window', steps: windowSteps }] : []),
     ...(eltSteps.length ? [{ prefix: 'elt', module: 'adq_eltwise', steps: eltSteps }] : []),
     ...(copySteps.length ? [{ prefix: 'cpy', module: 'adq_copy', steps: copySteps }] : []),
-  ].map((u) => {
+  ];
+  // Tap lanes of each unit (a tile's S, the window unit's W): lane r >= 1 reads replica r of its step's input memory
+  // over the extra read-address bus rd_addr_x (lanes past a memory's replicas are masked in the unit: zeros).
+  const tapLanesOf = (prefix: string): number => (prefix === 'win' ? s.folding.window : tiles.find((t) => `t${t.index}` === prefix)?.simd ?? 1);
+  const extraLanes = Math.max(0, ...units0.map((u) => tapLanesOf(u.prefix) - 1), ...s.memories.map((m) => m.ports - 1));
+  const units = units0.map((u) => {
     const portCount = u.prefix === 'elt' ? eltPorts : u.prefix === 'cpy' ? copyPorts : 1;
     const tile = tiles.find((t) => `t${t.index}` === u.prefix);
     const wide = u.steps.filter((st) => banked(st.inputs[0]!)).map((st) => ({ step: st.index, mem: st.inputs[0]! }));
+    const lanesX = tapLanesOf(u.prefix) - 1;
     return {
       prefix: u.prefix,
       module: u.module,
+      ...(lanesX > 0 ? {
+        multi: { lanes: lanesX, pad: (extraLanes - lanesX) },
+        xreads: u.steps.map((st) => ({ step: st.index, parts: Array.from({ length: lanesX }, (_, i) => lanesX - i).map((r) => (r < s.memories[st.inputs[0]!]!.ports ? `mem${st.inputs[0]!}_d${r}` : '{DW{1\'b0}}')) })),
+      } : { multi: false }),
       wide: tile?.depthwise ? wide : false,
       bankWriter: tile ? tile.bankWriter : u.prefix === 'elt' && u.steps.some((st) => banked(st.output)),
       steps: u.steps.map((st) => st.index),
@@ -211,11 +243,14 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
     lastStep: s.steps.length - 1,
     laneBits,
     bankList: Array.from({ length: lanes }, (_, j) => j),
+    extraLanes,
+    extraList: Array.from({ length: extraLanes }, (_, i) => ({ r: i + 1, lo: i })),
     memories: s.memories.map((m) => ({
+      replicas: Array.from({ length: m.ports - 1 }, (_, i) => i + 1),
       index: m.index, width: m.bits, depth: m.size, aw: Math.max(1, Math.ceil(Math.log2(m.size))), signed: m.signed, names: m.aliases.join(', '),
       banked: m.banks > 1, banks: m.banks, bankList: Array.from({ length: m.banks }, (_, j) => j), bankDesc: Array.from({ length: m.banks }, (_, j) => m.banks - 1 - j),
     })),
-    steps: s.steps.map((st) => ({ index: st.index, name: st.buffer === st.layer.output ? st.layer.name : `${st.layer.name} (broadcast of an input)`, slot: st.slot, prefix: prefixOf(st), output: st.output, banked: banked(st.output), unitText: st.unit === 'tile' ? `tile ${st.tile}` : `${st.unit} unit` })),
+    steps: s.steps.map((st) => ({ index: st.index, name: st.buffer === st.layer.output ? st.layer.name : `${st.layer.name} (broadcast of an input)`, slot: st.slot, prefix: prefixOf(st), multi: units.find((u) => u.prefix === prefixOf(st))!.multi, output: st.output, banked: banked(st.output), unitText: st.unit === 'tile' ? `tile ${st.tile}` : `${st.unit} unit` })),
     units,
   };
   files.set('rtl/adequate_top.v', render('templates', 'verilog/adequate_top.v.hbs', top));
@@ -256,11 +291,12 @@ export async function emitVerilog(plan: AcceleratorPlan, options: VerilogOptions
 
 /** Bits of each tile's weight ROMs (lanes x weight width x words; shared layers: their index ROMs and codebooks are
  *  not counted here), for `adequate synth`'s report: weights narrower than 8 bits take their own width. */
-export function weightRomBits(plan: AcceleratorPlan, lanes: number): { tile: number; wb: number; bits: number }[] {
-  const s = scheduleAccelerator(plan, lanes);
+export function weightRomBits(plan: AcceleratorPlan, fold: Folding | number): { tile: number; wb: number; bits: number }[] {
+  const s = scheduleAccelerator(plan, fold);
   return plan.tiles.map((t) => {
     const on = steps(s, t.index);
     const { wb } = weightFormat(on);
-    return { tile: t.index, wb, bits: on.reduce((sum, st) => sum + lanes * wb * groupsOf(st) * st.k, 0) };
+    const { pe, simd } = s.folding.tiles[t.index]!;
+    return { tile: t.index, wb, bits: on.reduce((sum, st) => sum + pe * simd * wb * groupsOf(st) * chunkOf(st.k, st.simd ?? 1), 0) };
   });
 }

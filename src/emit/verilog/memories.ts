@@ -4,26 +4,40 @@ import type { MacNode } from '../../hw/plan.js';
 import { sharedWeightIndices } from '../../ir/sharing.js';
 import { codebookRowCount, codebookRows } from './view.js';
 import { groupsOf, laneChannel, type Step } from '../../hw/schedule.js';
+import { chunkOf } from '../../hw/fold.js';
 import type { QTableNode, QThresholdNode } from '../../ir/types.js';
 import { hexWord } from './render.js';
 
 const lines = (words: Iterable<string>): string => [...words].join('\n') + '\n';
 
-/** Weight ROM of a tile step: word g*K + k holds the weight codes of item g's channels at tap k (schedule.ts
- *  laneChannel: channels g*L .. g*L+L-1 for group-1 layers), lane j in bits [j*wb, (j+1)*wb); idle lanes hold 0.
- *  Taps are in weight order (c, ky, kx) within the group, the order the walker visits them. */
-export function weightRom(step: Step, lanes: number, wb: number, bipolar = false): string {
-  const w = step.layer.weights!.data, K = step.k;
+/** The weight tap that lane j, SIMD lane s reads at chunk tap t of item g (-1: an idle lane or a masked tap past K),
+ *  as an index into the layer's weights: chunked taps (src/hw/fold.ts), chunk s = taps [s*Kc, (s+1)*Kc). */
+function romTap(step: Step, lanes: number, g: number, j: number, s: number, t: number): { m: number; k: number } | undefined {
+  // The step's own S (a depthwise step on banked memory walks one chunk on a tile of S > 1).
+  const simd = step.simd ?? 1;
+  if (s >= simd) return undefined;
+  const K = step.k, kc = chunkOf(K, simd), k = s * kc + t;
+  const m = laneChannel(step, lanes, g, j);
+  return m >= 0 && k < K && t < kc ? { m, k } : undefined;
+}
+
+/** Weight ROM of a tile step with L lanes x S SIMD lanes: word g*Kc + t (Kc = ceil(K/S)) holds the weight codes of
+ *  item g's channels (schedule.ts laneChannel: channels g*L .. g*L+L-1 for group-1 layers) at tap s*Kc + t, lane j,
+ *  SIMD lane s in bits [(j*S + s)*wb, +wb); idle lanes and taps past K hold 0. Taps are in weight order (c, ky, kx)
+ *  within the group, the order the walker visits them. S = 1: word g*K + k, lane j at bits [j*wb, +wb). */
+export function weightRom(step: Step, lanes: number, wb: number, bipolar = false, simd = 1): string {
+  const w = step.layer.weights!.data, K = step.k, kc = chunkOf(K, step.simd ?? 1);
   const out: string[] = [];
   for (let g = 0; g < groupsOf(step); g++)
-    for (let k = 0; k < K; k++) {
+    for (let t = 0; t < kc; t++) {
       let word = 0n;
-      for (let j = 0; j < lanes; j++) {
-        const m = laneChannel(step, lanes, g, j);
-        // Bipolar weights: one bit, 1 for -1 and 0 for +1.
-        if (m >= 0) word |= (bipolar ? (w[m * K + k]! < 0 ? 1n : 0n) : BigInt.asUintN(wb, BigInt(w[m * K + k]!))) << BigInt(j * wb);
-      }
-      out.push(hexWord(word, lanes * wb));
+      for (let j = 0; j < lanes; j++)
+        for (let s = 0; s < simd; s++) {
+          const at = romTap(step, lanes, g, j, s, t);
+          // Bipolar weights: one bit, 1 for -1 and 0 for +1.
+          if (at) word |= (bipolar ? (w[at.m * K + at.k]! < 0 ? 1n : 0n) : BigInt.asUintN(wb, BigInt(w[at.m * K + at.k]!))) << BigInt((j * simd + s) * wb);
+        }
+      out.push(hexWord(word, lanes * simd * wb));
     }
   return lines(out);
 }
@@ -32,7 +46,7 @@ export function weightRom(step: Step, lanes: number, wb: number, bipolar = false
  *  per lane, word (row << indexBits) + index = the weight code of codebook(row, lane)[index]. The row is the lane's
  *  channel group, or (kernel granularity on a convolution) group * C + input channel; codebook ids follow
  *  src/ir/sharing.ts, and every weight is checked to decode to itself. */
-export function sharedRoms(step: Step, lanes: number, wb: number): { indexRom: string; laneTables: string[] } {
+export function sharedRoms(step: Step, lanes: number, wb: number, simd = 1): { indexRom: string; laneTables: string[] } {
   const node = step.layer.node as MacNode;
   const w = step.layer.weights!;
   const sh = sharedWeightIndices(node, w);
@@ -41,14 +55,16 @@ export function sharedRoms(step: Step, lanes: number, wb: number): { indexRom: s
   const C = step.geometry!.c, taps = K / C;
   const codebookOf = (m: number, k: number): number => sh.groupOf(m * K + k);
   const words: string[] = [];
+  const kc = chunkOf(K, step.simd ?? 1);
   for (let g = 0; g < G; g++)
-    for (let k = 0; k < K; k++) {
+    for (let t = 0; t < kc; t++) {
       let word = 0n;
-      for (let j = 0; j < lanes; j++) {
-        const m = g * lanes + j;
-        if (m < M) word |= BigInt(sh.indices[m * K + k]!) << BigInt(j * ib);
-      }
-      words.push(hexWord(word, lanes * ib));
+      for (let j = 0; j < lanes; j++)
+        for (let s = 0; s < simd; s++) {
+          const at = romTap(step, lanes, g, j, s, t);
+          if (at) word |= BigInt(sh.indices[at.m * K + at.k]!) << BigInt((j * simd + s) * ib);
+        }
+      words.push(hexWord(word, lanes * simd * ib));
     }
   const rows = codebookRowCount(step);
   const rowBits = mode === 'single' ? 0 : Math.max(1, Math.ceil(Math.log2(rows)));

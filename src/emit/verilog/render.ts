@@ -21,6 +21,7 @@ function signedLiteral(width: number, value: number): string {
 hbs.registerHelper('u', (width: number, value: number) => unsignedLiteral(width, value));
 hbs.registerHelper('s', (width: number, value: number) => signedLiteral(width, value));
 hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+hbs.registerHelper('and', (a: unknown, b: unknown) => Boolean(a) && Boolean(b));
 hbs.registerPartial('header', readFileSync(packagePath('templates', 'verilog', 'header.hbs'), 'utf8'));
 
 const cache = new Map<string, HandlebarsTemplateDelegate>();

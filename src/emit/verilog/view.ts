@@ -2,6 +2,7 @@
  *  computed from the schedule (src/hw/schedule.ts). Pure: no files. */
 import { userError } from '../../errors.js';
 import { groupsOf, type Schedule, type Step, type WindowGeometry } from '../../hw/schedule.js';
+import { chunkOf, chunkTaps } from '../../hw/fold.js';
 import type { MacNode } from '../../hw/plan.js';
 import type { ClipNode } from '../../hw/plan.js';
 import { walkSteps } from '../../hw/layout.js';
@@ -34,10 +35,31 @@ export interface WalkerConfig {
   readonly h: number; readonly w: number; readonly ph: number; readonly pw: number; readonly phe: number; readonly pwe: number;
   readonly sh: number; readonly sw: number; readonly dh: number; readonly dw: number;
   readonly shw: number; readonly dhw: number; readonly phw: number; readonly hw: number;
+  /** Tap lanes (SIMD lanes of a tile, taps of the window unit): each chunk's first tap, its address terms and its
+   *  tap count (`ktot` is the chunk length Kc). */
+  readonly taps: readonly TapStart[];
 }
 
-/** Walker configuration of a tile step (outer loop = channel groups) or a window step (outer loop = planes). */
-export function walkerConfig(step: Step, lanes: number): WalkerConfig {
+export interface TapStart {
+  readonly lane: number;
+  readonly ci: number; readonly ky: number; readonly kx: number;
+  readonly cio: number; readonly kyo: number; readonly kyow: number; readonly kxo: number;
+  readonly n: number;
+}
+
+/** Where each of `lanes` tap lanes starts walking the K = c*kh*kw taps of an output, in chunks (fold.ts). */
+export function tapStarts(g: WindowGeometry, k: number, simd: number, lanes: number): TapStart[] {
+  return Array.from({ length: lanes }, (_, s) => {
+    const { first, count } = chunkTaps(k, simd, s);
+    const t = count > 0 ? first : 0;
+    const ci = Math.floor(t / (g.kh * g.kw)), ky = Math.floor(t / g.kw) % g.kh, kx = t % g.kw;
+    return { lane: s, ci, ky, kx, cio: ci * g.h * g.w, kyo: ky * g.dh, kyow: ky * g.dh * g.w, kxo: kx * g.dw, n: count };
+  });
+}
+
+/** Walker configuration of a tile step (outer loop = channel groups) or a window step (outer loop = planes);
+ *  `tapLanes` = the unit's tap lanes (a tile's S, the window unit's W). */
+export function walkerConfig(step: Step, lanes: number, tapLanes = 1): WalkerConfig {
   const g: WindowGeometry = step.geometry!;
   const tile = step.unit === 'tile';
   const outer = tile ? groupsOf(step) : step.channels;
@@ -45,11 +67,13 @@ export function walkerConfig(step: Step, lanes: number): WalkerConfig {
   const planes = tile
     ? { blocks: it!.mode === 'groups' ? 1 : it!.blocks, planeStep: it!.planeStep, obFull: lanes, obLast: it!.mode === 'groups' ? lanes : it!.lastLanes, overGroups: (it!.mode === 'groups' ? 1 : 0) as 0 | 1 }
     : { blocks: 1, planeStep: g.h * g.w, obFull: 1, obLast: 1, overGroups: 0 as const };
+  const simd = step.simd ?? 1, kc = chunkOf(step.k, simd);
   return {
-    outer, oh: g.oh, ow: g.ow, cin: g.c, kh: g.kh, kw: g.kw, ktot: step.k,
-    idle: tile ? Math.max(0, lanes - step.k) : 0, p: step.positions, lastLanes: tile ? it!.lastLanes : 0, ...planes,
+    outer, oh: g.oh, ow: g.ow, cin: g.c, kh: g.kh, kw: g.kw, ktot: kc,
+    idle: tile ? Math.max(0, lanes - kc) : 0, p: step.positions, lastLanes: tile ? it!.lastLanes : 0, ...planes,
     h: g.h, w: g.w, ph: g.ph, pw: g.pw, phe: g.phe, pwe: g.pwe, sh: g.sh, sw: g.sw, dh: g.dh, dw: g.dw,
     shw: g.sh * g.w, dhw: g.dh * g.w, phw: g.ph * g.w, hw: g.h * g.w,
+    taps: tapStarts(g, step.k, simd, Math.max(tapLanes, simd)),
   };
 }
 
@@ -59,9 +83,10 @@ export function designWidths(s: Schedule): { nw: number; dw: number } {
   for (const m of s.memories) big = Math.max(big, m.size);
   for (const step of s.steps) {
     if (!step.geometry) continue;
-    const c = walkerConfig(step, s.lanes);
+    const c = walkerConfig(step, step.pe ?? s.lanes);
     const g = step.unit === 'tile' ? groupsOf(step) : 1;
-    big = Math.max(big, ...Object.values(c).map(Math.abs), c.h + c.phe, c.w + c.pwe, c.ktot * g, step.channels * step.positions, step.channels + s.lanes);
+    const { taps, ...scalars } = c;
+    big = Math.max(big, ...Object.values(scalars).map(Math.abs), ...taps.flatMap((t) => [t.cio, t.kyow, t.n]), c.h + c.phe, c.w + c.pwe, c.ktot * g, step.channels * step.positions, step.channels + s.lanes);
   }
   const nw = bitsFor(big) + 2;
   if (nw > 30) throw userError('E_HW', `'${s.plan.name}' needs ${nw}-bit addresses; the Verilog units support buffers and weight memories of up to 2^28 words`);
@@ -93,8 +118,9 @@ export interface SharedView {
   readonly granularity: string;
   readonly indexBits: number;
   readonly rows: CodebookRows;
-  /** Verilog expression of the row (empty for 'single'), its bits, the table depth and the lane file prefix. */
-  readonly row: string;
+  /** Per multiplier j = p*S + s: its lane's table and the Verilog expression of the row (empty for 'single'); the
+   *  row's bits, the table depth and the lane file prefix. */
+  readonly decode: readonly { j: number; p: number; s: number; row: string }[];
   readonly rowBits: number;
   readonly depth: number;
   readonly prefix: string;
@@ -124,9 +150,9 @@ export interface TileSlotView {
   readonly crom: RomView;
 }
 
-export function tileSlotView(step: Step, lanes: number): TileSlotView {
+export function tileSlotView(step: Step, lanes: number, simd = 1): TileSlotView {
   const a = (step.layer.node as MacNode).attrs;
-  const cfg = walkerConfig(step, lanes);
+  const cfg = walkerConfig(step, lanes, simd);
   const rows = codebookRows(step);
   let shared: SharedView | false = false;
   if (rows && a.sharing) {
@@ -135,7 +161,10 @@ export function tileSlotView(step: Step, lanes: number): TileSlotView {
       granularity: a.sharing.granularity,
       indexBits: a.sharing.indexBits,
       rows,
-      row: rows === 'single' ? '' : `${rows === 'group' ? 'outer1' : 'krow1'}[${rowBits - 1}:0]`,
+      decode: Array.from({ length: lanes * simd }, (_, j) => {
+        const sl = j % simd;
+        return { j, p: Math.floor(j / simd), s: sl, row: rows === 'single' ? '' : `${rows === 'group' ? 'outer1' : `krow1_${sl}`}[${rowBits - 1}:0]` };
+      }),
       rowBits,
       depth: 2 ** (rowBits + a.sharing.indexBits),
       prefix: `rtl/mem/cb_s${step.index}_l`,
@@ -148,7 +177,7 @@ export function tileSlotView(step: Step, lanes: number): TileSlotView {
     cfg,
     za: a.aZeroPoint, zo: a.outZeroPoint, lo: a.lo, hi: a.hi,
     halfEven: a.rounding === 'half-even' ? 1 : 0,
-    wrom: { file: `rtl/mem/w_s${step.index}.hex`, depth: cfg.outer * step.k, aw: addressBits(cfg.outer * step.k) },
+    wrom: { file: `rtl/mem/w_s${step.index}.hex`, depth: cfg.outer * cfg.ktot, aw: addressBits(cfg.outer * cfg.ktot) },
     crom: { file: `rtl/mem/c_s${step.index}.hex`, depth: step.channels, aw: addressBits(step.channels) },
   };
 }
@@ -163,13 +192,13 @@ export interface WindowSlotView {
   readonly halfEven: 0 | 1;
 }
 
-export function windowSlotView(step: Step, lanes: number): WindowSlotView {
+export function windowSlotView(step: Step, lanes: number, taps = 1): WindowSlotView {
   const node = step.layer.node;
   const avg = node.op === 'QAveragePool' ? (node as QAveragePoolNode) : undefined;
   return {
     slot: step.slot,
     name: step.layer.name,
-    cfg: walkerConfig(step, lanes),
+    cfg: walkerConfig(step, lanes, taps),
     z: avg ? avg.attrs.zeroPoint : 0,
     avg: avg ? 1 : 0,
     countPad: avg?.attrs.countIncludePad ? 1 : 0,

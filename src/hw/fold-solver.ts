@@ -21,6 +21,8 @@ export interface FoldLayer {
   readonly key: string;
   /** A tile the layer must run on (the approximate binding fixed it); layers without one may be regrouped. */
   readonly tile?: number;
+  /** Multiply-accumulates of the layer (for utilization). */
+  readonly macs: number;
   /** Cycles of the layer's step at each candidate fold (same order as FoldProblem.candidates); Infinity where the
    *  fold cannot run it. */
   readonly cycles: readonly number[];
@@ -38,6 +40,10 @@ export interface FoldProblem {
   /** 'multipliers' (default): the fewest multipliers that meet the target. 'cycles': the fewest cycles within
    *  maxMultipliers (the target is then only an upper bound, Infinity for none). */
   readonly objective?: 'multipliers' | 'cycles';
+  /** Each tile's utilization (its layers' MACs / their cycles x P x S) at least this: a tile is not allowed to idle
+   *  most of its multipliers on some layers to be fast on others. Per tile, so that it stays additive (and the
+   *  whole plan's utilization is then at least as high). 0 = none. */
+  readonly minUtilization?: number;
 }
 
 export interface FoldTile {
@@ -155,9 +161,10 @@ function tileFront(problem: FoldProblem, layers: readonly number[]): Point[] {
   const hit = cache.get(key);
   if (hit) return hit;
   const points: Point[] = [];
+  const macs = layers.reduce((a, l) => a + problem.layers[l]!.macs, 0), u = problem.minUtilization ?? 0;
   problem.candidates.forEach((c, i) => {
     const cycles = layers.reduce((a, l) => a + problem.layers[l]!.cycles[i]!, 0);
-    if (Number.isFinite(cycles)) points.push({ cost: c.pe * c.simd, cycles, picks: [i] });
+    if (Number.isFinite(cycles) && macs >= u * cycles * c.pe * c.simd) points.push({ cost: c.pe * c.simd, cycles, picks: [i] });
   });
   const front = pareto(points);
   cache.set(key, front);

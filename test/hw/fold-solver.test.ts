@@ -25,7 +25,7 @@ function randomProblem(seed: number, free: boolean): FoldProblem {
     const cycles = CANDIDATES.map((c) => Math.ceil(m / c.pe) * Math.ceil(work / m / c.simd) * Math.max(1, c.pe / 2) + c.simd + c.pe);
     // A bound tile has one multiplier: its layers share the key.
     const tile = Math.floor(r() * 2), key = free ? (r() < 0.2 ? 'approx' : 'exact') : `t${tile}`;
-    return { name: `l${i}`, key, ...(free ? {} : { tile }), cycles };
+    return { name: `l${i}`, key, ...(free ? {} : { tile }), macs: work, cycles };
   });
   const slowest = layers.reduce((a, l) => a + Math.max(...l.cycles), 0), quickest = layers.reduce((a, l) => a + Math.min(...l.cycles), 0);
   return { candidates: CANDIDATES, layers, fixedCycles: 50, target: 50 + Math.round(quickest + r() * (slowest - quickest)) };
@@ -41,6 +41,12 @@ function bruteForce(p: FoldProblem): { multipliers: number; feasible: boolean; f
       for (const folds of foldsOf(0)) {
         const cycles = p.fixedCycles + groups.reduce((a, g, t) => a + g.reduce((b, l) => b + p.layers[l]!.cycles[folds[t]!]!, 0), 0);
         const cost = folds.reduce((a, c) => a + CANDIDATES[c]!.pe * CANDIDATES[c]!.simd, 0);
+        const u = p.minUtilization ?? 0;
+        const busy = groups.every((g, t) => {
+          const f = CANDIDATES[folds[t]!]!;
+          return g.reduce((b, l) => b + p.layers[l]!.macs, 0) >= u * g.reduce((b, l) => b + p.layers[l]!.cycles[folds[t]!]!, 0) * f.pe * f.simd;
+        });
+        if (!busy) continue;
         if (cycles <= p.target) best = Math.min(best, cost);
         if (cost <= (p.maxMultipliers ?? Infinity)) fastest = Math.min(fastest, cycles);
       }
@@ -73,14 +79,14 @@ describe('solveFolding', () => {
     // multipliers and 20 cycles; one shared tile of 2x2 takes the same 4 in one tile (preferred); every plan of 2 or 3
     // multipliers takes 30 cycles.
     const candidates: Fold[] = [{ pe: 1, simd: 1 }, { pe: 1, simd: 2 }, { pe: 2, simd: 1 }, { pe: 2, simd: 2 }];
-    const p: FoldProblem = { candidates, fixedCycles: 0, target: 25, layers: [{ name: 'a', key: 'x', cycles: [20, 10, 20, 10] }, { name: 'b', key: 'x', cycles: [20, 20, 10, 10] }] };
+    const p: FoldProblem = { candidates, fixedCycles: 0, target: 25, layers: [{ name: 'a', key: 'x', macs: 20, cycles: [20, 10, 20, 10] }, { name: 'b', key: 'x', macs: 20, cycles: [20, 20, 10, 10] }] };
     const s = solveFolding(p);
     expect(s).toMatchObject({ feasible: true, multipliers: 4, cycles: 20 });
     expect(s.tiles).toEqual([{ fold: { pe: 2, simd: 2 }, layers: [0, 1] }]);
   });
 
   test('an unreachable target gives the fastest plan, marked infeasible', () => {
-    const p: FoldProblem = { candidates: [{ pe: 1, simd: 1 }, { pe: 2, simd: 1 }], fixedCycles: 5, target: 10, layers: [{ name: 'a', key: 'x', cycles: [20, 12] }] };
+    const p: FoldProblem = { candidates: [{ pe: 1, simd: 1 }, { pe: 2, simd: 1 }], fixedCycles: 5, target: 10, layers: [{ name: 'a', key: 'x', macs: 20, cycles: [20, 12] }] };
     expect(solveFolding(p)).toMatchObject({ feasible: false, cycles: 17, multipliers: 2 });
   });
 
@@ -116,8 +122,29 @@ describe('solveFolding', () => {
     expect(equal).toBeGreaterThan(90);
   });
 
+  test('with a minimum utilization per tile, against exhaustive enumeration', () => {
+    let equal = 0, bound = 0;
+    for (let seed = 1; seed <= 150; seed++) {
+      const p: FoldProblem = { ...randomProblem(seed * 15485863, seed % 2 === 0), minUtilization: 0.3 + (seed % 5) * 0.1 };
+      const s = solveFolding(p), ref = bruteForce(p);
+      expect(s.feasible).toBe(ref.feasible);
+      if (!ref.feasible) continue;
+      bound++;
+      for (const t of s.tiles) {
+        const i = p.candidates.findIndex((c) => c.pe === t.fold.pe && c.simd === t.fold.simd);
+        const macs = t.layers.reduce((a, l) => a + p.layers[l]!.macs, 0), cycles = t.layers.reduce((a, l) => a + p.layers[l]!.cycles[i]!, 0);
+        expect(macs / (cycles * t.fold.pe * t.fold.simd)).toBeGreaterThanOrEqual(p.minUtilization!);
+      }
+      expect(s.multipliers).toBeGreaterThanOrEqual(ref.multipliers);
+      if (s.multipliers === ref.multipliers) equal++;
+      if (seed % 2 === 1) expect(s.multipliers).toBe(ref.multipliers);
+    }
+    expect(bound).toBeGreaterThan(20);
+    expect(equal).toBeGreaterThan(bound * 0.9);
+  });
+
   test('respects a multiplier bound', () => {
-    const p: FoldProblem = { candidates: [{ pe: 1, simd: 1 }, { pe: 4, simd: 4 }], fixedCycles: 0, target: 100, maxMultipliers: 8, layers: [{ name: 'a', key: 'x', cycles: [200, 20] }] };
+    const p: FoldProblem = { candidates: [{ pe: 1, simd: 1 }, { pe: 4, simd: 4 }], fixedCycles: 0, target: 100, maxMultipliers: 8, layers: [{ name: 'a', key: 'x', macs: 200, cycles: [200, 20] }] };
     expect(solveFolding(p).feasible).toBe(false);
   });
 });

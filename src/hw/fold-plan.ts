@@ -11,6 +11,7 @@ import type { Graph } from '../ir/types.js';
 import { predictCycles, stepCycles, type InferenceCycles } from './cycles.js';
 import { MAX_PE, MAX_SIMD, MAX_WINDOW, multiplierCount, type Folding } from './fold.js';
 import { solveFolding, type Fold, type FoldProblem, type FoldSolution } from './fold-solver.js';
+import { bindMultipliers } from '../passes/bind-multipliers.js';
 import { planAccelerator, type AcceleratorPlan, type MacNode } from './plan.js';
 import { scheduleAccelerator, type Step } from './schedule.js';
 
@@ -36,6 +37,8 @@ export interface FoldedLayer {
 }
 
 export interface FoldedPlan {
+  /** The input graph with the chosen tile of every conv/dense layer recorded (attribute `tile`). */
+  readonly graph: Graph;
   readonly plan: AcceleratorPlan;
   readonly folding: Folding;
   readonly cycles: InferenceCycles;
@@ -88,7 +91,10 @@ export function solveFoldPlan(graph: Graph, target: FoldTarget): FoldedPlan {
   if (!solution.feasible) throw userError('E_HW', `no folding of '${base.name}' meets ${target.cycles} cycles per inference${target.maxMultipliers !== undefined ? ` within ${target.maxMultipliers} multipliers` : ''}: the fastest plan found takes ${solution.cycles} cycles with ${solution.multipliers} multipliers; raise the target${target.maxMultipliers !== undefined ? ' or the bound' : ''}`);
   const tileOf = new Map<string, number>();
   solution.tiles.forEach((t, i) => t.layers.forEach((l) => tileOf.set(macLayers[l]!.name, i)));
-  const plan = planAccelerator(graph, { tileOf });
+  // The assignment is recorded in the IR (each conv/dense layer's `tile`, as the approximate binding records it), so
+  // the build's copy of the IR, and `adequate verify` planning from it, have the same tiles.
+  const tiled = bindMultipliers.run(graph, { layers: new Map(macLayers.map((l) => [l.name, { multiplier: (l.node as MacNode).attrs.multiplier, tile: tileOf.get(l.name)! }])) }).graph;
+  const plan = planAccelerator(tiled);
   // planAccelerator numbers tiles in order of first use, as the solution lists them.
   const folding: Folding = { tiles: plan.tiles.map((t) => solution.tiles[t.index]!.fold), window };
   const cycles = predictCycles(scheduleAccelerator(plan, folding));
@@ -99,7 +105,7 @@ export function solveFoldPlan(graph: Graph, target: FoldTarget): FoldedPlan {
     const s = byName.get(l.name)!, t = tileOf.get(l.name)!, f = folding.tiles[t]!;
     return { name: l.name, tile: t, pe: f.pe, simd: s.simd ?? f.simd, cycles: s.cycles, macs: s.macs, utilization: s.utilization ?? 0 };
   });
-  return { plan, folding, cycles, layers: foldedLayers, multipliers: multiplierCount(folding), target: target.cycles };
+  return { graph: tiled, plan, folding, cycles, layers: foldedLayers, multipliers: multiplierCount(folding), target: target.cycles };
 }
 
 /** Whether a beats b: feasible first, then the objective, then the other measure. */

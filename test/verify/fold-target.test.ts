@@ -57,3 +57,19 @@ describe('emit --target-cycles on LeNet-5 (the example, exact multipliers)', () 
     expect((JSON.parse(r.stdout) as { mismatches: number }).mismatches).toBe(0);
   }, 300_000);
 });
+
+describe('--max-luts / --max-dsps: recorded by emit, checked by synth', () => {
+  const dir = tempDir();
+  testWithTool('yosys', 'a build over its LUT bound: synth prints the figures and exits 2 naming the bound', async () => {
+    const { quantizedZoo } = await import('../helpers/hw-models.js');
+    const zoo = await quantizedZoo(join(dir, 'zoo'), 2);
+    const build = join(dir, 'b');
+    const e = await runCliAsync(['emit', 'verilog', zoo.ir, '-o', build, '--lanes', '2', '--max-luts', '5', '--max-dsps', '1000']);
+    expect(e.code, e.stderr).toBe(0);
+    const r = await runCliAsync(['synth', build, '--json']);
+    expect(r.code).toBe(2);
+    const j = JSON.parse(r.stdout) as { total: { luts: number }; bounds: { max_luts: number; max_dsps: number; within: boolean } };
+    expect(j.bounds).toEqual({ max_luts: 5, max_dsps: 1000, within: false });
+    expect(r.stderr).toMatch(new RegExp(`E_HW.*synthesizes to ${j.total.luts.toLocaleString('en-US')} LUTs, over the --max-luts 5 given to adequate emit`));
+  }, 600_000);
+});

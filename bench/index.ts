@@ -9,6 +9,7 @@ import { verilatorBench } from './verilator.js';
 import { hlsCsim, hlsCsimWordlength } from './hls-csim.js';
 import { scaleBench } from './scale.js';
 import { queueBench } from './queue.js';
+import { foldingBench } from './folding.js';
 import type { Benchmark } from './types.js';
 
-export const benchmarks: Benchmark[] = [goldenFloat, goldenInteger, quantMethods, approxBench, multipliersBench, wordlengthBench, verilatorBench, hlsCsim, hlsCsimWordlength, scaleBench, queueBench];
+export const benchmarks: Benchmark[] = [goldenFloat, goldenInteger, quantMethods, approxBench, multipliersBench, wordlengthBench, verilatorBench, foldingBench, hlsCsim, hlsCsimWordlength, scaleBench, queueBench];

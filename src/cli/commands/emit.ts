@@ -10,6 +10,8 @@ import { bindMultipliers } from '../../passes/bind-multipliers.js';
 import { writeBuildBase, type BuildKind, type MultiplierImpl } from '../../emit/build-dir.js';
 import { hostInterface } from '../../hw/interface.js';
 import { planAccelerator } from '../../hw/plan.js';
+import { solveFoldPlan } from '../../hw/fold-plan.js';
+import { foldPlanJson, foldPlanTable, foldTargetOf } from '../fold-target.js';
 import { foldingRecord, MAX_PE, MAX_SIMD, MAX_WINDOW, multiplierCount, uniformFolding } from '../../hw/fold.js';
 import { verilogStream } from '../../hw/schedule.js';
 import { parseStreamWidth } from '../../hw/stream.js';
@@ -28,6 +30,11 @@ interface Args {
   pe?: number;
   simd: number;
   'window-taps': number;
+  'target-cycles'?: number;
+  'target-latency-us'?: number;
+  'min-utilization': number;
+  'max-dsps'?: number;
+  'max-luts'?: number;
   library?: string;
   part: string;
   clock: number;
@@ -48,7 +55,12 @@ function builder(y: Argv): Argv<Args> {
     .option('window-taps', intOption('window-taps', { default: 1, min: 1, max: MAX_WINDOW, describe: 'window-unit (pooling) taps per cycle, Verilog (W replicas of its input memory; the HLS pooling loops keep one tap per cycle)' }))
     .option('library', { type: 'string', describe: 'multiplier library folder (for multipliers that are not built in)' })
     .option('part', { type: 'string', default: 'xc7z020clg400-1', describe: 'FPGA part (Vitis HLS script, synthesis)' })
-    .option('clock', numberOption('clock', { default: 10, above: 0, describe: 'clock period in ns' }))
+    .option('clock', { ...numberOption('clock', { default: 10, above: 0, describe: 'clock period in ns' }), alias: 'clock-ns' })
+    .option('target-cycles', intOption('target-cycles', { min: 1, describe: 'choose P and S per tile, the tiles\' sharing of layers and the window taps (the folding solver, from the cycle model): the fewest multipliers that meet N cycles per inference' }))
+    .option('target-latency-us', numberOption('target-latency-us', { above: 0, describe: 'the same, as a latency in microseconds at --clock-ns' }))
+    .option('min-utilization', numberOption('min-utilization', { default: 0.7, min: 0, max: 1, describe: 'with a target: each tile keeps at least this share of its multipliers busy while it runs (0 = the fewest multipliers regardless)' }))
+    .option('max-dsps', intOption('max-dsps', { min: 0, describe: 'with a target: at most this many DSP slices (one per exact multiplier); checked again by adequate synth' }))
+    .option('max-luts', intOption('max-luts', { min: 1, describe: 'a LUT bound, recorded in build.json and checked by adequate synth' }))
     .option('exact-multipliers', { type: 'boolean', describe: 'every tile with the exact multiplier (same tiles, lanes and weights): the exact twin of an approximate design' })
     .option('stream-width', { type: 'number', describe: 'bits per stream beat, 8, 32 or 64: an input beat carries width/8 codes; an output beat one 8-bit code (8), one code in 32 bits (32) or two (64) [default: one code per beat]' })
     .option('mult-impl', { choices: ['auto', 'table', 'netlist'] as const, default: 'auto' as const, describe: 'approximate multipliers as gate-level netlists or lookup tables (auto: the netlist when the library has one)' })
@@ -67,10 +79,17 @@ async function emit(kind: BuildKind, args: Args): Promise<void> {
   const graph = args['exact-multipliers'] ? bindMultipliers.run(loaded, { layers: new Map(loaded.nodes.flatMap((n) => ((n.op === 'QConv' || n.op === 'QGemm') && n.attrs.multiplier !== undefined ? [[n.name, { multiplier: undefined, ...(n.attrs.tile !== undefined ? { tile: n.attrs.tile } : {}) }] as const] : []))) }).graph : loaded;
   // Word-length-tuned IRs have their own plan (formats instead of integer codes) and HLS datapaths; planAccelerator
   // rejects them for Verilog with E_HW.
-  const plan = kind === 'hls' && isTuned(graph) ? planTunedAccelerator(graph) : planAccelerator(graph);
-  const pe = args.pe ?? args.lanes;
-  const folding = 'arithmetic' in plan ? undefined : uniformFolding(plan, pe, args.simd, args['window-taps']);
+  // A target: the folding solver chooses the tiles (recorded in the IR, so the build's copy plans the same) and P x S.
+  const allExact = graph.nodes.every((n) => (n.op !== 'QConv' && n.op !== 'QGemm') || n.attrs.multiplier === undefined);
   const streamWidth = parseStreamWidth(args['stream-width']);
+  const target = foldTargetOf(args, allExact, streamWidth);
+  if (target && (args.pe !== undefined || args.simd !== 1 || args['window-taps'] !== 1)) throw userError('E_USAGE', 'a target (--target-cycles, --target-latency-us) chooses P, S and the window taps itself; drop --pe, --simd and --window-taps');
+  if (target && kind === 'hls' && isTuned(graph)) throw userError('E_USAGE', `'${args.model}' is word-length tuned; the folding solver plans integer accelerators (quantized IRs): drop the target`);
+  const folded = target ? solveFoldPlan(graph, target) : undefined;
+  const plan = folded ? folded.plan : kind === 'hls' && isTuned(graph) ? planTunedAccelerator(graph) : planAccelerator(graph);
+  const pe = folded ? Math.max(...folded.folding.tiles.map((t) => t.pe)) : args.pe ?? args.lanes;
+  const folding = folded ? folded.folding : 'arithmetic' in plan ? undefined : uniformFolding(plan, pe, args.simd, args['window-taps']);
+  if (folded && !args.json) process.stdout.write(foldPlanTable(folded, args.clock));
   const options = { lanes: pe, ...(folding ? { folding } : {}), part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'], ...(args.library !== undefined ? { library: args.library } : {}), ...(streamWidth !== undefined ? { streamWidth } : {}) };
   // The beats each emitter streams (E_USAGE when the codes do not fit the width).
   const stream = 'arithmetic' in plan ? tunedHlsStream(plan, streamWidth) : kind === 'hls' ? hlsStream(plan, streamWidth) : verilogStream(plan, streamWidth);
@@ -78,15 +97,15 @@ async function emit(kind: BuildKind, args: Args): Promise<void> {
   const multipliers = 'arithmetic' in plan ? [] : tileMultipliers(plan.tiles, args['mult-impl'], args.library);
   const files = await writeDirAtomically(out, async (tmp) => {
     const io = 'arithmetic' in plan ? {} : { interface: hostInterface(plan, stream) };
-    writeBuildBase(tmp, { kind, source: args.model, model: plan.name, lanes: pe, ...(folding ? { folding: foldingRecord(folding) } : {}), ...(args.library !== undefined ? { library: args.library } : {}), options: { part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'], multipliers, ...(streamWidth !== undefined ? { streamWidth } : {}) }, ...io }, plan.graph);
+    writeBuildBase(tmp, { kind, source: args.model, model: plan.name, lanes: pe, ...(folding ? { folding: foldingRecord(folding) } : {}), ...(args.library !== undefined ? { library: args.library } : {}), options: { part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'], multipliers, ...(streamWidth !== undefined ? { streamWidth } : {}), ...(target ? { targetCycles: target.cycles, minUtilization: target.minUtilization } : {}), ...(args['max-dsps'] !== undefined ? { maxDsps: args['max-dsps'] } : {}), ...(args['max-luts'] !== undefined ? { maxLuts: args['max-luts'] } : {}) }, ...io }, plan.graph);
     if ('arithmetic' in plan) return emitTunedHls(plan, options, tmp);
     await yieldToSignals();
     return kind === 'hls' ? emitHls(plan, options, tmp) : emitVerilog(plan, options, tmp);
   }, { cleanupOnSignal: true });
   for (const m of multipliers) if (m.rom) process.stderr.write(`emit: ${m.rom.note}\n`);
-  const summary = { kind, build: args.out, model: plan.name, lanes: pe, ...(folding ? { folding: foldingRecord(folding), multipliers_total: multiplierCount(folding) } : {}), stream_width: streamWidth ?? null, tiles: plan.tiles.length, layers: plan.layers.length, multipliers, files };
+  const summary = { kind, build: args.out, model: plan.name, lanes: pe, ...(folding ? { folding: foldingRecord(folding), multipliers_total: multiplierCount(folding) } : {}), ...(folded ? { fold_plan: foldPlanJson(folded) } : {}), stream_width: streamWidth ?? null, tiles: plan.tiles.length, layers: plan.layers.length, multipliers, files };
   if (args.json) console.log(JSON.stringify(summary, null, 2));
-  else console.log(`wrote ${kind === 'hls' ? 'HLS C++' : 'Verilog'} for ${plan.name} to ${args.out}: ${plan.layers.length} layers on ${plan.tiles.length} tile(s), ${pe} lanes${args.simd > 1 ? ` x ${args.simd} SIMD` : ''}${args['window-taps'] > 1 ? `, ${args['window-taps']} window taps` : ''}, ${files.length} files`);
+  else console.log(`wrote ${kind === 'hls' ? 'HLS C++' : 'Verilog'} for ${plan.name} to ${args.out}: ${plan.layers.length} layers on ${plan.tiles.length} tile(s), ${folded ? `${folded.multipliers} multipliers (P x S per tile above)` : `${pe} lanes${args.simd > 1 ? ` x ${args.simd} SIMD` : ''}`}${folding && folding.window > 1 ? `, ${folding.window} window taps` : ''}, ${files.length} files`);
 }
 
 export const emitCommand: CommandModule<object, Args> = {

@@ -1,0 +1,144 @@
+/** The folding solver on a plan: `--target-cycles N` chooses P x S per tile, the tiles' sharing of layers and the
+ *  window unit's taps per cycle for the fewest multipliers whose predicted cycles meet N. Cycles come from the cycle
+ *  model alone (schedule.ts + cycles.ts at each candidate fold; no simulation), so the plan it prints is the plan
+ *  that `adequate verify` then confirms cycle for cycle. The optimizer itself is fold-solver.ts.
+ *  Candidates: P from the values where some layer's item count ceil(M / P) changes (up to MAX_PE), S likewise from
+ *  ceil(K / S) (up to MAX_SIMD), W from the pooling windows' tap counts. A layer's cycles at (P, S) are its step's at
+ *  P (one schedule per P) with the S its step takes at S (one schedule per S: a step may run fewer SIMD lanes than
+ *  its tile has), so the tables cost |P| + |S| schedules, not |P| x |S|. */
+import { userError } from '../errors.js';
+import type { Graph } from '../ir/types.js';
+import { predictCycles, stepCycles, type InferenceCycles } from './cycles.js';
+import { MAX_PE, MAX_SIMD, MAX_WINDOW, multiplierCount, type Folding } from './fold.js';
+import { solveFolding, type Fold, type FoldProblem, type FoldSolution } from './fold-solver.js';
+import { bindMultipliers } from '../passes/bind-multipliers.js';
+import { planAccelerator, type AcceleratorPlan, type MacNode } from './plan.js';
+import { scheduleAccelerator, type Step } from './schedule.js';
+import type { StreamWidth } from './stream.js';
+
+export interface FoldTarget {
+  /** Cycles per inference to meet (Infinity: none, with objective 'cycles'). */
+  readonly cycles: number;
+  /** 'multipliers' (default): the fewest that meet `cycles`; 'cycles': the fastest plan within maxMultipliers. */
+  readonly objective?: 'multipliers' | 'cycles';
+  /** Bound on the multipliers of all tiles (from --max-dsps, or the user's own). */
+  readonly maxMultipliers?: number;
+  /** Each tile's utilization at least this (fold-solver.ts); 0 = none. */
+  readonly minUtilization?: number;
+  /** The stream beats (--stream-width): the load and stream cycles the plan pays (undefined: one code per beat). */
+  readonly streamWidth?: StreamWidth;
+}
+
+export interface FoldedLayer {
+  readonly name: string;
+  readonly tile: number;
+  readonly pe: number;
+  readonly simd: number;
+  readonly cycles: number;
+  readonly macs: number;
+  readonly utilization: number;
+}
+
+export interface FoldedPlan {
+  /** The input graph with the chosen tile of every conv/dense layer recorded (attribute `tile`). */
+  readonly graph: Graph;
+  readonly plan: AcceleratorPlan;
+  readonly folding: Folding;
+  readonly cycles: InferenceCycles;
+  readonly layers: readonly FoldedLayer[];
+  readonly multipliers: number;
+  readonly target: number;
+}
+
+/** The fewest-multiplier folding of `graph`'s accelerator that meets `target`; E_HW (a user error) when no fold
+ *  within the bounds meets it, naming the fastest plan's cycles. */
+export function solveFoldPlan(graph: Graph, target: FoldTarget): FoldedPlan {
+  if (!((Number.isInteger(target.cycles) && target.cycles > 0) || target.cycles === Infinity)) throw userError('E_USAGE', `--target-cycles ${target.cycles} must be a positive integer`);
+  const base = planAccelerator(graph);
+  const macLayers = base.layers.filter((l) => l.node.op === 'QConv' || l.node.op === 'QGemm');
+  const bound = (l: (typeof macLayers)[number]) => (l.node as MacNode).attrs.tile !== undefined;
+  const steps1 = macSteps(scheduleAccelerator(base, 1).steps);
+  const peValues = useful(macLayers.map((l) => steps1.get(l.name)!.channels), MAX_PE);
+  const simdValues = useful(macLayers.map((l) => steps1.get(l.name)!.k), MAX_SIMD);
+  const atPe = new Map(peValues.map((pe) => [pe, macSteps(scheduleAccelerator(base, { tiles: base.tiles.map(() => ({ pe, simd: 1 })), window: 1 }).steps)]));
+  const simdAt = new Map(simdValues.map((simd) => [simd, macSteps(scheduleAccelerator(base, { tiles: base.tiles.map(() => ({ pe: 1, simd })), window: 1 }).steps)]));
+  // Depthwise layers read banked memories (one bank per lane) only when every tile has the same P (schedule.ts):
+  // such models are solved once per common P, so that each layer's table holds the cycles it really gets.
+  const banked = scheduleAccelerator(base, 2).memories.some((m) => m.banks > 1);
+  const peSets = banked ? peValues.map((pe) => [pe]) : [peValues];
+  const layersOf = (candidates: readonly Fold[]) =>
+    macLayers.map((l) => {
+      const node = l.node as MacNode;
+      return {
+        name: l.name,
+        key: `${node.attrs.multiplier ?? 'exact'}|${l.weights!.dtype}`,
+        ...(bound(l) ? { tile: l.tile! } : {}),
+        macs: l.macs,
+        cycles: candidates.map((c) => stepCycles({ ...atPe.get(c.pe)!.get(l.name)!, simd: simdAt.get(c.simd)!.get(l.name)!.simd ?? 1 })),
+      };
+    });
+  const windows = useful(base.layers.filter((l) => l.node.op === 'MaxPool' || l.node.op === 'QAveragePool').map((l) => steps1.get(l.name)?.k ?? 1), MAX_WINDOW);
+  let best: { solution: FoldSolution; window: number } | undefined;
+  for (const window of windows.length ? windows : [1]) {
+    const fixedCycles = otherCycles(base, window, target.streamWidth);
+    for (const pes of peSets) {
+      const candidates = pes.flatMap((pe) => simdValues.map((simd) => ({ pe, simd })));
+      const problem: FoldProblem = { candidates, layers: layersOf(candidates), fixedCycles, target: target.cycles, ...(target.maxMultipliers !== undefined ? { maxMultipliers: target.maxMultipliers } : {}), minUtilization: target.minUtilization ?? 0, objective: target.objective ?? 'multipliers' };
+      const solution = solveFolding(problem);
+      // Windows in increasing order: among equal plans the fewest window taps (each costs a replica of the pooled
+      // memory).
+      if (!best || improves(solution, best.solution, target.objective ?? 'multipliers')) best = { solution, window };
+    }
+  }
+  const { solution, window } = best!;
+  if (!solution.feasible) throw userError('E_HW', `no folding of '${base.name}' meets ${target.cycles} cycles per inference${target.maxMultipliers !== undefined ? ` within ${target.maxMultipliers} multipliers` : ''}: the fastest plan found takes ${solution.cycles} cycles with ${solution.multipliers} multipliers; raise the target${target.maxMultipliers !== undefined ? ' or the bound' : ''}`);
+  const tileOf = new Map<string, number>();
+  solution.tiles.forEach((t, i) => t.layers.forEach((l) => tileOf.set(macLayers[l]!.name, i)));
+  // The assignment is recorded in the IR (each conv/dense layer's `tile`, as the approximate binding records it), so
+  // the build's copy of the IR, and `adequate verify` planning from it, have the same tiles.
+  const tiled = bindMultipliers.run(graph, { layers: new Map(macLayers.map((l) => [l.name, { multiplier: (l.node as MacNode).attrs.multiplier, tile: tileOf.get(l.name)! }])) }).graph;
+  const plan = planAccelerator(tiled);
+  // planAccelerator numbers tiles in order of first use, as the solution lists them.
+  const folding: Folding = { tiles: plan.tiles.map((t) => solution.tiles[t.index]!.fold), window };
+  const cycles = predictCycles(scheduleAccelerator(plan, folding, target.streamWidth));
+  // The optimizer's sum and the cycle model of the final plan are two computations of one number.
+  if (cycles.total !== solution.cycles) throw new Error(`internal error: the folding solver predicted ${solution.cycles} cycles, the cycle model of its plan ${cycles.total}`);
+  const byName = new Map(cycles.steps.map((s) => [s.name, s]));
+  const foldedLayers = macLayers.map((l): FoldedLayer => {
+    const s = byName.get(l.name)!, t = tileOf.get(l.name)!, f = folding.tiles[t]!;
+    return { name: l.name, tile: t, pe: f.pe, simd: s.simd ?? f.simd, cycles: s.cycles, macs: s.macs, utilization: s.utilization ?? 0 };
+  });
+  return { graph: tiled, plan, folding, cycles, layers: foldedLayers, multipliers: multiplierCount(folding), target: target.cycles };
+}
+
+/** Whether a beats b: feasible first, then the objective, then the other measure. */
+function improves(a: FoldSolution, b: FoldSolution, objective: 'multipliers' | 'cycles'): boolean {
+  if (a.feasible !== b.feasible) return a.feasible;
+  if (!a.feasible || objective === 'cycles') return a.cycles < b.cycles || (a.cycles === b.cycles && a.multipliers < b.multipliers);
+  return a.multipliers < b.multipliers || (a.multipliers === b.multipliers && a.cycles < b.cycles);
+}
+
+function macSteps(steps: readonly Step[]): Map<string, Step> {
+  return new Map(steps.filter((s) => s.unit === 'tile' || s.unit === 'window').map((s) => [s.layer.name, s]));
+}
+
+/** 1..max values v at which ceil(n / v) changes for some n: the only ones worth trying (any other v does the same
+ *  work in the same number of items as the next smaller useful value, with more hardware). */
+export function useful(ns: readonly number[], max: number): number[] {
+  const out = new Set<number>();
+  for (const n of ns) {
+    for (let items = 1; items <= n; items++) {
+      const v = Math.ceil(n / items);
+      if (v <= max) out.add(v);
+      if (v === 1) break;
+    }
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
+/** Cycles of an inference that no tile fold changes (load, stream, window, elementwise and copy steps), with W
+ *  window taps per cycle and the given stream beats. */
+function otherCycles(plan: AcceleratorPlan, window: number, streamWidth: StreamWidth | undefined): number {
+  const c = predictCycles(scheduleAccelerator(plan, { tiles: plan.tiles.map(() => ({ pe: 1, simd: 1 })), window }, streamWidth));
+  return c.total - c.steps.filter((s) => s.utilization !== undefined).reduce((a, s) => a + s.cycles, 0);
+}

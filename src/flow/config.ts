@@ -39,6 +39,11 @@ const str = { type: 'string', minLength: 1 };
 const num = { type: 'number' };
 const int = { type: 'integer' };
 const posInt = { type: 'integer', minimum: 1 };
+/** The folding solver's keys of the emit sections (adequate emit --target-cycles ...; docs/hardware.md). */
+const FOLD_TARGET = {
+  'target-cycles': posInt, 'target-latency-us': { type: 'number', exclusiveMinimum: 0 }, 'min-utilization': { type: 'number', minimum: 0, maximum: 1 },
+  'max-dsps': { type: 'integer', minimum: 0 }, 'max-luts': posInt,
+};
 const bool = { type: 'boolean' };
 const section = (properties: Record<string, object>) => ({ type: 'object', additionalProperties: false, properties: { enabled: bool, ...properties } });
 
@@ -67,9 +72,9 @@ export const CONFIG_SCHEMA = {
       tiles: posInt, library: str, mode: { enum: ['free', 'ordered'] }, pop: posInt, gen: posInt, 'max-drop': { type: 'number', minimum: 0 }, confidence: { type: 'number', minimum: 0 },
       'max-energy': num, 'weight-update': { enum: ['none', 'uniform', 'histogram'] }, eval: posInt, holdout: { type: 'integer', minimum: 0 }, pick: { type: 'integer', minimum: 0 },
     }),
-    hls: section({ lanes: posInt, pe: posInt, simd: posInt, 'window-taps': posInt, part: str, clock: { type: 'number', exclusiveMinimum: 0 }, 'mult-impl': { enum: ['auto', 'table', 'netlist'] }, 'stream-width': { enum: [8, 32, 64] } }),
+    hls: section({ lanes: posInt, pe: posInt, simd: posInt, 'window-taps': posInt, part: str, clock: { type: 'number', exclusiveMinimum: 0 }, 'mult-impl': { enum: ['auto', 'table', 'netlist'] }, 'stream-width': { enum: [8, 32, 64] }, ...FOLD_TARGET }),
     csim: section({ count: posInt }),
-    verilog: section({ lanes: posInt, pe: posInt, simd: posInt, 'window-taps': posInt, 'mult-impl': { enum: ['auto', 'table', 'netlist'] }, 'stream-width': { enum: [8, 32, 64] } }),
+    verilog: section({ lanes: posInt, pe: posInt, simd: posInt, 'window-taps': posInt, 'mult-impl': { enum: ['auto', 'table', 'netlist'] }, 'stream-width': { enum: [8, 32, 64] }, ...FOLD_TARGET }),
     rtl: section({ count: posInt }),
     synth: section({}),
   },

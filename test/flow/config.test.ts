@@ -81,6 +81,16 @@ describe('stage command lines', () => {
     expectUserError(() => applyOverrides({}, ['hardware.lanes=3']), 'E_USAGE', /unknown key 'hardware.lanes'/);
   });
 
+  test('the folding solver\'s keys and the stream width pass to the emitters, and are validated', () => {
+    const def = (id: string) => STAGES.find((s) => s.id === id)!;
+    const config = applyOverrides({}, ['verilog.target-cycles=10000', 'verilog.max-dsps=200', 'verilog.stream-width=64', 'hls.target-latency-us=100', 'hls.min-utilization=0.5']);
+    const ctx = { model: 'm.onnx', out: 'o', config, input: 'o/2-quantize', folder: 'o/8-verilog' };
+    expect(stageCommands(def('verilog'), ctx)).toEqual([['emit', 'verilog', 'o/2-quantize', '-o', 'o/8-verilog', '--target-cycles', '10000', '--max-dsps', '200', '--stream-width', '64', '--json']]);
+    expect(stageCommands(def('hls'), { ...ctx, folder: 'o/6-hls' })).toEqual([['emit', 'hls', 'o/2-quantize', '-o', 'o/6-hls', '--target-latency-us', '100', '--min-utilization', '0.5', '--json']]);
+    expectUserError(() => applyOverrides({}, ['verilog.min-utilization=1.5']), 'E_USAGE', /min-utilization/);
+    expectUserError(() => applyOverrides({}, ['verilog.stream-width=16']), 'E_USAGE', /stream-width/);
+  });
+
   test('word-length tuning also emits and C-simulates its HLS build when the HLS stages are on', () => {
     const def = STAGES.find((s) => s.id === 'wordlength')!;
     const ctx = { model: 'm.onnx', out: 'o', input: 'o/1-import', folder: 'o/4-wordlength' };

@@ -18,6 +18,7 @@ import { readNpy } from '../../src/io/npy.js';
 import { staticChecks } from '../helpers/hls-static.js';
 import { tempDir } from '../helpers/tmp.js';
 import { testWithTool } from '../helpers/tools.js';
+import { framingBench } from '../helpers/framing-bench.js';
 
 const work = tempDir();
 
@@ -119,51 +120,6 @@ describe('grouped and depthwise convolutions', () => {
   });
 });
 
-/** An outsider's testbench (not one adequate writes): frames with wrong tlast between good ones. */
-function framingBench(nIn: number, beats: number, outputs: number): string {
-  return `\`timescale 1ns / 1ps
-module tb_framing;
-  reg clk = 1'b0, rst_n = 1'b0, tvalid = 1'b0, tlast = 1'b0;
-  reg [7:0] tdata = 8'd0;
-  wire tready, m_tvalid, m_tlast, busy;
-  wire [31:0] m_tdata;
-  wire [1:0] frame_error;
-  adequate_top dut (.clk(clk), .rst_n(rst_n), .s_axis_tdata(tdata), .s_axis_tvalid(tvalid), .s_axis_tready(tready), .s_axis_tlast(tlast),
-    .m_axis_tdata(m_tdata), .m_axis_tvalid(m_tvalid), .m_axis_tready(1'b1), .m_axis_tlast(m_tlast), .busy(busy), .frame_error(frame_error));
-  reg [8:0] beat [0:${beats - 1}];
-  integer fd, ptr, got, cycle;
-  reg fire;
-  always #5 clk = ~clk;
-  initial begin
-    $readmemh("frames.hex", beat);
-    fd = $fopen("framing.txt", "w");
-    ptr = 0; got = 0; cycle = 0;
-    repeat (4) @(negedge clk);
-    rst_n = 1'b1;
-    while (got < ${outputs} && cycle < 2000000) begin
-      @(negedge clk);
-      tvalid = ptr < ${beats};
-      tdata = ptr < ${beats} ? beat[ptr][7:0] : 8'd0;
-      tlast = ptr < ${beats} ? beat[ptr][8] : 1'b0;
-      #1;
-      fire = tvalid && tready;
-      if (m_tvalid) begin
-        $fdisplay(fd, "%0d", $signed(m_tdata));
-        got = got + 1;
-        if (m_tlast) $fdisplay(fd, "E %0d", frame_error);
-      end
-      @(posedge clk);
-      cycle = cycle + 1;
-      if (fire) ptr = ptr + 1;
-    end
-    $fdisplay(fd, "END %0d %0d", frame_error, ptr);
-    $fclose(fd);
-    $finish;
-  end
-endmodule
-`;
-}
-
 describe('squeeze-excitation (QMul with a broadcast gate) and a residual add with its ReLU folded', () => {
   let model: { ir: string; inputs: string };
   beforeAll(async () => {
@@ -222,7 +178,7 @@ describe('s_axis_tlast framing', () => {
       ...Array.from(frames[3]!.data, (c, i): [number, boolean] => [c, i === 191]),
     ];
     writeFileSync(join(build, 'frames.hex'), beats.map(([c, l]) => ((l ? 256 : 0) + c).toString(16)).join('\n') + '\n');
-    writeFileSync(join(build, 'tb_framing.v'), framingBench(192, beats.length, 12));
+    writeFileSync(join(build, 'tb_framing.v'), framingBench(8, 'frames.hex', beats.length, 12));
     const rtl = readFileSync(join(build, 'verilator.f'), 'utf8').split('\n').filter((l) => l.startsWith('rtl/'));
     const c = spawnSync('iverilog', ['-g2005', '-o', 'framing.vvp', 'tb_framing.v', ...rtl], { cwd: build, encoding: 'utf8' });
     expect(c.status, c.stderr).toBe(0);

@@ -27,6 +27,7 @@ import { staticChecks } from '../helpers/hls-static.js';
 import { tempDir } from '../helpers/tmp.js';
 import { testWithTool } from '../helpers/tools.js';
 import { expectUserError } from '../helpers/user-error.js';
+import { framingBench } from '../helpers/framing-bench.js';
 
 const work = tempDir();
 
@@ -258,52 +259,6 @@ describe('other units on the interleaved memories at 64 bits', () => {
   }, 300_000);
 });
 
-/** An outsider's testbench (not one adequate writes) at 32-bit input beats: frames with a wrong tlast between good
- *  ones. Each line of beats.hex is {tlast, 4 codes}. */
-function framingBench32(beats: number, outputs: number): string {
-  return `\`timescale 1ns / 1ps
-module tb_framing;
-  reg clk = 1'b0, rst_n = 1'b0, tvalid = 1'b0, tlast = 1'b0;
-  reg [31:0] tdata = 32'd0;
-  wire tready, m_tvalid, m_tlast, busy;
-  wire [31:0] m_tdata;
-  wire [1:0] frame_error;
-  adequate_top dut (.clk(clk), .rst_n(rst_n), .s_axis_tdata(tdata), .s_axis_tvalid(tvalid), .s_axis_tready(tready), .s_axis_tlast(tlast),
-    .m_axis_tdata(m_tdata), .m_axis_tvalid(m_tvalid), .m_axis_tready(1'b1), .m_axis_tlast(m_tlast), .busy(busy), .frame_error(frame_error));
-  reg [32:0] beat [0:${beats - 1}];
-  integer fd, ptr, got, cycle;
-  reg fire;
-  always #5 clk = ~clk;
-  initial begin
-    $readmemh("beats.hex", beat);
-    fd = $fopen("framing.txt", "w");
-    ptr = 0; got = 0; cycle = 0;
-    repeat (4) @(negedge clk);
-    rst_n = 1'b1;
-    while (got < ${outputs} && cycle < 2000000) begin
-      @(negedge clk);
-      tvalid = ptr < ${beats};
-      tdata = ptr < ${beats} ? beat[ptr][31:0] : 32'd0;
-      tlast = ptr < ${beats} ? beat[ptr][32] : 1'b0;
-      #1;
-      fire = tvalid && tready;
-      if (m_tvalid) begin
-        $fdisplay(fd, "%0d", $signed(m_tdata));
-        got = got + 1;
-        if (m_tlast) $fdisplay(fd, "E %0d", frame_error);
-      end
-      @(posedge clk);
-      cycle = cycle + 1;
-      if (fire) ptr = ptr + 1;
-    end
-    $fdisplay(fd, "END %0d %0d", frame_error, ptr);
-    $fclose(fd);
-    $finish;
-  end
-endmodule
-`;
-}
-
 describe('s_axis_tlast framing at 32-bit beats', () => {
   testWithTool('iverilog', 'a short and a long frame set frame_error bits 0 and 1; the good frames around them come out right', async () => {
     const model = await quantizedModel(join(work, 'framing'), depthwiseOnnx(), [1, 3, 8, 8], 8);
@@ -336,7 +291,7 @@ describe('s_axis_tlast framing at 32-bit beats', () => {
     ];
     expect(beats.length).toBe(25 + 48 + 50 + 48);
     writeFileSync(join(build, 'beats.hex'), beats.map(([d, l]) => ((l ? 2 ** 32 : 0) + d).toString(16)).join('\n') + '\n');
-    writeFileSync(join(build, 'tb_framing.v'), framingBench32(beats.length, 12));
+    writeFileSync(join(build, 'tb_framing.v'), framingBench(32, 'beats.hex', beats.length, 12));
     const c = spawnSync('iverilog', ['-g2005', '-o', 'framing.vvp', 'tb_framing.v', ...rtlFiles(build)], { cwd: build, encoding: 'utf8' });
     expect(c.status, c.stderr).toBe(0);
     const r = spawnSync('vvp', ['-n', 'framing.vvp'], { cwd: build, encoding: 'utf8' });

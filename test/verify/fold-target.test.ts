@@ -73,3 +73,27 @@ describe('--max-luts / --max-dsps: recorded by emit, checked by synth', () => {
     expect(r.stderr).toMatch(new RegExp(`E_HW.*synthesizes to ${j.total.luts.toLocaleString('en-US')} LUTs, over the --max-luts 5 given to adequate emit`));
   }, 600_000);
 });
+
+describe('the exact twin of a folded approximate design', () => {
+  const dir = tempDir();
+  test('--exact-multipliers with a target: the same tiles and P x S as the approximate build, every multiplier exact', async () => {
+    const { bindThreeTiles, quantizedZoo } = await import('../helpers/hw-models.js');
+    const { readFileSync } = await import('node:fs');
+    const { loadIr } = await import('../../src/ir/serialize.js');
+    const zoo = await quantizedZoo(join(dir, 'zoo'), 2);
+    const bound = join(dir, 'bound');
+    bindThreeTiles(zoo.ir, bound);
+    const builds = [join(dir, 'approx'), join(dir, 'twin')];
+    for (const [i, build] of builds.entries()) {
+      const r = await runCliAsync(['emit', 'verilog', bound, '-o', build, '--target-cycles', '3000', '--min-utilization', '0', ...(i ? ['--exact-multipliers'] : []), '--json']);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const [approx, twin] = builds.map((b) => JSON.parse(readFileSync(join(b, 'build.json'), 'utf8')) as { folding: unknown });
+    expect(twin!.folding).toEqual(approx!.folding);
+    const macs = (b: string) => loadIr(join(b, 'ir')).nodes.filter((n) => n.op === 'QConv' || n.op === 'QGemm') as { attrs: { tile?: number; multiplier?: string } }[];
+    const [a, t] = builds.map(macs);
+    expect(t!.map((n) => n.attrs.tile)).toEqual(a!.map((n) => n.attrs.tile));
+    expect(a!.some((n) => n.attrs.multiplier !== undefined)).toBe(true);
+    expect(t!.every((n) => n.attrs.multiplier === undefined)).toBe(true);
+  }, 300_000);
+});

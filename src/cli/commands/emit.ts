@@ -22,6 +22,7 @@ import { claimOutput } from '../../io/output-guard.js';
 import { requireLibraryDir } from '../../multipliers/store.js';
 import { FORCE_OPTION, intOption, numberOption } from '../options.js';
 import { loadModel } from '../load.js';
+import type { Graph } from '../../ir/types.js';
 
 interface Args {
   model: string;
@@ -74,19 +75,22 @@ async function emit(kind: BuildKind, args: Args): Promise<void> {
   if (args.library !== undefined) requireLibraryDir(args.library);
   const out = claimOutput(args.out, { command: `emit ${kind}`, inputs: [args.model, args.library], force: args.force });
   const loaded = loadModel(args.model);
-  // --exact-multipliers: the same accelerator (tiles, lanes, weights) with every multiplier exact: the exact twin
-  // the compile flow synthesizes next to an approximate design.
-  const graph = args['exact-multipliers'] ? bindMultipliers.run(loaded, { layers: new Map(loaded.nodes.flatMap((n) => ((n.op === 'QConv' || n.op === 'QGemm') && n.attrs.multiplier !== undefined ? [[n.name, { multiplier: undefined, ...(n.attrs.tile !== undefined ? { tile: n.attrs.tile } : {}) }] as const] : []))) }).graph : loaded;
   // Word-length-tuned IRs have their own plan (formats instead of integer codes) and HLS datapaths; planAccelerator
   // rejects them for Verilog with E_HW.
   // A target: the folding solver chooses the tiles (recorded in the IR, so the build's copy plans the same) and P x S.
-  const allExact = graph.nodes.every((n) => (n.op !== 'QConv' && n.op !== 'QGemm') || n.attrs.multiplier === undefined);
+  const allExact = loaded.nodes.every((n) => (n.op !== 'QConv' && n.op !== 'QGemm') || n.attrs.multiplier === undefined);
   const streamWidth = parseStreamWidth(args['stream-width']);
   const target = foldTargetOf(args, allExact, streamWidth);
   if (target && (args.pe !== undefined || args.simd !== 1 || args['window-taps'] !== 1)) throw userError('E_USAGE', 'a target (--target-cycles, --target-latency-us) chooses P, S and the window taps itself; drop --pe, --simd and --window-taps');
-  if (target && kind === 'hls' && isTuned(graph)) throw userError('E_USAGE', `'${args.model}' is word-length tuned; the folding solver plans integer accelerators (quantized IRs): drop the target`);
-  const folded = target ? solveFoldPlan(graph, target) : undefined;
-  const plan = folded ? folded.plan : kind === 'hls' && isTuned(graph) ? planTunedAccelerator(graph) : planAccelerator(graph);
+  if (target && kind === 'hls' && isTuned(loaded)) throw userError('E_USAGE', `'${args.model}' is word-length tuned; the folding solver plans integer accelerators (quantized IRs): drop the target`);
+  const folded = target ? solveFoldPlan(loaded, target) : undefined;
+  // --exact-multipliers: the same accelerator (tiles, P x S, weights) with every multiplier exact: the exact twin
+  // the compile flow synthesizes next to an approximate design. With a target it is folded as the approximate design
+  // is (solved on the approximate IR, then made exact), so that the two builds differ only in their multipliers.
+  const exact = (g: Graph): Graph => bindMultipliers.run(g, { layers: new Map(g.nodes.flatMap((n) => ((n.op === 'QConv' || n.op === 'QGemm') && n.attrs.multiplier !== undefined ? [[n.name, { multiplier: undefined, ...(n.attrs.tile !== undefined ? { tile: n.attrs.tile } : {}) }] as const] : []))) }).graph;
+  const chosen = folded ? folded.graph : loaded;
+  const graph = args['exact-multipliers'] ? exact(chosen) : chosen;
+  const plan = folded && !args['exact-multipliers'] ? folded.plan : kind === 'hls' && isTuned(graph) ? planTunedAccelerator(graph) : planAccelerator(graph);
   const pe = folded ? Math.max(...folded.folding.tiles.map((t) => t.pe)) : args.pe ?? args.lanes;
   const folding = folded ? folded.folding : 'arithmetic' in plan ? undefined : uniformFolding(plan, pe, args.simd, args['window-taps']);
   if (folded && !args.json) process.stdout.write(foldPlanTable(folded, args.clock));

@@ -39,6 +39,14 @@ describe('adequate approx', () => {
     expect(JSON.parse(again.stdout).front).toEqual(report.front);
   }, 300_000);
 
+  test('--cost luts: the table and the choice name the measured LUT cost, not an energy', async () => {
+    const r = await runCliAsync(['approx', q, '-o', join(dir, 'ax-luts'), '--cost', 'luts', '--tiles', '2', '--pop', '6', '--gen', '1', '--eval', '250', '--holdout', '0', '--seed', '3', '--confidence', '0', '--max-drop', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/#\s+top-1 %\s+LUT cost\s+tiles/);
+    expect(r.stdout).toMatch(/^chosen: LUT cost \d\.\d{3} \(saves/m);
+    expect(r.stdout).not.toMatch(/energy/);
+  }, 300_000);
+
   test('when no approximate design keeps the bound with the default confidence, the exact design is chosen and said so', async () => {
     // 125 selection images: even a design that changes no answer has a bound of 100 / 125 = 0.8 points at the
     // default --confidence 1, more than --max-drop 0.5 allows.

@@ -243,16 +243,20 @@ function paretoReport(
   };
 }
 
+/** What relative_energy measures under each --cost: the model's energy, or the measured LUTs or transistors. */
+const COST_LABEL: Record<MultiplierCost, string> = { power: 'energy', luts: 'LUT cost', cells: 'transistor cost' };
+
 function printReport(rep: ReturnType<typeof paretoReport>): void {
+  const label = COST_LABEL[rep.cost];
   console.log(formatTable(
-    ['#', 'top-1 %', 'energy', 'tiles'],
+    ['#', 'top-1 %', label, 'tiles'],
     rep.front.map((d, i) => [i, (100 * d.top1).toFixed(2), d.relative_energy.toFixed(3), d.tiles.filter((t, k) => d.layers.some((l) => l.tile === k) && t).join(', ')]),
   ));
   const h = rep.chosen.heldout;
   console.log(`exact: ${(100 * rep.exact_top1).toFixed(2)}% on the ${rep.evaluation_images} search images; ${rep.evaluations} designs in ${rep.seconds}s (${rep.full_evaluations} on the full set)`);
   if (rep.chosen.paired_drop !== undefined)
     console.log(`choice on ${(rep.selection as { selection_images: number }).selection_images} selection images: paired drop ${rep.chosen.paired_drop.toFixed(2)} points, bound ${rep.chosen.bound!.toFixed(2)} <= --max-drop ${rep.max_drop}`);
-  console.log(`chosen: energy ${rep.chosen.relative_energy.toFixed(3)} (saves ${(100 * (1 - rep.chosen.relative_energy)).toFixed(1)}%), top-1 ${(100 * rep.chosen.top1).toFixed(2)}%` +
+  console.log(`chosen: ${label} ${rep.chosen.relative_energy.toFixed(3)} (saves ${(100 * (1 - rep.chosen.relative_energy)).toFixed(1)}%), top-1 ${(100 * rep.chosen.top1).toFixed(2)}%` +
     (h.chosen !== undefined ? `; on ${h.count} held-out images: ${(100 * h.chosen).toFixed(2)}% (exact ${(100 * h.exact!).toFixed(2)}%, without weight update ${(100 * h.chosen_without_weight_update!).toFixed(2)}%)` : ''));
   for (const l of rep.chosen.layers) console.log(`  ${l.layer}: tile ${l.tile}, ${l.multiplier}`);
 }

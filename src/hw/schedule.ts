@@ -158,8 +158,9 @@ export function verilogStream(plan: AcceleratorPlan, width: StreamWidth | undefi
 
 /** Schedules a plan on a folding (a number L: L lanes, one product per lane per cycle, on every tile; one window
  *  tap per cycle), with stream beats of `streamWidth` bits (undefined: one code per beat). Throws E_HW for layers
- *  the RTL does not implement. */
-export function scheduleAccelerator(plan: AcceleratorPlan, fold: Folding | number, streamWidth?: StreamWidth): Schedule {
+ *  the RTL does not implement. `placeConcats` false: every Concat copies all its inputs (the schedule before
+ *  placement, kept to measure what placement saves). */
+export function scheduleAccelerator(plan: AcceleratorPlan, fold: Folding | number, streamWidth?: StreamWidth, placeConcats = true): Schedule {
   if (typeof fold === 'number' && !(Number.isInteger(fold) && fold >= 1 && fold <= 256)) throw userError('E_HW', `lanes ${fold} must be an integer from 1 to 256`);
   const folding = typeof fold === 'number' ? uniformFolding(plan, fold) : checkFolding(plan, fold);
   const stream = verilogStream(plan, streamWidth);
@@ -168,7 +169,7 @@ export function scheduleAccelerator(plan: AcceleratorPlan, fold: Folding | numbe
   // Banked memories need one bank count for the writer (a tile or the elementwise unit) and the reader: only when
   // every tile has the same P.
   const banked = pes.size === 1 ? bankedInputs(plan) : new Set<string>();
-  const placements = verilogPlacements(plan, banked, stream.output.codes > 1);
+  const placements = placeConcats ? verilogPlacements(plan, banked, stream.output.codes > 1) : new Map<string, Placement>();
   const memories: Memory[] = [];
   const memoryOf = new Map<string, number>();
   /** Offset of a buffer inside its memory (placed Concat inputs; 0 when absent). */

@@ -12,7 +12,7 @@ import { planAccelerator, type AcceleratorPlan } from '../../src/hw/plan.js';
 import { scheduleAccelerator, type Schedule } from '../../src/hw/schedule.js';
 import { COPY_DRAIN, predictCycles } from '../../src/hw/cycles.js';
 import { runCliAsync } from '../helpers/cli.js';
-import { concatCopiedOnnx, concatSharedOnnx, fireOnnx, quantizedModel } from '../helpers/hw-models.js';
+import { concatCopiedOnnx, concatSharedOnnx, denseChainOnnx, fireOnnx, quantizedModel } from '../helpers/hw-models.js';
 import { tempDir } from '../helpers/tmp.js';
 import { testWithTool } from '../helpers/tools.js';
 
@@ -135,5 +135,40 @@ describe('Concats that stay copy steps: a non-contiguous axis, and two placed in
   testWithTool('verilator', 'Verilator, 3 lanes: 10 inputs bit for bit in every layer and cycle for cycle', async () => {
     const { j } = await verilogPasses(model.ir, model.inputs, 'copied-v3', ['--lanes', '3'], 10);
     expect((j.layers as { op: string; unit: string }[]).filter((l) => l.unit === 'copy').map((l) => l.op)).toEqual(['Concat', 'Concat']);
+  }, 400_000);
+});
+
+describe('a chain of Concats ending the network (DenseNet-style): placed at composed offsets, or copied into a wide-beat output', () => {
+  let model: { ir: string; inputs: string };
+  let plan: AcceleratorPlan;
+  beforeAll(async () => {
+    model = await quantizedModel(join(work, 'dense'), denseChainOnnx(), [1, 2, 4, 4], 20);
+    plan = planAccelerator(loadIr(model.ir));
+  }, 120_000);
+
+  test('the schedule: one memory holds the whole chain; with 64-bit output beats the output Concat copies', () => {
+    expect(loadIr(model.ir).nodes.map((n) => `${n.op}(${n.inputs.join(',')})`)).toEqual(expect.arrayContaining(['Concat(x0,c1)', 'Concat(cat1,c2)']));
+    const s = scheduleAccelerator(plan, 4), before = scheduleAccelerator(plan, 4, undefined, false);
+    expect(concatSteps(s)).toEqual([]);
+    expect(placedOf(s, 'y.q')).toEqual([{ buffer: 'x0', at: 0 }, { buffer: 'c1', at: 64 }, { buffer: 'cat1', at: 0 }, { buffer: 'c2', at: 128 }]);
+    // c2's pool reads cat1 (offset 0) from the memory it writes at offset 128.
+    const c2 = s.steps.find((st) => st.buffer === 'c2')!;
+    expect([c2.inputs[0], c2.inputBases[0], c2.output, c2.outputBase]).toEqual([s.output, 0, s.output, 128]);
+    expect(predictCycles(before).total - predictCycles(s).total).toBe(128 + COPY_DRAIN + 256 + COPY_DRAIN);
+    const wide = scheduleAccelerator(plan, 4, 64);
+    expect(wide.memories[wide.output]!.interleave).toBe(2);
+    expect(concatSteps(wide)).toEqual([['Concat_4', 256]]);
+    expect(placedOf(wide, 'cat1')).toEqual([{ buffer: 'x0', at: 0 }, { buffer: 'c1', at: 64 }]);
+    expect(wide.memories[wide.output]!.placed).toEqual([]);
+  });
+
+  testWithTool('verilator', 'Verilator, 4 lanes: 10 inputs bit for bit in every layer and cycle for cycle, no Concat step', async () => {
+    const { j } = await verilogPasses(model.ir, model.inputs, 'dense-v4', ['--lanes', '4'], 10);
+    expect((j.layers as { op: string }[]).map((l) => l.op)).toEqual(['QConv', 'MaxPool', 'MaxPool']);
+  }, 400_000);
+
+  testWithTool('verilator', 'Verilator, 4 lanes, 64-bit beats: the output Concat copies into the interleaved output memory', async () => {
+    const { j } = await verilogPasses(model.ir, model.inputs, 'dense-v4-w64', ['--lanes', '4', '--stream-width', '64'], 10);
+    expect((j.layers as { op: string }[]).map((l) => l.op)).toEqual(['QConv', 'MaxPool', 'MaxPool', 'Concat']);
   }, 400_000);
 });

@@ -237,7 +237,8 @@ export function fireOnnx(): Uint8Array {
 /** Concats partly placed (src/hw/concat-placement.ts). The max pools keep their input's scale and each Concat's
  *  range is its first input's, so no input is rescaled: e is read by two Concats (placed in neither: both copy it);
  *  m1 is placed in cat1 and also read there by a 3x3 max pool (m2, window taps) and a padded 3x3 conv (d, SIMD lanes
- *  reading the memory's replicas); m2 is placed in cat2. The last Concat's inputs are one-input QSums rescaling the
+ *  reading the memory's replicas); m2 is placed in cat2, whose copy step then reads only its second input (its port
+ *  renumbered 0). The last Concat's inputs are one-input QSums rescaling the
  *  flattened pools (placed, written by the elementwise unit). Input [1, 3, 6, 6], output [1, 3]. */
 export function concatSharedOnnx(): Uint8Array {
   const r = seeded(61);
@@ -260,7 +261,7 @@ export function concatSharedOnnx(): Uint8Array {
       { op: 'MaxPool', inputs: ['e'], outputs: ['m1'], attrs: pool },
       { op: 'Concat', inputs: ['e', 'm1'], outputs: ['cat1'], attrs: { axis: 1 } },
       { op: 'MaxPool', inputs: ['m1'], outputs: ['m2'], attrs: pool },
-      { op: 'Concat', inputs: ['e', 'm2'], outputs: ['cat2'], attrs: { axis: 1 } },
+      { op: 'Concat', inputs: ['m2', 'e'], outputs: ['cat2'], attrs: { axis: 1 } },
       { op: 'Conv', inputs: ['m1', 'wd', 'bd'], outputs: ['d'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
       { op: 'GlobalAveragePool', inputs: ['cat1'], outputs: ['g1'] },
       { op: 'GlobalAveragePool', inputs: ['cat2'], outputs: ['g2'] },

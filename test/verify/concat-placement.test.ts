@@ -81,19 +81,21 @@ describe('partly placed Concats: an input two Concats read, placed inputs read b
     const ops = loadIr(model.ir).nodes.map((n) => `${n.op}(${n.inputs.join(',')})`);
     // The model as the test means it: no rescale in front of the channel Concats (one scale).
     expect(ops).toContain('Concat(e,m1)');
-    expect(ops).toContain('Concat(e,m2)');
+    expect(ops).toContain('Concat(m2,e)');
     const s = scheduleAccelerator(plan, 4), before = scheduleAccelerator(plan, 4, undefined, false);
     expect(concatSteps(s)).toEqual([['Concat_4', 144], ['Concat_6', 144]]);
     expect(concatSteps(before)).toEqual([['Concat_4', 288], ['Concat_6', 288], ['Concat_14', 20]]);
     expect(placedOf(s, 'cat1')).toEqual([{ buffer: 'm1', at: 144 }]);
-    expect(placedOf(s, 'cat2')).toEqual([{ buffer: 'm2', at: 144 }]);
+    expect(placedOf(s, 'cat2')).toEqual([{ buffer: 'm2', at: 0 }]);
     // m1's readers: the pool making m2 and the conv making d read it at offset 144 of cat1's memory.
     for (const out of ['m2', 'd']) {
       const st = s.steps.find((x) => x.buffer === out)!;
       expect([st.inputs[0], st.inputBases[0]]).toEqual([s.memoryOf.get('cat1'), 144]);
     }
-    // The copy steps read only e (port 0).
+    // The copy steps read only e (port 0; cat2's second input, renumbered) and write it at its block: cat1's first
+    // (element 0), cat2's second (element 144).
     for (const st of s.steps.filter((x) => x.layer.node.op === 'Concat')) expect([st.inputs, st.segments!.map((sg) => sg.port)]).toEqual([[s.memoryOf.get('e')], [0]]);
+    expect(s.steps.filter((x) => x.layer.node.op === 'Concat').map((st) => st.segments!.map((sg) => sg.wbase))).toEqual([[0], [144]]);
     expect(predictCycles(before).total - predictCycles(s).total).toBe(144 + 144 + 20 + COPY_DRAIN);
   });
 

@@ -81,7 +81,6 @@ describe('P x S tiles and W window taps, bit and cycle exact in Verilator', () =
     const folding = { tiles: [{ pe: 2, simd: 3 }, { pe: 3, simd: 1 }, { pe: 1, simd: 5 }], window: 2 };
     const { files, streamed } = verilogDesign(plan, { lanes: 3, folding, part: 'xc7z020clg400-1', clockNs: 10, multiplierImpl: 'auto' });
     for (const [path, text] of files) writeFileSync(join(build, path), text);
-    // The weight ROMs come in pieces (streamed): rewritten too, else the lanes-3 ROMs stay beside the new design.
     for (const [path, pieces] of streamed) writeFileSync(join(build, path), Buffer.concat([...pieces()]));
     const manifest = JSON.parse(readFileSync(join(build, 'build.json'), 'utf8')) as Record<string, unknown>;
     writeFileSync(join(build, 'build.json'), JSON.stringify({ ...manifest, folding }));

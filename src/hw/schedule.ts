@@ -133,19 +133,21 @@ export interface Schedule {
   readonly output: number;
 }
 
-/** The memories as build.json records them (`memories`): words (per bank), bits, the buffers stored at offset 0 (a
- *  layer output and its Reshapes) and the Concat inputs placed inside it with their offsets. */
+/** The memories as build.json records them (`memories`): words (per bank), bits, lane banks (Memory.banks) and
+ *  address-interleaved banks (Memory.interleave), the buffers stored at offset 0 (a layer output and its Reshapes)
+ *  and the Concat inputs placed inside it with their offsets. */
 export interface MemoryRecord {
   readonly memory: number;
   readonly words: number;
   readonly bits: number;
   readonly banks: number;
+  readonly interleave: number;
   readonly buffers: readonly string[];
   readonly placed: readonly { readonly buffer: string; readonly at: number }[];
 }
 
 export function memoryRecords(s: Schedule): MemoryRecord[] {
-  return s.memories.map((m) => ({ memory: m.index, words: m.size, bits: m.bits, banks: Math.max(m.banks, m.interleave), buffers: m.aliases, placed: m.placed }));
+  return s.memories.map((m) => ({ memory: m.index, words: m.size, bits: m.bits, banks: m.banks, interleave: m.interleave, buffers: m.aliases, placed: m.placed }));
 }
 
 /** The Verilog top's beats without --stream-width: one 8-bit input code, one output code in 32 bits. */

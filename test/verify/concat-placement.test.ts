@@ -153,18 +153,19 @@ describe('a chain of Concats ending the network (DenseNet-style): placed at comp
     const s = scheduleAccelerator(plan, 4), before = scheduleAccelerator(plan, 4, undefined, false);
     expect(concatSteps(s)).toEqual([]);
     expect(placedOf(s, 'y.q')).toEqual([{ buffer: 'x0', at: 0 }, { buffer: 'c1', at: 64 }, { buffer: 'cat1', at: 0 }, { buffer: 'c2', at: 128 }]);
-    // c2's pool reads cat1 (offset 0) from the memory it writes at offset 128.
+    // The last step, c2's pool, reads c1 (offset 64) from the memory it writes at offset 128 and that is streamed.
     const c2 = s.steps.find((st) => st.buffer === 'c2')!;
-    expect([c2.inputs[0], c2.inputBases[0], c2.output, c2.outputBase]).toEqual([s.output, 0, s.output, 128]);
-    expect(predictCycles(before).total - predictCycles(s).total).toBe(128 + COPY_DRAIN + 256 + COPY_DRAIN);
+    expect([c2.index, c2.inputs[0], c2.inputBases[0], c2.output, c2.outputBase]).toEqual([s.steps.length - 1, s.output, 64, s.output, 128]);
+    expect(predictCycles(before).total - predictCycles(s).total).toBe(128 + COPY_DRAIN + 192 + COPY_DRAIN);
     const wide = scheduleAccelerator(plan, 4, 64);
     expect(wide.memories[wide.output]!.interleave).toBe(2);
-    expect(concatSteps(wide)).toEqual([['Concat_4', 256]]);
+    expect(concatSteps(wide)).toEqual([['Concat_4', 192]]);
     expect(placedOf(wide, 'cat1')).toEqual([{ buffer: 'x0', at: 0 }, { buffer: 'c1', at: 64 }]);
     expect(wide.memories[wide.output]!.placed).toEqual([]);
   });
 
   testWithTool('verilator', 'Verilator, 4 lanes: 10 inputs bit for bit in every layer and cycle for cycle, no Concat step', async () => {
+    // The output memory's read offset applies while the last step runs, not while the memory streams out from 0.
     const { j } = await verilogPasses(model.ir, model.inputs, 'dense-v4', ['--lanes', '4'], 10);
     expect((j.layers as { op: string }[]).map((l) => l.op)).toEqual(['QConv', 'MaxPool', 'MaxPool']);
   }, 400_000);

@@ -7,6 +7,7 @@ import { userError } from '../errors.js';
 import { saveIr, loadIr } from '../ir/serialize.js';
 import type { Graph } from '../ir/types.js';
 import type { HostInterface } from '../hw/interface.js';
+import type { MemoryRecord } from '../hw/schedule.js';
 import { copyDatasetConfig } from '../cli/dataset-copy.js';
 
 export const BUILD_MANIFEST = 'build.json';
@@ -32,6 +33,8 @@ export interface BuildManifest {
   readonly options: Readonly<Record<string, unknown>>;
   /** Quantized builds: the input and output codes as the host maps them (src/hw/interface.ts). */
   readonly interface?: HostInterface;
+  /** Verilog builds: the activation memories and what each holds (src/hw/schedule.ts memoryRecords). */
+  readonly memories?: readonly MemoryRecord[];
 }
 
 /** Writes the manifest and the IR copy into a (temporary) build folder. */

@@ -11,7 +11,8 @@
  *    write (the S products of a lane are added in the multiply stage's register-to-accumulator path, no stage);
  *  - window unit, C planes of P positions, K taps, W taps per cycle: C*P*ceil(K/W) + WINDOW_DRAIN;
  *  - elementwise unit, N elements: N + ELTWISE_DRAIN;
- *  - copy unit, N elements over all its segments (they follow one another without a gap): N + COPY_DRAIN;
+ *  - copy unit, N elements over all its segments (they follow one another without a gap): N + COPY_DRAIN; a Concat
+ *    copies only its inputs not placed in its memory (schedule.ts), and one whose inputs are all placed is no step;
  *  each step's count runs from the cycle its start pulse is seen to the cycle the next step's is (or streaming
  *  starts); an inference adds the input beats (ceil(N_in / codes per beat)), the output beats (ceil(N_out / codes
  *  per beat)) and one cycle for the first read of the output. */

@@ -3,11 +3,15 @@
  *  (cycles.ts) both read it, so the RTL and its predicted cycle counts come from one description.
  *  Units: one MAC tile per plan tile (QConv, QGemm), one window unit (MaxPool, QAveragePool) and one elementwise unit
  *  (QSum, QTable, QThreshold) shared by every layer of that kind. Reshape costs nothing: its output aliases its input memory
- *  (C order is unchanged). Every other buffer gets its own memory (one RAM per layer output), so a residual QSum can
- *  read any earlier buffer. */
+ *  (C order is unchanged). A Concat places its inputs inside its output's memory where the layout allows
+ *  (src/hw/concat-placement.ts): a placed input's producer writes it at its offset there (Step.outputBase), its readers
+ *  read it there (Step.inputBases), and the Concat copies only the other inputs, or is no step at all when every input
+ *  is placed. Every other buffer gets its own memory (one RAM per layer output), so a residual QSum can read any
+ *  earlier buffer. */
 import { userError } from '../errors.js';
 import { window3 } from '../golden/window.js';
 import { broadcastSegments, layerSegments, type CopySegment } from './layout.js';
+import { concatPlacements, placedRoot, type Placement } from './concat-placement.js';
 import { busyChunks, checkFolding, uniformFolding, type Folding } from './fold.js';
 import type { AcceleratorPlan, PlanBuffer, PlanLayer } from './plan.js';
 import { streamFormat, type StreamFormat, type StreamWidth } from './stream.js';
@@ -36,9 +40,12 @@ export interface WindowGeometry {
 
 export interface Memory {
   readonly index: number;
-  /** The first plan buffer stored in it (aliases: reshapes of it). */
+  /** The plan buffer whose storage it is, at offset 0 (aliases: reshapes of it; a Concat's output when inputs are
+   *  placed in it). */
   readonly buffer: PlanBuffer;
   readonly aliases: readonly string[];
+  /** Concat inputs placed inside it (src/hw/concat-placement.ts), each from element `at`, in the order written. */
+  readonly placed: readonly { readonly buffer: string; readonly at: number }[];
   /** Words per bank (banked memories) or in all. */
   readonly size: number;
   readonly bits: number;
@@ -66,9 +73,13 @@ export interface Step {
   readonly tile?: number;
   /** Index of this step among its unit's steps (the row of the unit's configuration table). */
   readonly slot: number;
-  /** Memories read (in node input order) and written. */
+  /** Memories read (in node input order; a Concat's placed inputs are not read) and written. */
   readonly inputs: readonly number[];
   readonly output: number;
+  /** Offset of each input (per entry of `inputs`) and of the output inside its memory: the element where a Concat
+   *  input placed in its Concat's memory starts; 0 for every other buffer. The top adds them to the unit's addresses. */
+  readonly inputBases: readonly number[];
+  readonly outputBase: number;
   /** The buffer written: the layer's output, or (a broadcast copy before a QSum) a buffer the plan does not have. */
   readonly buffer: string;
   /** Copy steps: the segments walked one after another (src/hw/layout.ts). */
@@ -122,6 +133,23 @@ export interface Schedule {
   readonly output: number;
 }
 
+/** The memories as build.json records them (`memories`): words (per bank), bits, lane banks (Memory.banks) and
+ *  address-interleaved banks (Memory.interleave), the buffers stored at offset 0 (a layer output and its Reshapes)
+ *  and the Concat inputs placed inside it with their offsets. */
+export interface MemoryRecord {
+  readonly memory: number;
+  readonly words: number;
+  readonly bits: number;
+  readonly banks: number;
+  readonly interleave: number;
+  readonly buffers: readonly string[];
+  readonly placed: readonly { readonly buffer: string; readonly at: number }[];
+}
+
+export function memoryRecords(s: Schedule): MemoryRecord[] {
+  return s.memories.map((m) => ({ memory: m.index, words: m.size, bits: m.bits, banks: m.banks, interleave: m.interleave, buffers: m.aliases, placed: m.placed }));
+}
+
 /** The Verilog top's beats without --stream-width: one 8-bit input code, one output code in 32 bits. */
 export const VERILOG_STREAM_ORIGINAL = { input: 8, output: 32 } as const;
 
@@ -132,8 +160,9 @@ export function verilogStream(plan: AcceleratorPlan, width: StreamWidth | undefi
 
 /** Schedules a plan on a folding (a number L: L lanes, one product per lane per cycle, on every tile; one window
  *  tap per cycle), with stream beats of `streamWidth` bits (undefined: one code per beat). Throws E_HW for layers
- *  the RTL does not implement. */
-export function scheduleAccelerator(plan: AcceleratorPlan, fold: Folding | number, streamWidth?: StreamWidth): Schedule {
+ *  the RTL does not implement. `placeConcats` false: every Concat copies all its inputs (the schedule before
+ *  placement, kept to measure what placement saves). */
+export function scheduleAccelerator(plan: AcceleratorPlan, fold: Folding | number, streamWidth?: StreamWidth, placeConcats = true): Schedule {
   if (typeof fold === 'number' && !(Number.isInteger(fold) && fold >= 1 && fold <= 256)) throw userError('E_HW', `lanes ${fold} must be an integer from 1 to 256`);
   const folding = typeof fold === 'number' ? uniformFolding(plan, fold) : checkFolding(plan, fold);
   const stream = verilogStream(plan, streamWidth);
@@ -142,35 +171,53 @@ export function scheduleAccelerator(plan: AcceleratorPlan, fold: Folding | numbe
   // Banked memories need one bank count for the writer (a tile or the elementwise unit) and the reader: only when
   // every tile has the same P.
   const banked = pes.size === 1 ? bankedInputs(plan) : new Set<string>();
+  const placements = placeConcats ? verilogPlacements(plan, banked, stream.output.codes > 1) : new Map<string, Placement>();
   const memories: Memory[] = [];
   const memoryOf = new Map<string, number>();
+  /** Offset of a buffer inside its memory (placed Concat inputs; 0 when absent). */
+  const baseOf = new Map<string, number>();
   const aliases = new Map<number, string[]>();
+  const placedIn = new Map<number, { buffer: string; at: number }[]>();
   const addMemory = (b: PlanBuffer): number => {
     const index = memories.length;
     const banks = banked.has(b.name) ? lanes : 1;
     const interleave = b === plan.input ? stream.input.codes : 1;
     const size = banks > 1 ? Math.ceil(b.shape[1]! / lanes) * (b.size / b.shape[1]!) : Math.ceil(b.size / interleave);
-    memories.push({ index, buffer: b, aliases: [], size, bits: b.bits, signed: b.dtype !== 'uint8', banks, ports: 1, interleave });
+    memories.push({ index, buffer: b, aliases: [], placed: [], size, bits: b.bits, signed: b.dtype !== 'uint8', banks, ports: 1, interleave });
     aliases.set(index, [b.name]);
+    placedIn.set(index, []);
     memoryOf.set(b.name, index);
+    return index;
+  };
+  // A layer output's memory: its own, or (a placed Concat input) the memory of the Concat output it lies in, made by
+  // the first of its placed inputs' producers.
+  const outputMemory = (b: PlanBuffer): number => {
+    const { root, at } = placedRoot(placements, b.name);
+    if (root === b.name) return memoryOf.get(b.name) ?? addMemory(b);
+    const index = memoryOf.get(root) ?? addMemory(plan.buffers.get(root)!);
+    memoryOf.set(b.name, index);
+    baseOf.set(b.name, at);
+    placedIn.get(index)!.push({ buffer: b.name, at });
     return index;
   };
   addMemory(plan.input);
   const steps: Step[] = [];
   const slots = new Map<string, number>();
-  const addStep = (layer: PlanLayer, ins: number[], output: number, buffer: string, shape: ReturnType<typeof stepShape>) => {
+  const addStep = (layer: PlanLayer, ins: number[], inputBases: number[], output: number, outputBase: number, buffer: string, shape: ReturnType<typeof stepShape>) => {
     const key = shape.unit === 'tile' ? `tile${layer.tile}` : shape.unit;
     const slot = slots.get(key) ?? 0;
     slots.set(key, slot + 1);
     const { unit, geometry, channels, k, positions, segments, items } = shape;
     const fold = unit === 'tile' ? { pe: folding.tiles[layer.tile!]!.pe, simd: items!.mode === 'groups' ? 1 : folding.tiles[layer.tile!]!.simd } : unit === 'window' ? { simd: folding.window } : {};
-    steps.push({ index: steps.length, layer, unit, ...(unit === 'tile' ? { tile: layer.tile! } : {}), slot, inputs: ins, output, buffer, ...(geometry ? { geometry } : {}), ...(segments ? { segments } : {}), ...(items ? { items } : {}), channels, k, positions, ...fold });
+    steps.push({ index: steps.length, layer, unit, ...(unit === 'tile' ? { tile: layer.tile! } : {}), slot, inputs: ins, output, inputBases, outputBase, buffer, ...(geometry ? { geometry } : {}), ...(segments ? { segments } : {}), ...(items ? { items } : {}), channels, k, positions, ...fold });
   };
   for (const layer of plan.layers) {
     const out = plan.buffers.get(layer.output)!;
-    const ins = layer.inputs.map((n) => memoryOf.get(n)!);
+    let ins = layer.inputs.map((n) => memoryOf.get(n)!);
+    let inBases = layer.inputs.map((n) => baseOf.get(n) ?? 0);
     if (layer.node.op === 'Reshape') {
       memoryOf.set(layer.output, ins[0]!);
+      baseOf.set(layer.output, inBases[0]!);
       aliases.get(ins[0]!)!.push(layer.output);
       continue;
     }
@@ -181,13 +228,23 @@ export function scheduleAccelerator(plan: AcceleratorPlan, fold: Folding | numbe
         if (b.size === out.size) return;
         const wide: PlanBuffer = { ...b, name: `${layer.output}.broadcast${i}`, shape: out.shape, size: out.size };
         const mem = addMemory(wide);
-        addStep(layer, [ins[i]!], mem, wide.name, copyShape(broadcastSegments(layer.name, b.shape, out.shape, 0)));
+        addStep(layer, [ins[i]!], [inBases[i]!], mem, 0, wide.name, copyShape(broadcastSegments(layer.name, b.shape, out.shape, 0)));
         ins[i] = mem;
+        inBases[i] = 0;
       });
     }
-    const output = addMemory(out);
+    const output = outputMemory(out), outputBase = baseOf.get(out.name) ?? 0;
     const pe = layer.tile !== undefined ? folding.tiles[layer.tile]!.pe : lanes;
-    addStep(layer, ins, output, layer.output, stepShape(plan, layer, pe, banked.has(layer.inputs[0]!)));
+    let shape = stepShape(plan, layer, pe, banked.has(layer.inputs[0]!));
+    if (layer.node.op === 'Concat') {
+      // The placed inputs are in place already: the Concat copies the others (their ports renumbered), or is no step.
+      const copied = layer.inputs.flatMap((b, i) => (placements.get(b)?.into === layer.output ? [] : [i]));
+      if (copied.length === 0) continue;
+      shape = copyShape(shape.segments!.filter((sg) => copied.includes(sg.port)).map((sg) => ({ ...sg, port: copied.indexOf(sg.port) })));
+      ins = copied.map((i) => ins[i]!);
+      inBases = copied.map((i) => inBases[i]!);
+    }
+    addStep(layer, ins, inBases, output, outputBase, layer.output, shape);
   }
   // Replicas: as many read ports as the widest step reading the memory has busy chunks (lanes whose chunk lies
   // wholly past K read nothing).
@@ -202,7 +259,7 @@ export function scheduleAccelerator(plan: AcceleratorPlan, fold: Folding | numbe
     lanes,
     folding,
     stream,
-    memories: memories.map((m) => interleaved({ ...m, aliases: aliases.get(m.index)!, ports: ports[m.index]! })),
+    memories: memories.map((m) => interleaved({ ...m, aliases: aliases.get(m.index)!, placed: placedIn.get(m.index)!, ports: ports[m.index]! })),
     memoryOf,
     steps,
     input: 0,
@@ -304,6 +361,41 @@ export function laneChannel(step: Step, lanes: number, item: number, j: number):
   if (it.mode === 'groups') return item * lanes + j < step.channels ? item * lanes + j : -1;
   const group = Math.floor(item / it.blocks), inGroup = (item % it.blocks) * lanes + j;
   return inGroup < it.perGroup ? group * it.perGroup + inGroup : -1;
+}
+
+/** The Concat placements of the Verilog accelerator: the shared rule (src/hw/concat-placement.ts) where the memories
+ *  involved are plain RAMs read and written in C order: not a banked memory (a depthwise layer's input), not the
+ *  output memory when it is interleaved for wide output beats (`wideOutput`), not the output buffer (streamed from
+ *  address 0), and only between buffers of one word format. The top reads all of a step's ports over one address
+ *  bus, adding one base per memory, so no step may read two buffers of one memory at different offsets: placements
+ *  that would make one are refused, and the rule is run again without them. */
+function verilogPlacements(plan: AcceleratorPlan, banked: ReadonlySet<string>, wideOutput: boolean): Map<string, Placement> {
+  const reshapeOf = new Map(plan.layers.filter((l) => l.node.op === 'Reshape').map((l) => [l.output, l.inputs[0]!]));
+  const source = (b: string): string => (reshapeOf.has(b) ? source(reshapeOf.get(b)!) : b);
+  const streamed = source(plan.output.name);
+  const refused = new Set<string>();
+  for (;;) {
+    const placements = concatPlacements(plan, (b, into) => {
+      const x = plan.buffers.get(b)!, y = plan.buffers.get(into)!;
+      return !refused.has(b) && !banked.has(b) && !banked.has(into) && b !== streamed && !(wideOutput && into === streamed) && x.bits === y.bits && x.dtype === y.dtype;
+    });
+    const conflicts = new Set<string>();
+    for (const l of plan.layers) {
+      if (l.node.op === 'Reshape') continue;
+      const out = plan.buffers.get(l.output)!;
+      // What the step reads over the address bus: not a Concat's placed inputs, not the inputs a QSum/QMul reads from
+      // their broadcast copies.
+      const read = l.inputs.map(source).filter((b) => placements.get(b)?.into !== l.output && !((l.node.op === 'QSum' || l.node.op === 'QMul') && plan.buffers.get(b)!.size !== out.size));
+      const at = new Map<string, Set<number>>();
+      for (const b of read) {
+        const r = placedRoot(placements, b);
+        at.set(r.root, (at.get(r.root) ?? new Set()).add(r.at));
+      }
+      for (const b of read) if (at.get(placedRoot(placements, b).root)!.size > 1 && placements.has(b)) conflicts.add(b);
+    }
+    if (conflicts.size === 0) return placements;
+    for (const b of conflicts) refused.add(b);
+  }
 }
 
 /** Buffers that are the input of depthwise layers running lanes over channels, in L banks: the depthwise input is

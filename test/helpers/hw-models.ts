@@ -233,3 +233,103 @@ export function fireOnnx(): Uint8Array {
     ],
   });
 }
+
+/** Concats partly placed (src/hw/concat-placement.ts). The max pools keep their input's scale and each Concat's
+ *  range is its first input's, so no input is rescaled: e is read by two Concats (placed in neither: both copy it);
+ *  m1 is placed in cat1 and also read there by a 3x3 max pool (m2, window taps) and a padded 3x3 conv (d, SIMD lanes
+ *  reading the memory's replicas); m2 is placed in cat2, whose copy step then reads only its second input (its port
+ *  renumbered 0). The last Concat's inputs are one-input QSums rescaling the
+ *  flattened pools (placed, written by the elementwise unit). Input [1, 3, 6, 6], output [1, 3]. */
+export function concatSharedOnnx(): Uint8Array {
+  const r = seeded(61);
+  const i64 = (name: string, data: number[]) => ({ name, shape: [data.length], data, elemType: 7 });
+  const pool = { kernel_shape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1] };
+  return buildModel({
+    inputs: [{ name: 'x', shape: [1, 3, 6, 6] }],
+    outputs: ['y'],
+    initializers: [
+      { name: 'ws', shape: [4, 3, 1, 1], data: weights(r, 12, 1) }, { name: 'bs', shape: [4], data: weights(r, 4, 0.1) },
+      { name: 'we', shape: [4, 4, 3, 3], data: weights(r, 144) }, { name: 'be', shape: [4], data: weights(r, 4, 0.1) },
+      { name: 'wd', shape: [4, 4, 3, 3], data: weights(r, 144) }, { name: 'bd', shape: [4], data: weights(r, 4, 0.1) },
+      { name: 'wf', shape: [3, 20], data: weights(r, 60) }, { name: 'bf', shape: [3], data: weights(r, 3, 0.1) },
+      i64('flat', [1, -1]),
+    ],
+    nodes: [
+      { op: 'Conv', inputs: ['x', 'ws', 'bs'], outputs: ['s'], attrs: { kernel_shape: [1, 1] } },
+      { op: 'Relu', inputs: ['s'], outputs: ['sr'] },
+      { op: 'Conv', inputs: ['sr', 'we', 'be'], outputs: ['e'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+      { op: 'MaxPool', inputs: ['e'], outputs: ['m1'], attrs: pool },
+      { op: 'Concat', inputs: ['e', 'm1'], outputs: ['cat1'], attrs: { axis: 1 } },
+      { op: 'MaxPool', inputs: ['m1'], outputs: ['m2'], attrs: pool },
+      { op: 'Concat', inputs: ['m2', 'e'], outputs: ['cat2'], attrs: { axis: 1 } },
+      { op: 'Conv', inputs: ['m1', 'wd', 'bd'], outputs: ['d'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+      { op: 'GlobalAveragePool', inputs: ['cat1'], outputs: ['g1'] },
+      { op: 'GlobalAveragePool', inputs: ['cat2'], outputs: ['g2'] },
+      { op: 'GlobalAveragePool', inputs: ['d'], outputs: ['gd'] },
+      { op: 'Reshape', inputs: ['g1', 'flat'], outputs: ['f1'] },
+      { op: 'Reshape', inputs: ['g2', 'flat'], outputs: ['f2'] },
+      { op: 'Reshape', inputs: ['gd', 'flat'], outputs: ['fd'] },
+      { op: 'Concat', inputs: ['f1', 'f2', 'fd'], outputs: ['f'], attrs: { axis: 1 } },
+      { op: 'Gemm', inputs: ['f', 'wf', 'bf'], outputs: ['y'], attrs: { transB: 1 } },
+    ],
+  });
+}
+
+/** Concats that stay copy steps: along the height axis (h: its inputs are not contiguous blocks of the output), and
+ *  a channel Concat of c and its max pool p (one scale, no rescale) that an Add also reads: placed, both would lie in
+ *  one memory that the Add reads at two offsets over one address bus, so the Verilog schedule refuses the placement.
+ *  Input [1, 3, 6, 6], output [1, 3]. */
+export function concatCopiedOnnx(): Uint8Array {
+  const r = seeded(71);
+  const i64 = (name: string, data: number[]) => ({ name, shape: [data.length], data, elemType: 7 });
+  return buildModel({
+    inputs: [{ name: 'x', shape: [1, 3, 6, 6] }],
+    outputs: ['y'],
+    initializers: [
+      { name: 'wa', shape: [4, 3, 3, 3], data: weights(r, 108) }, { name: 'ba', shape: [4], data: weights(r, 4, 0.1) },
+      { name: 'wb', shape: [4, 3, 1, 1], data: weights(r, 12, 1) }, { name: 'bb', shape: [4], data: weights(r, 4, 0.1) },
+      { name: 'wc', shape: [4, 4, 1, 1], data: weights(r, 16, 1) }, { name: 'bc', shape: [4], data: weights(r, 4, 0.1) },
+      { name: 'wf', shape: [3, 12], data: weights(r, 36) }, { name: 'bf', shape: [3], data: weights(r, 3, 0.1) },
+      i64('flat', [1, -1]),
+    ],
+    nodes: [
+      { op: 'Conv', inputs: ['x', 'wa', 'ba'], outputs: ['a'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+      { op: 'Conv', inputs: ['x', 'wb', 'bb'], outputs: ['b'], attrs: { kernel_shape: [1, 1] } },
+      { op: 'Concat', inputs: ['a', 'b'], outputs: ['h'], attrs: { axis: 2 } },
+      { op: 'Conv', inputs: ['h', 'wc', 'bc'], outputs: ['c'], attrs: { kernel_shape: [1, 1] } },
+      { op: 'MaxPool', inputs: ['c'], outputs: ['p'], attrs: { kernel_shape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1] } },
+      { op: 'Concat', inputs: ['c', 'p'], outputs: ['z'], attrs: { axis: 1 } },
+      { op: 'Add', inputs: ['c', 'p'], outputs: ['t'] },
+      { op: 'GlobalAveragePool', inputs: ['z'], outputs: ['gz'] },
+      { op: 'GlobalAveragePool', inputs: ['t'], outputs: ['gt'] },
+      { op: 'Reshape', inputs: ['gz', 'flat'], outputs: ['fz'] },
+      { op: 'Reshape', inputs: ['gt', 'flat'], outputs: ['ft'] },
+      { op: 'Concat', inputs: ['fz', 'ft'], outputs: ['f'], attrs: { axis: 1 } },
+      { op: 'Gemm', inputs: ['f', 'wf', 'bf'], outputs: ['y'], attrs: { transB: 1 } },
+    ],
+  });
+}
+
+/** A DenseNet-style block at the end of the network: c1 = pool(x0), cat1 = Concat(x0, c1), c2 = pool(c1),
+ *  y = Concat(cat1, c2), the output. Max pools keep their input's scale and each Concat's range is its first
+ *  input's, so no input is rescaled: cat1 is placed inside y, a chain (x0 and c1 lie in y's memory at composed
+ *  offsets), and the last step, c2's pool, reads c1 at offset 64 of the memory it writes into and that is then
+ *  streamed out from 0. Input [1, 2, 4, 4], output [1, 12, 4, 4]. */
+export function denseChainOnnx(): Uint8Array {
+  const r = seeded(81);
+  const pool = { kernel_shape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1] };
+  return buildModel({
+    inputs: [{ name: 'x', shape: [1, 2, 4, 4] }],
+    outputs: ['y'],
+    initializers: [
+      { name: 'w0', shape: [4, 2, 3, 3], data: weights(r, 72) }, { name: 'b0', shape: [4], data: weights(r, 4, 0.1) },
+    ],
+    nodes: [
+      { op: 'Conv', inputs: ['x', 'w0', 'b0'], outputs: ['x0'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+      { op: 'MaxPool', inputs: ['x0'], outputs: ['c1'], attrs: pool },
+      { op: 'Concat', inputs: ['x0', 'c1'], outputs: ['cat1'], attrs: { axis: 1 } },
+      { op: 'MaxPool', inputs: ['c1'], outputs: ['c2'], attrs: { kernel_shape: [2, 2], strides: [1, 1], pads: [0, 0, 1, 1] } },
+      { op: 'Concat', inputs: ['cat1', 'c2'], outputs: ['y'], attrs: { axis: 1 } },
+    ],
+  });
+}

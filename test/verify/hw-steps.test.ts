@@ -86,7 +86,9 @@ describe('layout steps, broadcasting QSum, Clip on codes, GlobalMaxPool', () => 
   testWithTool('verilator', 'Verilator: 20 inputs bit for bit in every layer and cycle for cycle', async () => {
     const j = await verilogPasses(model.ir, model.inputs, 'layout-v', 3, 20);
     const layers = j.layers as { op: string; unit: string }[];
-    expect(layers.filter((l) => l.unit === 'copy').map((l) => l.op)).toEqual(['Transpose', 'Split', 'Split', 'Concat', 'Broadcast', 'Slice', 'Transpose', 'Concat']);
+    // The channel Concat's inputs (a Split output and a conv output) are placed in its memory: no step; the Concat of
+    // two reshaped (aliased) tensors copies.
+    expect(layers.filter((l) => l.unit === 'copy').map((l) => l.op)).toEqual(['Transpose', 'Split', 'Split', 'Broadcast', 'Slice', 'Transpose', 'Concat']);
   }, 400_000);
 });
 
@@ -146,13 +148,13 @@ describe('squeeze-excitation (QMul with a broadcast gate) and a residual add wit
 });
 
 describe('a fire module: Concat of two convs', () => {
-  testWithTool(['g++', 'verilator'], 'HLS places both inputs (no copy step at all) and Verilog copies them: 10 inputs bit for bit, cycle for cycle', async () => {
+  testWithTool(['g++', 'verilator'], 'HLS and Verilog place both inputs (no copy step at all): 10 inputs bit for bit, cycle for cycle', async () => {
     const model = await quantizedModel(join(work, 'fire'), fireOnnx(), [1, 3, 6, 6], 20);
     const top = await hlsPasses(model.ir, model.inputs, 'fire-hls', 4, 10);
     expect(top).not.toMatch(/copy_segment/);
     expect(top).toMatch(/Concat, every input was written in place inside its output/);
     const j = await verilogPasses(model.ir, model.inputs, 'fire-v', 4, 10);
-    expect((j.layers as { op: string; unit: string }[]).filter((l) => l.unit === 'copy').map((l) => l.op)).toEqual(['Concat']);
+    expect((j.layers as { op: string; unit: string }[]).filter((l) => l.unit === 'copy').map((l) => l.op)).toEqual([]);
   }, 400_000);
 });
 

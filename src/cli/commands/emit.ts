@@ -13,7 +13,7 @@ import { planAccelerator } from '../../hw/plan.js';
 import { solveFoldPlan } from '../../hw/fold-plan.js';
 import { foldPlanJson, foldPlanTable, foldTargetOf } from '../fold-target.js';
 import { foldingRecord, MAX_PE, MAX_SIMD, MAX_WINDOW, multiplierCount, uniformFolding } from '../../hw/fold.js';
-import { verilogStream } from '../../hw/schedule.js';
+import { memoryRecords, scheduleAccelerator, verilogStream } from '../../hw/schedule.js';
 import { parseStreamWidth } from '../../hw/stream.js';
 import { hlsStream, tunedHlsStream } from '../../emit/hls/view.js';
 import { isTuned, planTunedAccelerator } from '../../hw/plan-tuned.js';
@@ -101,7 +101,8 @@ async function emit(kind: BuildKind, args: Args): Promise<void> {
   const multipliers = 'arithmetic' in plan ? [] : tileMultipliers(plan.tiles, args['mult-impl'], args.library);
   const files = await writeDirAtomically(out, async (tmp) => {
     const io = 'arithmetic' in plan ? {} : { interface: hostInterface(plan, stream) };
-    writeBuildBase(tmp, { kind, source: args.model, model: plan.name, lanes: pe, ...(folding ? { folding: foldingRecord(folding) } : {}), ...(args.library !== undefined ? { library: args.library } : {}), options: { part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'], multipliers, ...(streamWidth !== undefined ? { streamWidth } : {}), ...(target ? { targetCycles: target.cycles, minUtilization: target.minUtilization } : {}), ...(args['max-dsps'] !== undefined ? { maxDsps: args['max-dsps'] } : {}), ...(args['max-luts'] !== undefined ? { maxLuts: args['max-luts'] } : {}) }, ...io }, plan.graph);
+    const memories = kind === 'verilog' && !('arithmetic' in plan) ? { memories: memoryRecords(scheduleAccelerator(plan, folding ?? pe, streamWidth)) } : {};
+    writeBuildBase(tmp, { kind, source: args.model, model: plan.name, lanes: pe, ...(folding ? { folding: foldingRecord(folding) } : {}), ...(args.library !== undefined ? { library: args.library } : {}), options: { part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'], multipliers, ...(streamWidth !== undefined ? { streamWidth } : {}), ...(target ? { targetCycles: target.cycles, minUtilization: target.minUtilization } : {}), ...(args['max-dsps'] !== undefined ? { maxDsps: args['max-dsps'] } : {}), ...(args['max-luts'] !== undefined ? { maxLuts: args['max-luts'] } : {}) }, ...io, ...memories }, plan.graph);
     if ('arithmetic' in plan) return emitTunedHls(plan, options, tmp);
     await yieldToSignals();
     return kind === 'hls' ? emitHls(plan, options, tmp) : emitVerilog(plan, options, tmp);

@@ -256,6 +256,13 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
     memories: s.memories.map((m) => ({
       replicas: Array.from({ length: m.ports - 1 }, (_, i) => i + 1),
       index: m.index, width: m.bits, depth: m.size, aw: Math.max(1, Math.ceil(Math.log2(m.size))), signed: m.signed, names: m.aliases.join(', '),
+      placedText: m.placed.map((p) => `${p.buffer} at ${p.at}`).join(', '),
+      // Placed Concat inputs (src/hw/concat-placement.ts): the offset each step reads this memory at, added to the
+      // read address bus (and the tap lanes' replicas) while the step runs.
+      readBases: s.steps.flatMap((st) => {
+        const at = st.inputs.indexOf(m.index);
+        return at >= 0 && st.inputBases[at]! > 0 ? [{ step: st.index, base: st.inputBases[at]! }] : [];
+      }),
       banked: m.banks > 1, banks: m.banks, bankList: Array.from({ length: m.banks }, (_, j) => j), bankDesc: Array.from({ length: m.banks }, (_, j) => m.banks - 1 - j),
       interleaved: m.interleave > 1, interleave: m.interleave, lg: Math.log2(m.interleave), loader: m.index === s.input,
       ilBanks: Array.from({ length: m.interleave }, (_, j) => ({ bank: j, lo: j * m.bits })),
@@ -267,9 +274,10 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
     })),
     steps: s.steps.map((st) => {
       const il = s.memories[st.output]!.interleave;
-      return { index: st.index, name: st.buffer === st.layer.output ? st.layer.name : `${st.layer.name} (broadcast of an input)`, slot: st.slot, prefix: prefixOf(st), multi: units.find((u) => u.prefix === prefixOf(st))!.multi, output: st.output, banked: banked(st.output), interleaved: il > 1 ? Array.from({ length: il }, (_, j) => j) : false, unitText: st.unit === 'tile' ? `tile ${st.tile}` : `${st.unit} unit` };
+      return { index: st.index, name: st.buffer === st.layer.output ? st.layer.name : `${st.layer.name} (broadcast of an input)`, slot: st.slot, outputBase: st.outputBase, prefix: prefixOf(st), multi: units.find((u) => u.prefix === prefixOf(st))!.multi, output: st.output, banked: banked(st.output), interleaved: il > 1 ? Array.from({ length: il }, (_, j) => j) : false, unitText: st.unit === 'tile' ? `tile ${st.tile}` : `${st.unit} unit` };
     }),
     units,
+    placedConcats: plan.layers.filter((l) => l.node.op === 'Concat' && !s.steps.some((st) => st.layer === l)).map((l) => l.name),
   };
   files.set('rtl/adequate_top.v', render('templates', 'verilog/adequate_top.v.hbs', top));
 

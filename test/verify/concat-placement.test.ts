@@ -3,7 +3,6 @@
  *  only the other inputs or is no step at all. Each model goes through `emit verilog` + `verify --layers` in
  *  Verilator (references: the integer golden model, bit for bit in every layer, and the cycle model, cycle for
  *  cycle); the cycles saved are checked against the schedule without placement (every Concat a copy step). */
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -11,26 +10,17 @@ import { loadIr } from '../../src/ir/serialize.js';
 import { planAccelerator, type AcceleratorPlan } from '../../src/hw/plan.js';
 import { scheduleAccelerator, type Schedule } from '../../src/hw/schedule.js';
 import { COPY_DRAIN, predictCycles } from '../../src/hw/cycles.js';
-import { runCliAsync } from '../helpers/cli.js';
 import { concatCopiedOnnx, concatSharedOnnx, denseChainOnnx, fireOnnx, quantizedModel } from '../helpers/hw-models.js';
 import { tempDir } from '../helpers/tmp.js';
 import { testWithTool } from '../helpers/tools.js';
+import { verilogPasses as verilogRoundTrip } from '../helpers/verilog-passes.js';
 
 const work = tempDir();
 
 /** Emits, lints and verifies a build; returns verify's JSON and the top's text. */
 async function verilogPasses(ir: string, inputs: string, name: string, flags: readonly string[], count: number): Promise<{ j: Record<string, unknown>; top: string; build: string }> {
   const build = join(work, name);
-  const emit = await runCliAsync(['emit', 'verilog', ir, '-o', build, ...flags]);
-  expect(emit.code, emit.stderr).toBe(0);
-  const rtl = readFileSync(join(build, 'verilator.f'), 'utf8').split('\n').filter((l) => l.startsWith('rtl/'));
-  const lint = spawnSync('verilator', ['--lint-only', '-Wall', '--top-module', 'adequate_top', ...rtl], { cwd: build, encoding: 'utf8' });
-  expect(lint.stderr, 'verilator --lint-only -Wall').toBe('');
-  const r = await runCliAsync(['verify', build, '--inputs', inputs, '--count', String(count), '--layers', '--json']);
-  expect(r.code, r.stdout + r.stderr).toBe(0);
-  const j = JSON.parse(r.stdout) as Record<string, unknown>;
-  expect([j.count, j.mismatches, j.cycle_mismatches, j.layer_mismatches]).toEqual([count, 0, 0, 0]);
-  expect(j.cycles).toBe(j.predicted_cycles);
+  const j = await verilogRoundTrip(ir, inputs, build, flags, count);
   return { j, top: readFileSync(join(build, 'rtl', 'adequate_top.v'), 'utf8'), build };
 }
 

@@ -6,7 +6,6 @@
  *  multiplier on three tiles, kernel-shared weights, grouped and depthwise convolutions (banked depthwise inputs run
  *  one SIMD lane), TFC_2W2A (2-bit QONNX weights), a binarized MLP (1-bit bipolar weights), a different P x S per
  *  tile, HLS C simulation at P x S, and LeNet-5 at P=6,S=5 and P=16,S=10. */
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect } from 'vitest';
@@ -20,24 +19,14 @@ import { testWithTool } from '../helpers/tools.js';
 import { staticChecks } from '../helpers/hls-static.js';
 import { binarizedMlp, gridInputs } from '../qonnx/models.js';
 import { writeNpy } from '../../src/io/npy.js';
+import { verilogPasses as verilogRoundTrip } from '../helpers/verilog-passes.js';
 
 const work = tempDir();
 
 interface Verified { cycles: number; predicted_cycles: number; layers: { name: string; cycles: number; utilization?: number }[] }
 
 async function foldedPasses(ir: string, inputs: string | undefined, name: string, flags: readonly string[], count: number): Promise<Verified> {
-  const build = join(work, name);
-  const emit = await runCliAsync(['emit', 'verilog', ir, '-o', build, ...flags]);
-  expect(emit.code, emit.stderr).toBe(0);
-  const rtl = readFileSync(join(build, 'verilator.f'), 'utf8').split('\n').filter((l) => l.startsWith('rtl/'));
-  const lint = spawnSync('verilator', ['--lint-only', '-Wall', '--top-module', 'adequate_top', ...rtl], { cwd: build, encoding: 'utf8' });
-  expect(lint.stderr, 'verilator --lint-only -Wall').toBe('');
-  const r = await runCliAsync(['verify', build, ...(inputs ? ['--inputs', inputs] : []), '--count', String(count), '--layers', '--json']);
-  expect(r.code, r.stdout + r.stderr).toBe(0);
-  const j = JSON.parse(r.stdout) as Record<string, unknown>;
-  expect([j.count, j.mismatches, j.cycle_mismatches, j.layer_mismatches]).toEqual([count, 0, 0, 0]);
-  expect(j.cycles).toBe(j.predicted_cycles);
-  return j as unknown as Verified;
+  return (await verilogRoundTrip(ir, inputs, join(work, name), flags, count)) as unknown as Verified;
 }
 
 describe('P x S tiles and W window taps, bit and cycle exact in Verilator', () => {

@@ -19,22 +19,12 @@ import { staticChecks } from '../helpers/hls-static.js';
 import { tempDir } from '../helpers/tmp.js';
 import { testWithTool } from '../helpers/tools.js';
 import { framingBench } from '../helpers/framing-bench.js';
+import { verilogPasses as verilogRoundTrip } from '../helpers/verilog-passes.js';
 
 const work = tempDir();
 
 async function verilogPasses(ir: string, inputs: string, name: string, lanes: number, count: number): Promise<Record<string, unknown>> {
-  const build = join(work, name);
-  const emit = await runCliAsync(['emit', 'verilog', ir, '-o', build, '--lanes', String(lanes)]);
-  expect(emit.code, emit.stderr).toBe(0);
-  const rtl = readFileSync(join(build, 'verilator.f'), 'utf8').split('\n').filter((l) => l.startsWith('rtl/'));
-  const lint = spawnSync('verilator', ['--lint-only', '-Wall', '--top-module', 'adequate_top', ...rtl], { cwd: build, encoding: 'utf8' });
-  expect(lint.stderr, 'verilator --lint-only -Wall').toBe('');
-  const r = await runCliAsync(['verify', build, '--inputs', inputs, '--count', String(count), '--layers', '--json']);
-  expect(r.code, r.stdout + r.stderr).toBe(0);
-  const j = JSON.parse(r.stdout) as Record<string, unknown>;
-  expect([j.count, j.mismatches, j.cycle_mismatches, j.layer_mismatches]).toEqual([count, 0, 0, 0]);
-  expect(j.cycles).toBe(j.predicted_cycles);
-  return j;
+  return verilogRoundTrip(ir, inputs, join(work, name), ['--lanes', String(lanes)], count);
 }
 
 async function hlsPasses(ir: string, inputs: string, name: string, lanes: number, count: number): Promise<string> {

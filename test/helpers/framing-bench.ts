@@ -1,3 +1,8 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+
 /** An outsider's AXI-Stream testbench for Icarus (not one adequate writes): it feeds the beats of `hexFile`, each line
  *  {tlast, beatBits bits of codes}, frames with a wrong tlast among good ones, and prints every output code and the
  *  top's frame_error bits at each output frame's end and at the end. */
@@ -43,4 +48,15 @@ module tb_framing;
   end
 endmodule
 `;
+}
+
+/** Writes the bench into `build` beside the beats file, runs it in Icarus with the build's RTL and returns the lines
+ *  it printed. */
+export function runFramingBench(build: string, rtl: readonly string[], beatBits: number, hexFile: string, beats: number, outputs: number): string[] {
+  writeFileSync(join(build, 'tb_framing.v'), framingBench(beatBits, hexFile, beats, outputs));
+  const c = spawnSync('iverilog', ['-g2005', '-o', 'framing.vvp', 'tb_framing.v', ...rtl], { cwd: build, encoding: 'utf8' });
+  expect(c.status, c.stderr).toBe(0);
+  const r = spawnSync('vvp', ['-n', 'framing.vvp'], { cwd: build, encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  return readFileSync(join(build, 'framing.txt'), 'utf8').trim().split('\n');
 }

@@ -18,7 +18,7 @@ import { readNpy } from '../../src/io/npy.js';
 import { staticChecks } from '../helpers/hls-static.js';
 import { tempDir } from '../helpers/tmp.js';
 import { testWithTool } from '../helpers/tools.js';
-import { framingBench } from '../helpers/framing-bench.js';
+import { runFramingBench } from '../helpers/framing-bench.js';
 import { verilogPasses as verilogRoundTrip } from '../helpers/verilog-passes.js';
 
 const work = tempDir();
@@ -170,13 +170,8 @@ describe('s_axis_tlast framing', () => {
       ...Array.from(frames[3]!.data, (c, i): [number, boolean] => [c, i === 191]),
     ];
     writeFileSync(join(build, 'frames.hex'), beats.map(([c, l]) => ((l ? 256 : 0) + c).toString(16)).join('\n') + '\n');
-    writeFileSync(join(build, 'tb_framing.v'), framingBench(8, 'frames.hex', beats.length, 12));
     const rtl = readFileSync(join(build, 'verilator.f'), 'utf8').split('\n').filter((l) => l.startsWith('rtl/'));
-    const c = spawnSync('iverilog', ['-g2005', '-o', 'framing.vvp', 'tb_framing.v', ...rtl], { cwd: build, encoding: 'utf8' });
-    expect(c.status, c.stderr).toBe(0);
-    const r = spawnSync('vvp', ['-n', 'framing.vvp'], { cwd: build, encoding: 'utf8' });
-    expect(r.status, r.stderr).toBe(0);
-    const lines = readFileSync(join(build, 'framing.txt'), 'utf8').trim().split('\n');
+    const lines = runFramingBench(build, rtl, 8, 'frames.hex', beats.length, 12);
     const expected = [...golden(frames[1]!), 'E 1', ...golden(frames[2]!), 'E 3', ...golden(frames[3]!), 'E 3', `END 3 ${beats.length}`].map(String);
     expect(lines).toEqual(expected);
   }, 300_000);

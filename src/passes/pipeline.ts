@@ -4,6 +4,7 @@ import { channelConstants } from './channel-constants.js';
 import { foldBatchNorm } from './fold-batchnorm.js';
 import { fuseHardSwish } from './fuse-hardswish.js';
 import { fuseMatMulAdd } from './fuse-matmul-add.js';
+import { fusePad } from './fuse-pad.js';
 import type { Pass } from './pass.js';
 
 /** Run right after import: the graph the user's model means, in the fewest ops. */
@@ -16,6 +17,8 @@ export const importPipeline: readonly Pass[] = [
   foldBatchNorm,
   // x * HardSigmoid(x) (HardSwish as PyTorch exports it below opset 14) becomes one HardSwish.
   fuseHardSwish,
+  // A zero spatial Pad before a Conv (Keras/TensorFlow 'same' padding of strided layers) becomes the Conv's own pads.
+  fusePad,
 ];
 
 export function runPipeline(graph: Graph, passes: readonly Pass[], after?: (pass: Pass, g: Graph) => void): Graph {

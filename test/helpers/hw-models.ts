@@ -142,6 +142,25 @@ export async function quantizedModel(dir: string, onnx: Uint8Array, inputShape: 
  *  the elementwise unit, which writes the next layer's banked input), a strided depthwise 3x3, another strided
  *  depthwise 3x3 whose input comes from a depthwise conv (one lane per group), global average pooling and a dense
  *  layer. Input [1, 3, 8, 8], output [1, 4]. */
+/** Keras/TensorFlow 'same' padding as exported: a Pad of one row and column after, before a stride-2 Conv with its
+ *  own pads, and a padded counting AveragePool (fuse-pad makes both the layers' own pads). */
+export function kerasPadOnnx(): Uint8Array {
+  const r = seeded(37);
+  const int64 = (name: string, data: number[]) => ({ name, shape: [data.length], data, elemType: 7 });
+  return buildModel({
+    inputs: [{ name: 'x', shape: [1, 3, 9, 9] }],
+    outputs: ['y'],
+    initializers: [{ name: 'w', shape: [4, 3, 3, 3], data: weights(r, 108) }, { name: 'b', shape: [4], data: weights(r, 4, 0.1) }, int64('p1', [0, 0, 0, 0, 0, 0, 1, 1]), int64('p2', [0, 0, 1, 0, 0, 0, 1, 2])],
+    nodes: [
+      { op: 'Pad', inputs: ['x', 'p1'], outputs: ['xp'] },
+      { op: 'Conv', inputs: ['xp', 'w', 'b'], outputs: ['c'], attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 0, 0, 1] } },
+      { op: 'Relu', inputs: ['c'], outputs: ['a'] },
+      { op: 'Pad', inputs: ['a', 'p2'], outputs: ['ap'] },
+      { op: 'AveragePool', inputs: ['ap'], outputs: ['y'], attrs: { kernel_shape: [3, 3], count_include_pad: 1 } },
+    ],
+  });
+}
+
 export function depthwiseOnnx(): Uint8Array {
   const r = seeded(31);
   return buildModel({

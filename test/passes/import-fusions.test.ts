@@ -10,9 +10,10 @@ import { channelConstants } from '../../src/passes/channel-constants.js';
 import { foldBatchNorm } from '../../src/passes/fold-batchnorm.js';
 import { fuseHardSwish } from '../../src/passes/fuse-hardswish.js';
 import { fuseMatMulAdd } from '../../src/passes/fuse-matmul-add.js';
+import { fusePad } from '../../src/passes/fuse-pad.js';
 import type { Pass } from '../../src/passes/pass.js';
-import { buildModel, seeded, type ModelSpec } from '../helpers/onnx-builder.js';
-import { closeTo } from '../helpers/ort.js';
+import { buildModel, DT, seeded, type ModelSpec } from '../helpers/onnx-builder.js';
+import { closeTo, runOrt } from '../helpers/ort.js';
 
 function check(spec: ModelSpec, passes: readonly Pass[], opsAfter: string[]): Graph {
   const before = importOnnx(buildModel(spec), 'fusions.onnx');
@@ -75,4 +76,38 @@ test('x * HardSigmoid(x) with 1/6, 1/2 is a HardSwish; another line, or another 
   check(hs(0.2), [fuseHardSwish], ['HardSigmoid', 'Mul']);
   const g = importOnnx(buildModel(hs(1 / 6, 'z')), 'z.onnx');
   expect(fuseHardSwish.run(g).graph.nodes.map((n) => n.op)).toEqual(['HardSigmoid', 'Mul']);
+});
+
+test('a zero spatial Pad before a Conv or a counting AveragePool becomes their pads; ONNX Runtime agrees', async () => {
+  const int64 = (name: string, data: number[]) => ({ name, shape: [data.length], data, elemType: DT.INT64 });
+  // Keras 'same' padding of a stride-2 conv (one more row and column after), then a padded counting average pool.
+  const spec: ModelSpec = {
+    inputs: [{ name: 'x', shape: [1, 3, 9, 9] }], outputs: ['y'],
+    initializers: [mat('w', [4, 3, 3, 3], 1), mat('b', [4], 2), int64('p1', [0, 0, 0, 0, 0, 0, 1, 1]), int64('p2', [0, 0, 1, 0, 0, 0, 1, 2])],
+    nodes: [
+      { op: 'Pad', inputs: ['x', 'p1'], outputs: ['xp'] },
+      { op: 'Conv', inputs: ['xp', 'w', 'b'], outputs: ['c'], attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 0, 0, 1] } },
+      { op: 'Relu', inputs: ['c'], outputs: ['r'] },
+      { op: 'Pad', inputs: ['r', 'p2'], outputs: ['rp'] },
+      { op: 'AveragePool', inputs: ['rp'], outputs: ['y'], attrs: { kernel_shape: [3, 3], count_include_pad: 1 } },
+    ],
+  };
+  const g = check(spec, [fusePad], ['Conv', 'Relu', 'AveragePool']);
+  expect(g.nodes.map((n) => (n.attrs as { pads?: number[] }).pads)).toEqual([[1, 0, 1, 2], undefined, [1, 0, 1, 2]]);
+  const bytes = buildModel(spec);
+  const x: Tensor = { dtype: 'float32', shape: [1, 3, 9, 9], data: seeded(9, 243) };
+  const feeds = new Map([['x', x]]);
+  const want = (await runOrt(bytes, feeds)).get('y')!;
+  expect(closeTo(runOutputs(g, feeds)[0]!.data, want)).toBeUndefined();
+});
+
+test('a Pad that is not zero, pads channels, crops, feeds a non-counting pool or another op stays', () => {
+  const int64 = (name: string, data: number[]) => ({ name, shape: [data.length], data, elemType: DT.INT64 });
+  const conv = (input: string, out: string) => ({ op: 'Conv', inputs: [input, 'w'], outputs: [out], attrs: { kernel_shape: [3, 3] } });
+  const base = { inputs: [{ name: 'x', shape: [1, 3, 8, 8] }], outputs: ['y'] };
+  check({ ...base, initializers: [mat('w', [2, 3, 3, 3], 1), int64('p', [0, 0, 1, 1, 0, 0, 1, 1]), { name: 'v', shape: [], data: [0.5] }], nodes: [{ op: 'Pad', inputs: ['x', 'p', 'v'], outputs: ['xp'] }, conv('xp', 'y')] }, [fusePad], ['Pad', 'Conv']);
+  check({ ...base, initializers: [mat('w', [2, 4, 3, 3], 1), int64('p', [0, 1, 0, 0, 0, 0, 0, 0])], nodes: [{ op: 'Pad', inputs: ['x', 'p'], outputs: ['xp'] }, conv('xp', 'y')] }, [fusePad], ['Pad', 'Conv']);
+  check({ ...base, initializers: [mat('w', [2, 3, 3, 3], 1), int64('p', [0, 0, 1, -1, 0, 0, 1, 1])], nodes: [{ op: 'Pad', inputs: ['x', 'p'], outputs: ['xp'] }, conv('xp', 'y')] }, [fusePad], ['Pad', 'Conv']);
+  check({ ...base, initializers: [int64('p', [0, 0, 1, 1, 0, 0, 1, 1])], nodes: [{ op: 'Pad', inputs: ['x', 'p'], outputs: ['xp'] }, { op: 'AveragePool', inputs: ['xp'], outputs: ['y'], attrs: { kernel_shape: [3, 3] } }] }, [fusePad], ['Pad', 'AveragePool']);
+  check({ ...base, initializers: [mat('w', [3, 3, 3, 3], 1), int64('p', [0, 0, 1, 1, 0, 0, 1, 1])], nodes: [{ op: 'Pad', inputs: ['x', 'p'], outputs: ['xp'] }, conv('xp', 'c'), { op: 'MaxPool', inputs: ['xp'], outputs: ['m'], attrs: { kernel_shape: [3, 3] } }, { op: 'Add', inputs: ['c', 'm'], outputs: ['y'] }] }, [fusePad], ['Pad', 'Conv', 'MaxPool', 'Add']);
 });

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { loadIr, saveIr } from '../../src/ir/serialize.js';
 import type { Node } from '../../src/ir/types.js';
 import { runCliAsync } from '../helpers/cli.js';
-import { depthwiseOnnx, fireOnnx, layoutOnnx, quantizedModel, squeezeExciteOnnx } from '../helpers/hw-models.js';
+import { depthwiseOnnx, fireOnnx, kerasPadOnnx, layoutOnnx, quantizedModel, squeezeExciteOnnx } from '../helpers/hw-models.js';
 import { planAccelerator } from '../../src/hw/plan.js';
 import { scheduleAccelerator } from '../../src/hw/schedule.js';
 import { predictCycles } from '../../src/hw/cycles.js';
@@ -52,6 +52,15 @@ function withClip(ir: string, out: string): string {
   saveIr(out, { ...g, nodes, values });
   return out;
 }
+
+describe('Keras-style explicit Pad before a strided Conv and a counting AveragePool (merged into their pads)', () => {
+  testWithTool(['g++', 'verilator'], 'no Pad is left; C simulation and Verilator bit for bit, cycle for cycle', async () => {
+    const model = await quantizedModel(join(work, 'keraspad'), kerasPadOnnx(), [1, 3, 9, 9], 20);
+    expect(loadIr(model.ir).nodes.map((n) => n.op)).toEqual(['QuantizeLinear', 'QConv', 'QAveragePool', 'DequantizeLinear']);
+    await hlsPasses(model.ir, model.inputs, 'keraspad-hls', 3, 10);
+    await verilogPasses(model.ir, model.inputs, 'keraspad-v', 3, 10);
+  }, 300_000);
+});
 
 describe('layout steps, broadcasting QSum, Clip on codes, GlobalMaxPool', () => {
   let model: { ir: string; inputs: string };

@@ -9,6 +9,9 @@
  *    L - Kc cycles after each when Kc < L, so the serializer keeps up):
  *      (G*P - 1)*T + Kc  cycles of taps, then TILE_DRAIN + (lanes busy in the last item) cycles until its last
  *    write (the S products of a lane are added in the multiply stage's register-to-accumulator path, no stage);
+ *    a wide step (schedule.ts Step.wide: one post-processing pipeline per lane, the P outputs written in one cycle)
+ *    has no serializer to wait for: period T = Kc and the drain is TILE_DRAIN + 1 (the one cycle in which the
+ *    serializer stage hands all P sums on, as a serializer with one lane busy does);
  *  - window unit, C planes of P positions, K taps, W taps per cycle: C*P*ceil(K/W) + WINDOW_DRAIN;
  *  - elementwise unit, N elements: N + ELTWISE_DRAIN;
  *  - copy unit, N elements over all its segments (they follow one another without a gap): N + COPY_DRAIN; a Concat
@@ -64,8 +67,8 @@ export function stepCycles(step: Step, lanes?: number): number {
     case 'tile': {
       const items = groupsOf(step);
       const kc = chunkOf(step.k, step.simd ?? 1);
-      const period = Math.max(kc, step.pe ?? lanes!);
-      return (items * step.positions - 1) * period + kc + TILE_DRAIN + step.items!.lastLanes;
+      const period = step.wide ? kc : Math.max(kc, step.pe ?? lanes!);
+      return (items * step.positions - 1) * period + kc + TILE_DRAIN + (step.wide ? 1 : step.items!.lastLanes);
     }
     case 'window':
       return step.channels * step.positions * chunkOf(step.k, step.simd ?? 1) + WINDOW_DRAIN;

@@ -12,6 +12,11 @@ export interface TileFold {
   readonly pe: number;
   /** Products per lane per cycle (taps of one output walked side by side). */
   readonly simd: number;
+  /** Wide write (--wide-write): the tile writes its P lanes' outputs in one cycle, one post-processing pipeline per
+   *  lane, into an output memory split in P banks by channel region (schedule.ts Memory.regions), so a step's period
+   *  is Kc instead of max(Kc, P). Only the steps whose output memory allows it write wide (schedule.ts wideOutputs);
+   *  the others serialize as before. Absent = false. */
+  readonly wide?: boolean;
 }
 
 export interface Folding {
@@ -31,11 +36,11 @@ const checkFactor = (what: string, v: number, max: number): void => {
 };
 
 /** The same P x S on every tile and W taps in the window unit. */
-export function uniformFolding(plan: AcceleratorPlan, pe: number, simd = 1, window = 1): Folding {
+export function uniformFolding(plan: AcceleratorPlan, pe: number, simd = 1, window = 1, wide = false): Folding {
   checkFactor('pe (lanes)', pe, MAX_PE);
   checkFactor('simd', simd, MAX_SIMD);
   checkFactor('window taps', window, MAX_WINDOW);
-  return { tiles: plan.tiles.map(() => ({ pe, simd })), window };
+  return { tiles: plan.tiles.map(() => ({ pe, simd, ...(wide ? { wide } : {}) })), window };
 }
 
 /** Checks a folding against a plan (one fold per tile, factors in range). */
@@ -67,8 +72,8 @@ export function busyChunks(k: number, simd: number): number {
 }
 
 /** The folding as build.json records it. */
-export function foldingRecord(f: Folding): { tiles: { pe: number; simd: number }[]; window: number } {
-  return { tiles: f.tiles.map((t) => ({ pe: t.pe, simd: t.simd })), window: f.window };
+export function foldingRecord(f: Folding): { tiles: { pe: number; simd: number; wide?: boolean }[]; window: number } {
+  return { tiles: f.tiles.map((t) => ({ pe: t.pe, simd: t.simd, ...(t.wide ? { wide: true } : {}) })), window: f.window };
 }
 
 /** Multipliers of a folding: sum over tiles of P x S. */

@@ -62,6 +62,14 @@ export interface Memory {
    *  them in one cycle). Code a is word a div B of bank a mod B (B a power of two, so the address's low bits pick the
    *  bank); `size` is then the words per bank. 1 = not interleaved. */
   readonly interleave: number;
+  /** Banks of a memory split by channel region (the output of a wide-write tile step, Step.wide): bank j holds
+   *  channels [j*G, (j+1)*G) (G = regionChannels), channel c at position p at word (c - j*G)*Pos + p, so the P lanes
+   *  of item g (channels j*G + g) write word g*Pos + p of every bank in one cycle, and a reader's C-order address
+   *  a = c*Pos + p is bank j = the last with a >= j*`size`, word a - j*`size` (regionWord). `size` is then the
+   *  words per bank, G*Pos. 1 = not split. */
+  readonly regions: number;
+  /** Channels per region (G = ceil(M / P)); 0 when not split. */
+  readonly regionChannels: number;
 }
 
 export interface Step {
@@ -96,6 +104,9 @@ export interface Step {
   readonly positions: number;
   /** Tile steps: output channels at once (the tile's P). */
   readonly pe?: number;
+  /** Tile steps: the P lanes' outputs are written in one cycle (TileFold.wide, and the output memory allows it:
+   *  wideOutputs), into a memory split by channel region; lane j of item g computes channel j*G + g (laneChannel). */
+  readonly wide?: boolean;
   /** Tile steps: products per lane per cycle (the tile's S; 1 for a depthwise layer on banked memory); window
    *  steps: taps per cycle (W). Taps per output are walked in chunks of ceil(k / simd). */
   readonly simd?: number;
@@ -142,12 +153,15 @@ export interface MemoryRecord {
   readonly bits: number;
   readonly banks: number;
   readonly interleave: number;
+  /** Channel-region banks (Memory.regions) and their channels each; absent when not split. */
+  readonly regions?: number;
+  readonly regionChannels?: number;
   readonly buffers: readonly string[];
   readonly placed: readonly { readonly buffer: string; readonly at: number }[];
 }
 
 export function memoryRecords(s: Schedule): MemoryRecord[] {
-  return s.memories.map((m) => ({ memory: m.index, words: m.size, bits: m.bits, banks: m.banks, interleave: m.interleave, buffers: m.aliases, placed: m.placed }));
+  return s.memories.map((m) => ({ memory: m.index, words: m.size, bits: m.bits, banks: m.banks, interleave: m.interleave, ...(m.regions > 1 ? { regions: m.regions, regionChannels: m.regionChannels } : {}), buffers: m.aliases, placed: m.placed }));
 }
 
 /** The Verilog top's beats without --stream-width: one 8-bit input code, one output code in 32 bits. */
@@ -172,6 +186,7 @@ export function scheduleAccelerator(plan: AcceleratorPlan, fold: Folding | numbe
   // every tile has the same P.
   const banked = pes.size === 1 ? bankedInputs(plan) : new Set<string>();
   const placements = placeConcats ? verilogPlacements(plan, banked, stream.output.codes > 1) : new Map<string, Placement>();
+  const wide = wideOutputs(plan, folding, banked, placements);
   const memories: Memory[] = [];
   const memoryOf = new Map<string, number>();
   /** Offset of a buffer inside its memory (placed Concat inputs; 0 when absent). */
@@ -183,7 +198,7 @@ export function scheduleAccelerator(plan: AcceleratorPlan, fold: Folding | numbe
     const banks = banked.has(b.name) ? lanes : 1;
     const interleave = b === plan.input ? stream.input.codes : 1;
     const size = banks > 1 ? Math.ceil(b.shape[1]! / lanes) * (b.size / b.shape[1]!) : Math.ceil(b.size / interleave);
-    memories.push({ index, buffer: b, aliases: [], placed: [], size, bits: b.bits, signed: b.dtype !== 'uint8', banks, ports: 1, interleave });
+    memories.push({ index, buffer: b, aliases: [], placed: [], size, bits: b.bits, signed: b.dtype !== 'uint8', banks, ports: 1, interleave, regions: 1, regionChannels: 0 });
     aliases.set(index, [b.name]);
     placedIn.set(index, []);
     memoryOf.set(b.name, index);
@@ -208,7 +223,7 @@ export function scheduleAccelerator(plan: AcceleratorPlan, fold: Folding | numbe
     const slot = slots.get(key) ?? 0;
     slots.set(key, slot + 1);
     const { unit, geometry, channels, k, positions, segments, items } = shape;
-    const fold = unit === 'tile' ? { pe: folding.tiles[layer.tile!]!.pe, simd: items!.mode === 'groups' ? 1 : folding.tiles[layer.tile!]!.simd } : unit === 'window' ? { simd: folding.window } : {};
+    const fold = unit === 'tile' ? { pe: folding.tiles[layer.tile!]!.pe, simd: items!.mode === 'groups' ? 1 : folding.tiles[layer.tile!]!.simd, ...(wide.has(buffer) ? { wide: true } : {}) } : unit === 'window' ? { simd: folding.window } : {};
     steps.push({ index: steps.length, layer, unit, ...(unit === 'tile' ? { tile: layer.tile! } : {}), slot, inputs: ins, output, inputBases, outputBase, buffer, ...(geometry ? { geometry } : {}), ...(segments ? { segments } : {}), ...(items ? { items } : {}), channels, k, positions, ...fold });
   };
   for (const layer of plan.layers) {
@@ -254,12 +269,15 @@ export function scheduleAccelerator(plan: AcceleratorPlan, fold: Folding | numbe
   const output = memoryOf.get(plan.output.name)!;
   if (output === 0 && stream.input.codes !== stream.output.codes) throw userError('E_HW', `'${plan.name}' streams its input memory out unchanged; give it a stream width with as many codes per input beat as per output beat`);
   const interleaved = (m: Memory): Memory => (m.index === output && m.index !== 0 && stream.output.codes > 1 ? { ...m, interleave: stream.output.codes, size: Math.ceil(m.buffer.size / stream.output.codes) } : m);
+  // A wide step's output memory: P banks of G*Pos words, split by channel region.
+  const regions = new Map(steps.filter((st) => st.wide).map((st) => [st.output, { regions: st.pe!, regionChannels: st.items!.count, size: st.items!.count * st.positions }]));
+  const split = (m: Memory): Memory => (regions.has(m.index) ? { ...m, ...regions.get(m.index)! } : m);
   return {
     plan,
     lanes,
     folding,
     stream,
-    memories: memories.map((m) => interleaved({ ...m, aliases: aliases.get(m.index)!, placed: placedIn.get(m.index)!, ports: ports[m.index]! })),
+    memories: memories.map((m) => split(interleaved({ ...m, aliases: aliases.get(m.index)!, placed: placedIn.get(m.index)!, ports: ports[m.index]! }))),
     memoryOf,
     steps,
     input: 0,
@@ -355,12 +373,46 @@ export function groupsOf(step: Step): number {
   return step.items!.count;
 }
 
-/** The output channel lane j computes in item i of a tile step, or -1 when the lane idles in it. */
+/** The output channel lane j computes in item i of a tile step, or -1 when the lane idles in it. Lanes run over
+ *  consecutive channels (item i: i*L + j), except in a wide step (Step.wide), whose lanes are strided by the item
+ *  count G so that lane j writes only channel region j of the output memory (item i: j*G + i). */
 export function laneChannel(step: Step, lanes: number, item: number, j: number): number {
   const it = step.items!;
+  if (step.wide) {
+    const c = j * it.count + item;
+    return c < step.channels ? c : -1;
+  }
   if (it.mode === 'groups') return item * lanes + j < step.channels ? item * lanes + j : -1;
   const group = Math.floor(item / it.blocks), inGroup = (item % it.blocks) * lanes + j;
   return inGroup < it.perGroup ? group * it.perGroup + inGroup : -1;
+}
+
+/** Bank and word of C-order element `a` of a memory split by channel region (Memory.regions): the read adapter's
+ *  decode in the top. Plain memories: bank 0, word a. */
+export function regionWord(m: Memory, a: number): { bank: number; word: number } {
+  if (m.regions <= 1) return { bank: 0, word: a };
+  const bank = Math.min(m.regions - 1, Math.floor(a / m.size));
+  return { bank, word: a - bank * m.size };
+}
+
+/** Outputs of layers that wide-write tiles (TileFold.wide) write in one cycle per item-position: group-1 conv and
+ *  Gemm layers with P > 1 whose output memory is a plain RAM in C order written by them alone: not banked by lanes
+ *  (a depthwise input), not the streamed output (a Reshape alias of it included: interleaved for wide beats, or read
+ *  from address 0 by the streamer), not placed in a Concat's memory nor holding placed inputs. Their readers keep
+ *  C-order addresses; the top's read adapter finds the region. */
+function wideOutputs(plan: AcceleratorPlan, folding: Folding, banked: ReadonlySet<string>, placements: ReadonlyMap<string, Placement>): Set<string> {
+  const reshapeOf = new Map(plan.layers.filter((l) => l.node.op === 'Reshape').map((l) => [l.output, l.inputs[0]!]));
+  const source = (b: string): string => (reshapeOf.has(b) ? source(reshapeOf.get(b)!) : b);
+  const streamed = source(plan.output.name);
+  const placedInto = new Set([...placements.values()].map((p) => p.into));
+  const out = new Set<string>();
+  for (const l of plan.layers) {
+    if (l.tile === undefined || !folding.tiles[l.tile]!.wide || folding.tiles[l.tile]!.pe === 1) continue;
+    if (!(l.node.op === 'QGemm' || (l.node.op === 'QConv' && l.node.attrs.group === 1))) continue;
+    const b = l.output;
+    if (!banked.has(b) && b !== streamed && !placements.has(b) && !placedInto.has(b)) out.add(b);
+  }
+  return out;
 }
 
 /** The Concat placements of the Verilog accelerator: the shared rule (src/hw/concat-placement.ts) where the memories

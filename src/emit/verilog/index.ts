@@ -108,6 +108,11 @@ export interface VerilogDesign {
  *  the multiplier library. */
 export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): VerilogDesign {
   const s = scheduleAccelerator(plan, options.folding ?? options.lanes, options.streamWidth);
+  // The wide-write tile (P post-processing pipelines, the read adapter of region-split memories) is not in the RTL
+  // yet: the schedule and the cycle model plan it (--wide-write with --target-cycles prints the plan), the build
+  // is refused rather than emitted wrong.
+  const wideStep = s.steps.find((st) => st.wide);
+  if (wideStep) throw userError('E_HW', `layer '${wideStep.layer.name}' would write its ${wideStep.pe} lanes in one cycle (--wide-write); the Verilog tiles do not implement wide writes yet: emit without --wide-write`);
   if (plan.input.bits > 8) throw userError('E_HW', `the input codes of '${plan.name}' have ${plan.input.bits} bits; the input stream carries 8-bit codes (quantize the input to 8 bits)`);
   const { nw, dw } = designWidths(s);
   const files = new Map<string, string>();

@@ -71,7 +71,8 @@ export function walkerConfig(step: Step, lanes: number, tapLanes = 1): WalkerCon
   const simd = step.simd ?? 1, kc = chunkOf(step.k, simd);
   return {
     outer, oh: g.oh, ow: g.ow, cin: g.c, kh: g.kh, kw: g.kw, ktot: kc,
-    idle: tile ? Math.max(0, lanes - kc) : 0, p: step.positions, lastLanes: tile ? it!.lastLanes : 0, ...planes,
+    // The walker idles so that the serializer keeps up; a wide step writes all lanes at once (no serializer wait).
+    idle: tile && !step.wide ? Math.max(0, lanes - kc) : 0, p: step.positions, lastLanes: tile ? it!.lastLanes : 0, ...planes,
     h: g.h, w: g.w, ph: g.ph, pw: g.pw, phe: g.phe, pwe: g.pwe, sh: g.sh, sw: g.sw, dh: g.dh, dw: g.dw,
     shw: g.sh * g.w, dhw: g.dh * g.w, phw: g.ph * g.w, hw: g.h * g.w,
     taps: tapStarts(g, step.k, simd, Math.max(tapLanes, simd)),

@@ -1,0 +1,96 @@
+/** Wide-write tile steps (TileFold.wide): the strided lane mapping, the channel-region banks of their output memory
+ *  and their cycles, worked by hand on LeNet-5 and checked by exhaustive enumeration (every channel and position:
+ *  where the writer puts it = where a C-order reader's decode finds it). */
+import { join } from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { stepCycles } from '../../src/hw/cycles.js';
+import { planAccelerator, type AcceleratorPlan } from '../../src/hw/plan.js';
+import { groupsOf, laneChannel, memoryRecords, regionWord, scheduleAccelerator, type Step } from '../../src/hw/schedule.js';
+import { uniformFolding } from '../../src/hw/fold.js';
+import { weightRom } from '../../src/emit/verilog/memories.js';
+import { verilogDesign } from '../../src/emit/verilog/index.js';
+import { loadIr } from '../../src/ir/serialize.js';
+import { runCli, REPO } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+import { expectUserError } from '../helpers/user-error.js';
+
+describe('wide-write tile steps on LeNet-5', () => {
+  let plan: AcceleratorPlan;
+  beforeAll(() => {
+    const q = join(tempDir(), 'q');
+    runCli(['quantize', join(REPO, 'examples/lenet5-mnist/model.onnx'), '-o', q, '--calib', '64', '--eval-limit', '10']);
+    plan = planAccelerator(loadIr(q));
+  }, 120_000);
+  const macSteps = (steps: readonly Step[]) => steps.filter((st) => st.unit === 'tile');
+
+  test('only wide tiles write wide, and never the streamed output; P = 1 is never wide', () => {
+    expect(macSteps(scheduleAccelerator(plan, 4).steps).some((st) => st.wide)).toBe(false);
+    const wide = scheduleAccelerator(plan, uniformFolding(plan, 4, 1, 1, true));
+    // conv1, conv2, fc1, fc2 write wide; fc3 writes the streamed output.
+    expect(macSteps(wide.steps).map((st) => st.wide === true)).toEqual([true, true, true, true, false]);
+    expect(wide.memories[wide.output]!.regions).toBe(1);
+    expect(macSteps(scheduleAccelerator(plan, uniformFolding(plan, 1, 1, 1, true)).steps).some((st) => st.wide)).toBe(false);
+    // Unchanged builds: a folding without wide records no region banks.
+    expect(memoryRecords(scheduleAccelerator(plan, 4)).some((m) => m.regions !== undefined)).toBe(false);
+  });
+
+  test('conv1 (6 channels on 4 lanes): lane j of item g is channel 2j + g, lane 3 idles; 4 banks of 2 x 784 words', () => {
+    const s = scheduleAccelerator(plan, uniformFolding(plan, 4, 1, 1, true));
+    const conv1 = macSteps(s.steps)[0]!;
+    expect(groupsOf(conv1)).toBe(2);
+    const map = [0, 1].map((g) => [0, 1, 2, 3].map((j) => laneChannel(conv1, 4, g, j)));
+    expect(map).toEqual([[0, 2, 4, -1], [1, 3, 5, -1]]);
+    const mem = s.memories[conv1.output]!;
+    expect({ regions: mem.regions, regionChannels: mem.regionChannels, size: mem.size }).toEqual({ regions: 4, regionChannels: 2, size: 2 * 784 });
+  });
+
+  test('every element a wide step writes is where the read decode (regionWord) finds its C-order address', () => {
+    for (const pe of [3, 4, 7]) {
+      const s = scheduleAccelerator(plan, uniformFolding(plan, pe, 1, 1, true));
+      for (const st of macSteps(s.steps).filter((x) => x.wide)) {
+        const mem = s.memories[st.output]!, P = st.positions, G = groupsOf(st);
+        const seen = new Set<number>();
+        for (let g = 0; g < G; g++) {
+          for (let j = 0; j < pe; j++) {
+            const c = laneChannel(st, pe, g, j);
+            if (c < 0) continue;
+            expect(seen.has(c)).toBe(false);
+            seen.add(c);
+            // The writer: all lanes of item g at word g*P + p, each in its own bank j.
+            for (let p = 0; p < P; p++) expect(regionWord(mem, c * P + p)).toEqual({ bank: j, word: g * P + p });
+          }
+        }
+        expect(seen.size).toBe(st.channels);
+      }
+    }
+  });
+
+  test('the weight ROM follows the strided mapping: word g*K + k, lane j holds the weight of channel j*G + g', () => {
+    const s = scheduleAccelerator(plan, uniformFolding(plan, 4, 1, 1, true));
+    const conv2 = macSteps(s.steps)[1]!;
+    const rom = weightRom(conv2, 4, 8).trim().split('\n').map((h) => BigInt(`0x${h}`));
+    const w = conv2.layer.weights!.data, K = conv2.k, G = groupsOf(conv2);
+    expect(rom.length).toBe(G * K);
+    for (let g = 0; g < G; g++) {
+      for (let k = 0; k < K; k++) {
+        for (let j = 0; j < 4; j++) expect(Number((rom[g * K + k]! >> BigInt(8 * j)) & 255n)).toBe(w[(j * G + g) * K + k]! & 255);
+      }
+    }
+  });
+
+  test('cycles by hand: period Kc instead of max(Kc, P), drain 8 + 1', () => {
+    // conv1 at P = 4, S = 13: K = 25, Kc = 2, 2 items x 784 positions.
+    const narrow = macSteps(scheduleAccelerator(plan, uniformFolding(plan, 4, 13)).steps)[0]!;
+    const wide = macSteps(scheduleAccelerator(plan, uniformFolding(plan, 4, 13, 1, true)).steps)[0]!;
+    expect(stepCycles(narrow)).toBe(1567 * 4 + 2 + 8 + 2);
+    expect(stepCycles(wide)).toBe(1567 * 2 + 2 + 8 + 1);
+    // Kc >= P: the period is Kc either way; only the drain differs (one cycle instead of the last item's lanes).
+    const narrow1 = macSteps(scheduleAccelerator(plan, 4).steps)[0]!;
+    const wide1 = macSteps(scheduleAccelerator(plan, uniformFolding(plan, 4, 1, 1, true)).steps)[0]!;
+    expect(stepCycles(wide1)).toBe(stepCycles(narrow1) - 2 + 1);
+  });
+
+  test('the Verilog emitter refuses wide steps until the tile implements them', () => {
+    expectUserError(() => verilogDesign(plan, { lanes: 4, folding: uniformFolding(plan, 4, 1, 1, true), part: 'xc7z020clg400-1', clockNs: 10, multiplierImpl: 'lut' } as Parameters<typeof verilogDesign>[1]), 'E_HW', /--wide-write/);
+  });
+});

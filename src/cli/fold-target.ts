@@ -10,6 +10,7 @@ export interface FoldArgs {
   'target-latency-us'?: number;
   'min-utilization': number;
   'max-dsps'?: number;
+  'wide-write'?: boolean;
   clock: number;
 }
 
@@ -23,7 +24,7 @@ export function foldTargetOf(args: FoldArgs, allExact: boolean, streamWidth?: St
   if (!(args['min-utilization'] >= 0 && args['min-utilization'] <= 1)) throw userError('E_USAGE', `--min-utilization ${args['min-utilization']} must be from 0 to 1`);
   const target = cycles ?? Math.floor((us! * 1000) / args.clock);
   if (!(target >= 1)) throw userError('E_USAGE', `--target-latency-us ${us} at --clock-ns ${args.clock} is less than one cycle`);
-  return { cycles: target, minUtilization: args['min-utilization'], ...(allExact && args['max-dsps'] !== undefined ? { maxMultipliers: args['max-dsps'] } : {}), ...(streamWidth !== undefined ? { streamWidth } : {}) };
+  return { cycles: target, minUtilization: args['min-utilization'], ...(allExact && args['max-dsps'] !== undefined ? { maxMultipliers: args['max-dsps'] } : {}), ...(streamWidth !== undefined ? { streamWidth } : {}), ...(args['wide-write'] ? { wideWrite: true } : {}) };
 }
 
 export function foldPlanTable(f: FoldedPlan, clockNs: number): string {

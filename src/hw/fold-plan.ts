@@ -27,6 +27,9 @@ export interface FoldTarget {
   readonly minUtilization?: number;
   /** The stream beats (--stream-width): the load and stream cycles the plan pays (undefined: one code per beat). */
   readonly streamWidth?: StreamWidth;
+  /** Wide-write tiles (--wide-write, TileFold.wide): every tile of the plan writes its lanes in one cycle where the
+   *  output memory allows it, and the cycles of each candidate are those of wide steps. */
+  readonly wideWrite?: boolean;
 }
 
 export interface FoldedLayer {
@@ -60,7 +63,8 @@ export function solveFoldPlan(graph: Graph, target: FoldTarget): FoldedPlan {
   const steps1 = macSteps(scheduleAccelerator(base, 1).steps);
   const peValues = useful(macLayers.map((l) => steps1.get(l.name)!.channels), MAX_PE);
   const simdValues = useful(macLayers.map((l) => steps1.get(l.name)!.k), MAX_SIMD);
-  const atPe = new Map(peValues.map((pe) => [pe, macSteps(scheduleAccelerator(base, { tiles: base.tiles.map(() => ({ pe, simd: 1 })), window: 1 }).steps)]));
+  const wide = target.wideWrite ? { wide: true } : {};
+  const atPe = new Map(peValues.map((pe) => [pe, macSteps(scheduleAccelerator(base, { tiles: base.tiles.map(() => ({ pe, simd: 1, ...wide })), window: 1 }).steps)]));
   const simdAt = new Map(simdValues.map((simd) => [simd, macSteps(scheduleAccelerator(base, { tiles: base.tiles.map(() => ({ pe: 1, simd })), window: 1 }).steps)]));
   // Depthwise layers read banked memories (one bank per lane) only when every tile has the same P (schedule.ts):
   // such models are solved once per common P, so that each layer's table holds the cycles it really gets.
@@ -99,7 +103,7 @@ export function solveFoldPlan(graph: Graph, target: FoldTarget): FoldedPlan {
   const tiled = bindMultipliers.run(graph, { layers: new Map(macLayers.map((l) => [l.name, { multiplier: (l.node as MacNode).attrs.multiplier, tile: tileOf.get(l.name)! }])) }).graph;
   const plan = planAccelerator(tiled);
   // planAccelerator numbers tiles in order of first use, as the solution lists them.
-  const folding: Folding = { tiles: plan.tiles.map((t) => solution.tiles[t.index]!.fold), window };
+  const folding: Folding = { tiles: plan.tiles.map((t) => ({ ...solution.tiles[t.index]!.fold, ...wide })), window };
   const cycles = predictCycles(scheduleAccelerator(plan, folding, target.streamWidth));
   // The optimizer's sum and the cycle model of the final plan are two computations of one number.
   if (cycles.total !== solution.cycles) throw new Error(`internal error: the folding solver predicted ${solution.cycles} cycles, the cycle model of its plan ${cycles.total}`);

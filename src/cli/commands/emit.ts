@@ -42,6 +42,7 @@ interface Args {
   'mult-impl': MultiplierImpl;
   'exact-multipliers'?: boolean;
   'stream-width'?: number;
+  'wide-write'?: boolean;
   json?: boolean;
   force?: boolean;
 }
@@ -64,6 +65,7 @@ function builder(y: Argv): Argv<Args> {
     .option('max-luts', intOption('max-luts', { min: 1, describe: 'a LUT bound, recorded in build.json and checked by adequate synth' }))
     .option('exact-multipliers', { type: 'boolean', describe: 'every tile with the exact multiplier (same tiles, lanes and weights): the exact twin of an approximate design' })
     .option('stream-width', { type: 'number', describe: 'bits per stream beat, 8, 32 or 64: an input beat carries width/8 codes; an output beat one 8-bit code (8), one code in 32 bits (32) or two (64) [default: one code per beat]' })
+    .option('wide-write', { type: 'boolean', describe: 'Verilog: each tile writes its P lanes\' outputs in one cycle (P post-processing pipelines, output memory split in P banks by channel region), for group-1 conv and dense layers whose output memory allows it; with a target the solver plans for it' })
     .option('mult-impl', { choices: ['auto', 'table', 'netlist'] as const, default: 'auto' as const, describe: 'approximate multipliers as gate-level netlists or lookup tables (auto: the netlist when the library has one)' })
     .option('force', FORCE_OPTION)
     .option('json', { type: 'boolean', describe: 'print one JSON object' }) as unknown as Argv<Args>;
@@ -80,6 +82,7 @@ async function emit(kind: BuildKind, args: Args): Promise<void> {
   // A target: the folding solver chooses the tiles (recorded in the IR, so the build's copy plans the same) and P x S.
   const allExact = loaded.nodes.every((n) => (n.op !== 'QConv' && n.op !== 'QGemm') || n.attrs.multiplier === undefined);
   const streamWidth = parseStreamWidth(args['stream-width']);
+  if (args['wide-write'] && kind !== 'verilog') throw userError('E_USAGE', '--wide-write is a Verilog tile option; drop it for emit hls');
   const target = foldTargetOf(args, allExact, streamWidth);
   if (target && (args.pe !== undefined || args.simd !== 1 || args['window-taps'] !== 1)) throw userError('E_USAGE', 'a target (--target-cycles, --target-latency-us) chooses P, S and the window taps itself; drop --pe, --simd and --window-taps');
   if (target && kind === 'hls' && isTuned(loaded)) throw userError('E_USAGE', `'${args.model}' is word-length tuned; the folding solver plans integer accelerators (quantized IRs): drop the target`);
@@ -92,7 +95,7 @@ async function emit(kind: BuildKind, args: Args): Promise<void> {
   const graph = args['exact-multipliers'] ? exact(chosen) : chosen;
   const plan = folded && !args['exact-multipliers'] ? folded.plan : kind === 'hls' && isTuned(graph) ? planTunedAccelerator(graph) : planAccelerator(graph);
   const pe = folded ? Math.max(...folded.folding.tiles.map((t) => t.pe)) : args.pe ?? args.lanes;
-  const folding = folded ? folded.folding : 'arithmetic' in plan ? undefined : uniformFolding(plan, pe, args.simd, args['window-taps']);
+  const folding = folded ? folded.folding : 'arithmetic' in plan ? undefined : uniformFolding(plan, pe, args.simd, args['window-taps'], args['wide-write'] === true);
   if (folded && !args.json) process.stdout.write(foldPlanTable(folded, args.clock));
   const options = { lanes: pe, ...(folding ? { folding } : {}), part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'], ...(args.library !== undefined ? { library: args.library } : {}), ...(streamWidth !== undefined ? { streamWidth } : {}) };
   // The beats each emitter streams (E_USAGE when the codes do not fit the width).

@@ -11,7 +11,7 @@ import { libraryContext } from '../golden/parallel.js';
 import { predictCycles, type InferenceCycles } from '../hw/cycles.js';
 import { planAccelerator, type AcceleratorPlan } from '../hw/plan.js';
 import { quantizeSample, referenceBuffers } from '../hw/reference.js';
-import { scheduleAccelerator, type Memory, type Schedule } from '../hw/schedule.js';
+import { regionWord, scheduleAccelerator, type Memory, type Schedule } from '../hw/schedule.js';
 import { parseStreamWidth } from '../hw/stream.js';
 import type { Tensor } from '../ir/types.js';
 import { makeTensor, sizeOf } from '../ir/types.js';
@@ -110,7 +110,7 @@ async function compareLayers(build: string, model: BuiltModel, s: Schedule, inpu
     for (const step of s.steps) {
       const mem = s.memories[step.output]!;
       const prefix = join(dumpDir, `i${i}_s${step.index}`);
-      const actual = mem.banks > 1 ? readBankedDump(prefix, mem) : mem.interleave > 1 ? readInterleavedDump(prefix, mem) : readMemoryDump(`${prefix}.hex`, mem.bits, mem.signed);
+      const actual = mem.banks > 1 ? readBankedDump(prefix, mem) : mem.regions > 1 ? readRegionDump(prefix, mem) : mem.interleave > 1 ? readInterleavedDump(prefix, mem) : readMemoryDump(`${prefix}.hex`, mem.bits, mem.signed);
       const reference = expected[i]!.get(step.buffer);
       if (!reference) continue; // a broadcast copy's buffer: the golden model has none (the QSum after it is checked)
       const want = reference.data;
@@ -135,6 +135,16 @@ function readBankedDump(prefix: string, mem: Memory): Int32Array {
   const out = new Int32Array(mem.buffer.size);
   for (let c = 0; c < C; c++) for (let p = 0; p < P; p++) out[c * P + p] = banks[c % L]![Math.floor(c / L) * P + p] ?? NaN;
   return out;
+}
+
+/** The dumps of a memory split by channel region (`PREFIX_b<j>.hex`) back in C order: element a is where the
+ *  read adapter finds it (src/hw/schedule.ts, regionWord). */
+function readRegionDump(prefix: string, mem: Memory): Int32Array {
+  const banks = Array.from({ length: mem.regions }, (_, j) => readMemoryDump(`${prefix}_b${j}.hex`, mem.bits, mem.signed));
+  return Int32Array.from({ length: mem.buffer.size }, (_, a) => {
+    const { bank, word } = regionWord(mem, a);
+    return banks[bank]![word] ?? NaN;
+  });
 }
 
 /** The dumps of an address-interleaved memory (`PREFIX_b<j>.hex`) back in C order: code a is word a div B of bank

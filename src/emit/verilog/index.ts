@@ -80,6 +80,11 @@ interface TileView {
   readonly depthwise: boolean;
   /** Some layer writes a banked memory (word and lane outputs). */
   readonly bankWriter: boolean;
+  readonly wideWriter: boolean;
+  /** Writes a word address beside the C-order one (bank writer or wide writer). */
+  readonly wordWriter: boolean;
+  readonly laneList1: readonly number[];
+  readonly laneListDesc: readonly number[];
   readonly laneBits: number;
 }
 
@@ -108,11 +113,6 @@ export interface VerilogDesign {
  *  the multiplier library. */
 export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): VerilogDesign {
   const s = scheduleAccelerator(plan, options.folding ?? options.lanes, options.streamWidth);
-  // The wide-write tile (P post-processing pipelines, the read adapter of region-split memories) is not in the RTL
-  // yet: the schedule and the cycle model plan it (--wide-write with --target-cycles prints the plan), the build
-  // is refused rather than emitted wrong.
-  const wideStep = s.steps.find((st) => st.wide);
-  if (wideStep) throw userError('E_HW', `layer '${wideStep.layer.name}' would write its ${wideStep.pe} lanes in one cycle (--wide-write); the Verilog tiles do not implement wide writes yet: emit without --wide-write`);
   if (plan.input.bits > 8) throw userError('E_HW', `the input codes of '${plan.name}' have ${plan.input.bits} bits; the input stream carries 8-bit codes (quantize the input to 8 bits)`);
   const { nw, dw } = designWidths(s);
   const files = new Map<string, string>();
@@ -154,6 +154,11 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
       ...(record ? { record } : {}),
       depthwise: steps.some((st) => st.items!.mode === 'groups'),
       bankWriter: steps.some((st) => s.memories[st.output]!.banks > 1),
+      // Wide writes (schedule.ts Step.wide): P post-processing pipelines, all lanes written at one word.
+      wideWriter: steps.some((st) => st.wide),
+      wordWriter: steps.some((st) => s.memories[st.output]!.banks > 1 || st.wide),
+      laneList1: Array.from({ length: pe - 1 }, (_, j) => j + 1),
+      laneListDesc: Array.from({ length: pe }, (_, j) => pe - 1 - j),
       laneBits,
     };
   });
@@ -165,7 +170,7 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
         files.set(`rtl/mem/w_s${st.index}.hex`, indexRom);
         laneTables.forEach((text, j) => files.set(`rtl/mem/cb_s${st.index}_l${j}.hex`, text));
       } else streamed.set(`rtl/mem/w_s${st.index}.hex`, () => weightRomPieces(st, t.lanes, t.wb, t.bipolar, t.simd));
-      files.set(`rtl/mem/c_s${st.index}.hex`, channelRom(st, t.ws));
+      files.set(`rtl/mem/c_s${st.index}.hex`, channelRom(st, t.ws, t.lanes));
     });
     if (t.multiplier === 'table') files.set(t.tableFile, multiplierRom(t.record!.table));
     if (t.multiplier === 'netlist') {
@@ -229,6 +234,8 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
       } : { multi: false }),
       wide: tile?.depthwise ? wide : false,
       bankWriter: tile ? tile.bankWriter : u.prefix === 'elt' && u.steps.some((st) => banked(st.output)),
+      wideWriter: tile?.wideWriter ? { lanes: tile.lanes } : false,
+      wordWriter: tile ? tile.wordWriter : u.prefix === 'elt' && u.steps.some((st) => banked(st.output)),
       steps: u.steps.map((st) => st.index),
       ports: Array.from({ length: portCount }, (_, port) => ({
         port,
@@ -255,6 +262,7 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
     inputSigned: s.memories[s.input]!.signed,
     lastStep: s.steps.length - 1,
     laneBits,
+    anyWide: s.steps.some((st) => st.wide),
     bankList: Array.from({ length: lanes }, (_, j) => j),
     extraLanes,
     extraList: Array.from({ length: extraLanes }, (_, i) => ({ r: i + 1, lo: i })),
@@ -270,6 +278,16 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
       }),
       banked: m.banks > 1, banks: m.banks, bankList: Array.from({ length: m.banks }, (_, j) => j), bankDesc: Array.from({ length: m.banks }, (_, j) => m.banks - 1 - j),
       interleaved: m.interleave > 1, interleave: m.interleave, lg: Math.log2(m.interleave), loader: m.index === s.input,
+      // Split by channel region (schedule.ts Memory.regions): each read port (the RAM's and each replica's) decodes
+      // its C-order address into a bank (address >= j * words, constants) and a word.
+      regions: m.regions > 1 ? Array.from({ length: m.ports }, (_, r) => {
+        const sfx = r === 0 ? '' : `${r}`, addr = r === 0 ? 'rd_addr' : `rd_addr_r${r}`, aw = Math.max(1, Math.ceil(Math.log2(m.size)));
+        return {
+          index: m.index, sfx, addr, aw, width: m.bits, depth: m.size, signed: m.signed, rb: bitsFor(Math.max(1, m.regions - 1)), nw, memBits: bitsFor(Math.max(1, s.memories.length - 1)),
+          bounds: Array.from({ length: m.regions - 1 }, (_, j) => ({ bank: j + 1, base: (j + 1) * m.size })),
+          banks: Array.from({ length: m.regions }, (_, j) => ({ bank: j, lo: j })),
+        };
+      }) : false,
       ilBanks: Array.from({ length: m.interleave }, (_, j) => ({ bank: j, lo: j * m.bits })),
       // Replicas of an interleaved memory (a SIMD first layer reading a wide-beat input): each the same banks.
       ilReplicas: m.interleave > 1 ? Array.from({ length: m.ports - 1 }, (_, i) => {
@@ -279,7 +297,8 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
     })),
     steps: s.steps.map((st) => {
       const il = s.memories[st.output]!.interleave;
-      return { index: st.index, name: st.buffer === st.layer.output ? st.layer.name : `${st.layer.name} (broadcast of an input)`, slot: st.slot, outputBase: st.outputBase, prefix: prefixOf(st), multi: units.find((u) => u.prefix === prefixOf(st))!.multi, output: st.output, banked: banked(st.output), interleaved: il > 1 ? Array.from({ length: il }, (_, j) => j) : false, unitText: st.unit === 'tile' ? `tile ${st.tile}` : `${st.unit} unit` };
+      return { index: st.index, name: st.buffer === st.layer.output ? st.layer.name : `${st.layer.name} (broadcast of an input)`, slot: st.slot, outputBase: st.outputBase, prefix: prefixOf(st), multi: units.find((u) => u.prefix === prefixOf(st))!.multi, output: st.output, banked: banked(st.output),
+        wideWrite: st.wide ? { pad: lanes - st.pe! } : false, regionList: st.wide ? Array.from({ length: st.pe! }, (_, j) => j) : false, interleaved: il > 1 ? Array.from({ length: il }, (_, j) => j) : false, unitText: st.unit === 'tile' ? `tile ${st.tile}` : `${st.unit} unit` };
     }),
     units,
     placedConcats: plan.layers.filter((l) => l.node.op === 'Concat' && !s.steps.some((st) => st.layer === l)).map((l) => l.name),

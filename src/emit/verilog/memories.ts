@@ -157,11 +157,28 @@ export function sharedRoms(step: Step, lanes: number, wb: number, simd = 1): { i
  *  c = bias - za * sum_k w[m,k] + K * za * zw (the correction terms that do not depend on the input, modulo 2^32),
  *  zw the weight zero point (for the zw * sum a term), and the requantization's mantissa and total shift
  *  t = 31 + shift, clamped to 64 (|acc * m| < 2^62, so a larger shift also rounds to 0). */
-export function channelRom(step: Step, ws: number): string {
+export function channelRom(step: Step, ws: number, lanes = 1): string {
+  const words = channelWords(step, ws);
+  if (!step.wide) return lines(words.map((w) => hexWord(w, 70 + ws)));
+  // A wide step (schedule.ts Step.wide): word g holds the constants of item g's lanes, lane j (channel laneChannel)
+  // at bits [j*CW, +CW); idle lanes hold 0.
+  const cw = 70 + ws;
+  return lines(Array.from({ length: groupsOf(step) }, (_, g) => {
+    let word = 0n;
+    for (let j = lanes - 1; j >= 0; j--) {
+      const m = laneChannel(step, lanes, g, j);
+      word = (word << BigInt(cw)) | (m >= 0 ? words[m]! : 0n);
+    }
+    return hexWord(word, lanes * cw);
+  }));
+}
+
+/** The channel ROM word of each output channel: {t[6:0], mantissa[30:0], zw[ws-1:0], c[31:0]}. */
+function channelWords(step: Step, ws: number): bigint[] {
   const a = (step.layer.node as MacNode).attrs;
   const w = step.layer.weights!.data, bias = step.layer.bias?.data, K = step.k;
   const za = BigInt(a.aZeroPoint);
-  const out: string[] = [];
+  const out: bigint[] = [];
   for (let m = 0; m < step.channels; m++) {
     // A sum of at most 2^32 codes of 32 bits: exact in a double, one BigInt per channel.
     let sumNumber = 0;
@@ -172,9 +189,9 @@ export function channelRom(step: Step, ws: number): string {
     const t = BigInt(Math.min(64, 31 + a.shift[m]!));
     const mant = BigInt(a.mantissa[m]!);
     const word = (t << BigInt(63 + ws)) | (mant << BigInt(32 + ws)) | (BigInt.asUintN(ws, zw) << 32n) | BigInt.asUintN(32, c);
-    out.push(hexWord(word, 70 + ws));
+    out.push(word);
   }
-  return lines(out);
+  return out;
 }
 
 /** A multiplier's 65,536 products as 16-bit words, address {a[7:0], w[7:0]}. */

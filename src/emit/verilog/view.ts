@@ -151,6 +151,9 @@ export interface TileSlotView {
   readonly halfEven: 0 | 1;
   readonly wrom: RomView;
   readonly crom: RomView;
+  /** A wide step (schedule.ts Step.wide): its channel ROM holds one word of L lanes' constants per item, read at
+   *  the item (sh_outer) instead of the channel. */
+  readonly wide: 0 | 1;
 }
 
 export function tileSlotView(step: Step, lanes: number, simd = 1): TileSlotView {
@@ -181,7 +184,8 @@ export function tileSlotView(step: Step, lanes: number, simd = 1): TileSlotView 
     za: a.aZeroPoint, zo: a.outZeroPoint, lo: a.lo, hi: a.hi,
     halfEven: a.rounding === 'half-even' ? 1 : 0,
     wrom: { file: `rtl/mem/w_s${step.index}.hex`, depth: cfg.outer * cfg.ktot, aw: addressBits(cfg.outer * cfg.ktot) },
-    crom: { file: `rtl/mem/c_s${step.index}.hex`, depth: step.channels, aw: addressBits(step.channels) },
+    crom: step.wide ? { file: `rtl/mem/c_s${step.index}.hex`, depth: cfg.outer, aw: addressBits(cfg.outer) } : { file: `rtl/mem/c_s${step.index}.hex`, depth: step.channels, aw: addressBits(step.channels) },
+    wide: step.wide ? 1 : 0,
   };
 }
 

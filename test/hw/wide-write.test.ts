@@ -7,12 +7,10 @@ import { stepCycles } from '../../src/hw/cycles.js';
 import { planAccelerator, type AcceleratorPlan } from '../../src/hw/plan.js';
 import { groupsOf, laneChannel, memoryRecords, regionWord, scheduleAccelerator, type Step } from '../../src/hw/schedule.js';
 import { uniformFolding } from '../../src/hw/fold.js';
-import { weightRom } from '../../src/emit/verilog/memories.js';
-import { verilogDesign } from '../../src/emit/verilog/index.js';
+import { channelRom, weightRom } from '../../src/emit/verilog/memories.js';
 import { loadIr } from '../../src/ir/serialize.js';
 import { runCli, REPO } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
-import { expectUserError } from '../helpers/user-error.js';
 
 describe('wide-write tile steps on LeNet-5', () => {
   let plan: AcceleratorPlan;
@@ -90,7 +88,18 @@ describe('wide-write tile steps on LeNet-5', () => {
     expect(stepCycles(wide1)).toBe(stepCycles(narrow1) - 2 + 1);
   });
 
-  test('the Verilog emitter refuses wide steps until the tile implements them', () => {
-    expectUserError(() => verilogDesign(plan, { lanes: 4, folding: uniformFolding(plan, 4, 1, 1, true), part: 'xc7z020clg400-1', clockNs: 10, multiplierImpl: 'lut' } as Parameters<typeof verilogDesign>[1]), 'E_HW', /--wide-write/);
+  test('the channel ROM of a wide step: word g holds lane j\'s constants = the serial ROM\'s word of channel j*G + g', () => {
+    const narrow = macSteps(scheduleAccelerator(plan, 4).steps)[0]!;
+    const wide = macSteps(scheduleAccelerator(plan, uniformFolding(plan, 4, 1, 1, true)).steps)[0]!;
+    const ws = 8, cw = 70 + ws, G = groupsOf(wide);
+    const serial = channelRom(narrow, ws).trim().split('\n').map((h) => BigInt(`0x${h}`));
+    const words = channelRom(wide, ws, 4).trim().split('\n').map((h) => BigInt(`0x${h}`));
+    expect(words.length).toBe(G);
+    for (let g = 0; g < G; g++) {
+      for (let j = 0; j < 4; j++) {
+        const c = j * G + g;
+        expect((words[g]! >> BigInt(j * cw)) & ((1n << BigInt(cw)) - 1n)).toBe(c < wide.channels ? serial[c]! : 0n);
+      }
+    }
   });
 });

@@ -15,6 +15,9 @@ import { tempDir } from '../helpers/tmp.js';
 import { planAccelerator } from '../../src/hw/plan.js';
 import { loadIr } from '../../src/ir/serialize.js';
 import { verilogDesign } from '../../src/emit/verilog/index.js';
+import { predictCycles } from '../../src/hw/cycles.js';
+import { scheduleAccelerator } from '../../src/hw/schedule.js';
+import { uniformFolding } from '../../src/hw/fold.js';
 import { testWithTool } from '../helpers/tools.js';
 import { staticChecks } from '../helpers/hls-static.js';
 import { binarizedMlp, gridInputs } from '../qonnx/models.js';
@@ -52,6 +55,24 @@ describe('P x S tiles and W window taps, bit and cycle exact in Verilator', () =
       expect(readFileSync(join(work, `zoo-p${pe}s${simd}-stream${width}`, 'rtl/adequate_top.v'), 'utf8')).toMatch(/u_mem0_r1_b1 /);
     }, 300_000);
   }
+
+  // Wide writes (--wide-write): the conv layers write their P lanes in one cycle into channel-region banks; the
+  // output Gemm on the same tile still serializes. W = 2: the max pool reads the first conv's banks through replicas.
+  for (const [pe, simd, window] of [[4, 2, 1], [3, 2, 2]] as const) {
+    testWithTool('verilator', `zoo at P=${pe}, S=${simd}, W=${window} with wide writes`, async () => {
+      const name = `zoo-wide-p${pe}s${simd}w${window}`;
+      const j = await foldedPasses(zoo.ir, zoo.inputs, name, ['--pe', String(pe), '--simd', String(simd), '--window-taps', String(window), '--wide-write'], 8);
+      const top = readFileSync(join(work, name, 'rtl/adequate_top.v'), 'utf8');
+      expect(top.match(/banks by channel region/g)?.length).toBe(3);
+      if (window > 1) expect(top).toMatch(/u_mem1_r1_b1 /);
+      // Faster than the same folding writing one lane per cycle (the cycle model of the serial build).
+      const plan = planAccelerator(loadIr(zoo.ir));
+      expect(j.cycles).toBeLessThan(predictCycles(scheduleAccelerator(plan, uniformFolding(plan, pe, simd, window))).total);
+    }, 300_000);
+  }
+  testWithTool('verilator', 'depthwise model at P=3, S=2 with wide writes: banked depthwise inputs keep the serial write', async () => {
+    await foldedPasses(dw.ir, dw.inputs, 'dw-wide-p3s2', ['--pe', '3', '--simd', '2', '--wide-write'], 6);
+  }, 300_000);
 
   testWithTool('verilator', 'three tiles (netlist, product table, exact) at P=2, S=3: every multiplier of a tile is its multiplier', async () => {
     const bound = join(work, 'zoo-approx');

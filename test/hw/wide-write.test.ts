@@ -1,9 +1,11 @@
 /** Wide-write tile steps (TileFold.wide): the strided lane mapping, the channel-region banks of their output memory
  *  and their cycles, worked by hand on LeNet-5 and checked by exhaustive enumeration (every channel and position:
  *  where the writer puts it = where a C-order reader's decode finds it). */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { stepCycles } from '../../src/hw/cycles.js';
+import { predictCycles, stepCycles } from '../../src/hw/cycles.js';
+import { solveFoldPlan } from '../../src/hw/fold-plan.js';
 import { planAccelerator, type AcceleratorPlan } from '../../src/hw/plan.js';
 import { groupsOf, laneChannel, memoryRecords, regionWord, scheduleAccelerator, type Step } from '../../src/hw/schedule.js';
 import { uniformFolding } from '../../src/hw/fold.js';
@@ -11,6 +13,7 @@ import { channelRom, weightRom } from '../../src/emit/verilog/memories.js';
 import { loadIr } from '../../src/ir/serialize.js';
 import { runCli, REPO } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
+import { expectUserError } from '../helpers/user-error.js';
 
 describe('wide-write tile steps on LeNet-5', () => {
   let plan: AcceleratorPlan;
@@ -102,4 +105,21 @@ describe('wide-write tile steps on LeNet-5', () => {
       }
     }
   });
+});
+
+describe('the folding solver with wide writes on the residual example (cycle model)', () => {
+  const data = '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz';
+  test.skipIf(!existsSync(data))('a tenth of its 4-lane cycles: out of reach serially, met with wide-write tiles', () => {
+    const q = join(tempDir(), 'q');
+    runCli(['quantize', join(REPO, 'examples/resnet-dw-fashion/model.onnx'), '-o', q, '--inputs', data, '--calib', '200', '--input-scale', '1/255']);
+    const graph = loadIr(q);
+    const target = Math.floor(predictCycles(scheduleAccelerator(planAccelerator(graph), 4)).total / 10);
+    expectUserError(() => solveFoldPlan(graph, { cycles: target, minUtilization: 0 }), 'E_HW', /no folding/);
+    const wide = solveFoldPlan(graph, { cycles: target, wideWrite: true });
+    expect(wide.cycles.total).toBeLessThanOrEqual(target);
+    expect(wide.folding.tiles.every((t) => t.wide)).toBe(true);
+    // The plan's cycles are those of its schedule, wide steps included.
+    expect(predictCycles(scheduleAccelerator(wide.plan, wide.folding)).total).toBe(wide.cycles.total);
+    expect(scheduleAccelerator(wide.plan, wide.folding).steps.filter((st) => st.wide).length).toBeGreaterThan(0);
+  }, 120_000);
 });

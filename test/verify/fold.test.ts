@@ -123,6 +123,15 @@ describe('P x S tiles and W window taps, bit and cycle exact in Verilator', () =
     await foldedPasses(q, join(tfc, 'tfc_x20.npy'), 'tfc-p4s3', ['--pe', '4', '--simd', '3'], 6);
   }, 300_000);
 
+  testWithTool('verilator', 'TFC_2W2A at P=4, S=3 with wide writes: dense layers (one position) write 4 lanes at once', async () => {
+    const tfc = join(REPO, 'test/models/qonnx');
+    const q = join(work, 'tfc-wide-q');
+    const r = await runCliAsync(['quantize', join(tfc, 'TFC_2W2A.onnx'), '-o', q, '--inputs', join(tfc, 'tfc_x20.npy'), '--calib', '20', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    await foldedPasses(q, join(tfc, 'tfc_x20.npy'), 'tfc-wide-p4s3', ['--pe', '4', '--simd', '3', '--wide-write'], 6);
+    expect(readFileSync(join(work, 'tfc-wide-p4s3', 'rtl/adequate_top.v'), 'utf8')).toMatch(/banks by channel region/);
+  }, 300_000);
+
   testWithTool('verilator', 'a binarized MLP (1-bit bipolar weights: negate or pass) at P=3, S=4', async () => {
     writeFileSync(join(work, 'bnn.onnx'), binarizedMlp());
     writeNpy(join(work, 'bnn_x.npy'), gridInputs(20, [16], 1));

@@ -105,8 +105,10 @@ export interface Step {
   /** Tile steps: output channels at once (the tile's P). */
   readonly pe?: number;
   /** Tile steps: the P lanes' outputs are written in one cycle (TileFold.wide, and the output memory allows it:
-   *  wideOutputs), into a memory split by channel region; lane j of item g computes channel j*G + g (laneChannel). */
-  readonly wide?: boolean;
+   *  wideOutputs), at one word of every bank: 'regions', a memory split by channel region (lane j of item g computes
+   *  channel j*G + g, laneChannel); 'banks', a lane-banked depthwise input (Memory.banks: lane j of item g computes
+   *  channel g*P + j, which bank j holds at word g*positions + p already). */
+  readonly wide?: 'regions' | 'banks';
   /** Tile steps: products per lane per cycle (the tile's S; 1 for a depthwise layer on banked memory); window
    *  steps: taps per cycle (W). Taps per output are walked in chunks of ceil(k / simd). */
   readonly simd?: number;
@@ -223,7 +225,7 @@ export function scheduleAccelerator(plan: AcceleratorPlan, fold: Folding | numbe
     const slot = slots.get(key) ?? 0;
     slots.set(key, slot + 1);
     const { unit, geometry, channels, k, positions, segments, items } = shape;
-    const fold = unit === 'tile' ? { pe: folding.tiles[layer.tile!]!.pe, simd: items!.mode === 'groups' ? 1 : folding.tiles[layer.tile!]!.simd, ...(wide.has(buffer) ? { wide: true } : {}) } : unit === 'window' ? { simd: folding.window } : {};
+    const fold = unit === 'tile' ? { pe: folding.tiles[layer.tile!]!.pe, simd: items!.mode === 'groups' ? 1 : folding.tiles[layer.tile!]!.simd, ...(wide.has(buffer) ? { wide: wide.get(buffer)! } : {}) } : unit === 'window' ? { simd: folding.window } : {};
     steps.push({ index: steps.length, layer, unit, ...(unit === 'tile' ? { tile: layer.tile! } : {}), slot, inputs: ins, output, inputBases, outputBase, buffer, ...(geometry ? { geometry } : {}), ...(segments ? { segments } : {}), ...(items ? { items } : {}), channels, k, positions, ...fold });
   };
   for (const layer of plan.layers) {
@@ -270,7 +272,7 @@ export function scheduleAccelerator(plan: AcceleratorPlan, fold: Folding | numbe
   if (output === 0 && stream.input.codes !== stream.output.codes) throw userError('E_HW', `'${plan.name}' streams its input memory out unchanged; give it a stream width with as many codes per input beat as per output beat`);
   const interleaved = (m: Memory): Memory => (m.index === output && m.index !== 0 && stream.output.codes > 1 ? { ...m, interleave: stream.output.codes, size: Math.ceil(m.buffer.size / stream.output.codes) } : m);
   // A wide step's output memory: P banks of G*Pos words, split by channel region.
-  const regions = new Map(steps.filter((st) => st.wide).map((st) => [st.output, { regions: st.pe!, regionChannels: st.items!.count, size: st.items!.count * st.positions }]));
+  const regions = new Map(steps.filter((st) => st.wide === 'regions').map((st) => [st.output, { regions: st.pe!, regionChannels: st.items!.count, size: st.items!.count * st.positions }]));
   const split = (m: Memory): Memory => (regions.has(m.index) ? { ...m, ...regions.get(m.index)! } : m);
   return {
     plan,
@@ -374,11 +376,11 @@ export function groupsOf(step: Step): number {
 }
 
 /** The output channel lane j computes in item i of a tile step, or -1 when the lane idles in it. Lanes run over
- *  consecutive channels (item i: i*L + j), except in a wide step (Step.wide), whose lanes are strided by the item
+ *  consecutive channels (item i: i*L + j), except in a wide step into channel regions (Step.wide), whose lanes are strided by the item
  *  count G so that lane j writes only channel region j of the output memory (item i: j*G + i). */
 export function laneChannel(step: Step, lanes: number, item: number, j: number): number {
   const it = step.items!;
-  if (step.wide) {
+  if (step.wide === 'regions') {
     const c = j * it.count + item;
     return c < step.channels ? c : -1;
   }
@@ -396,21 +398,23 @@ export function regionWord(m: Memory, a: number): { bank: number; word: number }
 }
 
 /** Outputs of layers that wide-write tiles (TileFold.wide) write in one cycle per item-position: group-1 conv and
- *  Gemm layers with P > 1 whose output memory is a plain RAM in C order written by them alone: not banked by lanes
- *  (a depthwise input), not the streamed output (a Reshape alias of it included: interleaved for wide beats, or read
+ *  Gemm layers with P > 1 whose output memory is a lane-banked depthwise input ('banks': its layout already puts an
+ *  item's P channels at one word of the P banks) or a plain RAM in C order written by them alone ('regions'): not
+ *  the streamed output (a Reshape alias of it included: interleaved for wide beats, or read
  *  from address 0 by the streamer), not placed in a Concat's memory nor holding placed inputs. Their readers keep
  *  C-order addresses; the top's read adapter finds the region. */
-function wideOutputs(plan: AcceleratorPlan, folding: Folding, banked: ReadonlySet<string>, placements: ReadonlyMap<string, Placement>): Set<string> {
+function wideOutputs(plan: AcceleratorPlan, folding: Folding, banked: ReadonlySet<string>, placements: ReadonlyMap<string, Placement>): Map<string, 'regions' | 'banks'> {
   const reshapeOf = new Map(plan.layers.filter((l) => l.node.op === 'Reshape').map((l) => [l.output, l.inputs[0]!]));
   const source = (b: string): string => (reshapeOf.has(b) ? source(reshapeOf.get(b)!) : b);
   const streamed = source(plan.output.name);
   const placedInto = new Set([...placements.values()].map((p) => p.into));
-  const out = new Set<string>();
+  const out = new Map<string, 'regions' | 'banks'>();
   for (const l of plan.layers) {
     if (l.tile === undefined || !folding.tiles[l.tile]!.wide || folding.tiles[l.tile]!.pe === 1) continue;
     if (!(l.node.op === 'QGemm' || (l.node.op === 'QConv' && l.node.attrs.group === 1))) continue;
     const b = l.output;
-    if (!banked.has(b) && b !== streamed && !placements.has(b) && !placedInto.has(b)) out.add(b);
+    if (banked.has(b)) out.set(b, 'banks');
+    else if (b !== streamed && !placements.has(b) && !placedInto.has(b)) out.set(b, 'regions');
   }
   return out;
 }

@@ -70,7 +70,11 @@ describe('P x S tiles and W window taps, bit and cycle exact in Verilator', () =
       expect(j.cycles).toBeLessThan(predictCycles(scheduleAccelerator(plan, uniformFolding(plan, pe, simd, window))).total);
     }, 300_000);
   }
-  testWithTool('verilator', 'depthwise model at P=3, S=2 with wide writes: banked depthwise inputs keep the serial write', async () => {
+  testWithTool('verilator', 'depthwise model at P=3, S=2 with wide writes: into channel regions and into lane-banked depthwise inputs', async () => {
+    const plan = planAccelerator(loadIr(dw.ir));
+    const kinds = scheduleAccelerator(plan, uniformFolding(plan, 3, 2, 1, true)).steps.map((st) => st.wide);
+    expect(kinds).toContain('banks');
+    expect(kinds).toContain('regions');
     await foldedPasses(dw.ir, dw.inputs, 'dw-wide-p3s2', ['--pe', '3', '--simd', '2', '--wide-write'], 6);
   }, 300_000);
 

@@ -298,7 +298,7 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
     steps: s.steps.map((st) => {
       const il = s.memories[st.output]!.interleave;
       return { index: st.index, name: st.buffer === st.layer.output ? st.layer.name : `${st.layer.name} (broadcast of an input)`, slot: st.slot, outputBase: st.outputBase, prefix: prefixOf(st), multi: units.find((u) => u.prefix === prefixOf(st))!.multi, output: st.output, banked: banked(st.output),
-        wideWrite: st.wide ? { pad: lanes - st.pe! } : false, regionList: st.wide ? Array.from({ length: st.pe! }, (_, j) => j) : false, interleaved: il > 1 ? Array.from({ length: il }, (_, j) => j) : false, unitText: st.unit === 'tile' ? `tile ${st.tile}` : `${st.unit} unit` };
+        wideWrite: st.wide ? { pad: lanes - st.pe! } : false, regionList: st.wide === 'regions' ? Array.from({ length: st.pe! }, (_, j) => j) : false, interleaved: il > 1 ? Array.from({ length: il }, (_, j) => j) : false, unitText: st.unit === 'tile' ? `tile ${st.tile}` : `${st.unit} unit` };
     }),
     units,
     placedConcats: plan.layers.filter((l) => l.node.op === 'Concat' && !s.steps.some((st) => st.layer === l)).map((l) => l.name),

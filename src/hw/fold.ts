@@ -13,8 +13,8 @@ export interface TileFold {
   /** Products per lane per cycle (taps of one output walked side by side). */
   readonly simd: number;
   /** Wide write (--wide-write): the tile writes its P lanes' outputs in one cycle, one post-processing pipeline per
-   *  lane, into an output memory split in P banks by channel region (schedule.ts Memory.regions), so a step's period
-   *  is Kc instead of max(Kc, P). Only the steps whose output memory allows it write wide (schedule.ts wideOutputs);
+   *  lane, at one word of the P banks of its output memory (split by channel region, schedule.ts Memory.regions, or
+   *  a lane-banked depthwise input, Memory.banks), so a step's period is Kc instead of max(Kc, P). Only the steps whose output memory allows it write wide (schedule.ts wideOutputs);
    *  the others serialize as before. Absent = false. */
   readonly wide?: boolean;
 }

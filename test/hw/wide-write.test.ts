@@ -17,8 +17,9 @@ import { expectUserError } from '../helpers/user-error.js';
 
 describe('wide-write tile steps on LeNet-5', () => {
   let plan: AcceleratorPlan;
+  let q: string;
   beforeAll(() => {
-    const q = join(tempDir(), 'q');
+    q = join(tempDir(), 'q');
     runCli(['quantize', join(REPO, 'examples/lenet5-mnist/model.onnx'), '-o', q, '--calib', '64', '--eval-limit', '10']);
     plan = planAccelerator(loadIr(q));
   }, 120_000);
@@ -77,6 +78,13 @@ describe('wide-write tile steps on LeNet-5', () => {
         for (let j = 0; j < 4; j++) expect(Number((rom[g * K + k]! >> BigInt(8 * j)) & 255n)).toBe(w[(j * G + g) * K + k]! & 255);
       }
     }
+  });
+
+  test('--wide-write is a Verilog option: emit hls refuses it in one line, exit 2', () => {
+    const r = runCli(['emit', 'hls', q, '-o', join(tempDir(), 'hls'), '--wide-write']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/--wide-write is a Verilog tile option/);
   });
 
   test('cycles by hand: period Kc instead of max(Kc, P), drain 8 + 1', () => {

@@ -4,29 +4,35 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, test } from 'vitest';
+import { beforeAll, expect, test } from 'vitest';
 import { buildModel } from '../helpers/onnx-builder.js';
 import { quantizedModel } from '../helpers/hw-models.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const BIN = fileURLToPath(new URL('../../bin/adequate.js', import.meta.url));
 
-/** A dense model big enough (1 M weights) that emission takes long enough to be interrupted. */
+/** A dense model big enough (4 M weights: several CPU seconds of emission) that emission is still running when the
+ *  test, polling for the temporary folder on a loaded machine, gets to interrupt it. */
 function bigDense(): Uint8Array {
   let s = 5;
   const r = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
   return buildModel({
-    inputs: [{ name: 'x', shape: [1, 1024] }],
+    inputs: [{ name: 'x', shape: [1, 2048] }],
     outputs: ['y'],
-    initializers: [{ name: 'w', shape: [1024, 1024], data: Float32Array.from({ length: 1024 * 1024 }, r) }, { name: 'b', shape: [1024], data: Float32Array.from({ length: 1024 }, r) }],
+    initializers: [{ name: 'w', shape: [2048, 2048], data: Float32Array.from({ length: 2048 * 2048 }, r) }, { name: 'b', shape: [2048], data: Float32Array.from({ length: 2048 }, r) }],
     nodes: [{ op: 'Gemm', inputs: ['x', 'w', 'b'], outputs: ['y'], attrs: { transB: 1 } }],
   });
 }
 
+// One quantized model for every case (quantizing 4 M weights is most of this file's time).
+let ir = '';
+beforeAll(async () => {
+  ({ ir } = await quantizedModel(join(tempDir(), 'big'), bigDense(), [1, 2048], 4));
+}, 300_000);
+
 for (const kind of ['hls', 'verilog'] as const) {
   test(`SIGINT during emit ${kind}: exit 130, no temporary folder, no output folder`, async () => {
     const dir = tempDir();
-    const { ir } = await quantizedModel(join(dir, 'big'), bigDense(), [1, 1024], 4);
     const out = join(dir, 'build');
     const child = spawn(process.execPath, [BIN, 'emit', kind, ir, '-o', out], { stdio: 'ignore' });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -37,7 +43,12 @@ for (const kind of ['hls', 'verilog'] as const) {
       if (!seen) await new Promise((r) => setTimeout(r, 10));
     }
     expect(seen, 'the temporary folder appeared while emit ran').toBe(true);
+    // Frozen, the child cannot finish between our look and the signal (on a loaded machine this process may look
+    // late): the temporary folder still there means it is still writing, inside the handler's span.
+    child.kill('SIGSTOP');
+    expect(tmpOf(), 'emit was still writing when it was stopped').toHaveLength(1);
     child.kill('SIGINT');
+    child.kill('SIGCONT');
     expect(await exited).toBe(130);
     expect(tmpOf()).toEqual([]);
     expect(existsSync(out)).toBe(false);
@@ -46,7 +57,6 @@ for (const kind of ['hls', 'verilog'] as const) {
 
 test('the temporary folder of a killed emit (SIGKILL: no handler ran) goes with the next emit of the same target', async () => {
   const dir = tempDir();
-  const { ir } = await quantizedModel(join(dir, 'big'), bigDense(), [1, 1024], 4);
   const out = join(dir, 'build');
   const child = spawn(process.execPath, [BIN, 'emit', 'hls', ir, '-o', out], { stdio: 'ignore' });
   const exited = new Promise<unknown>((resolve) => child.on('exit', resolve));

@@ -95,7 +95,7 @@ export function solveFoldPlan(graph: Graph, target: FoldTarget): FoldedPlan {
     }
   }
   const { solution, window } = best!;
-  if (!solution.feasible) throw userError('E_HW', `no folding of '${base.name}' meets ${target.cycles} cycles per inference${target.maxMultipliers !== undefined ? ` within ${target.maxMultipliers} multipliers` : ''}: the fastest plan found takes ${solution.cycles} cycles with ${solution.multipliers} multipliers; raise the target${target.maxMultipliers !== undefined ? ' or the bound' : ''}`);
+  if (!solution.feasible) throw userError('E_HW', `no folding of '${base.name}' meets ${target.cycles} cycles per inference${target.maxMultipliers !== undefined ? ` within ${target.maxMultipliers} multipliers` : ''}: the fastest plan found takes ${solution.cycles} cycles with ${solution.multipliers} multipliers; raise the target${target.maxMultipliers !== undefined ? ' or the bound' : ''}${target.wideWrite ? '' : ', or let the Verilog tiles write all their lanes in one cycle (--wide-write)'}`);
   const tileOf = new Map<string, number>();
   solution.tiles.forEach((t, i) => t.layers.forEach((l) => tileOf.set(macLayers[l]!.name, i)));
   // The assignment is recorded in the IR (each conv/dense layer's `tile`, as the approximate binding records it), so

@@ -4,6 +4,7 @@
  *  when optional stages are switched on or off. */
 import type { FlowConfig, StageSection } from './config.js';
 import { loadIr } from '../ir/serialize.js';
+import { bindsApproximateMultiplier } from '../passes/bind-multipliers.js';
 
 export type StageId = 'import' | 'quantize' | 'share' | 'wordlength' | 'approx' | 'hls' | 'csim' | 'verilog' | 'rtl' | 'synth';
 
@@ -60,8 +61,7 @@ export interface StageContext {
  *  multiplier to some layer; undefined when the stage chose the exact design, whose twin would be the same build
  *  synthesized twice. Read when the synth stage starts (the choice is only known once the approx stage has run). */
 export function exactTwinSource(approxIr: string): string | undefined {
-  const approximate = loadIr(approxIr).nodes.some((n) => (n.op === 'QConv' || n.op === 'QGemm') && n.attrs.multiplier !== undefined);
-  return approximate ? approxIr : undefined;
+  return bindsApproximateMultiplier(loadIr(approxIr)) ? approxIr : undefined;
 }
 
 /** Where the synth stage writes the exact twin's Verilog build: beside the chosen design's build. */

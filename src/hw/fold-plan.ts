@@ -82,12 +82,16 @@ export function solveFoldPlan(graph: Graph, target: FoldTarget): FoldedPlan {
       };
     });
   const windows = useful(base.layers.filter((l) => l.node.op === 'MaxPool' || l.node.op === 'QAveragePool').map((l) => steps1.get(l.name)?.k ?? 1), MAX_WINDOW);
+  // The layers' cycle tables depend on the P values only, not on the window taps: built once per set of P.
+  const tables = peSets.map((pes) => {
+    const candidates = pes.flatMap((pe) => simdValues.map((simd) => ({ pe, simd })));
+    return { candidates, layers: layersOf(candidates) };
+  });
   let best: { solution: FoldSolution; window: number } | undefined;
   for (const window of windows.length ? windows : [1]) {
     const fixedCycles = otherCycles(base, window, target.streamWidth);
-    for (const pes of peSets) {
-      const candidates = pes.flatMap((pe) => simdValues.map((simd) => ({ pe, simd })));
-      const problem: FoldProblem = { candidates, layers: layersOf(candidates), fixedCycles, target: target.cycles, ...(target.maxMultipliers !== undefined ? { maxMultipliers: target.maxMultipliers } : {}), minUtilization: target.minUtilization ?? 0, objective: target.objective ?? 'multipliers' };
+    for (const { candidates, layers } of tables) {
+      const problem: FoldProblem = { candidates, layers, fixedCycles, target: target.cycles, ...(target.maxMultipliers !== undefined ? { maxMultipliers: target.maxMultipliers } : {}), minUtilization: target.minUtilization ?? 0, objective: target.objective ?? 'multipliers' };
       const solution = solveFolding(problem);
       // Windows in increasing order: among equal plans the fewest window taps (each costs a replica of the pooled
       // memory).

@@ -70,3 +70,15 @@ function run(graph: Graph, { layers }: BindOptions): PassResult {
     stats: { bound, updated },
   };
 }
+
+/** Whether some quantized conv/dense layer of `graph` names an approximate multiplier. */
+export function bindsApproximateMultiplier(graph: Graph): boolean {
+  return graph.nodes.some((n) => (n.op === 'QConv' || n.op === 'QGemm') && n.attrs.multiplier !== undefined);
+}
+
+/** The same graph with every multiplier exact, tiles and weights kept: the exact twin of an approximate design. */
+export function withExactMultipliers(graph: Graph): Graph {
+  const layers = new Map<string, LayerBinding>();
+  for (const n of graph.nodes) if ((n.op === 'QConv' || n.op === 'QGemm') && n.attrs.multiplier !== undefined) layers.set(n.name, { multiplier: undefined, ...(n.attrs.tile !== undefined ? { tile: n.attrs.tile } : {}) });
+  return bindMultipliers.run(graph, { layers }).graph;
+}

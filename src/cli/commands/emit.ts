@@ -6,7 +6,7 @@ import { userError } from '../../errors.js';
 import { emitHls, emitTunedHls } from '../../emit/hls/index.js';
 import { emitVerilog } from '../../emit/verilog/index.js';
 import { tileMultipliers } from '../../emit/multiplier-impl.js';
-import { bindMultipliers } from '../../passes/bind-multipliers.js';
+import { bindsApproximateMultiplier, withExactMultipliers } from '../../passes/bind-multipliers.js';
 import { writeBuildBase, type BuildKind, type MultiplierImpl } from '../../emit/build-dir.js';
 import { hostInterface } from '../../hw/interface.js';
 import { planAccelerator } from '../../hw/plan.js';
@@ -22,7 +22,6 @@ import { claimOutput } from '../../io/output-guard.js';
 import { requireLibraryDir } from '../../multipliers/store.js';
 import { FORCE_OPTION, intOption, numberOption } from '../options.js';
 import { loadModel } from '../load.js';
-import type { Graph } from '../../ir/types.js';
 
 interface Args {
   model: string;
@@ -80,7 +79,7 @@ async function emit(kind: BuildKind, args: Args): Promise<void> {
   // Word-length-tuned IRs have their own plan (formats instead of integer codes) and HLS datapaths; planAccelerator
   // rejects them for Verilog with E_HW.
   // A target: the folding solver chooses the tiles (recorded in the IR, so the build's copy plans the same) and P x S.
-  const allExact = loaded.nodes.every((n) => (n.op !== 'QConv' && n.op !== 'QGemm') || n.attrs.multiplier === undefined);
+  const allExact = !bindsApproximateMultiplier(loaded);
   const streamWidth = parseStreamWidth(args['stream-width']);
   if (args['wide-write'] && kind !== 'verilog') throw userError('E_USAGE', '--wide-write is a Verilog tile option; drop it for emit hls');
   const target = foldTargetOf(args, allExact, streamWidth);
@@ -90,9 +89,8 @@ async function emit(kind: BuildKind, args: Args): Promise<void> {
   // --exact-multipliers: the same accelerator (tiles, P x S, weights) with every multiplier exact: the exact twin
   // the compile flow synthesizes next to an approximate design. With a target it is folded as the approximate design
   // is (solved on the approximate IR, then made exact), so that the two builds differ only in their multipliers.
-  const exact = (g: Graph): Graph => bindMultipliers.run(g, { layers: new Map(g.nodes.flatMap((n) => ((n.op === 'QConv' || n.op === 'QGemm') && n.attrs.multiplier !== undefined ? [[n.name, { multiplier: undefined, ...(n.attrs.tile !== undefined ? { tile: n.attrs.tile } : {}) }] as const] : []))) }).graph;
   const chosen = folded ? folded.graph : loaded;
-  const graph = args['exact-multipliers'] ? exact(chosen) : chosen;
+  const graph = args['exact-multipliers'] ? withExactMultipliers(chosen) : chosen;
   const plan = folded && !args['exact-multipliers'] ? folded.plan : kind === 'hls' && isTuned(graph) ? planTunedAccelerator(graph) : planAccelerator(graph);
   const pe = folded ? Math.max(...folded.folding.tiles.map((t) => t.pe)) : args.pe ?? args.lanes;
   const folding = folded ? folded.folding : 'arithmetic' in plan ? undefined : uniformFolding(plan, pe, args.simd, args['window-taps'], args['wide-write'] === true);

@@ -10,15 +10,19 @@ import { hexWord } from './render.js';
 
 const lines = (words: Iterable<string>): string => [...words].join('\n') + '\n';
 
-/** The weight tap that lane j, SIMD lane s reads at chunk tap t of item g (-1: an idle lane or a masked tap past K),
- *  as an index into the layer's weights: chunked taps (src/hw/fold.ts), chunk s = taps [s*Kc, (s+1)*Kc). */
+/** The weight tap SIMD lane s reads at chunk tap t of a step (-1: a lane past the step's own S, or a masked tap past
+ *  K): chunked taps (src/hw/fold.ts), chunk s = taps [s*Kc, (s+1)*Kc). The step's own S: a depthwise step on banked
+ *  memory walks one chunk on a tile of S > 1. */
+function chunkTap(step: Step, s: number, t: number): number {
+  const simd = step.simd ?? 1, kc = chunkOf(step.k, simd), k = s * kc + t;
+  return s < simd && t < kc && k < step.k ? k : -1;
+}
+
+/** The weight (channel m, tap k) that lane j, SIMD lane s reads at chunk tap t of item g; undefined for an idle lane
+ *  or a masked tap. */
 function romTap(step: Step, lanes: number, g: number, j: number, s: number, t: number): { m: number; k: number } | undefined {
-  // The step's own S (a depthwise step on banked memory walks one chunk on a tile of S > 1).
-  const simd = step.simd ?? 1;
-  if (s >= simd) return undefined;
-  const K = step.k, kc = chunkOf(K, simd), k = s * kc + t;
-  const m = laneChannel(step, lanes, g, j);
-  return m >= 0 && k < K && t < kc ? { m, k } : undefined;
+  const k = chunkTap(step, s, t), m = laneChannel(step, lanes, g, j);
+  return m >= 0 && k >= 0 ? { m, k } : undefined;
 }
 
 /** Weight ROM of a tile step with L lanes x S SIMD lanes: word g*Kc + t (Kc = ceil(K/S)) holds the weight codes of
@@ -36,7 +40,7 @@ const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
 /** weightRom's text in pieces of whole lines (ASCII bytes), each computed when it is asked for. */
 export function* weightRomPieces(step: Step, lanes: number, wb: number, bipolar = false, simd = 1): Generator<Uint8Array> {
   const w = step.layer.weights!.data, K = step.k, G = groupsOf(step);
-  const stepSimd = step.simd ?? 1, kc = chunkOf(K, stepSimd);
+  const kc = chunkOf(K, step.simd ?? 1);
   // Lane channels of each item and the slots' taps of each chunk row once (laneChannel per word cost more than the word).
   const channels = new Int32Array(lanes), taps = new Int32Array(simd);
   const slots = lanes * simd, bits = slots * wb, digits = Math.ceil(bits / 4);
@@ -56,8 +60,7 @@ export function* weightRomPieces(step: Step, lanes: number, wb: number, bipolar 
   for (let g = 0; g < G; g++) {
     for (let j = 0; j < lanes; j++) channels[j] = laneChannel(step, lanes, g, j);
     for (let t = 0; t < kc; t++) {
-      // Chunked taps (src/hw/fold.ts): SIMD lane s reads tap s*Kc + t; lanes past the step's own S read nothing.
-      for (let s = 0; s < simd; s++) taps[s] = s < stepSimd && s * kc + t < K ? s * kc + t : -1;
+      for (let s = 0; s < simd; s++) taps[s] = chunkTap(step, s, t);
       if (nibbles > 0) {
         // Slots of whole hex digits (8-bit codes: two digits a slot): each slot's digits, highest slot first.
         for (let q = slots - 1; q >= 0; q--) {
@@ -180,10 +183,14 @@ function channelWords(step: Step, ws: number): bigint[] {
   const za = BigInt(a.aZeroPoint);
   const out: bigint[] = [];
   for (let m = 0; m < step.channels; m++) {
-    // A sum of at most 2^32 codes of 32 bits: exact in a double, one BigInt per channel.
-    let sumNumber = 0;
-    for (let k = 0; k < K; k++) sumNumber += w[m * K + k]!;
-    const sumW = BigInt(sumNumber);
+    // Codes of at most 32 bits: with K <= 2^22 taps every partial sum stays below 2^53, exact in a double (one
+    // BigInt per channel); longer rows sum as BigInts.
+    let sumW = 0n;
+    if (K <= 2 ** 22) {
+      let sumNumber = 0;
+      for (let k = 0; k < K; k++) sumNumber += w[m * K + k]!;
+      sumW = BigInt(sumNumber);
+    } else for (let k = 0; k < K; k++) sumW += BigInt(w[m * K + k]!);
     const zw = BigInt(a.wZeroPoint.length === 1 ? a.wZeroPoint[0]! : a.wZeroPoint[m]!);
     const c = BigInt(bias ? bias[m]! : 0) - za * sumW + BigInt(K) * za * zw;
     const t = BigInt(Math.min(64, 31 + a.shift[m]!));

@@ -26,14 +26,10 @@ export async function writeDirAtomically<T>(out: string | OutputClaim, write: (t
   try {
     removeStaleTemporaries(parent, basename(target));
     const tmp = join(parent, `.${basename(target)}.tmp-${process.pid}-${Date.now()}`);
-    try {
-      mkdirSync(tmp);
-    } catch (e) {
-      throw userError('E_IO', `cannot write in ${parent}: ${(e as Error).message}; choose a writable -o`);
-    }
     // Interrupted (Ctrl-C, kill): the temporary folder goes too (the lock goes with the process's exit hook). The
     // handlers run when the writer yields to the event loop (writers of large outputs yield between files,
     // yieldToSignals). Only for commands that own the process (not inside the flow, which forwards signals itself).
+    // Installed before the folder exists: a signal between its creation and the handlers would leave it behind.
     const onSignal = (signal: NodeJS.Signals) => {
       rmSync(tmp, { recursive: true, force: true });
       process.exit(signal === 'SIGINT' ? 130 : 143);
@@ -41,6 +37,13 @@ export async function writeDirAtomically<T>(out: string | OutputClaim, write: (t
     if (options.cleanupOnSignal) {
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+    }
+    try {
+      mkdirSync(tmp);
+    } catch (e) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      throw userError('E_IO', `cannot write in ${parent}: ${(e as Error).message}; choose a writable -o`);
     }
     try {
       const result = await write(tmp);

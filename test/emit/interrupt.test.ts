@@ -38,7 +38,7 @@ for (const kind of ['hls', 'verilog'] as const) {
       const dir = tempDir();
       const out = join(dir, 'build');
       const child = spawn(process.execPath, [BIN, 'emit', kind, ir, '-o', out], { stdio: 'ignore' });
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const exited = new Promise<number | string | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
       const tmpOf = () => readdirSync(dir).filter((f) => f.startsWith('.build.tmp-'));
       let seen = false;
       for (let i = 0; i < 3000 && !seen && child.exitCode === null; i++) {

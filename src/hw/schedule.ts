@@ -12,7 +12,7 @@ import { userError } from '../errors.js';
 import { window3 } from '../golden/window.js';
 import { broadcastSegments, layerSegments, type CopySegment } from './layout.js';
 import { concatPlacements, placedRoot, type Placement } from './concat-placement.js';
-import { busyChunks, checkFolding, uniformFolding, type Folding } from './fold.js';
+import { busyChunks, checkFolding, elementRate, uniformFolding, type Folding } from './fold.js';
 import type { AcceleratorPlan, PlanBuffer, PlanLayer } from './plan.js';
 import { streamFormat, type StreamFormat, type StreamWidth } from './stream.js';
 
@@ -112,6 +112,11 @@ export interface Step {
   /** Tile steps: products per lane per cycle (the tile's S; 1 for a depthwise layer on banked memory); window
    *  steps: taps per cycle (W). Taps per output are walked in chunks of ceil(k / simd). */
   readonly simd?: number;
+  /** Elementwise steps: elements per cycle (Folding.elementwise where the output memory allows it, eltwiseLanes):
+   *  lane e of the unit reads element i*E + e from replica e of each input memory and the E codes are written in one
+   *  cycle into the output memory, interleaved by address (Memory.interleave, a power of two >= E, so any E
+   *  consecutive addresses lie in distinct banks). 1 (or absent) = one element per cycle. */
+  readonly elements?: number;
 }
 
 /** How a tile step's output channels are cut into items (one item = one pass over every position with up to L
@@ -189,6 +194,7 @@ export function scheduleAccelerator(plan: AcceleratorPlan, fold: Folding | numbe
   const banked = pes.size === 1 ? bankedInputs(plan) : new Set<string>();
   const placements = placeConcats ? verilogPlacements(plan, banked, stream.output.codes > 1) : new Map<string, Placement>();
   const wide = wideOutputs(plan, folding, banked, placements);
+  const eltLanes = eltwiseLanes(plan, elementRate(folding), placements, stream.output.codes);
   const memories: Memory[] = [];
   const memoryOf = new Map<string, number>();
   /** Offset of a buffer inside its memory (placed Concat inputs; 0 when absent). */
@@ -225,7 +231,7 @@ export function scheduleAccelerator(plan: AcceleratorPlan, fold: Folding | numbe
     const slot = slots.get(key) ?? 0;
     slots.set(key, slot + 1);
     const { unit, geometry, channels, k, positions, segments, items } = shape;
-    const fold = unit === 'tile' ? { pe: folding.tiles[layer.tile!]!.pe, simd: items!.mode === 'groups' ? 1 : folding.tiles[layer.tile!]!.simd, ...(wide.has(buffer) ? { wide: wide.get(buffer)! } : {}) } : unit === 'window' ? { simd: folding.window } : {};
+    const fold = unit === 'tile' ? { pe: folding.tiles[layer.tile!]!.pe, simd: items!.mode === 'groups' ? 1 : folding.tiles[layer.tile!]!.simd, ...(wide.has(buffer) ? { wide: wide.get(buffer)! } : {}) } : unit === 'window' ? { simd: folding.window } : unit === 'eltwise' ? { elements: eltLanes(buffer) } : {};
     steps.push({ index: steps.length, layer, unit, ...(unit === 'tile' ? { tile: layer.tile! } : {}), slot, inputs: ins, output, inputBases, outputBase, buffer, ...(geometry ? { geometry } : {}), ...(segments ? { segments } : {}), ...(items ? { items } : {}), channels, k, positions, ...fold });
   };
   for (const layer of plan.layers) {
@@ -267,10 +273,18 @@ export function scheduleAccelerator(plan: AcceleratorPlan, fold: Folding | numbe
   // wholly past K read nothing).
   const ports = memories.map(() => 1);
   for (const st of steps) if (st.simd !== undefined) for (const m of st.inputs) ports[m] = Math.max(ports[m]!, busyChunks(st.k, st.simd));
+  // An elementwise step of E lanes reads E replicas of each input (lane e: replica e).
+  for (const st of steps) if ((st.elements ?? 1) > 1) for (const m of st.inputs) ports[m] = Math.max(ports[m]!, st.elements!);
   // The output memory (a Reshape's alias included) is interleaved for the streamer.
   const output = memoryOf.get(plan.output.name)!;
   if (output === 0 && stream.input.codes !== stream.output.codes) throw userError('E_HW', `'${plan.name}' streams its input memory out unchanged; give it a stream width with as many codes per input beat as per output beat`);
-  const interleaved = (m: Memory): Memory => (m.index === output && m.index !== 0 && stream.output.codes > 1 ? { ...m, interleave: stream.output.codes, size: Math.ceil(m.buffer.size / stream.output.codes) } : m);
+  // An elementwise step of E > 1 lanes writes its output memory interleaved by the power of two B >= E (or, the
+  // streamed output, by the output beat's codes, which E does not exceed: eltwiseLanes).
+  const eltInterleave = new Map(steps.filter((st) => (st.elements ?? 1) > 1).map((st) => [st.output, 2 ** Math.ceil(Math.log2(st.elements!))]));
+  const interleaved = (m: Memory): Memory => {
+    const b = Math.max(m.index === output && m.index !== 0 ? stream.output.codes : 1, eltInterleave.get(m.index) ?? 1);
+    return b > 1 ? { ...m, interleave: b, size: Math.ceil(m.buffer.size / b) } : m;
+  };
   // A wide step's output memory: P banks of G*Pos words, split by channel region.
   const regions = new Map(steps.filter((st) => st.wide === 'regions').map((st) => [st.output, { regions: st.pe!, regionChannels: st.items!.count, size: st.items!.count * st.positions }]));
   const split = (m: Memory): Memory => (regions.has(m.index) ? { ...m, ...regions.get(m.index)! } : m);
@@ -417,6 +431,24 @@ function wideOutputs(plan: AcceleratorPlan, folding: Folding, banked: ReadonlySe
     else if (b !== streamed && !placements.has(b) && !placedInto.has(b)) out.set(b, 'regions');
   }
   return out;
+}
+
+/** Elements per cycle of each elementwise step's output buffer at E lanes (Folding.elementwise): E where the
+ *  output memory can take E codes per cycle, interleaved by address, and 1 where its layout is another: the input
+ *  of a depthwise layer that may be lane-banked (bankedInputs, whether or not the tiles' P agree, so that the
+ *  rate does not depend on P), a Concat's memory (placed inputs, read at offsets), or a placed input. The streamed output
+ *  with wide beats is interleaved by the beat's codes already: E at most that many. */
+function eltwiseLanes(plan: AcceleratorPlan, e: number, placements: ReadonlyMap<string, Placement>, outCodes: number): (buffer: string) => number {
+  if (e === 1) return () => 1;
+  const reshapeOf = new Map(plan.layers.filter((l) => l.node.op === 'Reshape').map((l) => [l.output, l.inputs[0]!]));
+  const source = (b: string): string => (reshapeOf.has(b) ? source(reshapeOf.get(b)!) : b);
+  const streamed = source(plan.output.name);
+  const placedInto = new Set([...placements.values()].map((p) => p.into));
+  const candidates = bankedInputs(plan);
+  return (b) => {
+    if (candidates.has(b) || placements.has(b) || placedInto.has(b) || !plan.buffers.has(b)) return 1;
+    return b === streamed && outCodes > 1 ? Math.min(e, outCodes) : e;
+  };
 }
 
 /** The Concat placements of the Verilog accelerator: the shared rule (src/hw/concat-placement.ts) where the memories

@@ -196,17 +196,17 @@ export function depthwiseOnnx(): Uint8Array {
 /** Squeeze-excitation and a residual block: a conv with ReLU, a global average pool, two 1x1 convs (ReLU, then
  *  HardSigmoid: a QTable), the gate multiplied into the features (a QMul that broadcasts [1, 6, 1, 1] over
  *  [1, 6, 6, 6]), a residual Add with ReLU (folded into the QSum), global max pooling and a dense layer.
- *  Input [1, 3, 6, 6], output [1, 4]. */
-export function squeezeExciteOnnx(): Uint8Array {
+ *  Input [1, 3, 6, 6], output [1, 4] (`c` channels instead of 6 and a `size` x `size` image: other element counts). */
+export function squeezeExciteOnnx(c = 6, size = 6): Uint8Array {
   const r = seeded(41);
   return buildModel({
-    inputs: [{ name: 'x', shape: [1, 3, 6, 6] }],
+    inputs: [{ name: 'x', shape: [1, 3, size, size] }],
     outputs: ['y'],
     initializers: [
-      { name: 'w1', shape: [6, 3, 3, 3], data: weights(r, 162) }, { name: 'b1', shape: [6], data: weights(r, 6, 0.1) },
-      { name: 'ws', shape: [3, 6, 1, 1], data: weights(r, 18, 1) }, { name: 'bs', shape: [3], data: weights(r, 3, 0.1) },
-      { name: 'we', shape: [6, 3, 1, 1], data: weights(r, 18, 1) }, { name: 'be', shape: [6], data: weights(r, 6, 0.1) },
-      { name: 'wf', shape: [4, 6], data: weights(r, 24) }, { name: 'bf', shape: [4], data: weights(r, 4, 0.1) },
+      { name: 'w1', shape: [c, 3, 3, 3], data: weights(r, c * 27) }, { name: 'b1', shape: [c], data: weights(r, c, 0.1) },
+      { name: 'ws', shape: [3, c, 1, 1], data: weights(r, 3 * c, 1) }, { name: 'bs', shape: [3], data: weights(r, 3, 0.1) },
+      { name: 'we', shape: [c, 3, 1, 1], data: weights(r, 3 * c, 1) }, { name: 'be', shape: [c], data: weights(r, c, 0.1) },
+      { name: 'wf', shape: [4, c], data: weights(r, 4 * c) }, { name: 'bf', shape: [4], data: weights(r, 4, 0.1) },
     ],
     nodes: [
       { op: 'Conv', inputs: ['x', 'w1', 'b1'], outputs: ['c1'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },

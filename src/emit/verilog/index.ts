@@ -191,13 +191,21 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
   }
   const eltSteps = stepsOf((st) => st.unit === 'eltwise');
   const eltPorts = Math.max(1, ...eltSteps.map((st) => st.inputs.length));
+  // The elementwise unit's lanes: the most elements per cycle any of its steps takes (schedule.ts Step.elements).
+  const eltLanes = Math.max(1, ...eltSteps.map((st) => st.elements ?? 1));
+  // Memories an elementwise step writes several codes per cycle into (interleaved by address), and the write bus's
+  // lanes for them: the widest interleave, so that every bank's lane index (b - a) mod B selects inside it.
+  const eltWritten = new Set(eltSteps.filter((st) => (st.elements ?? 1) > 1).map((st) => st.output));
+  const eltBusLanes = Math.max(1, ...[...eltWritten].map((m) => s.memories[m]!.interleave));
   if (eltSteps.length > 0) {
     // A banked output (a depthwise layer's input): the positions per channel, for the word and bank counters.
     const planeOf = (st: Step) => (banked(st.output) ? s.memories[st.output]!.buffer.size / s.memories[st.output]!.buffer.shape[1]! : 0);
     // Thresholds lie in an input code's range or one past it: TW = DW + 1 bits hold them and the negated input.
     const tw = dw + 1;
-    const slots = eltSteps.map((st) => eltwiseSlotView(st, eltPorts, planeOf(st), tw));
-    files.set('rtl/adq_eltwise.v', render('templates', 'verilog/adq_eltwise.v.hbs', { nw, dw, slotBits, laneBits, lastLane: lanes - 1, bankWriter: eltSteps.some((st) => banked(st.output)), hasMul: eltSteps.some((st) => st.layer.node.op === 'QMul'), tw, hasThreshold: slots.some((v) => v.thresh), inputs: eltPorts, inputList: Array.from({ length: eltPorts }, (_, i) => i), slots }));
+    const slots = eltSteps.map((st) => eltwiseSlotView(st, eltPorts, planeOf(st), tw, eltLanes));
+    // Lane e's code of input port p: the read port (lane 0) or replica e's (rd_data_x, port-major).
+    const laneList = Array.from({ length: eltLanes }, (_, e) => ({ e, extra: e > 0, x: e - 1, ports: Array.from({ length: eltPorts }, (_, p) => ({ p, src: e === 0 ? `rd_data${p}` : `rd_data_x[${p * (eltLanes - 1) + e - 1}*DW +: DW]` })) }));
+    files.set('rtl/adq_eltwise.v', render('templates', 'verilog/adq_eltwise.v.hbs', { nw, dw, slotBits, laneBits, lastLane: lanes - 1, bankWriter: eltSteps.some((st) => banked(st.output)), hasMul: eltSteps.some((st) => st.layer.node.op === 'QMul'), tw, hasThreshold: slots.some((v) => v.thresh), inputs: eltPorts, inputList: Array.from({ length: eltPorts }, (_, i) => i), slots, lanes: eltLanes, multi: eltLanes > 1, laneList, laneDesc: Array.from({ length: eltLanes }, (_, e) => eltLanes - 1 - e) }));
     for (const st of eltSteps) if (st.layer.node.op === 'QTable') files.set(`rtl/mem/t_s${st.index}.hex`, activationTableRom(st.layer.node as QTableNode, dw));
     for (const st of eltSteps) if (st.layer.node.op === 'QThreshold') files.set(`rtl/mem/h_s${st.index}.hex`, thresholdRom(st, tw));
   }
@@ -218,7 +226,7 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
   ];
   // Tap lanes of each unit (a tile's S, the window unit's W): lane r >= 1 reads replica r of its step's input memory
   // over the extra read-address bus rd_addr_x (lanes past a memory's replicas are masked in the unit: zeros).
-  const tapLanesOf = (prefix: string): number => (prefix === 'win' ? s.folding.window : tiles.find((t) => `t${t.index}` === prefix)?.simd ?? 1);
+  const tapLanesOf = (prefix: string): number => (prefix === 'win' ? s.folding.window : prefix === 'elt' ? eltLanes : tiles.find((t) => `t${t.index}` === prefix)?.simd ?? 1);
   const extraLanes = Math.max(0, ...units0.map((u) => tapLanesOf(u.prefix) - 1), ...s.memories.map((m) => m.ports - 1));
   const units = units0.map((u) => {
     const portCount = u.prefix === 'elt' ? eltPorts : u.prefix === 'cpy' ? copyPorts : 1;
@@ -229,12 +237,15 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
       prefix: u.prefix,
       module: u.module,
       ...(lanesX > 0 ? {
-        multi: { lanes: lanesX, pad: (extraLanes - lanesX) },
-        xreads: u.steps.map((st) => ({ step: st.index, parts: Array.from({ length: lanesX }, (_, i) => lanesX - i).map((r) => (r < s.memories[st.inputs[0]!]!.ports ? `mem${st.inputs[0]!}_d${r}` : '{DW{1\'b0}}')) })),
+        // The elementwise unit's lanes read every input port's replica (port-major, as adq_eltwise unpacks them).
+        multi: { lanes: lanesX, pad: (extraLanes - lanesX), width: lanesX * portCount },
+        xreads: u.steps.map((st) => ({ step: st.index, parts: Array.from({ length: portCount }, (_, i) => portCount - 1 - i).flatMap((port) => Array.from({ length: lanesX }, (_, i) => lanesX - i).map((r) => (port < st.inputs.length && r < s.memories[st.inputs[port]!]!.ports ? `mem${st.inputs[port]!}_d${r}` : '{DW{1\'b0}}'))) })),
       } : { multi: false }),
       wide: tile?.depthwise ? wide : false,
       bankWriter: tile ? tile.bankWriter : u.prefix === 'elt' && u.steps.some((st) => banked(st.output)),
-      wideWriter: tile?.wideWriter ? { lanes: tile.lanes } : false,
+      wideWriter: tile?.wideWriter ? { lanes: tile.lanes } : u.prefix === 'elt' && eltLanes > 1 ? { lanes: eltLanes } : false,
+      // The elementwise unit's lanes that hold an element (adq_eltwise wr_mask).
+      maskWriter: u.prefix === 'elt' && eltLanes > 1 ? { lanes: eltLanes } : false,
       wordWriter: tile ? tile.wordWriter : u.prefix === 'elt' && u.steps.some((st) => banked(st.output)),
       steps: u.steps.map((st) => st.index),
       ports: Array.from({ length: portCount }, (_, port) => ({
@@ -263,6 +274,7 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
     lastStep: s.steps.length - 1,
     laneBits,
     anyWide: s.steps.some((st) => st.wide),
+    eltBus: eltWritten.size > 0 ? { lanes: eltBusLanes } : false,
     bankList: Array.from({ length: lanes }, (_, j) => j),
     extraLanes,
     extraList: Array.from({ length: extraLanes }, (_, i) => ({ r: i + 1, lo: i })),
@@ -277,7 +289,7 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
         return at >= 0 && st.inputBases[at]! > 0 ? [{ step: st.index, base: st.inputBases[at]! }] : [];
       }),
       banked: m.banks > 1, banks: m.banks, bankList: Array.from({ length: m.banks }, (_, j) => j), bankDesc: Array.from({ length: m.banks }, (_, j) => m.banks - 1 - j),
-      interleaved: m.interleave > 1, interleave: m.interleave, lg: Math.log2(m.interleave), loader: m.index === s.input,
+      interleaved: m.interleave > 1, interleave: m.interleave, lg: Math.log2(m.interleave), loader: m.index === s.input, eltWritten: eltWritten.has(m.index), memBits: bitsFor(Math.max(1, s.memories.length - 1)),
       // Split by channel region (schedule.ts Memory.regions): each read port (the RAM's and each replica's) decodes
       // its C-order address into a bank (address >= j * words, constants) and a word.
       regions: m.regions > 1 ? Array.from({ length: m.ports }, (_, r) => {
@@ -291,14 +303,14 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
       ilBanks: Array.from({ length: m.interleave }, (_, j) => ({ bank: j, lo: j * m.bits })),
       // Replicas of an interleaved memory (a SIMD first layer reading a wide-beat input): each the same banks.
       ilReplicas: m.interleave > 1 ? Array.from({ length: m.ports - 1 }, (_, i) => {
-        const mem = { r: i + 1, index: m.index, width: m.bits, depth: m.size, aw: Math.max(1, Math.ceil(Math.log2(m.size))), lg: Math.log2(m.interleave), loader: m.index === s.input, memBits: bitsFor(Math.max(1, s.memories.length - 1)) };
+        const mem = { r: i + 1, index: m.index, width: m.bits, depth: m.size, aw: Math.max(1, Math.ceil(Math.log2(m.size))), lg: Math.log2(m.interleave), loader: m.index === s.input, eltWritten: eltWritten.has(m.index), memBits: bitsFor(Math.max(1, s.memories.length - 1)) };
         return { ...mem, banks: Array.from({ length: m.interleave }, (_, j) => ({ ...mem, bank: j, lo: j * m.bits })) };
       }) : [],
     })),
     steps: s.steps.map((st) => {
       const il = s.memories[st.output]!.interleave;
       return { index: st.index, name: st.buffer === st.layer.output ? st.layer.name : `${st.layer.name} (broadcast of an input)`, slot: st.slot, outputBase: st.outputBase, prefix: prefixOf(st), multi: units.find((u) => u.prefix === prefixOf(st))!.multi, output: st.output, banked: banked(st.output),
-        wideWrite: st.wide ? { pad: lanes - st.pe! } : false, regionList: st.wide === 'regions' ? Array.from({ length: st.pe! }, (_, j) => j) : false, interleaved: il > 1 ? Array.from({ length: il }, (_, j) => j) : false, unitText: st.unit === 'tile' ? `tile ${st.tile}` : `${st.unit} unit` };
+        wideWrite: st.wide ? { pad: lanes - st.pe! } : false, eltWide: eltWritten.has(st.output) && st.unit === 'eltwise' ? { pad: eltBusLanes - eltLanes } : false, regionList: st.wide === 'regions' ? Array.from({ length: st.pe! }, (_, j) => j) : false, interleaved: il > 1 ? Array.from({ length: il }, (_, j) => j) : false, unitText: st.unit === 'tile' ? `tile ${st.tile}` : `${st.unit} unit` };
     }),
     units,
     placedConcats: plan.layers.filter((l) => l.node.op === 'Concat' && !s.steps.some((st) => st.layer === l)).map((l) => l.name),

@@ -23,6 +23,7 @@ hbs.registerHelper('s', (width: number, value: number) => signedLiteral(width, v
 hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 hbs.registerHelper('and', (a: unknown, b: unknown) => Boolean(a) && Boolean(b));
 hbs.registerPartial('header', readFileSync(packagePath('templates', 'verilog', 'header.hbs'), 'utf8'));
+hbs.registerPartial('top_eltwise_write', readFileSync(packagePath('templates', 'verilog', 'top_eltwise_write.hbs'), 'utf8'));
 
 const cache = new Map<string, HandlebarsTemplateDelegate>();
 

@@ -2,7 +2,7 @@
  *  computed from the schedule (src/hw/schedule.ts). Pure: no files. */
 import { userError } from '../../errors.js';
 import { groupsOf, type Schedule, type Step, type WindowGeometry } from '../../hw/schedule.js';
-import { chunkOf, chunkTaps } from '../../hw/fold.js';
+import { chunkOf, chunkTaps, elementRate } from '../../hw/fold.js';
 import type { MacNode } from '../../hw/plan.js';
 import type { ClipNode } from '../../hw/plan.js';
 import { walkSteps } from '../../hw/layout.js';
@@ -91,6 +91,8 @@ export function designWidths(s: Schedule): { nw: number; dw: number } {
     const { taps, ...scalars } = c;
     big = Math.max(big, ...Object.values(scalars).map(Math.abs), ...taps.flatMap((t) => [t.cio, t.kyow, t.n]), c.h + c.phe, c.w + c.pwe, c.ktot * g, step.channels * step.positions, step.channels + s.lanes);
   }
+  // The elementwise unit's counter runs up to N + E.
+  for (const step of s.steps) if (step.unit === 'eltwise') big = Math.max(big, step.channels + elementRate(s.folding));
   const nw = bitsFor(big) + 2;
   if (nw > 30) throw userError('E_HW', `'${s.plan.name}' needs ${nw}-bit addresses; the Verilog units support buffers and weight memories of up to 2^28 words`);
   // One bit above the widest code's signed width, so every code extends with a non-empty replication.
@@ -235,9 +237,29 @@ export interface EltwiseSlotView {
   readonly inner: number;
   readonly chans: number;
   readonly threshold?: { readonly rom: RomView; readonly width: number; readonly levels: readonly number[]; readonly countBits: number; readonly outs: readonly number[] };
+  /** Elements per cycle of this layer (schedule.ts Step.elements). */
+  readonly elements: number;
+  /** Each lane's channel walk: where lane e starts (element e: inner = e mod inner, chan = (e div inner) mod chans)
+   *  and how far every lane advances per cycle (E elements: r = E mod inner, q = (E div inner) mod chans). */
+  readonly laneStarts: readonly { e: number; inner: number; chan: number }[];
+  readonly advance: { r: number; q: number };
 }
 
-export function eltwiseSlotView(step: Step, ports: number, plane: number, tw = 0): EltwiseSlotView {
+/** A layer's channel walk on `lanes` lanes taking E (its elements per cycle) elements per cycle. */
+function laneWalk(e: number, lanes: number, inner: number, chans: number): Pick<EltwiseSlotView, 'laneStarts' | 'advance' | 'elements'> {
+  return {
+    elements: e,
+    laneStarts: Array.from({ length: lanes }, (_, l) => ({ e: l, inner: l < e ? l % inner : 0, chan: l < e ? Math.floor(l / inner) % chans : 0 })),
+    advance: { r: e % inner, q: Math.floor(e / inner) % chans },
+  };
+}
+
+export function eltwiseSlotView(step: Step, ports: number, plane: number, tw = 0, lanes = 1): EltwiseSlotView {
+  const view = eltwiseSlotBase(step, ports, plane, tw);
+  return { ...view, ...laneWalk(step.elements ?? 1, lanes, view.inner, view.chans) };
+}
+
+function eltwiseSlotBase(step: Step, ports: number, plane: number, tw: number): Omit<EltwiseSlotView, 'laneStarts' | 'advance' | 'elements'> {
   const node = step.layer.node as QSumNode | QMulNode | QTableNode | ClipNode | QThresholdNode;
   const base = { slot: step.slot, name: step.layer.name, n: step.channels, mul: 0 as const, mant: 0, plane, thresh: 0 as const, inner: 1, chans: 1 };
   const idle = Array.from({ length: ports }, () => ({ z: 0, m: 0 }));

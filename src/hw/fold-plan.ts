@@ -9,7 +9,7 @@
 import { userError } from '../errors.js';
 import type { Graph } from '../ir/types.js';
 import { predictCycles, stepCycles, type InferenceCycles } from './cycles.js';
-import { MAX_PE, MAX_SIMD, MAX_WINDOW, multiplierCount, type Folding } from './fold.js';
+import { MAX_ELEMENTWISE, MAX_PE, MAX_SIMD, MAX_WINDOW, multiplierCount, type Folding } from './fold.js';
 import { solveFolding, type Fold, type FoldProblem, type FoldSolution } from './fold-solver.js';
 import { bindMultipliers } from '../passes/bind-multipliers.js';
 import { planAccelerator, type AcceleratorPlan, type MacNode } from './plan.js';
@@ -87,18 +87,23 @@ export function solveFoldPlan(graph: Graph, target: FoldTarget): FoldedPlan {
     const candidates = pes.flatMap((pe) => simdValues.map((simd) => ({ pe, simd })));
     return { candidates, layers: layersOf(candidates) };
   });
-  let best: { solution: FoldSolution; window: number } | undefined;
+  // Elementwise lanes: the values where some elementwise step's ceil(N / E) changes.
+  const elementValues = useful(scheduleAccelerator(base, 1).steps.filter((s) => s.unit === 'eltwise').map((s) => s.channels), MAX_ELEMENTWISE);
+  let best: { solution: FoldSolution; window: number; elementwise: number } | undefined;
   for (const window of windows.length ? windows : [1]) {
-    const fixedCycles = otherCycles(base, window, target.streamWidth);
-    for (const { candidates, layers } of tables) {
-      const problem: FoldProblem = { candidates, layers, fixedCycles, target: target.cycles, ...(target.maxMultipliers !== undefined ? { maxMultipliers: target.maxMultipliers } : {}), minUtilization: target.minUtilization ?? 0, objective: target.objective ?? 'multipliers' };
-      const solution = solveFolding(problem);
-      // Windows in increasing order: among equal plans the fewest window taps (each costs a replica of the pooled
-      // memory).
-      if (!best || improves(solution, best.solution, target.objective ?? 'multipliers')) best = { solution, window };
+    for (const elementwise of elementValues.length ? elementValues : [1]) {
+      const fixedCycles = otherCycles(base, window, elementwise, target.streamWidth);
+      for (const { candidates, layers } of tables) {
+        const problem: FoldProblem = { candidates, layers, fixedCycles, target: target.cycles, ...(target.maxMultipliers !== undefined ? { maxMultipliers: target.maxMultipliers } : {}), minUtilization: target.minUtilization ?? 0, objective: target.objective ?? 'multipliers' };
+        const solution = solveFolding(problem);
+        // Windows and elementwise lanes in increasing order: among equal plans the fewest window taps (each costs a
+        // replica of the pooled memory) and the fewest elementwise pipelines (improves).
+        const next = { solution, window, elementwise };
+        if (!best || improves(next, best, target.objective ?? 'multipliers')) best = next;
+      }
     }
   }
-  const { solution, window } = best!;
+  const { solution, window, elementwise } = best!;
   if (!solution.feasible) throw userError('E_HW', `no folding of '${base.name}' meets ${target.cycles} cycles per inference${target.maxMultipliers !== undefined ? ` within ${target.maxMultipliers} multipliers` : ''}: the fastest plan found takes ${solution.cycles} cycles with ${solution.multipliers} multipliers; raise the target${target.maxMultipliers !== undefined ? ' or the bound' : ''}${target.wideWrite ? '' : ', or let the Verilog tiles write all their lanes in one cycle (--wide-write)'}`);
   const tileOf = new Map<string, number>();
   solution.tiles.forEach((t, i) => t.layers.forEach((l) => tileOf.set(macLayers[l]!.name, i)));
@@ -107,7 +112,7 @@ export function solveFoldPlan(graph: Graph, target: FoldTarget): FoldedPlan {
   const tiled = bindMultipliers.run(graph, { layers: new Map(macLayers.map((l) => [l.name, { multiplier: (l.node as MacNode).attrs.multiplier, tile: tileOf.get(l.name)! }])) }).graph;
   const plan = planAccelerator(tiled);
   // planAccelerator numbers tiles in order of first use, as the solution lists them.
-  const folding: Folding = { tiles: plan.tiles.map((t) => ({ ...solution.tiles[t.index]!.fold, ...wide })), window };
+  const folding: Folding = { tiles: plan.tiles.map((t) => ({ ...solution.tiles[t.index]!.fold, ...wide })), window, ...(elementwise > 1 ? { elementwise } : {}) };
   const cycles = predictCycles(scheduleAccelerator(plan, folding, target.streamWidth));
   // The optimizer's sum and the cycle model of the final plan are two computations of one number.
   if (cycles.total !== solution.cycles) throw new Error(`internal error: the folding solver predicted ${solution.cycles} cycles, the cycle model of its plan ${cycles.total}`);
@@ -119,11 +124,19 @@ export function solveFoldPlan(graph: Graph, target: FoldTarget): FoldedPlan {
   return { graph: tiled, plan, folding, cycles, layers: foldedLayers, multipliers: multiplierCount(folding), target: target.cycles };
 }
 
-/** Whether a beats b: feasible first, then the objective, then the other measure. */
-function improves(a: FoldSolution, b: FoldSolution, objective: 'multipliers' | 'cycles'): boolean {
-  if (a.feasible !== b.feasible) return a.feasible;
-  if (!a.feasible || objective === 'cycles') return a.cycles < b.cycles || (a.cycles === b.cycles && a.multipliers < b.multipliers);
-  return a.multipliers < b.multipliers || (a.multipliers === b.multipliers && a.cycles < b.cycles);
+/** Whether plan a beats plan b: feasible first, then the objective, then the other measure. Elementwise lanes cost
+ *  E pipelines (each with the elementwise unit's adders, QMul product and ROMs): with the multipliers objective the
+ *  smallest E whose plan needs no more multipliers wins, before cycles, so that E grows only while the elementwise
+ *  steps are what keeps the target from fewer multipliers (on the critical path of the target), not to shave cycles
+ *  off a plan that meets it already; with the cycles objective (the fastest plan) E counts after cycles and
+ *  multipliers. */
+export function improves(a: { solution: FoldSolution; elementwise: number }, b: { solution: FoldSolution; elementwise: number }, objective: 'multipliers' | 'cycles'): boolean {
+  const x = a.solution, y = b.solution;
+  if (x.feasible !== y.feasible) return x.feasible;
+  if (!x.feasible || objective === 'cycles') return x.cycles < y.cycles || (x.cycles === y.cycles && (x.multipliers < y.multipliers || (x.multipliers === y.multipliers && a.elementwise < b.elementwise)));
+  if (x.multipliers !== y.multipliers) return x.multipliers < y.multipliers;
+  if (a.elementwise !== b.elementwise) return a.elementwise < b.elementwise;
+  return x.cycles < y.cycles;
 }
 
 function macSteps(steps: readonly Step[]): Map<string, Step> {
@@ -145,8 +158,8 @@ export function useful(ns: readonly number[], max: number): number[] {
 }
 
 /** Cycles of an inference that no tile fold changes (load, stream, window, elementwise and copy steps), with W
- *  window taps per cycle and the given stream beats. */
-function otherCycles(plan: AcceleratorPlan, window: number, streamWidth: StreamWidth | undefined): number {
-  const c = predictCycles(scheduleAccelerator(plan, { tiles: plan.tiles.map(() => ({ pe: 1, simd: 1 })), window }, streamWidth));
+ *  window taps per cycle, E elementwise lanes and the given stream beats. */
+function otherCycles(plan: AcceleratorPlan, window: number, elementwise: number, streamWidth: StreamWidth | undefined): number {
+  const c = predictCycles(scheduleAccelerator(plan, { tiles: plan.tiles.map(() => ({ pe: 1, simd: 1 })), window, elementwise }, streamWidth));
   return c.total - c.steps.filter((s) => s.utilization !== undefined).reduce((a, s) => a + s.cycles, 0);
 }

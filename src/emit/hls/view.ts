@@ -117,6 +117,9 @@ export function memoryTypes(buffers: Iterable<CodeBuffer>, off: (name: string) =
 }
 
 export interface HlsView extends HlsBuildView {
+  /** Elementwise lanes (Folding.elementwise) as the UNROLL factor of the elementwise loops (QSum, QMul, QTable,
+   *  QThreshold); false for one element per iteration. */
+  readonly eltUnroll: number | false;
   readonly tiles: readonly TileView[];
   readonly layers: readonly LayerView[];
   readonly hasAvgPool: boolean;
@@ -172,6 +175,7 @@ export function hlsView(plan: AcceleratorPlan, options: HlsOptions): HlsView {
     model: plan.name, lanes: options.lanes, part: options.part, clockNs: options.clockNs,
     memSize: mem.size, memBits, memSigned,
     input: types.input(plan.input), output: types.output(plan.output), tiles, layers,
+    eltUnroll: (options.folding?.elementwise ?? 1) > 1 ? options.folding!.elementwise! : false,
     traceSize, hasMaxPool: layers.some((l) => l.maxPool), hasAvgPool: layers.some((l) => l.avgPool), hasCopy: layers.some((l) => (l.copy?.length ?? 0) > 0),
     macs: plan.layers.reduce((s, l) => s + l.macs, 0),
     interface: interfaceLines(hostInterface(plan, stream)),

@@ -30,6 +30,8 @@ export interface FoldTarget {
   /** Wide-write tiles (--wide-write, TileFold.wide): every tile of the plan writes its lanes in one cycle where the
    *  output memory allows it, and the cycles of each candidate are those of wide steps. */
   readonly wideWrite?: boolean;
+  /** Elementwise lanes to plan with (Folding.elementwise); undefined: the solver picks them. */
+  readonly elementwise?: number;
 }
 
 export interface FoldedLayer {
@@ -88,7 +90,7 @@ export function solveFoldPlan(graph: Graph, target: FoldTarget): FoldedPlan {
     return { candidates, layers: layersOf(candidates) };
   });
   // Elementwise lanes: the values where some elementwise step's ceil(N / E) changes.
-  const elementValues = useful(scheduleAccelerator(base, 1).steps.filter((s) => s.unit === 'eltwise').map((s) => s.channels), MAX_ELEMENTWISE);
+  const elementValues = target.elementwise !== undefined ? [target.elementwise] : useful(scheduleAccelerator(base, 1).steps.filter((s) => s.unit === 'eltwise').map((s) => s.channels), MAX_ELEMENTWISE);
   let best: { solution: FoldSolution; window: number; elementwise: number } | undefined;
   for (const window of windows.length ? windows : [1]) {
     for (const elementwise of elementValues.length ? elementValues : [1]) {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { predictCycles, stepCycles } from '../../src/hw/cycles.js';
-import { planAccelerator } from '../../src/hw/plan.js';
+import { planAccelerator, type AcceleratorPlan } from '../../src/hw/plan.js';
 import { quantizeSample, referenceBuffers } from '../../src/hw/reference.js';
 import { scheduleAccelerator, type Schedule } from '../../src/hw/schedule.js';
 import { uniformFolding } from '../../src/hw/fold.js';
@@ -13,7 +13,7 @@ import { buildModel, runModel } from '../../src/verify/verilator.js';
 import { readMemoryDump } from '../../src/verify/rtl.js';
 import { sizeOf } from '../../src/ir/types.js';
 import { runCli, REPO } from '../helpers/cli.js';
-import { quantizedZoo } from '../helpers/hw-models.js';
+import { depthwiseOnnx, quantizedModel, quantizedZoo, squeezeExciteOnnx } from '../helpers/hw-models.js';
 import { tempDir } from '../helpers/tmp.js';
 import { testWithTool } from '../helpers/tools.js';
 
@@ -114,4 +114,38 @@ describe('cycle model against Verilator, layer by layer', () => {
       }
     });
   }, 300_000);
+});
+
+describe('elementwise lanes (Folding.elementwise), worked by hand', () => {
+  let se: AcceleratorPlan, dw: AcceleratorPlan;
+  beforeAll(async () => {
+    const dir = tempDir();
+    se = planAccelerator(loadIr((await quantizedModel(join(dir, 'se'), squeezeExciteOnnx(5, 5), [1, 3, 5, 5], 8)).ir));
+    dw = planAccelerator(loadIr((await quantizedModel(join(dir, 'dw'), depthwiseOnnx(), [1, 3, 8, 8], 8)).ir));
+  }, 120_000);
+
+  test('E elements per cycle: ceil(N / E) + 4 cycles per step; E replicas of the inputs, the output interleaved by the power of two >= E', () => {
+    const eltwise = (e: number) => predictCycles(scheduleAccelerator(se, uniformFolding(se, 3, 1, 1, false, e))).steps.filter((s) => s.unit === 'eltwise').map((s) => [s.op, s.cycles]);
+    // The squeeze-excitation model on 5 channels of 5x5: the gate's QTable over 5 codes, the QMul and the residual
+    // QSum over 125 codes. One per cycle: 5 + 4 and 125 + 4; two: 3 + 4 and 63 + 4 (the last cycle one lane);
+    // three: 2 + 4 and 42 + 4 (125 = 41*3 + 2: the last cycle two lanes).
+    expect(eltwise(1)).toEqual([['QTable', 9], ['QMul', 129], ['QSum', 129]]);
+    expect(eltwise(2)).toEqual([['QTable', 7], ['QMul', 67], ['QSum', 67]]);
+    expect(eltwise(3)).toEqual([['QTable', 6], ['QMul', 46], ['QSum', 46]]);
+    const s = scheduleAccelerator(se, uniformFolding(se, 3, 1, 1, false, 3));
+    const mul = s.steps.find((st) => st.unit === 'eltwise' && st.layer.node.op === 'QMul')!;
+    expect(mul.elements).toBe(3);
+    // 125 codes in 4 banks of 32 words; the QSum reads it (and the conv output) through 3 ports.
+    expect(s.memories[mul.output]).toMatchObject({ interleave: 4, size: 32, ports: 3 });
+    // Everything else is unchanged: the totals differ by the elementwise cycles saved, 3 + 83 + 83.
+    expect(predictCycles(scheduleAccelerator(se, uniformFolding(se, 3))).total - predictCycles(s).total).toBe(3 + 83 + 83);
+  });
+
+  test('a step whose output is a lane-banked depthwise input writes one element per cycle', () => {
+    const s = scheduleAccelerator(dw, uniformFolding(dw, 4, 1, 1, false, 3));
+    const table = s.steps.find((st) => st.unit === 'eltwise')!;
+    expect(s.memories[table.output]!.banks).toBe(4);
+    expect(table.elements).toBe(1);
+    expect(stepCycles(table)).toBe(table.channels + 4);
+  });
 });

@@ -61,6 +61,31 @@ describe('solveFoldPlan (the folding solver on a plan, cycles from the cycle mod
     }
   });
 
+  test('elementwise lanes: the smallest E among the plans of fewest multipliers, found by enumerating E', () => {
+    // The zoo's elementwise steps (a 75-code table and a 75-code residual add) at one element per cycle: the fastest
+    // plan there, and a target 40 cycles under it, which only more elementwise lanes can meet.
+    const fastest1 = solveFoldPlan(graph, { cycles: Infinity, objective: 'cycles', minUtilization: 0, elementwise: 1 }).cycles.total;
+    const loose = solveFoldPlan(graph, { cycles: fastest1 * 3, minUtilization: 0 });
+    expect(loose.folding.elementwise ?? 1).toBe(1);
+    const target = fastest1 - 40;
+    const f = solveFoldPlan(graph, { cycles: target, minUtilization: 0 });
+    const e = f.folding.elementwise ?? 1;
+    expect(e).toBeGreaterThan(1);
+    expect(f.cycles.total).toBeLessThanOrEqual(target);
+    expect(predictCycles(scheduleAccelerator(planAccelerator(f.graph), f.folding)).total).toBe(f.cycles.total);
+    for (let e2 = 1; e2 <= 16; e2++) {
+      let m = Infinity;
+      try {
+        m = solveFoldPlan(graph, { cycles: target, minUtilization: 0, elementwise: e2 }).multipliers;
+      } catch {
+        // no plan at e2 meets the target
+      }
+      // No E needs fewer multipliers, and every smaller E needs more (or cannot meet the target).
+      expect(m).toBeGreaterThanOrEqual(f.multipliers);
+      if (e2 < e) expect(m).toBeGreaterThan(f.multipliers);
+    }
+  });
+
   test('an unreachable target is a user error naming the fastest plan', () => {
     expectUserError(() => solveFoldPlan(graph, { cycles: 50 }), 'E_HW', /meets 50 cycles/, /fastest plan found takes \d+ cycles.*--wide-write/);
   });

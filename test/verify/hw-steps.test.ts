@@ -14,11 +14,12 @@ import { planAccelerator } from '../../src/hw/plan.js';
 import { scheduleAccelerator } from '../../src/hw/schedule.js';
 import { predictCycles } from '../../src/hw/cycles.js';
 import { quantizeSample, referenceBuffers } from '../../src/hw/reference.js';
-import { readNpy } from '../../src/io/npy.js';
+import { readNpy, writeNpy } from '../../src/io/npy.js';
 import { staticChecks } from '../helpers/hls-static.js';
 import { tempDir } from '../helpers/tmp.js';
 import { testWithTool } from '../helpers/tools.js';
 import { runFramingBench } from '../helpers/framing-bench.js';
+import { gridInputs, thresholdCnn } from '../qonnx/models.js';
 import { verilogPasses as verilogRoundTrip } from '../helpers/verilog-passes.js';
 
 const work = tempDir();
@@ -144,6 +145,56 @@ describe('squeeze-excitation (QMul with a broadcast gate) and a residual add wit
     const layers = j.layers as { op: string; unit: string }[];
     expect(layers.filter((l) => l.unit === 'eltwise' || l.unit === 'copy').map((l) => l.op)).toEqual(['QTable', 'Broadcast', 'QMul', 'QSum']);
   }, 400_000);
+});
+
+describe('elementwise lanes (--eltwise-lanes E): E elements per cycle', () => {
+  // Squeeze-excitation on 5 channels of 5x5 (125 codes: a multiple of neither 2 nor 3) with a Clip after the
+  // residual QSum: QTable (5 codes), QMul (broadcast gate), QSum, Clip on the elementwise unit; a QONNX CNN with two
+  // per-channel QThresholds, the second writing the streamed output.
+  let se: { ir: string; inputs: string };
+  const cnn = join(work, 'eltwise-cnn');
+  beforeAll(async () => {
+    const q = await quantizedModel(join(work, 'eltwise-se'), squeezeExciteOnnx(5, 5), [1, 3, 5, 5], 20);
+    se = { ir: withClip(q.ir, join(work, 'eltwise-se', 'q-clip')), inputs: q.inputs };
+    mkdirSync(cnn, { recursive: true });
+    writeFileSync(join(cnn, 'cnn.onnx'), thresholdCnn('HALF_UP'));
+    writeNpy(join(cnn, 'x.npy'), gridInputs(20, [2, 5, 5], 2));
+    const r = await runCliAsync(['quantize', join(cnn, 'cnn.onnx'), '-o', join(cnn, 'q'), '--inputs', join(cnn, 'x.npy'), '--calib', '20']);
+    if (r.code !== 0) throw new Error(r.stderr);
+  }, 120_000);
+
+  /** The elementwise steps' measured cycles, which verify has compared with the cycle model: ceil(N / E) + 4. */
+  const eltwiseCycles = (j: Record<string, unknown>) => (j.layers as { op: string; unit: string; cycles: number }[]).filter((l) => l.unit === 'eltwise').map((l) => [l.op, l.cycles]);
+
+  testWithTool('verilator', 'Verilator, E = 3 and E = 2: every layer bit for bit, the cycles ceil(N / E) + 4', async () => {
+    const j3 = await verilogRoundTrip(se.ir, se.inputs, join(work, 'eltwise-se3'), ['--lanes', '3', '--eltwise-lanes', '3'], 4);
+    expect(eltwiseCycles(j3)).toEqual([['QTable', 2 + 4], ['QMul', 42 + 4], ['QSum', 42 + 4], ['Clip', 42 + 4]]);
+    const manifest = JSON.parse(readFileSync(join(work, 'eltwise-se3', 'build.json'), 'utf8')) as { folding: { elementwise: number }; memories: { interleave: number; words: number }[] };
+    expect(manifest.folding.elementwise).toBe(3);
+    // The QTable output (5 codes: 4 banks of 2 words), the QMul, QSum and Clip outputs (125 codes: 4 banks of 32
+    // words), interleaved by address.
+    expect(manifest.memories.filter((m) => m.interleave === 4).map((m) => m.words)).toEqual([2, 32, 32, 32]);
+    const j2 = await verilogRoundTrip(se.ir, se.inputs, join(work, 'eltwise-se2'), ['--lanes', '3', '--eltwise-lanes', '2', '--simd', '2'], 4);
+    expect(eltwiseCycles(j2)).toEqual([['QTable', 3 + 4], ['QMul', 63 + 4], ['QSum', 63 + 4], ['Clip', 63 + 4]]);
+  }, 400_000);
+
+  testWithTool('verilator', 'Verilator, QThreshold at E = 3, the streamed output (64-bit beats of 2 codes) at E = 2', async () => {
+    const j = await verilogRoundTrip(join(cnn, 'q'), join(cnn, 'x.npy'), join(work, 'eltwise-cnn3'), ['--eltwise-lanes', '3', '--stream-width', '64'], 4);
+    const plan = planAccelerator(loadIr(join(cnn, 'q')));
+    const sizes = plan.layers.filter((l) => ['QTable', 'QThreshold'].includes(l.node.op)).map((l) => plan.buffers.get(l.output)!.size);
+    // The first two in 4 banks (E = 3), the last, streamed, in the output beat's 2 banks (E = 2).
+    expect(eltwiseCycles(j)).toEqual([['QTable', Math.ceil(sizes[0]! / 3) + 4], ['QThreshold', Math.ceil(sizes[1]! / 3) + 4], ['QThreshold', Math.ceil(sizes[2]! / 2) + 4]]);
+  }, 400_000);
+
+  testWithTool('g++', 'HLS: UNROLL factor E on the elementwise loops; C simulation bit for bit in every layer', async () => {
+    const build = join(work, 'eltwise-hls3');
+    const emit = await runCliAsync(['emit', 'hls', se.ir, '-o', build, '--eltwise-lanes', '3']);
+    expect(emit.code, emit.stderr).toBe(0);
+    expect(readFileSync(join(build, 'adequate_top.cpp'), 'utf8').match(/ADQ_HLS\(UNROLL factor=3\)/g)).toHaveLength(4);
+    const r = await runCliAsync(['verify', build, '--hls', '--inputs', se.inputs, '--count', '10', '--layers', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ count: 10, mismatches: 0, passed: true });
+  }, 300_000);
 });
 
 describe('a fire module: Concat of two convs', () => {

@@ -92,17 +92,38 @@ export function solveFoldPlan(graph: Graph, target: FoldTarget): FoldedPlan {
   // Elementwise lanes: the values where some elementwise step's ceil(N / E) changes.
   const elementValues = target.elementwise !== undefined ? [target.elementwise] : useful(scheduleAccelerator(base, 1).steps.filter((s) => s.unit === 'eltwise').map((s) => s.channels), MAX_ELEMENTWISE);
   let best: { solution: FoldSolution; window: number; elementwise: number } | undefined;
+  const eValues = elementValues.length ? elementValues : [1];
+  const objective = target.objective ?? 'multipliers';
   for (const window of windows.length ? windows : [1]) {
-    for (const elementwise of elementValues.length ? elementValues : [1]) {
-      const fixedCycles = otherCycles(base, window, elementwise, target.streamWidth);
-      for (const { candidates, layers } of tables) {
-        const problem: FoldProblem = { candidates, layers, fixedCycles, target: target.cycles, ...(target.maxMultipliers !== undefined ? { maxMultipliers: target.maxMultipliers } : {}), minUtilization: target.minUtilization ?? 0, objective: target.objective ?? 'multipliers' };
-        const solution = solveFolding(problem);
-        // Windows and elementwise lanes in increasing order: among equal plans the fewest window taps (each costs a
-        // replica of the pooled memory) and the fewest elementwise pipelines (improves).
-        const next = { solution, window, elementwise };
-        if (!best || improves(next, best, target.objective ?? 'multipliers')) best = next;
+    const fixed = new Map<number, number>();
+    const fixedAt = (e: number) => fixed.get(e) ?? fixed.set(e, otherCycles(base, window, e, target.streamWidth)).get(e)!;
+    for (const { candidates, layers } of tables) {
+      const solved = new Map<number, { solution: FoldSolution; window: number; elementwise: number }>();
+      const solve = (elementwise: number) => {
+        const hit = solved.get(elementwise);
+        if (hit) return hit;
+        const problem: FoldProblem = { candidates, layers, fixedCycles: fixedAt(elementwise), target: target.cycles, ...(target.maxMultipliers !== undefined ? { maxMultipliers: target.maxMultipliers } : {}), minUtilization: target.minUtilization ?? 0, objective };
+        const next = { solution: solveFolding(problem), window, elementwise };
+        solved.set(elementwise, next);
+        return next;
+      };
+      // The most elementwise lanes leave the MAC layers the most cycles: the fewest multipliers (and the fastest
+      // plan). Fewer lanes only raise the fixed cycles, so the multipliers a plan needs fall as E grows: a binary
+      // search finds the smallest E that needs no more (improves prefers it: E costs pipelines).
+      let pick = solve(eValues.at(-1)!);
+      if (objective === 'multipliers' && pick.solution.feasible) {
+        let lo = 0, hi = eValues.length - 1;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1, s = solve(eValues[mid]!);
+          if (s.solution.feasible && s.solution.multipliers <= pick.solution.multipliers) hi = mid;
+          else lo = mid + 1;
+        }
+        const low = solve(eValues[lo]!);
+        if (improves(low, pick, objective)) pick = low;
       }
+      // Windows in increasing order: among equal plans the fewest window taps (each costs a replica of the pooled
+      // memory).
+      if (!best || improves(pick, best, objective)) best = pick;
     }
   }
   const { solution, window, elementwise } = best!;

@@ -13,7 +13,8 @@
  *    has no serializer to wait for: period T = Kc and the drain is TILE_DRAIN + 1 (the one cycle in which the
  *    serializer stage hands all P sums on, as a serializer with one lane busy does);
  *  - window unit, C planes of P positions, K taps, W taps per cycle: C*P*ceil(K/W) + WINDOW_DRAIN;
- *  - elementwise unit, N elements, E per cycle (schedule.ts Step.elements): ceil(N / E) + ELTWISE_DRAIN;
+ *  - elementwise unit, N elements, E per cycle (schedule.ts Step.elements): ceil(N / E) + ELTWISE_DRAIN; into a
+ *    lane-banked memory of C channels of P positions at L per cycle (Step.eltBanks): ceil(C / L) * P + ELTWISE_DRAIN;
  *  - copy unit, N elements over all its segments (they follow one another without a gap): N + COPY_DRAIN; a Concat
  *    copies only its inputs not placed in its memory (schedule.ts), and one whose inputs are all placed is no step;
  *  each step's count runs from the cycle its start pulse is seen to the cycle the next step's is (or streaming
@@ -73,6 +74,7 @@ export function stepCycles(step: Step, lanes?: number): number {
     case 'window':
       return step.channels * step.positions * chunkOf(step.k, step.simd ?? 1) + WINDOW_DRAIN;
     case 'eltwise':
+      if (step.eltBanks) return Math.ceil(step.eltBanks.channels / step.elements!) * step.eltBanks.positions + ELTWISE_DRAIN;
       return Math.ceil(step.channels / (step.elements ?? 1)) + ELTWISE_DRAIN;
     case 'copy':
       return step.channels + COPY_DRAIN;

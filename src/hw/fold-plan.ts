@@ -87,17 +87,20 @@ export function solveFoldPlan(graph: Graph, target: FoldTarget): FoldedPlan {
   // The layers' cycle tables depend on the P values only, not on the window taps: built once per set of P.
   const tables = peSets.map((pes) => {
     const candidates = pes.flatMap((pe) => simdValues.map((simd) => ({ pe, simd })));
-    return { candidates, layers: layersOf(candidates) };
+    // A banked model's elementwise steps into lane-banked memories take P lanes when E >= P: their cycles depend on
+    // the common P, so its fixed cycles are those at that P.
+    return { candidates, layers: layersOf(candidates), pe: banked ? pes[0]! : 1 };
   });
   // Elementwise lanes: the values where some elementwise step's ceil(N / E) changes.
-  const elementValues = target.elementwise !== undefined ? [target.elementwise] : useful(scheduleAccelerator(base, 1).steps.filter((s) => s.unit === 'eltwise').map((s) => s.channels), MAX_ELEMENTWISE);
+  // (and, for a banked model, the values of P: an elementwise step into a lane-banked memory takes P lanes when E >= P)
+  const elementValues = target.elementwise !== undefined ? [target.elementwise] : [...new Set([...useful(scheduleAccelerator(base, 1).steps.filter((s) => s.unit === 'eltwise').map((s) => s.channels), MAX_ELEMENTWISE), ...(banked ? peValues.filter((pe) => pe <= MAX_ELEMENTWISE) : [])])].sort((a, b) => a - b);
   let best: { solution: FoldSolution; window: number; elementwise: number } | undefined;
   const eValues = elementValues.length ? elementValues : [1];
   const objective = target.objective ?? 'multipliers';
   for (const window of windows.length ? windows : [1]) {
-    const fixed = new Map<number, number>();
-    const fixedAt = (e: number) => fixed.get(e) ?? fixed.set(e, otherCycles(base, window, e, target.streamWidth)).get(e)!;
-    for (const { candidates, layers } of tables) {
+    const fixed = new Map<string, number>();
+    for (const { candidates, layers, pe } of tables) {
+      const fixedAt = (e: number) => fixed.get(`${e},${pe}`) ?? fixed.set(`${e},${pe}`, otherCycles(base, window, e, pe, target.streamWidth)).get(`${e},${pe}`)!;
       const solved = new Map<number, { solution: FoldSolution; window: number; elementwise: number }>();
       const solve = (elementwise: number) => {
         const hit = solved.get(elementwise);
@@ -181,8 +184,9 @@ export function useful(ns: readonly number[], max: number): number[] {
 }
 
 /** Cycles of an inference that no tile fold changes (load, stream, window, elementwise and copy steps), with W
- *  window taps per cycle, E elementwise lanes and the given stream beats. */
-function otherCycles(plan: AcceleratorPlan, window: number, elementwise: number, streamWidth: StreamWidth | undefined): number {
-  const c = predictCycles(scheduleAccelerator(plan, { tiles: plan.tiles.map(() => ({ pe: 1, simd: 1 })), window, elementwise }, streamWidth));
+ *  window taps per cycle, E elementwise lanes, every tile at P (the lanes of banked memories) and the given stream
+ *  beats. */
+function otherCycles(plan: AcceleratorPlan, window: number, elementwise: number, pe: number, streamWidth: StreamWidth | undefined): number {
+  const c = predictCycles(scheduleAccelerator(plan, { tiles: plan.tiles.map(() => ({ pe, simd: 1 })), window, elementwise }, streamWidth));
   return c.total - c.steps.filter((s) => s.utilization !== undefined).reduce((a, s) => a + s.cycles, 0);
 }

@@ -117,6 +117,11 @@ export interface Step {
    *  cycle into the output memory, interleaved by address (Memory.interleave, a power of two >= E, so any E
    *  consecutive addresses lie in distinct banks). 1 (or absent) = one element per cycle. */
   readonly elements?: number;
+  /** Elementwise steps writing a lane-banked depthwise input at L elements per cycle (Folding.elementwise >= L):
+   *  the elements are walked channel-major, lane e taking channel g*L + e at position p (C-order address
+   *  (g*L + e)*positions + p, its own replica) and writing word g*positions + p of bank e, all L banks in one cycle
+   *  as a wide tile step does: ceil(channels / L) * positions cycles of lanes. */
+  readonly eltBanks?: { readonly channels: number; readonly positions: number };
 }
 
 /** How a tile step's output channels are cut into items (one item = one pass over every position with up to L
@@ -195,6 +200,13 @@ export function scheduleAccelerator(plan: AcceleratorPlan, fold: Folding | numbe
   const placements = placeConcats ? verilogPlacements(plan, banked, stream.output.codes > 1) : new Map<string, Placement>();
   const wide = wideOutputs(plan, folding, banked, placements);
   const eltLanes = eltwiseLanes(plan, elementRate(folding), placements, stream.output.codes);
+  // A lane-banked output takes L elements per cycle (channel-major, Step.eltBanks) when E >= L, else one.
+  const eltStep = (buffer: string) => {
+    if (!banked.has(buffer)) return { elements: eltLanes(buffer) };
+    if (elementRate(folding) < lanes || lanes === 1) return { elements: 1 };
+    const b = plan.buffers.get(buffer)!;
+    return { elements: lanes, eltBanks: { channels: b.shape[1]!, positions: b.size / b.shape[1]! } };
+  };
   const memories: Memory[] = [];
   const memoryOf = new Map<string, number>();
   /** Offset of a buffer inside its memory (placed Concat inputs; 0 when absent). */
@@ -231,7 +243,7 @@ export function scheduleAccelerator(plan: AcceleratorPlan, fold: Folding | numbe
     const slot = slots.get(key) ?? 0;
     slots.set(key, slot + 1);
     const { unit, geometry, channels, k, positions, segments, items } = shape;
-    const fold = unit === 'tile' ? { pe: folding.tiles[layer.tile!]!.pe, simd: items!.mode === 'groups' ? 1 : folding.tiles[layer.tile!]!.simd, ...(wide.has(buffer) ? { wide: wide.get(buffer)! } : {}) } : unit === 'window' ? { simd: folding.window } : unit === 'eltwise' ? { elements: eltLanes(buffer) } : {};
+    const fold = unit === 'tile' ? { pe: folding.tiles[layer.tile!]!.pe, simd: items!.mode === 'groups' ? 1 : folding.tiles[layer.tile!]!.simd, ...(wide.has(buffer) ? { wide: wide.get(buffer)! } : {}) } : unit === 'window' ? { simd: folding.window } : unit === 'eltwise' ? eltStep(buffer) : {};
     steps.push({ index: steps.length, layer, unit, ...(unit === 'tile' ? { tile: layer.tile! } : {}), slot, inputs: ins, output, inputBases, outputBase, buffer, ...(geometry ? { geometry } : {}), ...(segments ? { segments } : {}), ...(items ? { items } : {}), channels, k, positions, ...fold });
   };
   for (const layer of plan.layers) {
@@ -280,7 +292,7 @@ export function scheduleAccelerator(plan: AcceleratorPlan, fold: Folding | numbe
   if (output === 0 && stream.input.codes !== stream.output.codes) throw userError('E_HW', `'${plan.name}' streams its input memory out unchanged; give it a stream width with as many codes per input beat as per output beat`);
   // An elementwise step of E > 1 lanes writes its output memory interleaved by the power of two B >= E (or, the
   // streamed output, by the output beat's codes, which E does not exceed: eltwiseLanes).
-  const eltInterleave = new Map(steps.filter((st) => (st.elements ?? 1) > 1).map((st) => [st.output, 2 ** Math.ceil(Math.log2(st.elements!))]));
+  const eltInterleave = new Map(steps.filter((st) => (st.elements ?? 1) > 1 && !st.eltBanks).map((st) => [st.output, 2 ** Math.ceil(Math.log2(st.elements!))]));
   const interleaved = (m: Memory): Memory => {
     const b = Math.max(m.index === output && m.index !== 0 ? stream.output.codes : 1, eltInterleave.get(m.index) ?? 1);
     return b > 1 ? { ...m, interleave: b, size: Math.ceil(m.buffer.size / b) } : m;

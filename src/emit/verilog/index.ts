@@ -195,7 +195,7 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
   const eltLanes = Math.max(1, ...eltSteps.map((st) => st.elements ?? 1));
   // Memories an elementwise step writes several codes per cycle into (interleaved by address), and the write bus's
   // lanes for them: the widest interleave, so that every bank's lane index (b - a) mod B selects inside it.
-  const eltWritten = new Set(eltSteps.filter((st) => (st.elements ?? 1) > 1).map((st) => st.output));
+  const eltWritten = new Set(eltSteps.filter((st) => (st.elements ?? 1) > 1 && !st.eltBanks).map((st) => st.output));
   const eltBusLanes = Math.max(1, ...[...eltWritten].map((m) => s.memories[m]!.interleave));
   if (eltSteps.length > 0) {
     // A banked output (a depthwise layer's input): the positions per channel, for the word and bank counters.
@@ -273,7 +273,8 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
     inputSigned: s.memories[s.input]!.signed,
     lastStep: s.steps.length - 1,
     laneBits,
-    anyWide: s.steps.some((st) => st.wide),
+    // Wide writes: a tile's P lanes, or the elementwise unit's L lanes into a lane-banked memory (Step.eltBanks).
+    anyWide: s.steps.some((st) => st.wide || st.eltBanks),
     eltBus: eltWritten.size > 0 ? { lanes: eltBusLanes } : false,
     bankList: Array.from({ length: lanes }, (_, j) => j),
     extraLanes,
@@ -310,7 +311,7 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
     steps: s.steps.map((st) => {
       const il = s.memories[st.output]!.interleave;
       return { index: st.index, name: st.buffer === st.layer.output ? st.layer.name : `${st.layer.name} (broadcast of an input)`, slot: st.slot, outputBase: st.outputBase, prefix: prefixOf(st), multi: units.find((u) => u.prefix === prefixOf(st))!.multi, output: st.output, banked: banked(st.output),
-        wideWrite: st.wide ? { pad: lanes - st.pe! } : false, eltWide: eltWritten.has(st.output) && st.unit === 'eltwise' ? { pad: eltBusLanes - eltLanes } : false, regionList: st.wide === 'regions' ? Array.from({ length: st.pe! }, (_, j) => j) : false, interleaved: il > 1 ? Array.from({ length: il }, (_, j) => j) : false, unitText: st.unit === 'tile' ? `tile ${st.tile}` : `${st.unit} unit` };
+        wideWrite: st.wide ? { pad: lanes - st.pe!, slice: false } : st.eltBanks ? { pad: Math.max(0, lanes - eltLanes), slice: eltLanes > lanes ? lanes : false } : false, eltWide: eltWritten.has(st.output) && st.unit === 'eltwise' ? { pad: eltBusLanes - eltLanes } : false, regionList: st.wide === 'regions' ? Array.from({ length: st.pe! }, (_, j) => j) : false, interleaved: il > 1 ? Array.from({ length: il }, (_, j) => j) : false, unitText: st.unit === 'tile' ? `tile ${st.tile}` : `${st.unit} unit` };
     }),
     units,
     placedConcats: plan.layers.filter((l) => l.node.op === 'Concat' && !s.steps.some((st) => st.layer === l)).map((l) => l.name),

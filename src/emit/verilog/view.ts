@@ -243,6 +243,14 @@ export interface EltwiseSlotView {
    *  and how far every lane advances per cycle (E elements: r = E mod inner, q = (E div inner) mod chans). */
   readonly laneStarts: readonly { e: number; inner: number; chan: number }[];
   readonly advance: { r: number; q: number };
+  /** Lanes the layer uses (e < its elements per cycle) and, channel-major into a lane-banked memory (Step.eltBanks:
+   *  `bw`), each lane's address offset e * positions, the address step per group of L channels (L * positions), the
+   *  channels and L. */
+  readonly lanes: readonly { e: number; on: 0 | 1; off: number }[];
+  readonly bw: 0 | 1;
+  readonly gstep: number;
+  readonly ctot: number;
+  readonly glanes: number;
 }
 
 /** A layer's channel walk on `lanes` lanes taking E (its elements per cycle) elements per cycle. */
@@ -256,10 +264,17 @@ function laneWalk(e: number, lanes: number, inner: number, chans: number): Pick<
 
 export function eltwiseSlotView(step: Step, ports: number, plane: number, tw = 0, lanes = 1): EltwiseSlotView {
   const view = eltwiseSlotBase(step, ports, plane, tw);
-  return { ...view, ...laneWalk(step.elements ?? 1, lanes, view.inner, view.chans) };
+  const e = step.elements ?? 1, bw = step.eltBanks;
+  const laneList = Array.from({ length: lanes }, (_, l) => ({ e: l, on: (l < e ? 1 : 0) as 0 | 1, off: bw && l < e ? l * bw.positions : 0 }));
+  if (bw) {
+    // Channel-major: one cycle per (group of L channels, position); the counter counts cycles, one per cycle.
+    const groups = Math.ceil(bw.channels / e);
+    return { ...view, n: groups * bw.positions, ...laneWalk(1, lanes, view.inner, view.chans), lanes: laneList, bw: 1, gstep: e * bw.positions, ctot: bw.channels, glanes: e };
+  }
+  return { ...view, ...laneWalk(e, lanes, view.inner, view.chans), lanes: laneList, bw: 0, gstep: 0, ctot: 0, glanes: 0 };
 }
 
-function eltwiseSlotBase(step: Step, ports: number, plane: number, tw: number): Omit<EltwiseSlotView, 'laneStarts' | 'advance' | 'elements'> {
+function eltwiseSlotBase(step: Step, ports: number, plane: number, tw: number): Omit<EltwiseSlotView, 'laneStarts' | 'advance' | 'elements' | 'lanes' | 'bw' | 'gstep' | 'ctot' | 'glanes'> {
   const node = step.layer.node as QSumNode | QMulNode | QTableNode | ClipNode | QThresholdNode;
   const base = { slot: step.slot, name: step.layer.name, n: step.channels, mul: 0 as const, mant: 0, plane, thresh: 0 as const, inner: 1, chans: 1 };
   const idle = Array.from({ length: ports }, () => ({ z: 0, m: 0 }));

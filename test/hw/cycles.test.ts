@@ -141,11 +141,18 @@ describe('elementwise lanes (Folding.elementwise), worked by hand', () => {
     expect(predictCycles(scheduleAccelerator(se, uniformFolding(se, 3))).total - predictCycles(s).total).toBe(3 + 83 + 83);
   });
 
-  test('a step whose output is a lane-banked depthwise input writes one element per cycle', () => {
-    const s = scheduleAccelerator(dw, uniformFolding(dw, 4, 1, 1, false, 3));
-    const table = s.steps.find((st) => st.unit === 'eltwise')!;
-    expect(s.memories[table.output]!.banks).toBe(4);
-    expect(table.elements).toBe(1);
-    expect(stepCycles(table)).toBe(table.channels + 4);
+  test('into a lane-banked depthwise input: one element per cycle for E < L, L lanes channel-major for E >= L', () => {
+    // The MobileNet-style model's sigmoid table writes the banked input of a depthwise layer: 6 channels of 4x4.
+    const s3 = scheduleAccelerator(dw, uniformFolding(dw, 4, 1, 1, false, 3));
+    const t3 = s3.steps.find((st) => st.unit === 'eltwise')!;
+    expect(s3.memories[t3.output]!.banks).toBe(4);
+    expect([t3.elements, t3.eltBanks, stepCycles(t3)]).toEqual([1, undefined, 96 + 4]);
+    // E = 4 = L: lane e takes channel 4g + e, all 4 banks written per cycle: ceil(6 / 4) groups x 16 positions + 4.
+    const s4 = scheduleAccelerator(dw, uniformFolding(dw, 4, 1, 1, false, 4));
+    const t4 = s4.steps.find((st) => st.unit === 'eltwise')!;
+    expect([t4.elements, t4.eltBanks, stepCycles(t4)]).toEqual([4, { channels: 6, positions: 16 }, 2 * 16 + 4]);
+    // The layout is unchanged (4 banks of 2 x 16 words), the input read through 4 ports.
+    expect(s4.memories[t4.output]).toMatchObject({ banks: 4, size: 32, interleave: 1 });
+    expect(s4.memories[t4.inputs[0]!]!.ports).toBe(4);
   });
 });

@@ -186,6 +186,13 @@ describe('elementwise lanes (--eltwise-lanes E): E elements per cycle', () => {
     expect(eltwiseCycles(j)).toEqual([['QTable', Math.ceil(sizes[0]! / 3) + 4], ['QThreshold', Math.ceil(sizes[1]! / 3) + 4], ['QThreshold', Math.ceil(sizes[2]! / 2) + 4]]);
   }, 400_000);
 
+  testWithTool('verilator', 'Verilator, into a lane-banked depthwise input at E = L = 4: channel-major lanes, every layer bit for bit', async () => {
+    const model = await quantizedModel(join(work, 'eltwise-dw'), depthwiseOnnx(), [1, 3, 8, 8], 8);
+    const j = await verilogRoundTrip(model.ir, model.inputs, join(work, 'eltwise-dw4'), ['--lanes', '4', '--eltwise-lanes', '4'], 4);
+    // The sigmoid table: 6 channels of 4x4 in ceil(6 / 4) groups of 4 lanes, 16 positions each, + 4.
+    expect(eltwiseCycles(j)).toEqual([['QTable', 2 * 16 + 4]]);
+  }, 400_000);
+
   testWithTool('g++', 'HLS: UNROLL factor E on the elementwise loops; C simulation bit for bit in every layer', async () => {
     const build = join(work, 'eltwise-hls3');
     const emit = await runCliAsync(['emit', 'hls', se.ir, '-o', build, '--eltwise-lanes', '3']);

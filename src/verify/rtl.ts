@@ -35,7 +35,8 @@ export async function verifyRtl(request: VerifyRequest): Promise<VerifyOutcome> 
   const { build, manifest, data, count } = request;
   const plan = planAccelerator(request.graph);
   const schedule = scheduleAccelerator(plan, manifest.folding ?? manifest.lanes, parseStreamWidth(manifest.options['streamWidth'] ?? undefined, `${build}/build.json options.streamWidth`));
-  const predicted = predictCycles(schedule);
+  // Overlapped steps (emit --overlap, src/hw/overlap.ts): the run is the overlapped timeline.
+  const predicted = predictCycles(schedule, { overlap: manifest.options['overlap'] === true });
   const ctx = libraryContext(manifest.library);
   const per = sizeOf(plan.hostInput.shape);
   const inputs: Tensor[] = [];

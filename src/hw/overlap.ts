@@ -29,9 +29,9 @@ const ELTWISE_WRITE_DELAY = 3;
 /** Copy unit: read to write. */
 const COPY_WRITE_DELAY = 2;
 
-/** Receives one access: the memory, the word address inside it (C order, with the step's base added) and the cycle
- *  from the step's start pulse. */
-export type AccessSink = (mem: number, addr: number, cycle: number) => void;
+/** Receives one access: the memory, the word address inside it (C order, with the step's base added), the cycle
+ *  from the step's start pulse, and the read port (0, or the replica r read by tap lane r; writes: 0). */
+export type AccessSink = (mem: number, addr: number, cycle: number, port: number) => void;
 
 /** Every read address whose data the step uses (padding taps and masked tap lanes read nothing), with its cycle. */
 export function forEachRead(st: Step, sink: AccessSink): void {
@@ -45,18 +45,18 @@ export function forEachRead(st: Step, sink: AccessSink): void {
       const period = tile && !st.wide ? Math.max(kc, st.pe!) : kc;
       const mem = st.inputs[0]!, base = st.inputBases[0]!;
       const khw = g.kh * g.kw, hw = g.h * g.w;
-      const chunks = Array.from({ length: simd }, (_, s) => chunkTaps(st.k, simd, s));
+      const chunks = Array.from({ length: simd }, (_, s) => ({ lane: s, ...chunkTaps(st.k, simd, s) }));
       for (let it = 0; it < items; it++) {
         const plane = tile ? Math.floor(it / st.items!.blocks) * st.items!.planeStep : it * hw;
         for (let oy = 0; oy < g.oh; oy++) {
           for (let ox = 0; ox < g.ow; ox++) {
             const q = (it * g.oh + oy) * g.ow + ox;
-            for (const { first, count } of chunks) {
+            for (const { lane, first, count } of chunks) {
               for (let t = 0; t < count; t++) {
                 const tap = first + t, ci = Math.floor(tap / khw), ky = Math.floor(tap / g.kw) % g.kh, kx = tap % g.kw;
                 const iy = oy * g.sh - g.ph + ky * g.dh, ix = ox * g.sw - g.pw + kx * g.dw;
                 if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
-                sink(mem, base + plane + ci * hw + iy * g.w + ix, 1 + q * period + t);
+                sink(mem, base + plane + ci * hw + iy * g.w + ix, 1 + q * period + t, lane);
               }
             }
           }
@@ -65,12 +65,12 @@ export function forEachRead(st: Step, sink: AccessSink): void {
       return;
     }
     case 'eltwise':
-      for (let i = 0; i < st.channels; i++) st.inputs.forEach((m, k) => sink(m, st.inputBases[k]! + i, 1 + i));
+      for (let i = 0; i < st.channels; i++) st.inputs.forEach((m, k) => sink(m, st.inputBases[k]! + i, 1 + i, 0));
       return;
     case 'copy': {
       let e = 0;
       for (const seg of st.segments!) {
-        walkSegment(seg.dims, seg.rstrides, (off) => sink(st.inputs[seg.port]!, st.inputBases[seg.port]! + seg.rbase + off, 1 + e++));
+        walkSegment(seg.dims, seg.rstrides, (off) => sink(st.inputs[seg.port]!, st.inputBases[seg.port]! + seg.rbase + off, 1 + e++, 0));
       }
       return;
     }
@@ -90,7 +90,7 @@ export function forEachWrite(st: Step, sink: AccessSink): void {
           const last = (g * st.positions + p) * period + kc;
           for (let j = 0; j < lanes; j++) {
             const c = laneChannel(st, P, g, j);
-            if (c >= 0) sink(mem, base + c * st.positions + p, last + TILE_WRITE_DELAY + (st.wide ? 0 : j));
+            if (c >= 0) sink(mem, base + c * st.positions + p, last + TILE_WRITE_DELAY + (st.wide ? 0 : j), 0);
           }
         }
       }
@@ -98,15 +98,15 @@ export function forEachWrite(st: Step, sink: AccessSink): void {
     }
     case 'window': {
       const kc = chunkOf(st.k, st.simd ?? 1), n = st.channels * st.positions;
-      for (let q = 0; q < n; q++) sink(mem, base + q, (q + 1) * kc + WINDOW_WRITE_DELAY);
+      for (let q = 0; q < n; q++) sink(mem, base + q, (q + 1) * kc + WINDOW_WRITE_DELAY, 0);
       return;
     }
     case 'eltwise':
-      for (let i = 0; i < st.channels; i++) sink(mem, base + i, 1 + i + ELTWISE_WRITE_DELAY);
+      for (let i = 0; i < st.channels; i++) sink(mem, base + i, 1 + i + ELTWISE_WRITE_DELAY, 0);
       return;
     case 'copy': {
       let e = 0;
-      for (const seg of st.segments!) walkSegment(seg.dims, seg.wstrides, (off) => sink(mem, base + seg.wbase + off, 1 + e++ + COPY_WRITE_DELAY));
+      for (const seg of st.segments!) walkSegment(seg.dims, seg.wstrides, (off) => sink(mem, base + seg.wbase + off, 1 + e++ + COPY_WRITE_DELAY, 0));
       return;
     }
   }

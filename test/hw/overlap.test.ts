@@ -11,6 +11,7 @@ import { scheduleAccelerator, type Schedule, type Step } from '../../src/hw/sche
 import { predictCycles, stepCycles } from '../../src/hw/cycles.js';
 import { forEachRead, forEachWrite, overlapTimeline, rawOffset, stepOffset } from '../../src/hw/overlap.js';
 import { uniformFolding } from '../../src/hw/fold.js';
+import { solveFoldPlan } from '../../src/hw/fold-plan.js';
 import { quantizedModel, quantizedZoo } from '../helpers/hw-models.js';
 import { lenetLikeOnnx, residualOnnx, convDenseOnnx } from '../helpers/overlap-models.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -98,6 +99,17 @@ describe('overlap offsets', () => {
     const add = s.steps.find((st) => st.layer.node.op === 'QSum')!, before = s.steps[add.index - 1]!;
     expect(before.inputs.some((m) => add.inputs.includes(m))).toBe(true);
     expect(stepOffset(s, before, add, stepCycles(before))).toMatchObject({ serial: true, reason: 'shared-memory' });
+  });
+
+  test('the folding solver with --overlap: the plan meets the target overlapped, with no more multipliers than serially', () => {
+    const graph = plans.lenet!.graph;
+    const serial = solveFoldPlan(graph, { cycles: 2000, minUtilization: 0 });
+    const over = solveFoldPlan(graph, { cycles: 2000, minUtilization: 0, overlap: true });
+    expect(over.cycles.overlap).toBeDefined();
+    expect(over.cycles.total).toBeLessThanOrEqual(2000);
+    // Its cycles are the cycle model's of its own schedule, overlapped.
+    expect(over.cycles.total).toBe(predictCycles(scheduleAccelerator(over.plan, over.folding), { overlap: true }).total);
+    expect(over.multipliers).toBeLessThanOrEqual(serial.multipliers);
   });
 
   test('the timeline: start_{i+1} = max(start_i + offset_i, end_{i-1}); the run ends with the last step to finish', () => {

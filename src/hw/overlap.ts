@@ -120,7 +120,7 @@ function walkSegment(dims: readonly number[], strides: readonly number[], visit:
 }
 
 /** Why a step starts where it does relative to the previous one. */
-export type OverlapReason = 'raw' | 'independent' | 'same-unit' | 'layout' | 'shared-memory';
+export type OverlapReason = 'raw' | 'independent' | 'same-unit' | 'layout' | 'shared-memory' | 'unmodelled';
 
 export interface StepOffset {
   /** Cycles from the previous step's start to this step's earliest start; the previous step's cycles when serial. */
@@ -133,17 +133,29 @@ export interface StepOffset {
 const unitKey = (st: Step): string => (st.unit === 'tile' ? `tile${st.tile}` : st.unit);
 const plain = (m: Memory): boolean => m.banks === 1 && m.regions === 1 && m.interleave === 1;
 
-/** The earliest start of step L after step E's start (E the step before L), with the rule above; `cyclesE` is E's
- *  step cycles (the serial offset). */
-export function stepOffset(s: Schedule, e: Step, l: Step, cyclesE: number): StepOffset {
+/** The earliest start of step L after step E's start (E the step before L), with the rule above; `cyclesE` and
+ *  `cyclesL` are the steps' cycles (cycles.ts; E's is the serial offset). */
+export function stepOffset(s: Schedule, e: Step, l: Step, cyclesE: number, cyclesL: number): StepOffset {
   const serial = (reason: OverlapReason): StepOffset => ({ offset: cyclesE, serial: true, reason });
   if (unitKey(e) === unitKey(l)) return serial('same-unit');
+  if (!walkAgrees(e, cyclesE) || !walkAgrees(l, cyclesL)) return serial('unmodelled');
   const touched = [...e.inputs, e.output, ...l.inputs, l.output];
   if (e.wide || l.wide || !touched.every((m) => plain(s.memories[m]!))) return serial('layout');
   if (e.inputs.includes(l.output) || e.output === l.output || e.inputs.some((m) => l.inputs.includes(m))) return serial('shared-memory');
   if (!l.inputs.includes(e.output)) return { offset: 1, serial: false, reason: 'independent' };
   const offset = rawOffset(s, e, l);
   return offset >= cyclesE ? serial('raw') : { offset, serial: false, reason: 'raw' };
+}
+
+/** Whether a step's modelled writes end where the cycle model (cycles.ts) says the step does: its last write in its
+ *  last cycle. A unit whose schedule this module does not know (a change to a unit not followed here) fails it, and
+ *  its steps then run serially instead of on a wrong offset. */
+export function walkAgrees(st: Step, cycles: number): boolean {
+  let last = -1;
+  forEachWrite(st, (_m, _a, c) => {
+    if (c > last) last = c;
+  });
+  return last === cycles - 1;
 }
 
 /** max over the addresses E writes and L reads of w_E(a) + 1 - r_L(a) (at least 1): from the last write cycle of each
@@ -165,7 +177,7 @@ export function rawOffset(s: Schedule, e: Step, l: Step): number {
 
 /** The offset of every step after the first from its predecessor (index i: step i+1 after step i). */
 export function stepOffsets(s: Schedule, cycles: readonly number[]): StepOffset[] {
-  return s.steps.slice(1).map((l, i) => stepOffset(s, s.steps[i]!, l, cycles[i]!));
+  return s.steps.slice(1).map((l, i) => stepOffset(s, s.steps[i]!, l, cycles[i]!, cycles[i + 1]!));
 }
 
 /** Start cycle of every step from the first's (the run's cycle 0) and the run's length (the last step to finish):

@@ -9,7 +9,7 @@ import { loadIr } from '../../src/ir/serialize.js';
 import { planAccelerator, type AcceleratorPlan } from '../../src/hw/plan.js';
 import { scheduleAccelerator, type Schedule, type Step } from '../../src/hw/schedule.js';
 import { predictCycles, stepCycles } from '../../src/hw/cycles.js';
-import { forEachRead, forEachWrite, overlapTimeline, rawOffset, stepOffset } from '../../src/hw/overlap.js';
+import { forEachRead, forEachWrite, overlapTimeline, rawOffset, stepOffset, walkAgrees } from '../../src/hw/overlap.js';
 import { uniformFolding } from '../../src/hw/fold.js';
 import { solveFoldPlan } from '../../src/hw/fold-plan.js';
 import { quantizedModel, quantizedZoo } from '../helpers/hw-models.js';
@@ -55,7 +55,7 @@ describe('overlap offsets', () => {
       for (const [pe, simd, window] of [[1, 1, 1], [4, 1, 1], [2, 3, 2], [3, 5, 4]] as const) {
         const s = scheduleAccelerator(plan, uniformFolding(plan, pe, simd, window));
         for (const [e, l] of pairs(s)) {
-          const ce = stepCycles(e), off = stepOffset(s, e, l, ce);
+          const ce = stepCycles(e), off = stepOffset(s, e, l, ce, stepCycles(l));
           if (!l.inputs.includes(e.output)) continue;
           // The offset is safe and one cycle less is not (a later start is always safe: reads only move later).
           const raw = rawOffset(s, e, l), what = `${name} ${pe}x${simd} W${window}: ${e.layer.name} -> ${l.layer.name} at ${raw}`;
@@ -82,7 +82,7 @@ describe('overlap offsets', () => {
       const s = scheduleAccelerator(plan, { tiles: [{ pe: 1, simd: 1 }, { pe: 1, simd }], window: 1 });
       const [conv, dense] = s.steps as [Step, Step];
       expect(stepCycles(conv)).toBe(297);
-      return stepOffset(s, conv, dense, 297);
+      return stepOffset(s, conv, dense, 297, stepCycles(dense));
     };
     // Dense, S = 1: tap t (input address t) read in cycle 1 + t: offset = max_a (9a + 17 + 1 - (1 + a)) = 8*31 + 17.
     expect(at(1)).toEqual({ offset: 265, serial: false, reason: 'raw' });
@@ -91,14 +91,28 @@ describe('overlap offsets', () => {
     expect(at(32)).toEqual({ offset: 296, serial: false, reason: 'raw' });
     // On one tile: serial.
     const one = scheduleAccelerator(plan0, 1);
-    expect(stepOffset(one, one.steps[0]!, one.steps[1]!, 297)).toEqual({ offset: 297, serial: true, reason: 'same-unit' });
+    expect(stepOffset(one, one.steps[0]!, one.steps[1]!, 297, stepCycles(one.steps[1]!))).toEqual({ offset: 297, serial: true, reason: 'same-unit' });
+  });
+
+  test('every step\'s modelled writes end in the step\'s last cycle (cycles.ts); a step whose cycles disagree runs serially', () => {
+    for (const name of ['lenet', 'residual', 'zoo']) {
+      const plan = plans[name]!;
+      for (const f of [uniformFolding(plan, 1), uniformFolding(plan, 3, 5, 4), uniformFolding(plan, 4, 2, 2, true)]) {
+        const s = scheduleAccelerator(plan, f);
+        for (const st of s.steps) expect(walkAgrees(st, stepCycles(st)), `${name}: ${st.layer.name}`).toBe(true);
+      }
+    }
+    const s = scheduleAccelerator(plans.lenet!, 4), [e, l] = [s.steps[0]!, s.steps[1]!];
+    expect(stepOffset(s, e, l, stepCycles(e), stepCycles(l)).reason).toBe('raw');
+    // A unit whose schedule changed without overlap.ts following it: one cycle more than its modelled writes.
+    expect(stepOffset(s, e, l, stepCycles(e), stepCycles(l) + 1)).toMatchObject({ serial: true, reason: 'unmodelled' });
   });
 
   test('structural rules: a memory read by both steps keeps them serial (the zoo\'s residual add reads what the conv before it reads)', () => {
     const s = scheduleAccelerator(plans.zoo!, 4);
     const add = s.steps.find((st) => st.layer.node.op === 'QSum')!, before = s.steps[add.index - 1]!;
     expect(before.inputs.some((m) => add.inputs.includes(m))).toBe(true);
-    expect(stepOffset(s, before, add, stepCycles(before))).toMatchObject({ serial: true, reason: 'shared-memory' });
+    expect(stepOffset(s, before, add, stepCycles(before), stepCycles(add))).toMatchObject({ serial: true, reason: 'shared-memory' });
   });
 
   test('the folding solver with --overlap: the plan meets the target overlapped, with no more multipliers than serially', () => {

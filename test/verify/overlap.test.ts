@@ -16,7 +16,7 @@ import { predictCycles } from '../../src/hw/cycles.js';
 import { forEachRead, forEachWrite } from '../../src/hw/overlap.js';
 import { uniformFolding } from '../../src/hw/fold.js';
 import { buildModel, runModel } from '../../src/verify/verilator.js';
-import { quantizedModel } from '../helpers/hw-models.js';
+import { layoutOnnx, quantizedModel } from '../helpers/hw-models.js';
 import { lenetLikeOnnx, residualOnnx } from '../helpers/overlap-models.js';
 import { tempDir } from '../helpers/tmp.js';
 import { testWithTool } from '../helpers/tools.js';
@@ -25,7 +25,7 @@ import { verilogPasses } from '../helpers/verilog-passes.js';
 const work = tempDir();
 
 /** Compares a port trace of one inference with the model: step starts, read ports, writes. */
-function checkPorts(stdout: string, s: Schedule): void {
+function checkPorts(stdout: string, s: Schedule, minReads: number): void {
   const lines = stdout.split('\n').map((l) => l.trim().split(' '));
   const go = new Map<number, number>(), reads = new Map<string, number>(), writes = new Set<string>();
   for (const [tag, a, b, c, d] of lines) {
@@ -47,14 +47,16 @@ function checkPorts(stdout: string, s: Schedule): void {
     });
     forEachWrite(st, (m, a, c) => expected.add(`${m}/${a}/${start + c}`));
   }
-  expect(checkedReads).toBeGreaterThan(1000);
+  expect(checkedReads).toBeGreaterThan(minReads);
   expect([...writes].sort()).toEqual([...expected].sort());
 }
 
 describe('overlapped steps in Verilator', () => {
   let lenet: { ir: string; inputs: string };
   let residual: { ir: string; inputs: string };
+  let layout: { ir: string; inputs: string };
   beforeAll(async () => {
+    layout = await quantizedModel(join(work, 'layout'), layoutOnnx(), [1, 4, 6, 6], 4);
     lenet = await quantizedModel(join(work, 'lenet'), lenetLikeOnnx(), [1, 1, 14, 14], 4);
     const res = await quantizedModel(join(work, 'res'), residualOnnx(), [1, 2, 8, 8], 4);
     // Exact multipliers on two tiles, alternating: conv, conv and the 1x1 conv, dense run tile after tile.
@@ -81,7 +83,7 @@ describe('overlapped steps in Verilator', () => {
     const model = await buildModel(build, 'ports');
     const codes = Array.from({ length: plan.input.size }, (_, k) => (k * 37) % 200);
     const run = await runModel(build, model, [codes], plan.output.size, mkdtempSync(join(work, 'ports-')), {});
-    checkPorts(run.stdout, s);
+    checkPorts(run.stdout, s, 1000);
   }, 600_000);
 
   testWithTool('verilator', 'a residual block on two tiles (4 lanes, W=2): every layer bit-exact, cycle-exact, faster than serial', async () => {
@@ -94,5 +96,21 @@ describe('overlapped steps in Verilator', () => {
     // conv -> conv on the other tile, the 1x1 conv -> the add, the add -> the pool overlap.
     expect(over.overlap!.offsets.map((o) => o.reason)).toEqual(['raw', 'raw', 'raw', 'raw', 'raw']);
     expect(over.total).toBeLessThan(predictCycles(s).total);
+  }, 600_000);
+
+  testWithTool('verilator', 'the layout model (copy steps, a broadcast, an independent pair, Concat offsets): the port trace follows the copy and elementwise walks', async () => {
+    const build = join(work, 'b-layout');
+    const { runCliAsync } = await import('../helpers/cli.js');
+    const e = await runCliAsync(['emit', 'verilog', layout.ir, '-o', build, '--lanes', '3', '--overlap']);
+    expect(e.code, e.stderr).toBe(0);
+    const plan = planAccelerator(loadIr(layout.ir));
+    const s = scheduleAccelerator(plan, 3);
+    const over = predictCycles(s, { overlap: true }).overlap!;
+    expect(new Set(over.offsets.map((o) => o.reason))).toEqual(new Set(['raw', 'independent', 'same-unit']));
+    expect(s.steps.some((st) => st.unit === 'copy') && s.steps.some((st) => st.unit === 'eltwise')).toBe(true);
+    const model = await buildModel(build, 'ports');
+    const codes = Array.from({ length: plan.input.size }, (_, k) => (k * 53) % 251);
+    const run = await runModel(build, model, [codes], plan.output.size, mkdtempSync(join(work, 'ports-')), {});
+    checkPorts(run.stdout, s, 500);
   }, 600_000);
 });

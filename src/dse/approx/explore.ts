@@ -5,7 +5,8 @@
  *  tile, tiles in network order); tiles are relabelled in order of first use, tiles with the same multiplier merged,
  *  unused tiles set to the exact multiplier. Racing: a design is measured on 1, 2, 4, ... chunks of the evaluation set
  *  and stopped as soon as its error, minus three standard errors, is beaten by a fully measured front design of no
- *  more energy (docs/approx.md). */
+ *  more energy (docs/approx.md). With `refine`, a Pareto local search follows (src/dse/local-search.ts): one tile's
+ *  multiplier one step along the cost order, or one layer moved, measured on the same search images. */
 import { runNsga2, type Design, type EvaluationContext } from '../nsga2.js';
 import { refineFront } from '../local-search.js';
 import type { LayerBinding } from '../../passes/bind-multipliers.js';
@@ -161,9 +162,10 @@ export async function explore(runner: DesignRunner, layers: readonly LayerInfo[]
   });
   // Pareto local search around the front (src/dse/local-search.ts): the same evaluator, so the same search images
   // and racing rule; the designs join the archive before the front is taken.
+  const order = powerOrder(library);
   const refined = await refineFront({
     archive: result.archive,
-    neighbours: (g) => designNeighbours(g, T, powerOrder(library)),
+    neighbours: (g) => designNeighbours(g, T, order),
     canonicalize: (g) => canonicalize(g, T, opts.mode),
     evaluate,
     steps: opts.refine ?? 0,

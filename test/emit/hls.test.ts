@@ -119,7 +119,7 @@ describe('HLS C++ of the example models, verified by C simulation', () => {
     for (const [ir, name] of [[shared, 'lenet-shared'], [mixed, 'lenet-mixed']] as const) {
       const { v, build } = await emitAndVerify(ir, name, ['--lanes', '4']);
       expect(v).toMatchObject({ count: 100, mismatches: 0, passed: true });
-      expect(read(build, 'adequate_weights.h')).toMatch(/static const tile0_w_t TILE0_CB\[ADQ_LANES\]/);
+      expect(read(build, 'adequate_weights.h')).toMatch(/static const tile0_w_t TILE0_CB\[4\]\[1\]/);
       // 8 clusters: 3-bit indices; the unshared layer of the mixed tile indexes the codebook of its distinct weights.
       expect(read(build, 'adequate_weights.h')).toMatch(name === 'lenet-shared' ? /typedef adq::uint_t<3>::type tile0_index_t;/ : /typedef adq::uint_t<[4-8]>::type tile0_index_t;/);
     }
@@ -128,8 +128,8 @@ describe('HLS C++ of the example models, verified by C simulation', () => {
   testWithTool('g++', 'a corrupted weight makes verify fail with exit code 3, naming the first wrong layer', async () => {
     const build = join(work, 'lenet-exact');
     const weights = read(build, 'adequate_weights.h');
-    // The first row of TILE0_W is lane 0 of conv1's first block: its first weight feeds output channel 0.
-    const corrupted = weights.replace(/(TILE0_W\[ADQ_LANES\]\[\d+\] = \{\n  \{\n  )(\d+)/, (_, head: string, w: string) => `${head}${(Number(w) + 37) % 256}`);
+    // The first row of TILE0_W is lane 0 (SIMD lane 0) of conv1's first block: its first weight feeds output channel 0.
+    const corrupted = weights.replace(/(TILE0_W\[\d+\]\[1\]\[\d+\] = \{\n  \{\n    \{\n  )(\d+)/, (_, head: string, w: string) => `${head}${(Number(w) + 37) % 256}`);
     expect(corrupted).not.toBe(weights);
     writeFileSync(join(build, 'adequate_weights.h'), corrupted);
     try {

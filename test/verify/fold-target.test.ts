@@ -1,10 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { REPO, runCliAsync } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { testWithTool } from '../helpers/tools.js';
 
-interface FoldJson { fold_plan: { cycles: number; multipliers: number; mac_utilization: number; layers: { utilization: number }[] } }
+interface FoldJson { fold_plan: { cycles: number; multipliers: number; mac_utilization: number; tiles: { tile: number; pe: number; simd: number }[]; layers: { utilization: number }[] } }
 
 /** Issue 19's LeNet-5 targets: the folding solver's plan for 10,000 cycles per inference (100 us at 100 MHz), checked
  *  in Verilator (bit for bit, cycle for cycle) and in the C simulation; 20,000 cycles takes fewer multipliers. */
@@ -49,9 +50,12 @@ describe('emit --target-cycles on LeNet-5 (the example, exact multipliers)', () 
     expect([j.mismatches, j.cycle_mismatches, j.cycles]).toEqual([0, 0, plan.fold_plan.cycles]);
   }, 600_000);
 
-  testWithTool('g++', 'the 10,000-cycle plan as HLS C++: the C simulation is bit-exact', async () => {
+  testWithTool('g++', 'the 10,000-cycle plan as HLS C++ (each tile its own P x S): the C simulation is bit-exact', async () => {
     const build = join(dir, 'h10k');
-    await emit('hls', 10_000, build);
+    const plan = await emit('hls', 10_000, build);
+    const top = readFileSync(join(build, 'adequate_top.cpp'), 'utf8');
+    expect(new Set(plan.fold_plan.tiles.map((t) => t.pe)).size).toBeGreaterThan(1);
+    for (const t of plan.fold_plan.tiles) expect(top).toContain(`#define TILE${t.tile}_LANES ${t.pe}\n#define TILE${t.tile}_SIMD ${t.simd}\n`);
     const r = await runCliAsync(['verify', build, '--hls', '--count', '10', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect((JSON.parse(r.stdout) as { mismatches: number }).mismatches).toBe(0);

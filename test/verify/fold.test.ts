@@ -146,15 +146,26 @@ describe('P x S tiles and W window taps, bit and cycle exact in Verilator', () =
     expect(readFileSync(join(work, 'bnn-p3s4', 'rtl/adq_tile_0.v'), 'utf8')).toContain('localparam WB = 1;');
   }, 300_000);
 
-  // The HLS tiles follow S (reduce over chunks, an unrolled SIMD loop, taps past K skipped): C simulation stays bit
-  // for bit with the golden model in every layer.
-  for (const [model, pe, simd] of [['zoo', 3, 4], ['zoo', 2, 7], ['dw', 3, 2]] as const) {
+  // The HLS tiles follow S (reduce over chunks, an unrolled SIMD loop, taps past K skipped; per lane S weight ROMs
+  // and S - 1 read replicas of the activations the tiles read): C simulation stays bit for bit with the golden model
+  // in every layer, which it cannot if a replica missed a write or a ROM a tap.
+  for (const [model, pe, simd] of [['zoo', 3, 4], ['zoo', 2, 7], ['dw', 3, 2], ['kernel-shared zoo', 2, 3]] as const) {
     testWithTool('g++', `HLS C simulation of ${model} at P=${pe}, S=${simd}: every layer bit for bit`, async () => {
-      const m = model === 'zoo' ? zoo : dw;
-      const build = join(work, `hls-${model}-p${pe}s${simd}`);
-      const emit = await runCliAsync(['emit', 'hls', m.ir, '-o', build, '--pe', String(pe), '--simd', String(simd)]);
+      const m = model === 'dw' ? dw : zoo;
+      let ir = m.ir;
+      if (model === 'kernel-shared zoo') {
+        ir = join(work, 'hls-zoo-shared-kernel');
+        const s = await runCliAsync(['share', zoo.ir, '-o', ir, '-k', '1', '--granularity', 'kernel', '--inputs', zoo.inputs, '--eval-limit', '0']);
+        expect(s.code, s.stderr).toBe(0);
+      }
+      const build = join(work, `hls-${model.replace(/ /g, '-')}-p${pe}s${simd}`);
+      const emit = await runCliAsync(['emit', 'hls', ir, '-o', build, '--pe', String(pe), '--simd', String(simd)]);
       expect(emit.code, emit.stderr).toBe(0);
-      expect(readFileSync(join(build, 'adequate_top.cpp'), 'utf8')).toContain(`#define TILE0_SIMD ${simd}`);
+      const top = readFileSync(join(build, 'adequate_top.cpp'), 'utf8');
+      expect(top).toContain(`#define TILE0_SIMD ${simd}`);
+      expect(top).toContain(`#define TILE0_LANES ${pe}`);
+      expect(top).toContain(`#define TILE0_REPLICAS ${simd - 1}`);
+      expect(readFileSync(join(build, 'adequate_weights.h'), 'utf8')).toMatch(new RegExp(`TILE0_W\\[${pe}\\]\\[${simd}\\]\\[\\d+\\]`));
       const r = await runCliAsync(['verify', build, '--hls', '--inputs', m.inputs, '--count', '8', '--layers', '--json']);
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ count: 8, mismatches: 0, passed: true, first_mismatching_layer: null });

@@ -1,13 +1,14 @@
 /** The compute tiles of the HLS accelerator: per tile, its multiplier (exact `*`, a 65,536-entry ROM, or the
  *  gate-level netlist as C++ bit operations), its weight memory in lane order, and the per-channel constants of its
  *  layers. Every number the templates print about a tile is computed here.
- *  Weight memory: lane l holds the weights of output channels b*LANES + l of each block b of LANES channels, one row
- *  of K weights per block, so a lane-parallel read is one read of each of LANES partitioned ROMs. Shared layers store
- *  indices; their codebooks sit in a per-lane codebook ROM (one copy per lane, for the same parallel reads). A tile
+ *  Weight memory: a tile of P lanes x S SIMD lanes (src/hw/fold.ts) has P x S ROMs; ROM (l, s) holds, for output
+ *  channel b*P + l of each block b of P channels, the taps [s*Kc, (s+1)*Kc) of its K (Kc = ceil(K/S), zeros past K),
+ *  one row of Kc codes per block, so the P x S codes of a cycle are one read of each of P x S partitioned ROMs.
+ *  Shared layers store indices; their codebooks sit in a codebook ROM per (lane, SIMD lane) (copies, for the same
+ *  parallel reads). A tile
  *  that runs shared and unshared layers stores the unshared ones as indices into the codebook of their distinct
  *  weights, so the tile has one datapath. */
-import { chunkOf } from '../../hw/fold.js';
-import { sizeOf } from '../../ir/types.js';
+import { chunkOf, type TileFold } from '../../hw/fold.js';
 import { userError } from '../../errors.js';
 import type { AcceleratorPlan, PlanLayer } from '../../hw/plan.js';
 import { windowOf, type WindowGeometry } from '../../hw/schedule.js';
@@ -33,7 +34,7 @@ export interface MacCallView extends WindowGeometry {
   readonly mPerGroup: number;
   readonly blocks: number;
   readonly k: number;
-  /** First row of the layer in the tile's lane ROMs, first entry in the per-channel arrays. */
+  /** First row (of Kc codes per block) of the layer in the tile's lane ROMs, first entry in the per-channel arrays. */
   readonly wRow: number;
   readonly ch: number;
 }
@@ -84,6 +85,8 @@ export function loopBounds() {
 
 export interface TileView extends TileLoopBounds {
   readonly index: number;
+  /** P: output channels at once (the plan's per-tile P, src/hw/fold.ts). */
+  readonly lanes: number;
   /** Taps per cycle of the reduction (S of P x S, fold.ts), the tile's multipliers and its chunk-loop bounds. */
   readonly simd: number;
   readonly multipliers: number;
@@ -102,15 +105,16 @@ export interface TileView extends TileLoopBounds {
   readonly layerNames: string;
   /** Some layer runs lanes over groups (tile_T_depthwise). */
   readonly depthwise: boolean;
-  /** Lane ROMs: `lanes` rows of `depth` weight codes (or codebook indices when shared). */
+  /** Lane ROMs: per lane, per SIMD lane, `depth` weight codes (or codebook indices when shared). */
   readonly depth: number;
-  readonly laneWeights: readonly ArrayLike<number>[];
+  readonly laneWeights: readonly (readonly ArrayLike<number>[])[];
   readonly shared: boolean;
   /** Every layer's weights are -1/+1 (src/ir/bipolar.ts): the lane ROMs hold one bit per weight, 1 for -1. */
   readonly bipolar: boolean;
   readonly indexBits: number;
   readonly cbDepth: number;
-  readonly laneCodebooks: readonly (readonly number[])[];
+  /** Per lane, per SIMD lane (copies: each SIMD lane reads its own), the codebooks of the lane's channels. */
+  readonly laneCodebooks: readonly (readonly (readonly number[])[])[];
   /** Per output channel of every layer (concatenated): the constant of the accumulator, the weight zero point,
    *  the requantization mantissa and shift. */
   readonly constants: readonly number[];
@@ -144,9 +148,10 @@ function chunkBounds(ks: readonly number[], simd: number, lanes: number): { simd
 }
 
 /** Builds every tile's view and every MAC layer's call arguments (by layer index). */
-export function tileViews(plan: AcceleratorPlan, lanes: number, offsets: ReadonlyMap<string, number>, impl: MultiplierImpl, library: string | undefined, simdOf: (tile: number) => number = () => 1): { tiles: TileView[]; calls: Map<number, MacLayerView> } {
+export function tileViews(plan: AcceleratorPlan, foldOf: (tile: number) => TileFold, offsets: ReadonlyMap<string, number>, impl: MultiplierImpl, library: string | undefined): { tiles: TileView[]; calls: Map<number, MacLayerView> } {
   const calls = new Map<number, MacLayerView>();
   const tiles = plan.tiles.map((t): TileView => {
+    const { pe: lanes, simd } = foldOf(t.index);
     const mult = t.multiplier !== undefined ? getMultiplier(t.multiplier, library) : undefined;
     const kind = multiplierKind(mult, impl, t.index);
     const layers = t.layers.map((i) => plan.layers[i]!);
@@ -161,11 +166,12 @@ export function tileViews(plan: AcceleratorPlan, lanes: number, offsets: Readonl
       const cPerGroup = g.c / g.groups, mPerGroup = g.m / g.groups, K = cPerGroup * g.kh * g.kw;
       const overGroups = g.groups > 1 && cPerGroup === 1 && mPerGroup === 1 && !shared;
       const blocks = overGroups ? Math.ceil(g.m / lanes) : Math.ceil(mPerGroup / lanes);
-      return { g, cPerGroup, mPerGroup, K, overGroups, blocks, rows: (overGroups ? blocks : g.groups * blocks) * K };
+      const kc = chunkOf(K, simd);
+      return { g, cPerGroup, mPerGroup, K, kc, overGroups, blocks, rows: (overGroups ? blocks : g.groups * blocks) * kc };
     });
     const depth = shapes.reduce((n, x) => n + x.rows, 0);
     const Rom = laneRomType(layers, shared);
-    const laneWeights = Array.from({ length: lanes }, () => new Rom(depth));
+    const laneWeights = Array.from({ length: lanes }, () => Array.from({ length: simd }, () => new Rom(depth)));
     let filled = 0;
     const laneCodebooks: number[][] = Array.from({ length: lanes }, () => []);
     const constants: number[] = [], wZero: number[] = [], mantissa: number[] = [], shift: number[] = [];
@@ -173,7 +179,7 @@ export function tileViews(plan: AcceleratorPlan, lanes: number, offsets: Readonl
     const bounds = loopBounds();
     layers.forEach((layer, li) => {
       const node = layer.node as MacNode, a = node.attrs;
-      const { g, cPerGroup, mPerGroup, K, overGroups, blocks } = shapes[li]!;
+      const { g, cPerGroup, mPerGroup, K, kc, overGroups, blocks } = shapes[li]!;
       const inBuf = plan.buffers.get(layer.inputs[0]!)!;
       const w = layer.weights!, bias = layer.bias?.data;
       if (mult && (inBuf.dtype === 'int32' || w.dtype === 'int32')) throw userError('E_HW', `layer '${layer.name}' has codes wider than 8 bits on tile ${t.index}, whose multiplier ${mult.id} is 8x8`);
@@ -185,18 +191,21 @@ export function tileViews(plan: AcceleratorPlan, lanes: number, offsets: Readonl
       const cb = codes[li]!;
       const kernels = cb.granularity === 'kernel' ? cPerGroup : 1;
       const perBlock = cb.granularity === 'channel' || cb.granularity === 'kernel';
-      // One row of K weights (or codebook indices) of channel m into a lane's ROM at the current row; -1: an idle
-      // lane's zeros (the typed array's initial value).
-      const putRow = (lane: InstanceType<typeof Rom>, m: number) => {
+      // The K weights (or codebook indices) of channel m into a lane's S ROMs at the current row, tap k in ROM
+      // k div Kc at k mod Kc; -1: an idle lane's zeros (the typed array's initial value), as are taps past K.
+      const putRow = (lane: InstanceType<typeof Rom>[], m: number) => {
         if (m < 0) return;
-        if (shared) for (let k = 0; k < K; k++) lane[filled + k] = cb.index(m * K + k);
-        else lane.set(w.data.subarray(m * K, (m + 1) * K), filled);
+        for (let s = 0; s * kc < K; s++) {
+          const k0 = s * kc, k1 = Math.min(K, k0 + kc);
+          if (shared) for (let k = k0; k < k1; k++) lane[s]![filled + k - k0] = cb.index(m * K + k);
+          else lane[s]!.set(w.data.subarray(m * K + k0, m * K + k1), filled);
+        }
       };
       if (overGroups)
-        for (let b = 0; b < blocks; b++, filled += K)
+        for (let b = 0; b < blocks; b++, filled += kc)
           for (let l = 0; l < lanes; l++) putRow(laneWeights[l]!, b * lanes + l < g.m ? b * lanes + l : -1);
       else for (let grp = 0; grp < g.groups; grp++)
-        for (let b = 0; b < blocks; b++, filled += K) {
+        for (let b = 0; b < blocks; b++, filled += kc) {
           for (let l = 0; l < lanes; l++) {
             const mi = b * lanes + l, m = grp * mPerGroup + mi, live = mi < mPerGroup;
             putRow(laneWeights[l]!, live ? m : -1);
@@ -224,21 +233,21 @@ export function tileViews(plan: AcceleratorPlan, lanes: number, offsets: Readonl
     });
     // Bipolar weights are stored in one bit, as in the Verilog ROMs (idle lanes' zeros stay 0, read as +1, never used).
     const bipolar = !shared && !mult && layers.every((l) => isBipolar(l.node as MacNode, l.weights!));
-    if (bipolar) for (const lane of laneWeights) for (let i = 0; i < lane.length; i++) lane[i] = lane[i]! < 0 ? 1 : 0;
+    if (bipolar) for (const rom of laneWeights.flat()) for (let i = 0; i < rom.length; i++) rom[i] = rom[i]! < 0 ? 1 : 0;
     const table = kind === 'table' ? Array.from(mult!.table) : [];
     // Products: a table or netlist gives 16 bits (sign-extended when signed); exact products span the code ranges.
     const exactRange = [actRange[0] * wRange[1], actRange[1] * wRange[0], actRange[0] * wRange[0], actRange[1] * wRange[1]];
     const prodBits = mult ? (mult.signed ? 16 : 17) : signedBits(Math.min(...exactRange), Math.max(...exactRange));
     const net = kind === 'netlist' ? netlistView(mult!.netlist!) : { inputBits: [], gates: [], outputs: [] };
     return {
-      index: t.index, kind, signed: t.signed,
+      index: t.index, lanes, kind, signed: t.signed,
       description: mult ? `${mult.id} (${kind === 'table' ? '65,536-entry ROM' : `gate-level netlist, ${mult.netlist!.gates.length} gates`}): ${mult.source.description}` : 'exact multiplication',
       actBits: typeBits(actRange), actSigned: actRange[0] < 0, wBits: typeBits(wRange), wSigned: wRange[0] < 0, prodBits,
       layers: t.layers, layerNames: layers.map((l) => l.name).join(', '), depthwise: layers.some((l) => calls.get(l.index)!.overGroups),
-      depth, laneWeights, shared, bipolar, indexBits, cbDepth: laneCodebooks[0]!.length, laneCodebooks,
+      depth, laneWeights, shared, bipolar, indexBits, cbDepth: laneCodebooks[0]!.length, laneCodebooks: laneCodebooks.map((c) => Array.from({ length: simd }, () => c)),
       constants, wZero, mantissa, shift, channels: constants.length,
       ...bounds.bounds(),
-      ...chunkBounds(layers.map((l) => sizeOf(l.weights!.shape) / l.weights!.shape[0]!), simdOf(t.index), lanes),
+      ...chunkBounds(shapes.map((x) => x.K), simd, lanes),
       table, ...net,
     };
   });

@@ -116,8 +116,22 @@ export function memoryTypes(buffers: Iterable<CodeBuffer>, off: (name: string) =
   return { memBits: typeBits(range), memSigned: range[0] < 0, input: (b: CodeBuffer) => io(b, stream.input), output: (b: CodeBuffer) => io(b, stream.output) };
 }
 
+/** Read replicas of the activation memory for a SIMD tile: its S lanes read S activations per cycle, lane 0 from
+ *  the memory itself, lane s > 0 from replica s - 1 of the span [lo, lo + size) that holds every buffer the tile's
+ *  layers read by chunks; every write into the span also writes the replicas (what the Verilog accelerator does per
+ *  memory). */
+export interface ReadReplicasView {
+  readonly tile: number;
+  readonly count: number;
+  readonly lo: number;
+  readonly size: number;
+}
+
 export interface HlsView extends HlsBuildView {
-  readonly tiles: readonly TileView[];
+  /** Tiles, each with whether its SIMD lanes read replicas (`replicas`). */
+  readonly tiles: readonly (TileView & { readonly replicated: boolean })[];
+  /** Per SIMD tile (S > 1), its read replicas. */
+  readonly replicas: readonly ReadReplicasView[];
   readonly layers: readonly LayerView[];
   readonly hasAvgPool: boolean;
   readonly hasCopy: boolean;
@@ -126,7 +140,7 @@ export interface HlsView extends HlsBuildView {
 export function hlsView(plan: AcceleratorPlan, options: HlsOptions): HlsView {
   const mem = allocateMemory(plan);
   const off = (b: string) => mem.offsets.get(b)!;
-  const { tiles, calls } = tileViews(plan, options.lanes, mem.offsets, options.multiplierImpl, options.library, (t) => options.folding?.tiles[t]?.simd ?? 1);
+  const { tiles, calls } = tileViews(plan, (t) => options.folding?.tiles[t] ?? { pe: options.lanes, simd: 1 }, mem.offsets, options.multiplierImpl, options.library);
   let traceSize = 0;
   const layers = plan.layers.map((layer): LayerView => {
     const outSize = plan.buffers.get(layer.output)!.size;
@@ -167,15 +181,34 @@ export function hlsView(plan: AcceleratorPlan, options: HlsOptions): HlsView {
   });
   const stream = hlsStream(plan, options.streamWidth);
   const types = memoryTypes(plan.buffers.values(), off, stream);
+  const replicas = readReplicas(plan, tiles, calls, off);
   const { memBits, memSigned } = types;
   return {
     model: plan.name, lanes: options.lanes, part: options.part, clockNs: options.clockNs,
     memSize: mem.size, memBits, memSigned,
-    input: types.input(plan.input), output: types.output(plan.output), tiles, layers,
+    input: types.input(plan.input), output: types.output(plan.output), tiles: tiles.map((t) => ({ ...t, replicated: replicas.some((r) => r.tile === t.index) })), replicas, layers,
     traceSize, hasMaxPool: layers.some((l) => l.maxPool), hasAvgPool: layers.some((l) => l.avgPool), hasCopy: layers.some((l) => (l.copy?.length ?? 0) > 0),
     macs: plan.layers.reduce((s, l) => s + l.macs, 0),
     interface: interfaceLines(hostInterface(plan, stream)),
   };
+}
+
+/** The replicas each SIMD tile needs: S - 1 copies of the span of the buffers its layers read by chunks (a depthwise
+ *  layer reads one tap per cycle per lane and needs none). */
+function readReplicas(plan: AcceleratorPlan, tiles: readonly TileView[], calls: ReadonlyMap<number, MacLayerView>, off: (b: string) => number): ReadReplicasView[] {
+  const replicas: ReadReplicasView[] = [];
+  for (const tile of tiles) {
+    if (tile.simd === 1) continue;
+    let lo = Infinity, hi = -Infinity;
+    for (const index of tile.layers) {
+      if (calls.get(index)!.overGroups) continue;
+      const input = plan.layers[index]!.inputs[0]!;
+      lo = Math.min(lo, off(input));
+      hi = Math.max(hi, off(input) + plan.buffers.get(input)!.size);
+    }
+    if (hi > lo) replicas.push({ tile: tile.index, count: tile.simd - 1, lo, size: hi - lo });
+  }
+  return replicas;
 }
 
 function poolView(plan: AcceleratorPlan, layer: PlanLayer, n: MaxPoolNode | QAveragePoolNode, zero: number, includePad: boolean, halfEven: boolean, off: (b: string) => number): PoolLayerView {

@@ -1,7 +1,8 @@
 /** Folding: LeNet-5 (exact multipliers) cycles per inference against multipliers, from the cycle model. For each
  *  budget of 4 to 256 multipliers: the fastest plan the folding solver finds within it (P x S per tile, tiles'
  *  sharing of layers, window taps), the same budget as plain lanes (P = budget, S = 1: the accelerator before
- *  folding), and the ideal MACs / multipliers. Also the solver's own run time on the largest budget. */
+ *  folding), and the ideal MACs / multipliers; and the solver's plan with its steps overlapped (--overlap,
+ *  src/hw/overlap.ts). Also the solver's own run time on the largest budget. */
 import { predictCycles } from '../src/hw/cycles.js';
 import { solveFoldPlan } from '../src/hw/fold-plan.js';
 import { planAccelerator } from '../src/hw/plan.js';
@@ -27,6 +28,7 @@ export const foldingBench: Benchmark = {
       out[`cycles_${budget}`] = folded.cycles.total;
       out[`multipliers_used_${budget}`] = folded.multipliers;
       out[`utilization_${budget}`] = +folded.cycles.macUtilization.toFixed(3);
+      out[`overlap_cycles_${budget}`] = predictCycles(scheduleAccelerator(folded.plan, folded.folding), { overlap: true }).total;
       out[`lanes_only_cycles_${budget}`] = lanes.total;
       out[`ideal_cycles_${budget}`] = Math.ceil(lanes.macs / budget);
     }

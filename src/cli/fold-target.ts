@@ -11,6 +11,7 @@ export interface FoldArgs {
   'min-utilization': number;
   'max-dsps'?: number;
   'wide-write'?: boolean;
+  overlap?: boolean;
   clock: number;
 }
 
@@ -24,14 +25,14 @@ export function foldTargetOf(args: FoldArgs, allExact: boolean, streamWidth?: St
   if (!(args['min-utilization'] >= 0 && args['min-utilization'] <= 1)) throw userError('E_USAGE', `--min-utilization ${args['min-utilization']} must be from 0 to 1`);
   const target = cycles ?? Math.floor((us! * 1000) / args.clock);
   if (!(target >= 1)) throw userError('E_USAGE', `--target-latency-us ${us} at --clock-ns ${args.clock} is less than one cycle`);
-  return { cycles: target, minUtilization: args['min-utilization'], ...(allExact && args['max-dsps'] !== undefined ? { maxMultipliers: args['max-dsps'] } : {}), ...(streamWidth !== undefined ? { streamWidth } : {}), ...(args['wide-write'] ? { wideWrite: true } : {}) };
+  return { cycles: target, minUtilization: args['min-utilization'], ...(allExact && args['max-dsps'] !== undefined ? { maxMultipliers: args['max-dsps'] } : {}), ...(streamWidth !== undefined ? { streamWidth } : {}), ...(args['wide-write'] ? { wideWrite: true } : {}), ...(args.overlap ? { overlap: true } : {}) };
 }
 
 export function foldPlanTable(f: FoldedPlan, clockNs: number): string {
   const rows = f.layers.map((l) => [l.name, l.tile, l.pe, l.simd, l.pe * l.simd, groupDigits(l.cycles), `${(l.utilization * 100).toFixed(1)} %`]);
   const us = (f.cycles.total * clockNs) / 1000;
   return (
-    `folding for a target of ${groupDigits(f.target)} cycles: ${groupDigits(f.cycles.total)} cycles per inference (${us.toFixed(1)} us at ${clockNs} ns), ${f.multipliers} multipliers on ${f.folding.tiles.length} tile(s), window unit ${f.folding.window} tap(s) per cycle, elementwise unit ${f.folding.elementwise ?? 1} element(s) per cycle, MAC utilization ${(f.cycles.macUtilization * 100).toFixed(1)} %\n` +
+    `folding for a target of ${groupDigits(f.target)} cycles: ${groupDigits(f.cycles.total)} cycles per inference${f.cycles.overlap ? ' with overlapped steps' : ''} (${us.toFixed(1)} us at ${clockNs} ns), ${f.multipliers} multipliers on ${f.folding.tiles.length} tile(s), window unit ${f.folding.window} tap(s) per cycle, elementwise unit ${f.folding.elementwise ?? 1} element(s) per cycle, MAC utilization ${(f.cycles.macUtilization * 100).toFixed(1)} %\n` +
     formatTable(['layer', 'tile', 'P', 'S', 'mults', 'cycles', 'utilization'], rows)
   );
 }

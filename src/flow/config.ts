@@ -74,7 +74,7 @@ export const CONFIG_SCHEMA = {
     }),
     hls: section({ lanes: posInt, pe: posInt, simd: posInt, 'window-taps': posInt, 'eltwise-lanes': posInt, part: str, clock: { type: 'number', exclusiveMinimum: 0 }, 'mult-impl': { enum: ['auto', 'table', 'netlist'] }, 'stream-width': { enum: [8, 32, 64] }, ...FOLD_TARGET }),
     csim: section({ count: posInt }),
-    verilog: section({ lanes: posInt, pe: posInt, simd: posInt, 'window-taps': posInt, 'eltwise-lanes': posInt, 'mult-impl': { enum: ['auto', 'table', 'netlist'] }, 'stream-width': { enum: [8, 32, 64] }, ...FOLD_TARGET }),
+    verilog: section({ lanes: posInt, pe: posInt, simd: posInt, 'window-taps': posInt, 'eltwise-lanes': posInt, 'mult-impl': { enum: ['auto', 'table', 'netlist'] }, 'stream-width': { enum: [8, 32, 64] }, overlap: bool, ...FOLD_TARGET }),
     rtl: section({ count: posInt }),
     synth: section({}),
   },

@@ -19,8 +19,11 @@
  *    copies only its inputs not placed in its memory (schedule.ts), and one whose inputs are all placed is no step;
  *  each step's count runs from the cycle its start pulse is seen to the cycle the next step's is (or streaming
  *  starts); an inference adds the input beats (ceil(N_in / codes per beat)), the output beats (ceil(N_out / codes
- *  per beat)) and one cycle for the first read of the output. */
+ *  per beat)) and one cycle for the first read of the output.
+ *  Overlapped steps (--overlap, overlap.ts): a step starts at max(previous start + its offset, end of the step before
+ *  the previous), and the run lasts until the last step to finish; the load and the stream stay serial. */
 import { chunkOf, multiplierCount } from './fold.js';
+import { overlapTimeline, stepOffsets, type StepOffset } from './overlap.js';
 import { groupsOf, type Schedule, type Step } from './schedule.js';
 
 /** Cycles from a tile's last tap to its done: the RAM/ROM read, multiply, accumulate, shadow, channel-ROM read,
@@ -60,6 +63,14 @@ export interface InferenceCycles {
   readonly macs: number;
   /** MACs / sum over MAC steps of cycles x pe x simd. */
   readonly macUtilization: number;
+  /** Overlapped steps (--overlap): each step's start from the run's first cycle, its offset from the previous step
+   *  (index i: step i+1), the run's cycles and what it would take serially (the sum of the steps). */
+  readonly overlap?: { readonly starts: readonly number[]; readonly offsets: readonly StepOffset[]; readonly run: number; readonly serialRun: number };
+}
+
+export interface CycleOptions {
+  /** Steps overlap where the data allow (overlap.ts). */
+  readonly overlap?: boolean;
 }
 
 /** Cycles of one step; `lanes` is the P of a tile step scheduled without a folding (steps carry their own). */
@@ -85,7 +96,7 @@ export function stepCycles(step: Step, lanes?: number): number {
   }
 }
 
-export function predictCycles(s: Schedule): InferenceCycles {
+export function predictCycles(s: Schedule, options: CycleOptions = {}): InferenceCycles {
   const L = s.lanes;
   const steps = s.steps.map((st): StepCycles => {
     const cycles = stepCycles(st);
@@ -102,14 +113,21 @@ export function predictCycles(s: Schedule): InferenceCycles {
   const macSteps = steps.filter((x) => x.utilization !== undefined);
   const macs = macSteps.reduce((a, x) => a + x.macs, 0);
   const macSlots = macSteps.reduce((a, x) => a + x.cycles * x.pe! * x.simd!, 0);
+  const serialRun = steps.reduce((a, x) => a + x.cycles, 0);
+  let overlap: InferenceCycles['overlap'];
+  if (options.overlap) {
+    const cycles = steps.map((x) => x.cycles), offsets = stepOffsets(s, cycles);
+    overlap = { ...overlapTimeline(cycles, offsets), offsets, serialRun };
+  }
   return {
     lanes: L,
     multipliers: multiplierCount(s.folding),
     load,
     steps,
     stream,
-    total: load + steps.reduce((a, x) => a + x.cycles, 0) + stream,
+    total: load + (overlap ? overlap.run : serialRun) + stream,
     macs,
     macUtilization: macSlots > 0 ? macs / macSlots : 0,
+    ...(overlap ? { overlap } : {}),
   };
 }

@@ -6,7 +6,7 @@
  *  ceil(K / S) (up to MAX_SIMD), W from the pooling windows' tap counts. A layer's cycles at (P, S) are its step's at
  *  P (one schedule per P) with the S its step takes at S (one schedule per S: a step may run fewer SIMD lanes than
  *  its tile has), so the tables cost |P| + |S| schedules, not |P| x |S|. */
-import { userError } from '../errors.js';
+import { isUserError, userError } from '../errors.js';
 import type { Graph } from '../ir/types.js';
 import { predictCycles, stepCycles, type InferenceCycles } from './cycles.js';
 import { MAX_ELEMENTWISE, MAX_PE, MAX_SIMD, MAX_WINDOW, multiplierCount, type Folding } from './fold.js';
@@ -32,6 +32,8 @@ export interface FoldTarget {
   readonly wideWrite?: boolean;
   /** Elementwise lanes to plan with (Folding.elementwise); undefined: the solver picks them. */
   readonly elementwise?: number;
+  /** Overlapped steps (--overlap, overlap.ts): the plan must meet `cycles` with its steps overlapped. */
+  readonly overlap?: boolean;
 }
 
 export interface FoldedLayer {
@@ -56,8 +58,49 @@ export interface FoldedPlan {
 }
 
 /** The fewest-multiplier folding of `graph`'s accelerator that meets `target`; E_HW (a user error) when no fold
- *  within the bounds meets it, naming the fastest plan's cycles. */
+ *  within the bounds meets it, naming the fastest plan's cycles.
+ *  With overlapped steps the optimizer still sums the steps (its knapsack needs additive cycles), so the overlap is
+ *  counted by a search over the serial target it is given: from the target itself (every serial plan that meets it
+ *  meets it overlapped too) up, the slack the overlap leaves added to the serial target while the overlapped plan
+ *  still meets the target, bisecting between the last serial target that did and the first that did not, at most
+ *  OVERLAP_SOLVES solves; the plan kept is the one with the fewest multipliers (then the fewest cycles) that meets
+ *  the target overlapped. A heuristic on top of the exact serial optimizer: it finds the plans the serial optimizer
+ *  would choose for some looser target, not every plan the overlap allows. */
 export function solveFoldPlan(graph: Graph, target: FoldTarget): FoldedPlan {
+  if (!target.overlap || target.objective === 'cycles') return withOverlap(solveSerial(graph, target), target);
+  let best = withOverlap(solveSerial(graph, target), target);
+  let lo = target.cycles, loSlack = target.cycles - best.cycles.total;
+  let hi: number | undefined;
+  for (let n = 1; n < OVERLAP_SOLVES; n++) {
+    const next = hi === undefined ? lo + loSlack : Math.floor((lo + hi) / 2);
+    if (next <= lo || (hi !== undefined && next >= hi)) break;
+    let plan: FoldedPlan | undefined;
+    try {
+      plan = withOverlap(solveSerial(graph, { ...target, cycles: next }), target);
+    } catch (e) {
+      // A serial target no fold meets (E_HW): treat it as one that misses.
+      if (!isUserError(e)) throw e;
+      plan = undefined;
+    }
+    if (plan && plan.cycles.total <= target.cycles) {
+      if (plan.multipliers < best.multipliers || (plan.multipliers === best.multipliers && plan.cycles.total < best.cycles.total)) best = plan;
+      lo = next;
+      loSlack = target.cycles - plan.cycles.total;
+    } else hi = next;
+  }
+  return best;
+}
+
+/** Solves of the serial optimizer the overlap search may make (about one second each on LeNet-5). */
+export const OVERLAP_SOLVES = 10;
+
+/** A serial plan with the cycles of its overlapped steps when the target asks for them (the target kept). */
+function withOverlap(p: FoldedPlan, target: FoldTarget): FoldedPlan {
+  if (!target.overlap) return p;
+  return { ...p, cycles: predictCycles(scheduleAccelerator(p.plan, p.folding, target.streamWidth), { overlap: true }), target: target.cycles };
+}
+
+function solveSerial(graph: Graph, target: FoldTarget): FoldedPlan {
   if (!((Number.isInteger(target.cycles) && target.cycles > 0) || target.cycles === Infinity)) throw userError('E_USAGE', `--target-cycles ${target.cycles} must be a positive integer`);
   const base = planAccelerator(graph);
   const macLayers = base.layers.filter((l) => l.node.op === 'QConv' || l.node.op === 'QGemm');

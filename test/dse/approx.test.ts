@@ -138,3 +138,52 @@ test('the search\'s own view of the best design: lowest energy within --max-drop
   expect(bestWithin(front, 0.99, 0.3)!.relativeEnergy).toBe(0.3); // 0.44 > 0.3; 0.24 <= 0.3
   expect(bestWithin(front, 0.99, 0.1)!.relativeEnergy).toBe(1); // only the exact design
 });
+
+describe('refinement around the front', () => {
+  test('neighbours of a design: tile multipliers one step along the cost order, one layer moved, one layer split off (worked by hand)', async () => {
+    const { designNeighbours, powerOrder } = await import('../../src/dse/approx/explore.js');
+    const lib = [1, 0.5, 0.2, 0.7].map((relativePower) => ({ relativePower })) as unknown as Candidate[];
+    const order = powerOrder(lib);
+    expect(order).toEqual([2, 1, 3, 0]);
+    // Tiles [1, 0, 0] (tile 2 unused), layers on tiles [0, 0, 1].
+    const n = designNeighbours([1, 0, 0, 0, 0, 1], 3, order).map((g) => g.join(','));
+    expect(n).toEqual([
+      '2,0,0,0,0,1', '3,0,0,0,0,1', // tile 0: multiplier 1 -> 2 (cheaper) or 3 (costlier)
+      '1,3,0,0,0,1', // tile 1: exact (0) -> 3, the next cheaper; nothing is costlier
+      '1,0,0,1,0,1', '1,0,0,2,0,1', '1,0,2,2,0,1', '1,0,3,2,0,1', // layer 0 to tile 1, to unused tile 2; split onto tile 2 with 2 or 3
+      '1,0,0,0,1,1', '1,0,0,0,2,1', '1,0,2,0,2,1', '1,0,3,0,2,1', // layer 1 likewise
+      '1,0,0,0,0,0', '1,0,0,0,0,2', '1,0,3,0,0,2', // layer 2 to tile 0, to tile 2; split onto tile 2 with 3
+    ]);
+  });
+
+  test('explore with --refine: the front dominates or equals the one of NSGA-II alone, which it extends', async () => {
+    const { explore } = await import('../../src/dse/approx/explore.js');
+    // A synthetic network: 4 layers, 6 multipliers; a design's error grows with each layer's sensitivity times its
+    // multiplier's error. The runner measures 4 chunks of 250 images, each with the same error.
+    const power = [1, 0.8, 0.6, 0.45, 0.3, 0.2], err = [0, 0.001, 0.003, 0.006, 0.012, 0.03], sens = [1, 0.5, 2, 4];
+    const library = power.map((relativePower, i) => ({ id: `m${i}`, signed: false, relativePower, table: new Int32Array(0) }));
+    const layers = [100, 300, 50, 10].map((macs, i) => ({ name: `l${i}`, macs, histogram: new Float64Array(256), weightRange: [0, 255] as [number, number] }));
+    const runner = {
+      chunkCount: 4,
+      evaluate: async (perLayer: readonly number[], chunks = 4, first = 0) => {
+        const e = perLayer.reduce((s, m, l) => s + sens[l]! * err[m]!, 0);
+        return { correct: (chunks - first) * Math.round(250 * (0.99 - e)), count: (chunks - first) * 250 };
+      },
+      close: async () => undefined,
+    };
+    const opts = { tiles: 2, mode: 'free' as const, pop: 6, gen: 2, seed: 1, weightUpdate: 'none' as const, maxDrop: 5 };
+    const plain = await explore(runner, layers, library, opts);
+    const refined = await explore(runner, layers, library, { ...opts, refine: 4 });
+    expect(plain.refinement).toEqual({ steps: 0, designs: 0, frontDesigns: 0 });
+    expect(refined.refinement.designs).toBeGreaterThan(0);
+    expect(refined.evaluations).toBe(plain.evaluations + refined.refinement.designs);
+    // NSGA-II's designs come first, unchanged.
+    expect(refined.designs.slice(0, plain.designs.length)).toEqual(plain.designs);
+    const obj = (d: ExploredDesign) => [1 - d.top1, d.relativeEnergy];
+    const { dominates } = await import('../../src/dse/pareto.js');
+    for (const d of plain.front)
+      expect(refined.front.some((e) => dominates(obj(e), obj(d)) || obj(e).every((v, k) => v === obj(d)[k])), d.genome.join(',')).toBe(true);
+    expect(refined.refinement.frontDesigns).toBe(refined.front.filter((d) => !plain.designs.some((p) => p.genome.join(',') === d.genome.join(','))).length);
+    expect(refined.refinement.frontDesigns).toBeGreaterThan(0);
+  });
+});

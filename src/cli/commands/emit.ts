@@ -43,6 +43,7 @@ interface Args {
   'exact-multipliers'?: boolean;
   'stream-width'?: number;
   'wide-write'?: boolean;
+  overlap?: boolean;
   json?: boolean;
   force?: boolean;
 }
@@ -67,6 +68,7 @@ function builder(y: Argv): Argv<Args> {
     .option('exact-multipliers', { type: 'boolean', describe: 'every tile with the exact multiplier (same tiles, lanes and weights): the exact twin of an approximate design' })
     .option('stream-width', { type: 'number', describe: 'bits per stream beat, 8, 32 or 64: an input beat carries width/8 codes; an output beat one 8-bit code (8), one code in 32 bits (32) or two (64) [default: one code per beat]' })
     .option('wide-write', { type: 'boolean', describe: 'Verilog: each tile writes its P lanes\' outputs in one cycle (P post-processing pipelines, output memory split in P banks by channel region), for group-1 conv and dense layers whose output memory allows it; with a target the solver plans for it' })
+    .option('overlap', { type: 'boolean', describe: 'Verilog: a step starts before the previous one has finished where it runs on another unit and the data allow it (the offset computed from both steps\' address walks; docs/hardware.md)' })
     .option('mult-impl', { choices: ['auto', 'table', 'netlist'] as const, default: 'auto' as const, describe: 'approximate multipliers as gate-level netlists or lookup tables (auto: the netlist when the library has one)' })
     .option('force', FORCE_OPTION)
     .option('json', { type: 'boolean', describe: 'print one JSON object' }) as unknown as Argv<Args>;
@@ -84,6 +86,7 @@ async function emit(kind: BuildKind, args: Args): Promise<void> {
   const allExact = !bindsApproximateMultiplier(loaded);
   const streamWidth = parseStreamWidth(args['stream-width']);
   if (args['wide-write'] && kind !== 'verilog') throw userError('E_USAGE', '--wide-write is a Verilog tile option; drop it for emit hls');
+  if (args.overlap && kind !== 'verilog') throw userError('E_USAGE', '--overlap is a Verilog option (the HLS accelerator runs its layers one after another); drop it for emit hls');
   const target = foldTargetOf(args, allExact, streamWidth);
   if (target && (args.pe !== undefined || args.simd !== 1 || args['window-taps'] !== 1 || args['eltwise-lanes'] !== 1)) throw userError('E_USAGE', 'a target (--target-cycles, --target-latency-us) chooses P, S, the window taps and the elementwise lanes itself; drop --pe, --simd, --window-taps and --eltwise-lanes');
   if (target && kind === 'hls' && isTuned(loaded)) throw userError('E_USAGE', `'${args.model}' is word-length tuned; the folding solver plans integer accelerators (quantized IRs): drop the target`);
@@ -97,7 +100,7 @@ async function emit(kind: BuildKind, args: Args): Promise<void> {
   const pe = folded ? Math.max(...folded.folding.tiles.map((t) => t.pe)) : args.pe ?? args.lanes;
   const folding = folded ? folded.folding : 'arithmetic' in plan ? undefined : uniformFolding(plan, pe, args.simd, args['window-taps'], args['wide-write'] === true, args['eltwise-lanes']);
   if (folded && !args.json) process.stdout.write(foldPlanTable(folded, args.clock));
-  const options = { lanes: pe, ...(folding ? { folding } : {}), part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'], ...(args.library !== undefined ? { library: args.library } : {}), ...(streamWidth !== undefined ? { streamWidth } : {}) };
+  const options = { lanes: pe, ...(folding ? { folding } : {}), part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'], ...(args.library !== undefined ? { library: args.library } : {}), ...(streamWidth !== undefined ? { streamWidth } : {}), ...(args.overlap ? { overlap: true } : {}) };
   // The beats each emitter streams (E_USAGE when the codes do not fit the width).
   const stream = 'arithmetic' in plan ? tunedHlsStream(plan, streamWidth) : kind === 'hls' ? hlsStream(plan, streamWidth) : verilogStream(plan, streamWidth);
   // Each tile's multiplier as hardware; product-table ROMs say what they cost (src/emit/multiplier-impl.ts).
@@ -105,13 +108,13 @@ async function emit(kind: BuildKind, args: Args): Promise<void> {
   const files = await writeDirAtomically(out, async (tmp) => {
     const io = 'arithmetic' in plan ? {} : { interface: hostInterface(plan, stream) };
     const memories = kind === 'verilog' && !('arithmetic' in plan) ? { memories: memoryRecords(scheduleAccelerator(plan, folding ?? pe, streamWidth)) } : {};
-    writeBuildBase(tmp, { kind, source: args.model, model: plan.name, lanes: pe, ...(folding ? { folding: foldingRecord(folding) } : {}), ...(args.library !== undefined ? { library: args.library } : {}), options: { part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'], multipliers, ...(streamWidth !== undefined ? { streamWidth } : {}), ...(target ? { targetCycles: target.cycles, minUtilization: target.minUtilization } : {}), ...(args['max-dsps'] !== undefined ? { maxDsps: args['max-dsps'] } : {}), ...(args['max-luts'] !== undefined ? { maxLuts: args['max-luts'] } : {}) }, ...io, ...memories }, plan.graph);
+    writeBuildBase(tmp, { kind, source: args.model, model: plan.name, lanes: pe, ...(folding ? { folding: foldingRecord(folding) } : {}), ...(args.library !== undefined ? { library: args.library } : {}), options: { part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'], multipliers, ...(streamWidth !== undefined ? { streamWidth } : {}), ...(args.overlap ? { overlap: true } : {}), ...(target ? { targetCycles: target.cycles, minUtilization: target.minUtilization } : {}), ...(args['max-dsps'] !== undefined ? { maxDsps: args['max-dsps'] } : {}), ...(args['max-luts'] !== undefined ? { maxLuts: args['max-luts'] } : {}) }, ...io, ...memories }, plan.graph);
     if ('arithmetic' in plan) return emitTunedHls(plan, options, tmp);
     await yieldToSignals();
     return kind === 'hls' ? emitHls(plan, options, tmp) : emitVerilog(plan, options, tmp);
   }, { cleanupOnSignal: true });
   for (const m of multipliers) if (m.rom) process.stderr.write(`emit: ${m.rom.note}\n`);
-  const summary = { kind, build: args.out, model: plan.name, lanes: pe, ...(folding ? { folding: foldingRecord(folding), multipliers_total: multiplierCount(folding) } : {}), ...(folded ? { fold_plan: foldPlanJson(folded) } : {}), stream_width: streamWidth ?? null, tiles: plan.tiles.length, layers: plan.layers.length, multipliers, files };
+  const summary = { kind, build: args.out, model: plan.name, lanes: pe, ...(folding ? { folding: foldingRecord(folding), multipliers_total: multiplierCount(folding) } : {}), ...(folded ? { fold_plan: foldPlanJson(folded) } : {}), stream_width: streamWidth ?? null, ...(kind === 'verilog' ? { overlap: args.overlap === true } : {}), tiles: plan.tiles.length, layers: plan.layers.length, multipliers, files };
   if (args.json) console.log(JSON.stringify(summary, null, 2));
   else console.log(`wrote ${kind === 'hls' ? 'HLS C++' : 'Verilog'} for ${plan.name} to ${args.out}: ${plan.layers.length} layers on ${plan.tiles.length} tile(s), ${folded ? `${folded.multipliers} multipliers (P x S per tile above)` : `${pe} lanes${args.simd > 1 ? ` x ${args.simd} SIMD` : ''}`}${folding && folding.window > 1 ? `, ${folding.window} window taps` : ''}${folding && (folding.elementwise ?? 1) > 1 ? `, ${folding.elementwise} elementwise lanes` : ''}, ${files.length} files`);
 }

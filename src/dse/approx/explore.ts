@@ -5,8 +5,10 @@
  *  tile, tiles in network order); tiles are relabelled in order of first use, tiles with the same multiplier merged,
  *  unused tiles set to the exact multiplier. Racing: a design is measured on 1, 2, 4, ... chunks of the evaluation set
  *  and stopped as soon as its error, minus three standard errors, is beaten by a fully measured front design of no
- *  more energy (docs/approx.md). */
+ *  more energy (docs/approx.md). With `refine`, a Pareto local search follows (src/dse/local-search.ts): one tile's
+ *  multiplier one step along the cost order, or one layer moved, measured on the same search images. */
 import { runNsga2, type Design, type EvaluationContext } from '../nsga2.js';
+import { refineFront } from '../local-search.js';
 import type { LayerBinding } from '../../passes/bind-multipliers.js';
 import { weightMap, type WeightUpdateMode } from './weight-update.js';
 import type { DesignRunner, DesignScore } from './pool.js';
@@ -38,7 +40,11 @@ export interface ExploreOptions {
   /** Constraint: accuracy drop against the exact design, in percentage points. */
   readonly maxDrop?: number;
   readonly maxEnergy?: number;
+  /** Steps of Pareto local search after NSGA-II (0: none; docs/approx.md). */
+  readonly refine?: number;
   readonly onGeneration?: (generation: number, generations: number, evaluations: number, best: ExploredDesign | undefined) => void;
+  /** After every refinement step. */
+  readonly onRefineStep?: (step: number, steps: number, evaluations: number, best: ExploredDesign | undefined) => void;
   /** After every measured design (the first generation alone measures every seed: tens of seconds). */
   readonly onDesign?: (designs: number) => void;
 }
@@ -64,6 +70,9 @@ export interface ExploreResult {
   readonly exact: ExploredDesign;
   readonly evaluations: number;
   readonly fullEvaluations: number;
+  /** What the local search after NSGA-II did: its steps, the designs it evaluated, and how many of the final front
+   *  are among them. */
+  readonly refinement: { readonly steps: number; readonly designs: number; readonly frontDesigns: number };
   readonly seconds: number;
 }
 
@@ -151,10 +160,53 @@ export async function explore(runner: DesignRunner, layers: readonly LayerInfo[]
       opts.onGeneration?.(info.generation, info.generations, info.evaluations, best);
     },
   });
-  const designs = result.archive.map((d) => decoded.get(d.key)!);
-  const front = result.front.map((d) => decoded.get(d.key)!).filter((d) => d.full).sort((a, b) => a.relativeEnergy - b.relativeEnergy);
+  // Pareto local search around the front (src/dse/local-search.ts): the same evaluator, so the same search images
+  // and racing rule; the designs join the archive before the front is taken.
+  const order = powerOrder(library);
+  const refined = await refineFront({
+    archive: result.archive,
+    neighbours: (g) => designNeighbours(g, T, order),
+    canonicalize: (g) => canonicalize(g, T, opts.mode),
+    evaluate,
+    steps: opts.refine ?? 0,
+    firstGeneration: result.generations + 1,
+    onStep: (step, _added, evaluations, front) => {
+      const best = bestWithin(front.map((d) => decoded.get(d.key)!).filter((d) => d.full), exactTop1, opts.maxDrop ?? 0.5);
+      opts.onRefineStep?.(step, opts.refine ?? 0, evaluations, best);
+    },
+  });
+  const designs = refined.archive.map((d) => decoded.get(d.key)!);
+  const front = refined.front.map((d) => decoded.get(d.key)!).filter((d) => d.full).sort((a, b) => a.relativeEnergy - b.relativeEnergy);
+  const fromNsga2 = new Set(result.archive.map((d) => d.key));
+  const refinement = { steps: refined.steps, designs: refined.added, frontDesigns: front.filter((d) => !fromNsga2.has(d.genome.join(','))).length };
   const exactDesign = decoded.get(Array<number>(T + N).fill(0).join(','))!;
-  return { exactTop1, designs, front, exact: exactDesign, evaluations: result.evaluations, fullEvaluations, seconds: (performance.now() - t0) / 1000 };
+  return { exactTop1, designs, front, exact: exactDesign, evaluations: refined.archive.length, fullEvaluations, refinement, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Library indices from the lowest to the highest cost (ties by index). */
+export function powerOrder(library: readonly Candidate[]): number[] {
+  return library.map((_, i) => i).sort((a, b) => library[a]!.relativePower - library[b]!.relativePower || a - b);
+}
+
+/** The designs one small change away from `genome` (not canonical, possibly repeated): a used tile's multiplier
+ *  replaced by the next cheaper or next costlier one of the library (`order`: indices by cost); one layer moved to
+ *  another tile (an unused tile holds the exact multiplier); one layer moved to an unused tile holding the
+ *  multiplier next to its own in cost (a layer gets its own step of accuracy without moving its tile-mates). */
+export function designNeighbours(genome: readonly number[], tiles: number, order: readonly number[]): number[][] {
+  const mults = genome.slice(0, tiles), layerTile = genome.slice(tiles);
+  const rank = new Map(order.map((m, r) => [m, r]));
+  const adjacent = (m: number) => [order[rank.get(m)! - 1], order[rank.get(m)! + 1]].filter((x): x is number => x !== undefined);
+  const used = new Set(layerTile);
+  const unused = mults.map((_, t) => t).find((t) => !used.has(t));
+  const out: number[][] = [];
+  for (const t of used)
+    for (const m of adjacent(mults[t]!)) out.push([...mults.map((x, k) => (k === t ? m : x)), ...layerTile]);
+  layerTile.forEach((t, i) => {
+    for (let u = 0; u < tiles; u++) if (u !== t) out.push([...mults.map((x, k) => (k === u && !used.has(u) ? 0 : x)), ...layerTile.map((x, j) => (j === i ? u : x))]);
+    if (unused !== undefined)
+      for (const m of adjacent(mults[t]!)) out.push([...mults.map((x, k) => (k === unused ? m : x)), ...layerTile.map((x, j) => (j === i ? unused : x))]);
+  });
+  return out;
 }
 
 /** The layer bindings of a design (library index per layer), with weight maps for `mode` (cached in `maps`). */

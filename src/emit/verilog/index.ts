@@ -16,6 +16,8 @@ import type { MultiplierImpl } from '../build-dir.js';
 import { activationTableRom, thresholdRom, channelRom, multiplierRom, sharedRoms, weightRomPieces } from './memories.js';
 import { render } from './render.js';
 import { chunkOf, type Folding } from '../../hw/fold.js';
+import { predictCycles } from '../../hw/cycles.js';
+import type { StepOffset } from '../../hw/overlap.js';
 import { bitsFor, codebookRows, copyView, designWidths, eltwiseSlotView, tileSlotView, weightFormat, windowSlotView, type MultiplierKind } from './view.js';
 
 export interface VerilogOptions {
@@ -28,6 +30,9 @@ export interface VerilogOptions {
   readonly library?: string;
   /** Bits per stream beat (src/hw/stream.ts); undefined: one code per beat. */
   readonly streamWidth?: StreamWidth;
+  /** Overlapped steps (--overlap, src/hw/overlap.ts): a step starts before the previous one has finished where it
+   *  runs on another unit and the data allow it; absent or false: one step after another. */
+  readonly overlap?: boolean;
 }
 
 /** Name of the top module and of the Verilator model's executable. */
@@ -248,6 +253,7 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
       maskWriter: u.prefix === 'elt' && eltLanes > 1 ? { lanes: eltLanes } : false,
       wordWriter: tile ? tile.wordWriter : u.prefix === 'elt' && u.steps.some((st) => banked(st.output)),
       steps: u.steps.map((st) => st.index),
+      slotRows: u.steps.map((st) => ({ step: st.index, slot: st.slot })),
       ports: Array.from({ length: portCount }, (_, port) => ({
         port,
         portName: u.prefix === 'elt' || u.prefix === 'cpy' ? `rd_data${port}` : 'rd_data',
@@ -256,6 +262,19 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
     };
   });
   const counts = Math.max(plan.input.size, plan.output.size);
+  // Overlapped steps: each step's offset to the next (src/hw/overlap.ts) and, per plain memory, the steps that drive
+  // its read port (with their tap lanes' replicas) and its write port while they run.
+  const overlap = options.overlap ? predictCycles(s, { overlap: true }).overlap! : undefined;
+  const ovPorts = (m: Schedule['memories'][number]) => {
+    if (!overlap || m.banks > 1 || m.regions > 1 || m.interleave > 1) return false;
+    return {
+      reads: s.steps.filter((st) => st.inputs.includes(m.index)).map((st) => {
+        const prefix = prefixOf(st), lanesX = tapLanesOf(prefix) - 1, base = st.inputBases[st.inputs.indexOf(m.index)]!;
+        return { step: st.index, prefix, base, lanes: Array.from({ length: m.ports - 1 }, (_, i) => ({ r: i + 1, expr: i + 1 <= lanesX ? `${prefix}_raddr_x[${i}*NW +: NW]` : '{NW{1\'b0}}' })) };
+      }),
+      writes: s.steps.filter((st) => st.output === m.index).map((st) => ({ step: st.index, prefix: prefixOf(st), base: st.outputBase })),
+    };
+  };
   const top = {
     model: plan.name,
     interface: interfaceLines(hostInterface(plan, s.stream)),
@@ -279,7 +298,10 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
     bankList: Array.from({ length: lanes }, (_, j) => j),
     extraLanes,
     extraList: Array.from({ length: extraLanes }, (_, i) => ({ r: i + 1, lo: i })),
+    overlap: overlap ? { counterBits: bitsFor(overlap.run) + 1 } : false,
+    stepsDesc: [...s.steps].reverse().map((st) => ({ index: st.index, prefix: prefixOf(st) })),
     memories: s.memories.map((m) => ({
+      ovPorts: ovPorts(m),
       replicas: Array.from({ length: m.ports - 1 }, (_, i) => i + 1),
       index: m.index, width: m.bits, depth: m.size, aw: Math.max(1, Math.ceil(Math.log2(m.size))), signed: m.signed, names: m.aliases.join(', '),
       placedText: m.placed.map((p) => `${p.buffer} at ${p.at}`).join(', '),
@@ -311,6 +333,7 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
     steps: s.steps.map((st) => {
       const il = s.memories[st.output]!.interleave;
       return { index: st.index, name: st.buffer === st.layer.output ? st.layer.name : `${st.layer.name} (broadcast of an input)`, slot: st.slot, outputBase: st.outputBase, prefix: prefixOf(st), multi: units.find((u) => u.prefix === prefixOf(st))!.multi, output: st.output, banked: banked(st.output),
+        ...(overlap ? overlapRow(overlap.offsets[st.index], s.steps.length) : {}),
         wideWrite: st.wide ? { pad: lanes - st.pe!, slice: false } : st.eltBanks ? { pad: Math.max(0, lanes - eltLanes), slice: eltLanes > lanes ? lanes : false } : false, eltWide: eltWritten.has(st.output) && st.unit === 'eltwise' ? { pad: eltBusLanes - eltLanes } : false, regionList: st.wide === 'regions' ? Array.from({ length: st.pe! }, (_, j) => j) : false, interleaved: il > 1 ? Array.from({ length: il }, (_, j) => j) : false, unitText: st.unit === 'tile' ? `tile ${st.tile}` : `${st.unit} unit` };
     }),
     units,
@@ -329,6 +352,13 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
   files.set('synth.ys', render('templates', 'verilog/synth.ys.hbs', { ...project, script: 'synth.ys', nodsp: false }));
   files.set(NODSP_SCRIPT, render('templates', 'verilog/synth.ys.hbs', { ...project, script: NODSP_SCRIPT, nodsp: true }));
   return { schedule: s, files, streamed };
+}
+
+/** A step's row of the overlap table: the next step starts offset cycles after it (offM1 = offset - 1), or when it
+ *  is done (serial). The last step has no successor. */
+function overlapRow(next: StepOffset | undefined, count: number): { offM1: number; serial: 0 | 1; offText: string } {
+  if (!next) return { offM1: 0, serial: 1, offText: count > 1 ? 'the last step' : 'the only step' };
+  return next.serial ? { offM1: 0, serial: 1, offText: `the next step when this one is done (${next.reason})` } : { offM1: next.offset - 1, serial: 0, offText: `the next step ${next.offset} cycles after this one (${next.reason})` };
 }
 
 /** What the top, the Verilator harness and the Icarus testbench print about the stream beats (src/hw/stream.ts). */

@@ -18,9 +18,9 @@ export interface FlowConfig {
   readonly seed?: number;
   /** Hand the searches and verifications to `adequate worker` processes on this job queue (docs/scale-out.md). */
   readonly queue?: { readonly url: string; readonly 'shared-dir'?: string };
-  /** The accelerator's folding for both emitters (docs/hardware.md): P, S, window taps and elementwise lanes, as
-   *  `emit`'s --pe, --simd, --window-taps and --eltwise-lanes; an hls or verilog section's own keys override it. */
-  readonly hardware?: { readonly pe?: number; readonly simd?: number; readonly 'window-taps'?: number; readonly 'eltwise-lanes'?: number };
+  /** The accelerator's folding for both emitters (docs/hardware.md): P, S, window taps and lanes and elementwise lanes,
+   *  as `emit`'s --pe, --simd, --window-taps, --window-lanes and --eltwise-lanes; an hls or verilog section's own keys override it. */
+  readonly hardware?: { readonly pe?: number; readonly simd?: number; readonly 'window-taps'?: number; readonly 'eltwise-lanes'?: number; readonly 'window-lanes'?: number };
   readonly import?: StageSection;
   readonly quantize?: StageSection;
   readonly share?: StageSection;
@@ -55,7 +55,7 @@ export const CONFIG_SCHEMA = {
     dataset: { type: 'object', additionalProperties: false, properties: { inputs: str, labels: str, limit: posInt, offset: { type: 'integer', minimum: 0 } } },
     seed: int,
     queue: { type: 'object', additionalProperties: false, required: ['url'], properties: { url: { type: 'string', pattern: '^redis://' }, 'shared-dir': str } },
-    hardware: { type: 'object', additionalProperties: false, properties: { pe: posInt, simd: posInt, 'window-taps': posInt, 'eltwise-lanes': posInt } },
+    hardware: { type: 'object', additionalProperties: false, properties: { pe: posInt, simd: posInt, 'window-taps': posInt, 'eltwise-lanes': posInt, 'window-lanes': posInt } },
     import: section({ batch: posInt, 'input-shape': { type: 'array', items: str } }),
     quantize: section({
       calib: posInt, 'eval-limit': posInt, scheme: { enum: ['unsigned', 'signed'] }, bits: { type: 'integer', minimum: 2, maximum: 16 },
@@ -72,9 +72,9 @@ export const CONFIG_SCHEMA = {
       tiles: posInt, library: str, mode: { enum: ['free', 'ordered'] }, pop: posInt, gen: posInt, 'max-drop': { type: 'number', minimum: 0 }, confidence: { type: 'number', minimum: 0 },
       'max-energy': num, 'weight-update': { enum: ['none', 'uniform', 'histogram'] }, eval: posInt, holdout: { type: 'integer', minimum: 0 }, pick: { type: 'integer', minimum: 0 },
     }),
-    hls: section({ lanes: posInt, pe: posInt, simd: posInt, 'window-taps': posInt, 'eltwise-lanes': posInt, part: str, clock: { type: 'number', exclusiveMinimum: 0 }, 'mult-impl': { enum: ['auto', 'table', 'netlist'] }, 'stream-width': { enum: [8, 32, 64] }, ...FOLD_TARGET }),
+    hls: section({ lanes: posInt, pe: posInt, simd: posInt, 'window-taps': posInt, 'eltwise-lanes': posInt, 'window-lanes': posInt, part: str, clock: { type: 'number', exclusiveMinimum: 0 }, 'mult-impl': { enum: ['auto', 'table', 'netlist'] }, 'stream-width': { enum: [8, 32, 64] }, ...FOLD_TARGET }),
     csim: section({ count: posInt }),
-    verilog: section({ lanes: posInt, pe: posInt, simd: posInt, 'window-taps': posInt, 'eltwise-lanes': posInt, 'mult-impl': { enum: ['auto', 'table', 'netlist'] }, 'stream-width': { enum: [8, 32, 64] }, overlap: bool, ...FOLD_TARGET }),
+    verilog: section({ lanes: posInt, pe: posInt, simd: posInt, 'window-taps': posInt, 'eltwise-lanes': posInt, 'window-lanes': posInt, 'mult-impl': { enum: ['auto', 'table', 'netlist'] }, 'stream-width': { enum: [8, 32, 64] }, overlap: bool, ...FOLD_TARGET }),
     rtl: section({ count: posInt }),
     synth: section({}),
   },

@@ -12,7 +12,8 @@
  *    a wide step (schedule.ts Step.wide: one post-processing pipeline per lane, the P outputs written in one cycle)
  *    has no serializer to wait for: period T = Kc and the drain is TILE_DRAIN + 1 (the one cycle in which the
  *    serializer stage hands all P sums on, as a serializer with one lane busy does);
- *  - window unit, C planes of P positions, K taps, W taps per cycle: C*P*ceil(K/W) + WINDOW_DRAIN;
+ *  - window unit, C planes of P positions, K taps, W taps per cycle: C*P*ceil(K/W) + WINDOW_DRAIN; with V pipelines
+ *    (schedule.ts Step.windowLanes) each walks G = ceil(C/V) planes side by side: G*P*ceil(K/W) + WINDOW_DRAIN;
  *  - elementwise unit, N elements, E per cycle (schedule.ts Step.elements): ceil(N / E) + ELTWISE_DRAIN; into a
  *    lane-banked memory of C channels of P positions at L per cycle (Step.eltBanks): ceil(C / L) * P + ELTWISE_DRAIN;
  *  - copy unit, N elements over all its segments (they follow one another without a gap): N + COPY_DRAIN; a Concat
@@ -83,7 +84,7 @@ export function stepCycles(step: Step, lanes?: number): number {
       return (items * step.positions - 1) * period + kc + TILE_DRAIN + (step.wide ? 1 : step.items!.lastLanes);
     }
     case 'window':
-      return step.channels * step.positions * chunkOf(step.k, step.simd ?? 1) + WINDOW_DRAIN;
+      return (step.windowLanes?.planes ?? step.channels) * step.positions * chunkOf(step.k, step.simd ?? 1) + WINDOW_DRAIN;
     case 'eltwise':
       if (step.eltBanks) return Math.ceil(step.eltBanks.channels / step.elements!) * step.eltBanks.positions + ELTWISE_DRAIN;
       return Math.ceil(step.channels / (step.elements ?? 1)) + ELTWISE_DRAIN;

@@ -28,6 +28,10 @@ export interface Folding {
    *  reading its own replica of the input memories, writing E consecutive C-order codes per cycle into an output
    *  memory interleaved by address (schedule.ts Step.elements). Absent = 1. */
   readonly elementwise?: number;
+  /** Output planes per cycle of the window unit (MaxPool, QAveragePool): V pipelines, pipeline v walking planes
+   *  [v*G, (v+1)*G) (G = ceil(C/V)) with W tap lanes each (V*W replicas of the pooled memory), writing one word of
+   *  each bank of an output memory split by plane region (schedule.ts Step.windowLanes). Absent = 1. */
+  readonly windowLanes?: number;
 }
 
 /** Bounds of each factor: a tile's P x S multipliers, the window unit's taps. */
@@ -35,23 +39,30 @@ export const MAX_PE = 256;
 export const MAX_SIMD = 64;
 export const MAX_WINDOW = 64;
 export const MAX_ELEMENTWISE = 16;
+export const MAX_WINDOW_LANES = 16;
 
 const checkFactor = (what: string, v: number, max: number): void => {
   if (!(Number.isInteger(v) && v >= 1 && v <= max)) throw userError('E_HW', `${what} ${v} must be an integer from 1 to ${max}`);
 };
 
 /** The same P x S on every tile, W taps in the window unit and E elements per cycle in the elementwise unit. */
-export function uniformFolding(plan: AcceleratorPlan, pe: number, simd = 1, window = 1, wide = false, elementwise = 1): Folding {
+export function uniformFolding(plan: AcceleratorPlan, pe: number, simd = 1, window = 1, wide = false, elementwise = 1, windowLanes = 1): Folding {
   checkFactor('pe (lanes)', pe, MAX_PE);
   checkFactor('simd', simd, MAX_SIMD);
   checkFactor('window taps', window, MAX_WINDOW);
   checkFactor('elementwise lanes', elementwise, MAX_ELEMENTWISE);
-  return { tiles: plan.tiles.map(() => ({ pe, simd, ...(wide ? { wide } : {}) })), window, ...(elementwise > 1 ? { elementwise } : {}) };
+  checkFactor('window lanes', windowLanes, MAX_WINDOW_LANES);
+  return { tiles: plan.tiles.map(() => ({ pe, simd, ...(wide ? { wide } : {}) })), window, ...(elementwise > 1 ? { elementwise } : {}), ...(windowLanes > 1 ? { windowLanes } : {}) };
 }
 
 /** Elements per cycle of the elementwise unit (1 when the folding does not say). */
 export function elementRate(f: Folding): number {
   return f.elementwise ?? 1;
+}
+
+/** Output planes per cycle of the window unit (1 when the folding does not say). */
+export function windowLaneRate(f: Folding): number {
+  return f.windowLanes ?? 1;
 }
 
 /** Checks a folding against a plan (one fold per tile, factors in range). */
@@ -63,6 +74,7 @@ export function checkFolding(plan: AcceleratorPlan, f: Folding): Folding {
   });
   checkFactor('window taps', f.window, MAX_WINDOW);
   checkFactor('elementwise lanes', elementRate(f), MAX_ELEMENTWISE);
+  checkFactor('window lanes', windowLaneRate(f), MAX_WINDOW_LANES);
   return f;
 }
 
@@ -84,8 +96,8 @@ export function busyChunks(k: number, simd: number): number {
 }
 
 /** The folding as build.json records it. */
-export function foldingRecord(f: Folding): { tiles: { pe: number; simd: number; wide?: boolean }[]; window: number; elementwise: number } {
-  return { tiles: f.tiles.map((t) => ({ pe: t.pe, simd: t.simd, ...(t.wide ? { wide: true } : {}) })), window: f.window, elementwise: elementRate(f) };
+export function foldingRecord(f: Folding): { tiles: { pe: number; simd: number; wide?: boolean }[]; window: number; elementwise: number; windowLanes: number } {
+  return { tiles: f.tiles.map((t) => ({ pe: t.pe, simd: t.simd, ...(t.wide ? { wide: true } : {}) })), window: f.window, elementwise: elementRate(f), windowLanes: windowLaneRate(f) };
 }
 
 /** Multipliers of a folding: sum over tiles of P x S. */

@@ -12,7 +12,7 @@ import { userError } from '../errors.js';
 import { window3 } from '../golden/window.js';
 import { broadcastSegments, layerSegments, type CopySegment } from './layout.js';
 import { concatPlacements, placedRoot, type Placement } from './concat-placement.js';
-import { busyChunks, checkFolding, elementRate, uniformFolding, type Folding } from './fold.js';
+import { busyChunks, checkFolding, elementRate, uniformFolding, windowLaneRate, type Folding } from './fold.js';
 import type { AcceleratorPlan, PlanBuffer, PlanLayer } from './plan.js';
 import { streamFormat, type StreamFormat, type StreamWidth } from './stream.js';
 
@@ -122,6 +122,11 @@ export interface Step {
    *  (g*L + e)*positions + p, its own replica) and writing word g*positions + p of bank e, all L banks in one cycle
    *  as a wide tile step does: ceil(channels / L) * positions cycles of lanes. */
   readonly eltBanks?: { readonly channels: number; readonly positions: number };
+  /** Window steps of V > 1 pipelines (Folding.windowLanes where the output memory allows it, windowLanesOf):
+   *  pipeline v walks planes [v*G, (v+1)*G), G = `planes`, reading its W tap lanes from replicas v*W .. v*W + W - 1
+   *  of the pooled memory, and the V outputs of one cycle are written at word (plane - v*G)*positions + p of bank v
+   *  of the output memory, split by plane region (Memory.regions = V, regionChannels = G). V = ceil(C / G). */
+  readonly windowLanes?: { readonly lanes: number; readonly planes: number };
 }
 
 /** How a tile step's output channels are cut into items (one item = one pass over every position with up to L
@@ -200,6 +205,7 @@ export function scheduleAccelerator(plan: AcceleratorPlan, fold: Folding | numbe
   const placements = placeConcats ? verilogPlacements(plan, banked, stream.output.codes > 1) : new Map<string, Placement>();
   const wide = wideOutputs(plan, folding, banked, placements);
   const eltLanes = eltwiseLanes(plan, elementRate(folding), placements, stream.output.codes);
+  const winLanes = windowLanesOf(plan, windowLaneRate(folding), placements);
   // A lane-banked output takes L elements per cycle (channel-major, Step.eltBanks) when E >= L, else one.
   const eltStep = (buffer: string) => {
     if (!banked.has(buffer)) return { elements: eltLanes(buffer) };
@@ -243,7 +249,7 @@ export function scheduleAccelerator(plan: AcceleratorPlan, fold: Folding | numbe
     const slot = slots.get(key) ?? 0;
     slots.set(key, slot + 1);
     const { unit, geometry, channels, k, positions, segments, items } = shape;
-    const fold = unit === 'tile' ? { pe: folding.tiles[layer.tile!]!.pe, simd: items!.mode === 'groups' ? 1 : folding.tiles[layer.tile!]!.simd, ...(wide.has(buffer) ? { wide: wide.get(buffer)! } : {}) } : unit === 'window' ? { simd: folding.window } : unit === 'eltwise' ? eltStep(buffer) : {};
+    const fold = unit === 'tile' ? { pe: folding.tiles[layer.tile!]!.pe, simd: items!.mode === 'groups' ? 1 : folding.tiles[layer.tile!]!.simd, ...(wide.has(buffer) ? { wide: wide.get(buffer)! } : {}) } : unit === 'window' ? { simd: folding.window, ...windowSplit(winLanes(buffer), channels) } : unit === 'eltwise' ? eltStep(buffer) : {};
     steps.push({ index: steps.length, layer, unit, ...(unit === 'tile' ? { tile: layer.tile! } : {}), slot, inputs: ins, output, inputBases, outputBase, buffer, ...(geometry ? { geometry } : {}), ...(segments ? { segments } : {}), ...(items ? { items } : {}), channels, k, positions, ...fold });
   };
   for (const layer of plan.layers) {
@@ -287,6 +293,8 @@ export function scheduleAccelerator(plan: AcceleratorPlan, fold: Folding | numbe
   for (const st of steps) if (st.simd !== undefined) for (const m of st.inputs) ports[m] = Math.max(ports[m]!, busyChunks(st.k, st.simd));
   // An elementwise step of E lanes reads E replicas of each input (lane e: replica e).
   for (const st of steps) if ((st.elements ?? 1) > 1) for (const m of st.inputs) ports[m] = Math.max(ports[m]!, st.elements!);
+  // A window step of V pipelines reads V*W replicas (pipeline v, tap lane s: replica v*W + s).
+  for (const st of steps) if (st.windowLanes) for (const m of st.inputs) ports[m] = Math.max(ports[m]!, st.windowLanes.lanes * st.simd!);
   // The output memory (a Reshape's alias included) is interleaved for the streamer.
   const output = memoryOf.get(plan.output.name)!;
   if (output === 0 && stream.input.codes !== stream.output.codes) throw userError('E_HW', `'${plan.name}' streams its input memory out unchanged; give it a stream width with as many codes per input beat as per output beat`);
@@ -299,6 +307,8 @@ export function scheduleAccelerator(plan: AcceleratorPlan, fold: Folding | numbe
   };
   // A wide step's output memory: P banks of G*Pos words, split by channel region.
   const regions = new Map(steps.filter((st) => st.wide === 'regions').map((st) => [st.output, { regions: st.pe!, regionChannels: st.items!.count, size: st.items!.count * st.positions }]));
+  // A window step's of V pipelines: V banks of G*Pos words, split by plane region.
+  for (const st of steps) if (st.windowLanes) regions.set(st.output, { regions: st.windowLanes.lanes, regionChannels: st.windowLanes.planes, size: st.windowLanes.planes * st.positions });
   const split = (m: Memory): Memory => (regions.has(m.index) ? { ...m, ...regions.get(m.index)! } : m);
   return {
     plan,
@@ -461,6 +471,27 @@ function eltwiseLanes(plan: AcceleratorPlan, e: number, placements: ReadonlyMap<
     if (candidates.has(b) || placements.has(b) || placedInto.has(b) || !plan.buffers.has(b)) return 1;
     return b === streamed && outCodes > 1 ? Math.min(e, outCodes) : e;
   };
+}
+
+/** Pipelines of a window step over C planes at V lanes: G = ceil(C / V) planes each, ceil(C / G) pipelines busy
+ *  (absent when that is 1). */
+function windowSplit(v: number, c: number): { windowLanes?: { lanes: number; planes: number } } {
+  const g = Math.ceil(c / Math.min(v, c)), lanes = Math.ceil(c / g);
+  return lanes > 1 ? { windowLanes: { lanes, planes: g } } : {};
+}
+
+/** Output planes per cycle of each window step's output buffer at V lanes (Folding.windowLanes): V where the output
+ *  memory can be split by plane region (a plain RAM in C order that this step alone writes: not a possible
+ *  lane-banked depthwise input, not the streamed output, not placed in a Concat's memory nor holding placed inputs),
+ *  else 1. */
+function windowLanesOf(plan: AcceleratorPlan, v: number, placements: ReadonlyMap<string, Placement>): (buffer: string) => number {
+  if (v === 1) return () => 1;
+  const reshapeOf = new Map(plan.layers.filter((l) => l.node.op === 'Reshape').map((l) => [l.output, l.inputs[0]!]));
+  const source = (b: string): string => (reshapeOf.has(b) ? source(reshapeOf.get(b)!) : b);
+  const streamed = source(plan.output.name);
+  const placedInto = new Set([...placements.values()].map((p) => p.into));
+  const candidates = bankedInputs(plan);
+  return (b) => (candidates.has(b) || placements.has(b) || placedInto.has(b) || b === streamed ? 1 : v);
 }
 
 /** The Concat placements of the Verilog accelerator: the shared rule (src/hw/concat-placement.ts) where the memories

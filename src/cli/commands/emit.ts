@@ -1,4 +1,4 @@
-/** `adequate emit hls|verilog DIR -o BUILD [--lanes N | --pe P --simd S] [--window-taps W] [--eltwise-lanes E]`: the accelerator of a quantized IR as HLS C++ or Verilog (or of
+/** `adequate emit hls|verilog DIR -o BUILD [--lanes N | --pe P --simd S] [--window-taps W] [--eltwise-lanes E] [--window-lanes V]`: the accelerator of a quantized IR as HLS C++ or Verilog (or of
  *  a word-length-tuned IR as HLS C++), in a self-contained build folder (sources, a copy of the IR, build.json) that
  *  `adequate verify BUILD` checks. */
 import type { Argv, CommandModule } from 'yargs';
@@ -12,7 +12,7 @@ import { hostInterface } from '../../hw/interface.js';
 import { planAccelerator } from '../../hw/plan.js';
 import { solveFoldPlan } from '../../hw/fold-plan.js';
 import { foldPlanJson, foldPlanTable, foldTargetOf } from '../fold-target.js';
-import { foldingRecord, MAX_ELEMENTWISE, MAX_PE, MAX_SIMD, MAX_WINDOW, multiplierCount, uniformFolding } from '../../hw/fold.js';
+import { foldingRecord, MAX_ELEMENTWISE, MAX_PE, MAX_SIMD, MAX_WINDOW, MAX_WINDOW_LANES, multiplierCount, uniformFolding } from '../../hw/fold.js';
 import { memoryRecords, scheduleAccelerator, verilogStream } from '../../hw/schedule.js';
 import { parseStreamWidth } from '../../hw/stream.js';
 import { hlsStream, tunedHlsStream } from '../../emit/hls/view.js';
@@ -31,6 +31,7 @@ interface Args {
   simd: number;
   'window-taps': number;
   'eltwise-lanes': number;
+  'window-lanes': number;
   'target-cycles'?: number;
   'target-latency-us'?: number;
   'min-utilization': number;
@@ -57,6 +58,7 @@ function builder(y: Argv): Argv<Args> {
     .option('simd', intOption('simd', { default: 1, min: 1, max: MAX_SIMD, describe: 'products per lane per cycle (S): each output\'s taps walked in S chunks side by side, S replicas of the input memory' }))
     .option('window-taps', intOption('window-taps', { default: 1, min: 1, max: MAX_WINDOW, describe: 'window-unit (pooling) taps per cycle, Verilog (W replicas of its input memory; the HLS pooling loops keep one tap per cycle)' }))
     .option('eltwise-lanes', intOption('eltwise-lanes', { default: 1, min: 1, max: MAX_ELEMENTWISE, describe: 'elementwise-unit (QSum, QMul, Clip, QTable, QThreshold) elements per cycle: E pipelines, E replicas of their input memories, the output memory interleaved by address (Verilog; HLS: UNROLL factor E on the elementwise loops)' }))
+    .option('window-lanes', intOption('window-lanes', { default: 1, min: 1, max: MAX_WINDOW_LANES, describe: 'window-unit (MaxPool, QAveragePool) output planes per cycle: V pipelines of --window-taps taps each, pipeline v walking planes [v*G, (v+1)*G) (G = ceil(C/V)), V*W replicas of the pooled memory, the output memory split by plane region (Verilog; HLS: UNROLL factor V on the pooling loops\' planes)' }))
     .option('library', { type: 'string', describe: 'multiplier library folder (for multipliers that are not built in)' })
     .option('part', { type: 'string', default: 'xc7z020clg400-1', describe: 'FPGA part (Vitis HLS script, synthesis)' })
     .option('clock', { ...numberOption('clock', { default: 10, above: 0, describe: 'clock period in ns' }), alias: 'clock-ns' })
@@ -88,7 +90,7 @@ async function emit(kind: BuildKind, args: Args): Promise<void> {
   if (args['wide-write'] && kind !== 'verilog') throw userError('E_USAGE', '--wide-write is a Verilog tile option; drop it for emit hls');
   if (args.overlap && kind !== 'verilog') throw userError('E_USAGE', '--overlap is a Verilog option (the HLS accelerator runs its layers one after another); drop it for emit hls');
   const target = foldTargetOf(args, allExact, streamWidth);
-  if (target && (args.pe !== undefined || args.simd !== 1 || args['window-taps'] !== 1 || args['eltwise-lanes'] !== 1)) throw userError('E_USAGE', 'a target (--target-cycles, --target-latency-us) chooses P, S, the window taps and the elementwise lanes itself; drop --pe, --simd, --window-taps and --eltwise-lanes');
+  if (target && (args.pe !== undefined || args.simd !== 1 || args['window-taps'] !== 1 || args['eltwise-lanes'] !== 1 || args['window-lanes'] !== 1)) throw userError('E_USAGE', 'a target (--target-cycles, --target-latency-us) chooses P, S, the window taps and lanes and the elementwise lanes itself; drop --pe, --simd, --window-taps, --window-lanes and --eltwise-lanes');
   if (target && kind === 'hls' && isTuned(loaded)) throw userError('E_USAGE', `'${args.model}' is word-length tuned; the folding solver plans integer accelerators (quantized IRs): drop the target`);
   const folded = target ? solveFoldPlan(loaded, target) : undefined;
   // --exact-multipliers: the same accelerator (tiles, P x S, weights) with every multiplier exact: the exact twin
@@ -98,7 +100,7 @@ async function emit(kind: BuildKind, args: Args): Promise<void> {
   const graph = args['exact-multipliers'] ? withExactMultipliers(chosen) : chosen;
   const plan = folded && !args['exact-multipliers'] ? folded.plan : kind === 'hls' && isTuned(graph) ? planTunedAccelerator(graph) : planAccelerator(graph);
   const pe = folded ? Math.max(...folded.folding.tiles.map((t) => t.pe)) : args.pe ?? args.lanes;
-  const folding = folded ? folded.folding : 'arithmetic' in plan ? undefined : uniformFolding(plan, pe, args.simd, args['window-taps'], args['wide-write'] === true, args['eltwise-lanes']);
+  const folding = folded ? folded.folding : 'arithmetic' in plan ? undefined : uniformFolding(plan, pe, args.simd, args['window-taps'], args['wide-write'] === true, args['eltwise-lanes'], args['window-lanes']);
   if (folded && !args.json) process.stdout.write(foldPlanTable(folded, args.clock));
   const options = { lanes: pe, ...(folding ? { folding } : {}), part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'], ...(args.library !== undefined ? { library: args.library } : {}), ...(streamWidth !== undefined ? { streamWidth } : {}), ...(args.overlap ? { overlap: true } : {}) };
   // The beats each emitter streams (E_USAGE when the codes do not fit the width).
@@ -116,7 +118,7 @@ async function emit(kind: BuildKind, args: Args): Promise<void> {
   for (const m of multipliers) if (m.rom) process.stderr.write(`emit: ${m.rom.note}\n`);
   const summary = { kind, build: args.out, model: plan.name, lanes: pe, ...(folding ? { folding: foldingRecord(folding), multipliers_total: multiplierCount(folding) } : {}), ...(folded ? { fold_plan: foldPlanJson(folded) } : {}), stream_width: streamWidth ?? null, ...(kind === 'verilog' ? { overlap: args.overlap === true } : {}), tiles: plan.tiles.length, layers: plan.layers.length, multipliers, files };
   if (args.json) console.log(JSON.stringify(summary, null, 2));
-  else console.log(`wrote ${kind === 'hls' ? 'HLS C++' : 'Verilog'} for ${plan.name} to ${args.out}: ${plan.layers.length} layers on ${plan.tiles.length} tile(s), ${folded ? `${folded.multipliers} multipliers (P x S per tile above)` : `${pe} lanes${args.simd > 1 ? ` x ${args.simd} SIMD` : ''}`}${folding && folding.window > 1 ? `, ${folding.window} window taps` : ''}${folding && (folding.elementwise ?? 1) > 1 ? `, ${folding.elementwise} elementwise lanes` : ''}, ${files.length} files`);
+  else console.log(`wrote ${kind === 'hls' ? 'HLS C++' : 'Verilog'} for ${plan.name} to ${args.out}: ${plan.layers.length} layers on ${plan.tiles.length} tile(s), ${folded ? `${folded.multipliers} multipliers (P x S per tile above)` : `${pe} lanes${args.simd > 1 ? ` x ${args.simd} SIMD` : ''}`}${folding && folding.window > 1 ? `, ${folding.window} window taps` : ''}${folding && (folding.elementwise ?? 1) > 1 ? `, ${folding.elementwise} elementwise lanes` : ''}${folding && (folding.windowLanes ?? 1) > 1 ? `, ${folding.windowLanes} window lanes` : ''}, ${files.length} files`);
 }
 
 export const emitCommand: CommandModule<object, Args> = {

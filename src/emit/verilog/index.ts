@@ -185,13 +185,15 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
   }
 
   const windowSteps = stepsOf((st) => st.unit === 'window');
+  // The window unit's pipelines: the most any of its steps uses (schedule.ts Step.windowLanes).
+  const winPipes = Math.max(1, ...windowSteps.map((st) => st.windowLanes?.lanes ?? 1));
   if (windowSteps.length > 0) {
     // Window sums hold up to `taps` centred codes of DW bits; counts up to `taps`.
     const taps = Math.max(...windowSteps.map((st) => st.k));
     const W = s.folding.window;
     files.set('rtl/adq_window.v', render('templates', 'verilog/adq_window.v.hbs', {
-      nw, dw, slotBits, sumBits: dw + bitsFor(taps) + 1, countBits: bitsFor(taps) + 1, slots: windowSteps.map((st) => windowSlotView(st, lanes, W)),
-      taps: W, multi: W > 1, tapsX: Math.max(1, W - 1), tapList: Array.from({ length: W }, (_, i) => ({ i, prev: i - 1 })), lastTap: W - 1,
+      nw, dw, slotBits, sumBits: dw + bitsFor(taps) + 1, countBits: bitsFor(taps) + 1, slots: windowSteps.map((st) => windowSlotView(st, lanes, W, winPipes)),
+      taps: W, pipelines: winPipes, wideOut: winPipes > 1, multi: W * winPipes > 1, tapsX: Math.max(1, W * winPipes - 1), tapList: Array.from({ length: W }, (_, i) => ({ i, prev: i - 1 })), lastTap: W - 1,
     }));
   }
   const eltSteps = stepsOf((st) => st.unit === 'eltwise');
@@ -231,7 +233,7 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
   ];
   // Tap lanes of each unit (a tile's S, the window unit's W): lane r >= 1 reads replica r of its step's input memory
   // over the extra read-address bus rd_addr_x (lanes past a memory's replicas are masked in the unit: zeros).
-  const tapLanesOf = (prefix: string): number => (prefix === 'win' ? s.folding.window : prefix === 'elt' ? eltLanes : tiles.find((t) => `t${t.index}` === prefix)?.simd ?? 1);
+  const tapLanesOf = (prefix: string): number => (prefix === 'win' ? s.folding.window * winPipes : prefix === 'elt' ? eltLanes : tiles.find((t) => `t${t.index}` === prefix)?.simd ?? 1);
   const extraLanes = Math.max(0, ...units0.map((u) => tapLanesOf(u.prefix) - 1), ...s.memories.map((m) => m.ports - 1));
   const units = units0.map((u) => {
     const portCount = u.prefix === 'elt' ? eltPorts : u.prefix === 'cpy' ? copyPorts : 1;
@@ -248,10 +250,10 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
       } : { multi: false }),
       wide: tile?.depthwise ? wide : false,
       bankWriter: tile ? tile.bankWriter : u.prefix === 'elt' && u.steps.some((st) => banked(st.output)),
-      wideWriter: tile?.wideWriter ? { lanes: tile.lanes } : u.prefix === 'elt' && eltLanes > 1 ? { lanes: eltLanes } : false,
+      wideWriter: tile?.wideWriter ? { lanes: tile.lanes } : u.prefix === 'elt' && eltLanes > 1 ? { lanes: eltLanes } : u.prefix === 'win' && winPipes > 1 ? { lanes: winPipes } : false,
       // The elementwise unit's lanes that hold an element (adq_eltwise wr_mask).
       maskWriter: u.prefix === 'elt' && eltLanes > 1 ? { lanes: eltLanes } : false,
-      wordWriter: tile ? tile.wordWriter : u.prefix === 'elt' && u.steps.some((st) => banked(st.output)),
+      wordWriter: tile ? tile.wordWriter : (u.prefix === 'elt' && u.steps.some((st) => banked(st.output))) || (u.prefix === 'win' && winPipes > 1),
       steps: u.steps.map((st) => st.index),
       slotRows: u.steps.map((st) => ({ step: st.index, slot: st.slot })),
       ports: Array.from({ length: portCount }, (_, port) => ({
@@ -262,6 +264,7 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
     };
   });
   const counts = Math.max(plan.input.size, plan.output.size);
+  const wideLanes = Math.max(lanes, windowSteps.some((st) => st.windowLanes) ? winPipes : 1);
   // Overlapped steps: each step's offset to the next (src/hw/overlap.ts) and, per plain memory, the steps that drive
   // its read port (with their tap lanes' replicas) and its write port while they run.
   const overlap = options.overlap ? predictCycles(s, { overlap: true }).overlap! : undefined;
@@ -293,7 +296,9 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
     lastStep: s.steps.length - 1,
     laneBits,
     // Wide writes: a tile's P lanes, or the elementwise unit's L lanes into a lane-banked memory (Step.eltBanks).
-    anyWide: s.steps.some((st) => st.wide || st.eltBanks),
+    anyWide: s.steps.some((st) => st.wide || st.eltBanks || st.windowLanes),
+    // The wide write bus: a tile's P lanes, the elementwise unit's into a lane-banked memory, the window pipelines.
+    wideLanes,
     eltBus: eltWritten.size > 0 ? { lanes: eltBusLanes } : false,
     bankList: Array.from({ length: lanes }, (_, j) => j),
     extraLanes,
@@ -334,7 +339,7 @@ export function verilogDesign(plan: AcceleratorPlan, options: VerilogOptions): V
       const il = s.memories[st.output]!.interleave;
       return { index: st.index, name: st.buffer === st.layer.output ? st.layer.name : `${st.layer.name} (broadcast of an input)`, slot: st.slot, outputBase: st.outputBase, prefix: prefixOf(st), multi: units.find((u) => u.prefix === prefixOf(st))!.multi, output: st.output, banked: banked(st.output),
         ...(overlap ? overlapRow(overlap.offsets[st.index], s.steps.length) : {}),
-        wideWrite: st.wide ? { pad: lanes - st.pe!, slice: false } : st.eltBanks ? { pad: Math.max(0, lanes - eltLanes), slice: eltLanes > lanes ? lanes : false } : false, eltWide: eltWritten.has(st.output) && st.unit === 'eltwise' ? { pad: eltBusLanes - eltLanes } : false, regionList: st.wide === 'regions' ? Array.from({ length: st.pe! }, (_, j) => j) : false, interleaved: il > 1 ? Array.from({ length: il }, (_, j) => j) : false, unitText: st.unit === 'tile' ? `tile ${st.tile}` : `${st.unit} unit` };
+        wideWrite: st.wide ? { pad: wideLanes - st.pe!, slice: false } : st.eltBanks ? { pad: Math.max(0, wideLanes - eltLanes), slice: eltLanes > wideLanes ? wideLanes : false } : st.windowLanes ? { pad: wideLanes - winPipes, slice: false } : false, eltWide: eltWritten.has(st.output) && st.unit === 'eltwise' ? { pad: eltBusLanes - eltLanes } : false, regionList: s.memories[st.output]!.regions > 1 ? Array.from({ length: s.memories[st.output]!.regions }, (_, j) => j) : false, interleaved: il > 1 ? Array.from({ length: il }, (_, j) => j) : false, unitText: st.unit === 'tile' ? `tile ${st.tile}` : `${st.unit} unit` };
     }),
     units,
     placedConcats: plan.layers.filter((l) => l.node.op === 'Concat' && !s.steps.some((st) => st.layer === l)).map((l) => l.name),

@@ -63,7 +63,7 @@ export function tapStarts(g: WindowGeometry, k: number, simd: number, lanes: num
 export function walkerConfig(step: Step, lanes: number, tapLanes = 1): WalkerConfig {
   const g: WindowGeometry = step.geometry!;
   const tile = step.unit === 'tile';
-  const outer = tile ? groupsOf(step) : step.channels;
+  const outer = tile ? groupsOf(step) : step.windowLanes?.planes ?? step.channels;
   const it = step.items;
   const planes = tile
     ? { blocks: it!.mode === 'groups' ? 1 : it!.blocks, planeStep: it!.planeStep, obFull: lanes, obLast: it!.mode === 'groups' ? lanes : it!.lastLanes, overGroups: (it!.mode === 'groups' ? 1 : 0) as 0 | 1 }
@@ -89,6 +89,8 @@ export function designWidths(s: Schedule): { nw: number; dw: number } {
     const c = walkerConfig(step, step.pe ?? s.lanes);
     const g = step.unit === 'tile' ? groupsOf(step) : 1;
     const { taps, ...scalars } = c;
+    // A window step's V pipelines read up to V*G planes (the last one's planes past C included).
+    if (step.windowLanes) big = Math.max(big, step.windowLanes.lanes * step.windowLanes.planes * step.geometry.h * step.geometry.w);
     big = Math.max(big, ...Object.values(scalars).map(Math.abs), ...taps.flatMap((t) => [t.cio, t.kyow, t.n]), c.h + c.phe, c.w + c.pwe, c.ktot * g, step.channels * step.positions, step.channels + s.lanes);
   }
   // The elementwise unit's counter runs up to N + E.
@@ -199,14 +201,19 @@ export interface WindowSlotView {
   readonly avg: 0 | 1;
   readonly countPad: 0 | 1;
   readonly halfEven: 0 | 1;
+  /** Read offset of each window pipeline (Step.windowLanes): v*G*H*W. */
+  readonly offsets: readonly { v: number; off: number }[];
 }
 
-export function windowSlotView(step: Step, lanes: number, taps = 1): WindowSlotView {
+export function windowSlotView(step: Step, lanes: number, taps = 1, pipelines = 1): WindowSlotView {
   const node = step.layer.node;
   const avg = node.op === 'QAveragePool' ? (node as QAveragePoolNode) : undefined;
+  const g = step.geometry!, planes = step.windowLanes?.planes ?? 0;
   return {
     slot: step.slot,
     name: step.layer.name,
+    // Pipeline v's read offset: v*G planes (0 for every pipeline of a step that runs on one).
+    offsets: Array.from({ length: pipelines }, (_, v) => ({ v, off: v * planes * g.h * g.w })),
     cfg: walkerConfig(step, lanes, taps),
     z: avg ? avg.attrs.zeroPoint : 0,
     avg: avg ? 1 : 0,

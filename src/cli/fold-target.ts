@@ -32,7 +32,7 @@ export function foldPlanTable(f: FoldedPlan, clockNs: number): string {
   const rows = f.layers.map((l) => [l.name, l.tile, l.pe, l.simd, l.pe * l.simd, groupDigits(l.cycles), `${(l.utilization * 100).toFixed(1)} %`]);
   const us = (f.cycles.total * clockNs) / 1000;
   return (
-    `folding for a target of ${groupDigits(f.target)} cycles: ${groupDigits(f.cycles.total)} cycles per inference${f.cycles.overlap ? ' with overlapped steps' : ''} (${us.toFixed(1)} us at ${clockNs} ns), ${f.multipliers} multipliers on ${f.folding.tiles.length} tile(s), window unit ${f.folding.window} tap(s) per cycle, elementwise unit ${f.folding.elementwise ?? 1} element(s) per cycle, MAC utilization ${(f.cycles.macUtilization * 100).toFixed(1)} %\n` +
+    `folding for a target of ${groupDigits(f.target)} cycles: ${groupDigits(f.cycles.total)} cycles per inference${f.cycles.overlap ? ' with overlapped steps' : ''} (${us.toFixed(1)} us at ${clockNs} ns), ${f.multipliers} multipliers on ${f.folding.tiles.length} tile(s), window unit ${f.folding.window} tap(s) and ${f.folding.windowLanes ?? 1} plane(s) per cycle, elementwise unit ${f.folding.elementwise ?? 1} element(s) per cycle, MAC utilization ${(f.cycles.macUtilization * 100).toFixed(1)} %\n` +
     formatTable(['layer', 'tile', 'P', 'S', 'mults', 'cycles', 'utilization'], rows)
   );
 }
@@ -45,6 +45,7 @@ export function foldPlanJson(f: FoldedPlan): object {
     mac_utilization: +f.cycles.macUtilization.toFixed(4),
     window_taps: f.folding.window,
     eltwise_lanes: f.folding.elementwise ?? 1,
+    window_lanes: f.folding.windowLanes ?? 1,
     tiles: f.folding.tiles.map((t, i) => ({ tile: i, pe: t.pe, simd: t.simd })),
     layers: f.layers.map((l) => ({ name: l.name, tile: l.tile, pe: l.pe, simd: l.simd, cycles: l.cycles, macs: l.macs, utilization: +l.utilization.toFixed(4) })),
   };

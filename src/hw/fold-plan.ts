@@ -9,7 +9,7 @@
 import { isUserError, userError } from '../errors.js';
 import type { Graph } from '../ir/types.js';
 import { predictCycles, stepCycles, type InferenceCycles } from './cycles.js';
-import { MAX_ELEMENTWISE, MAX_PE, MAX_SIMD, MAX_WINDOW, multiplierCount, type Folding } from './fold.js';
+import { MAX_ELEMENTWISE, MAX_PE, MAX_SIMD, MAX_WINDOW, MAX_WINDOW_LANES, multiplierCount, type Folding } from './fold.js';
 import { solveFolding, type Fold, type FoldProblem, type FoldSolution } from './fold-solver.js';
 import { bindMultipliers } from '../passes/bind-multipliers.js';
 import { planAccelerator, type AcceleratorPlan, type MacNode } from './plan.js';
@@ -32,6 +32,8 @@ export interface FoldTarget {
   readonly wideWrite?: boolean;
   /** Elementwise lanes to plan with (Folding.elementwise); undefined: the solver picks them. */
   readonly elementwise?: number;
+  /** Window lanes to plan with (Folding.windowLanes); undefined: the solver picks them. */
+  readonly windowLanes?: number;
   /** Overlapped steps (--overlap, overlap.ts): the plan must meet `cycles` with its steps overlapped. */
   readonly overlap?: boolean;
 }
@@ -137,34 +139,46 @@ function solveSerial(graph: Graph, target: FoldTarget): FoldedPlan {
   // Elementwise lanes: the values where some elementwise step's ceil(N / E) changes.
   // (and, for a banked model, the values of P: an elementwise step into a lane-banked memory takes P lanes when E >= P)
   const elementValues = target.elementwise !== undefined ? [target.elementwise] : [...new Set([...useful(scheduleAccelerator(base, 1).steps.filter((s) => s.unit === 'eltwise').map((s) => s.channels), MAX_ELEMENTWISE), ...(banked ? peValues.filter((pe) => pe <= MAX_ELEMENTWISE) : [])])].sort((a, b) => a - b);
-  let best: { solution: FoldSolution; window: number; elementwise: number } | undefined;
+  // Window lanes: the values where some pooling step's ceil(C / V) changes.
+  const pools = base.layers.filter((l) => l.node.op === 'MaxPool' || l.node.op === 'QAveragePool').map((l) => steps1.get(l.name)!.channels);
+  const vValues = target.windowLanes !== undefined ? [target.windowLanes] : useful(pools, MAX_WINDOW_LANES);
+  const laneValues = vValues.length ? vValues : [1];
+  type Pick = { solution: FoldSolution; window: number; elementwise: number; windowLanes: number };
+  let best: Pick | undefined;
   const eValues = elementValues.length ? elementValues : [1];
   const objective = target.objective ?? 'multipliers';
   for (const window of windows.length ? windows : [1]) {
     const fixed = new Map<string, number>();
     for (const { candidates, layers, pe } of tables) {
-      const fixedAt = (e: number) => fixed.get(`${e},${pe}`) ?? fixed.set(`${e},${pe}`, otherCycles(base, window, e, pe, target.streamWidth)).get(`${e},${pe}`)!;
-      const solved = new Map<number, { solution: FoldSolution; window: number; elementwise: number }>();
-      const solve = (elementwise: number) => {
-        const hit = solved.get(elementwise);
+      const fixedAt = (v: number, e: number) => fixed.get(`${v},${e},${pe}`) ?? fixed.set(`${v},${e},${pe}`, otherCycles(base, window, e, pe, target.streamWidth, v)).get(`${v},${e},${pe}`)!;
+      const solved = new Map<string, Pick>();
+      const solve = (windowLanes: number, elementwise: number) => {
+        const hit = solved.get(`${windowLanes},${elementwise}`);
         if (hit) return hit;
-        const problem: FoldProblem = { candidates, layers, fixedCycles: fixedAt(elementwise), target: target.cycles, ...(target.maxMultipliers !== undefined ? { maxMultipliers: target.maxMultipliers } : {}), minUtilization: target.minUtilization ?? 0, objective };
-        const next = { solution: solveFolding(problem), window, elementwise };
-        solved.set(elementwise, next);
+        const problem: FoldProblem = { candidates, layers, fixedCycles: fixedAt(windowLanes, elementwise), target: target.cycles, ...(target.maxMultipliers !== undefined ? { maxMultipliers: target.maxMultipliers } : {}), minUtilization: target.minUtilization ?? 0, objective };
+        const next = { solution: solveFolding(problem), window, elementwise, windowLanes };
+        solved.set(`${windowLanes},${elementwise}`, next);
         return next;
       };
-      // The most elementwise lanes leave the MAC layers the most cycles: the fewest multipliers (and the fastest
-      // plan). Fewer lanes only raise the fixed cycles, so the multipliers a plan needs fall as E grows: a binary
-      // search finds the smallest E that needs no more (improves prefers it: E costs pipelines).
-      let pick = solve(eValues.at(-1)!);
+      // The most elementwise and window lanes leave the MAC layers the most cycles: the fewest multipliers (and the
+      // fastest plan). Fewer lanes only raise the fixed cycles, so the multipliers a plan needs fall as V or E grows:
+      // a binary search finds the smallest V that needs no more at the most E, then one the smallest E at that V
+      // (improves prefers them: lanes cost pipelines).
+      const vMax = laneValues.at(-1)!, eMax = eValues.at(-1)!;
+      let pick = solve(vMax, eMax);
       if (objective === 'multipliers' && pick.solution.feasible) {
-        let lo = 0, hi = eValues.length - 1;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1, s = solve(eValues[mid]!);
-          if (s.solution.feasible && s.solution.multipliers <= pick.solution.multipliers) hi = mid;
-          else lo = mid + 1;
-        }
-        const low = solve(eValues[lo]!);
+        const smallest = (values: readonly number[], at: (x: number) => Pick): number => {
+          let lo = 0, hi = values.length - 1;
+          while (lo < hi) {
+            const mid = (lo + hi) >> 1, s = at(values[mid]!);
+            if (s.solution.feasible && s.solution.multipliers <= pick.solution.multipliers) hi = mid;
+            else lo = mid + 1;
+          }
+          return values[lo]!;
+        };
+        const v = smallest(laneValues, (x) => solve(x, eMax));
+        const e = smallest(eValues, (x) => solve(v, x));
+        const low = solve(v, e);
         if (improves(low, pick, objective)) pick = low;
       }
       // Windows in increasing order: among equal plans the fewest window taps (each costs a replica of the pooled
@@ -172,7 +186,7 @@ function solveSerial(graph: Graph, target: FoldTarget): FoldedPlan {
       if (!best || improves(pick, best, objective)) best = pick;
     }
   }
-  const { solution, window, elementwise } = best!;
+  const { solution, window, elementwise, windowLanes } = best!;
   if (!solution.feasible) throw userError('E_HW', `no folding of '${base.name}' meets ${target.cycles} cycles per inference${target.maxMultipliers !== undefined ? ` within ${target.maxMultipliers} multipliers` : ''}: the fastest plan found takes ${solution.cycles} cycles with ${solution.multipliers} multipliers; raise the target${target.maxMultipliers !== undefined ? ' or the bound' : ''}${target.wideWrite ? '' : ', or let the Verilog tiles write all their lanes in one cycle (--wide-write)'}`);
   const tileOf = new Map<string, number>();
   solution.tiles.forEach((t, i) => t.layers.forEach((l) => tileOf.set(macLayers[l]!.name, i)));
@@ -181,7 +195,7 @@ function solveSerial(graph: Graph, target: FoldTarget): FoldedPlan {
   const tiled = bindMultipliers.run(graph, { layers: new Map(macLayers.map((l) => [l.name, { multiplier: (l.node as MacNode).attrs.multiplier, tile: tileOf.get(l.name)! }])) }).graph;
   const plan = planAccelerator(tiled);
   // planAccelerator numbers tiles in order of first use, as the solution lists them.
-  const folding: Folding = { tiles: plan.tiles.map((t) => ({ ...solution.tiles[t.index]!.fold, ...wide })), window, ...(elementwise > 1 ? { elementwise } : {}) };
+  const folding: Folding = { tiles: plan.tiles.map((t) => ({ ...solution.tiles[t.index]!.fold, ...wide })), window, ...(elementwise > 1 ? { elementwise } : {}), ...(windowLanes > 1 ? { windowLanes } : {}) };
   const cycles = predictCycles(scheduleAccelerator(plan, folding, target.streamWidth));
   // The optimizer's sum and the cycle model of the final plan are two computations of one number.
   if (cycles.total !== solution.cycles) throw new Error(`internal error: the folding solver predicted ${solution.cycles} cycles, the cycle model of its plan ${cycles.total}`);
@@ -199,12 +213,15 @@ function solveSerial(graph: Graph, target: FoldTarget): FoldedPlan {
  *  steps are what keeps the target from fewer multipliers (on the critical path of the target), not to shave cycles
  *  off a plan that meets it already; with the cycles objective (the fastest plan) E counts after cycles and
  *  multipliers. */
-export function improves(a: { solution: FoldSolution; elementwise: number }, b: { solution: FoldSolution; elementwise: number }, objective: 'multipliers' | 'cycles'): boolean {
+export function improves(a: { solution: FoldSolution; elementwise: number; windowLanes?: number }, b: { solution: FoldSolution; elementwise: number; windowLanes?: number }, objective: 'multipliers' | 'cycles'): boolean {
   const x = a.solution, y = b.solution;
+  // Lanes (window pipelines, then elementwise pipelines) count as one measure: fewer is better.
+  const av = a.windowLanes ?? 1, bv = b.windowLanes ?? 1;
+  const fewerLanes = av !== bv ? av < bv : a.elementwise < b.elementwise;
   if (x.feasible !== y.feasible) return x.feasible;
-  if (!x.feasible || objective === 'cycles') return x.cycles < y.cycles || (x.cycles === y.cycles && (x.multipliers < y.multipliers || (x.multipliers === y.multipliers && a.elementwise < b.elementwise)));
+  if (!x.feasible || objective === 'cycles') return x.cycles < y.cycles || (x.cycles === y.cycles && (x.multipliers < y.multipliers || (x.multipliers === y.multipliers && fewerLanes)));
   if (x.multipliers !== y.multipliers) return x.multipliers < y.multipliers;
-  if (a.elementwise !== b.elementwise) return a.elementwise < b.elementwise;
+  if (a.elementwise !== b.elementwise || av !== bv) return fewerLanes;
   return x.cycles < y.cycles;
 }
 
@@ -227,9 +244,9 @@ export function useful(ns: readonly number[], max: number): number[] {
 }
 
 /** Cycles of an inference that no tile fold changes (load, stream, window, elementwise and copy steps), with W
- *  window taps per cycle, E elementwise lanes, every tile at P (the lanes of banked memories) and the given stream
+ *  window taps per cycle, V window lanes, E elementwise lanes, every tile at P (the lanes of banked memories) and the given stream
  *  beats. */
-function otherCycles(plan: AcceleratorPlan, window: number, elementwise: number, pe: number, streamWidth: StreamWidth | undefined): number {
-  const c = predictCycles(scheduleAccelerator(plan, { tiles: plan.tiles.map(() => ({ pe, simd: 1 })), window, elementwise }, streamWidth));
+function otherCycles(plan: AcceleratorPlan, window: number, elementwise: number, pe: number, streamWidth: StreamWidth | undefined, windowLanes = 1): number {
+  const c = predictCycles(scheduleAccelerator(plan, { tiles: plan.tiles.map(() => ({ pe, simd: 1 })), window, elementwise, windowLanes }, streamWidth));
   return c.total - c.steps.filter((s) => s.utilization !== undefined).reduce((a, s) => a + s.cycles, 0);
 }

@@ -40,23 +40,28 @@ export function forEachRead(st: Step, sink: AccessSink): void {
     case 'window': {
       const g = st.geometry!, tile = st.unit === 'tile';
       const simd = st.simd ?? 1, kc = chunkOf(st.k, simd);
-      const items = tile ? st.items!.count : st.channels;
+      // A window step of V pipelines walks G planes; pipeline v reads plane v*G + item from replicas v*W + s.
+      const pipes = st.windowLanes?.lanes ?? 1, planes = st.windowLanes?.planes ?? st.channels;
+      const items = tile ? st.items!.count : planes;
       // Period per item-position: the tile waits for its serializer (max(Kc, P)) unless it writes wide.
       const period = tile && !st.wide ? Math.max(kc, st.pe!) : kc;
       const mem = st.inputs[0]!, base = st.inputBases[0]!;
       const khw = g.kh * g.kw, hw = g.h * g.w;
       const chunks = Array.from({ length: simd }, (_, s) => ({ lane: s, ...chunkTaps(st.k, simd, s) }));
       for (let it = 0; it < items; it++) {
-        const plane = tile ? Math.floor(it / st.items!.blocks) * st.items!.planeStep : it * hw;
-        for (let oy = 0; oy < g.oh; oy++) {
-          for (let ox = 0; ox < g.ow; ox++) {
-            const q = (it * g.oh + oy) * g.ow + ox;
-            for (const { lane, first, count } of chunks) {
-              for (let t = 0; t < count; t++) {
-                const tap = first + t, ci = Math.floor(tap / khw), ky = Math.floor(tap / g.kw) % g.kh, kx = tap % g.kw;
-                const iy = oy * g.sh - g.ph + ky * g.dh, ix = ox * g.sw - g.pw + kx * g.dw;
-                if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
-                sink(mem, base + plane + ci * hw + iy * g.w + ix, 1 + q * period + t, lane);
+        for (let v = 0; v < pipes; v++) {
+          if (!tile && v * planes + it >= st.channels) continue;
+          const plane = tile ? Math.floor(it / st.items!.blocks) * st.items!.planeStep : (v * planes + it) * hw;
+          for (let oy = 0; oy < g.oh; oy++) {
+            for (let ox = 0; ox < g.ow; ox++) {
+              const q = (it * g.oh + oy) * g.ow + ox;
+              for (const { lane, first, count } of chunks) {
+                for (let t = 0; t < count; t++) {
+                  const tap = first + t, ci = Math.floor(tap / khw), ky = Math.floor(tap / g.kw) % g.kh, kx = tap % g.kw;
+                  const iy = oy * g.sh - g.ph + ky * g.dh, ix = ox * g.sw - g.pw + kx * g.dw;
+                  if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+                  sink(mem, base + plane + ci * hw + iy * g.w + ix, 1 + q * period + t, v * simd + lane);
+                }
               }
             }
           }
@@ -97,8 +102,11 @@ export function forEachWrite(st: Step, sink: AccessSink): void {
       return;
     }
     case 'window': {
-      const kc = chunkOf(st.k, st.simd ?? 1), n = st.channels * st.positions;
-      for (let q = 0; q < n; q++) sink(mem, base + q, (q + 1) * kc + WINDOW_WRITE_DELAY, 0);
+      // V pipelines (Step.windowLanes) write plane v*G + q div positions of their q-th output in one cycle.
+      const kc = chunkOf(st.k, st.simd ?? 1), pipes = st.windowLanes?.lanes ?? 1, n = (st.windowLanes?.planes ?? st.channels) * st.positions;
+      for (let q = 0; q < n; q++) {
+        for (let v = 0; v < pipes; v++) if (v * n + q < st.channels * st.positions) sink(mem, base + v * n + q, (q + 1) * kc + WINDOW_WRITE_DELAY, 0);
+      }
       return;
     }
     case 'eltwise':

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { loadIr, saveIr } from '../../src/ir/serialize.js';
 import type { Node } from '../../src/ir/types.js';
 import { runCliAsync } from '../helpers/cli.js';
-import { depthwiseOnnx, fireOnnx, kerasPadOnnx, layoutOnnx, quantizedModel, squeezeExciteOnnx } from '../helpers/hw-models.js';
+import { depthwiseOnnx, fireOnnx, kerasPadOnnx, layoutOnnx, quantizedModel, quantizedZoo, squeezeExciteOnnx } from '../helpers/hw-models.js';
 import { planAccelerator } from '../../src/hw/plan.js';
 import { scheduleAccelerator } from '../../src/hw/schedule.js';
 import { predictCycles } from '../../src/hw/cycles.js';
@@ -201,6 +201,22 @@ describe('elementwise lanes (--eltwise-lanes E): E elements per cycle', () => {
     const r = await runCliAsync(['verify', build, '--hls', '--inputs', se.inputs, '--count', '10', '--layers', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ count: 10, mismatches: 0, passed: true });
+  }, 300_000);
+});
+
+describe('window lanes (--window-lanes V): V output planes per cycle', () => {
+  testWithTool('verilator', 'Verilator, V = 3 with W = 2 taps: a padded MaxPool on 5 planes and an AveragePool on 3, every layer bit for bit, the cycles G*P*ceil(K/W) + 5', async () => {
+    const zoo = await quantizedZoo(join(work, 'window-lanes'), 4);
+    const j = await verilogRoundTrip(zoo.ir, zoo.inputs, join(work, 'window-lanes3'), ['--window-lanes', '3', '--window-taps', '2'], 4);
+    // MaxPool 3x3 (pads 1) on 5 planes of 5x5: G = ceil(5/3) = 2 planes per pipeline (the third pipeline has one),
+    // 2*25*ceil(9/2) + 5 = 255 cycles (630 at one plane per cycle); AveragePool 2x2 on 3 planes of 3x3 (an odd
+    // edge padded): G = 1, 1*9*ceil(4/2) + 5 = 23 (59).
+    const windows = (j.layers as { op: string; unit: string; cycles: number }[]).filter((l) => l.unit === 'window').map((l) => [l.op, l.cycles]);
+    expect(windows).toEqual([['MaxPool', 255], ['QAveragePool', 23]]);
+    const manifest = JSON.parse(readFileSync(join(work, 'window-lanes3', 'build.json'), 'utf8')) as { folding: { windowLanes: number }; memories: { regions?: number; regionChannels?: number; words: number }[] };
+    expect(manifest.folding.windowLanes).toBe(3);
+    // The two pool outputs split by plane region: 3 banks of 2 planes (50 words), 3 banks of 1 plane (9 words).
+    expect(manifest.memories.filter((m) => (m.regions ?? 1) > 1).map((m) => [m.regions, m.regionChannels, m.words])).toEqual([[3, 2, 50], [3, 1, 9]]);
   }, 300_000);
 });
 

@@ -74,6 +74,23 @@ describe('cycle model, worked by hand on LeNet-5', () => {
     expect(p.steps[0]).toMatchObject({ pe: 6, simd: 5 });
   });
 
+  test('window lanes, worked by hand: LeNet-5 pools at V = 4, W = 2 (G = ceil(C/V) planes per pipeline)', () => {
+    const plan = schedule4.plan;
+    const s = scheduleAccelerator(plan, uniformFolding(plan, 4, 1, 2, false, 1, 4));
+    const pools = s.steps.filter((st) => st.unit === 'window');
+    // pool1: 6 planes of 14x14, K = 4 taps, 2 per cycle: G = ceil(6/4) = 2 planes, so 3 pipelines busy:
+    //        2*196*2 + 5 = 789 (1176*2 + 5 = 2,357 at one plane per cycle); pool2: 16 planes of 5x5: G = 4, 4 pipelines:
+    //        4*25*2 + 5 = 205 (805).
+    expect(pools.map((st) => [st.windowLanes, stepCycles(st)])).toEqual([[{ lanes: 3, planes: 2 }, 789], [{ lanes: 4, planes: 4 }, 205]]);
+    // Their outputs split by plane region (3 banks of 2*196 words, 4 of 4*25); their inputs read through V*W ports.
+    expect(pools.map((st) => [s.memories[st.output]!.regions, s.memories[st.output]!.regionChannels, s.memories[st.output]!.size, s.memories[st.inputs[0]!]!.ports])).toEqual([[3, 2, 392, 6], [4, 4, 100, 8]]);
+    // Nothing else changes: the totals differ by the window cycles saved.
+    expect(predictCycles(scheduleAccelerator(plan, uniformFolding(plan, 4, 1, 2))).total - predictCycles(s).total).toBe(2357 - 789 + 805 - 205);
+    // More lanes than planes: pool1 takes 6 pipelines of one plane (196*2 + 5), pool2 16 (25*2 + 5).
+    const wide = scheduleAccelerator(plan, uniformFolding(plan, 4, 1, 2, false, 1, 16)).steps.filter((st) => st.unit === 'window');
+    expect(wide.map((st) => [st.windowLanes!.lanes, stepCycles(st)])).toEqual([[6, 397], [16, 55]]);
+  });
+
   test('a reduction shorter than the lanes waits for the serializer: period max(K, L)', () => {
     const dense = schedule8.steps.at(-1)!;
     const short = { ...dense, k: 5, channels: 10 };

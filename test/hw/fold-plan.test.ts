@@ -63,12 +63,13 @@ describe('solveFoldPlan (the folding solver on a plan, cycles from the cycle mod
 
   test('elementwise lanes: the smallest E among the plans of fewest multipliers, found by enumerating E', () => {
     // The zoo's elementwise steps (a 75-code table and a 75-code residual add) at one element per cycle: the fastest
-    // plan there, and a target 40 cycles under it, which only more elementwise lanes can meet.
-    const fastest1 = solveFoldPlan(graph, { cycles: Infinity, objective: 'cycles', minUtilization: 0, elementwise: 1 }).cycles.total;
-    const loose = solveFoldPlan(graph, { cycles: fastest1 * 3, minUtilization: 0 });
+    // plan there, and a target 40 cycles under it, which only more elementwise lanes can meet (V fixed at 1, so that E
+    // alone makes the difference).
+    const fastest1 = solveFoldPlan(graph, { cycles: Infinity, objective: 'cycles', minUtilization: 0, elementwise: 1, windowLanes: 1 }).cycles.total;
+    const loose = solveFoldPlan(graph, { cycles: fastest1 * 3, minUtilization: 0, windowLanes: 1 });
     expect(loose.folding.elementwise ?? 1).toBe(1);
     const target = fastest1 - 40;
-    const f = solveFoldPlan(graph, { cycles: target, minUtilization: 0 });
+    const f = solveFoldPlan(graph, { cycles: target, minUtilization: 0, windowLanes: 1 });
     const e = f.folding.elementwise ?? 1;
     expect(e).toBeGreaterThan(1);
     expect(f.cycles.total).toBeLessThanOrEqual(target);
@@ -76,13 +77,38 @@ describe('solveFoldPlan (the folding solver on a plan, cycles from the cycle mod
     for (let e2 = 1; e2 <= 16; e2++) {
       let m = Infinity;
       try {
-        m = solveFoldPlan(graph, { cycles: target, minUtilization: 0, elementwise: e2 }).multipliers;
+        m = solveFoldPlan(graph, { cycles: target, minUtilization: 0, elementwise: e2, windowLanes: 1 }).multipliers;
       } catch {
         // no plan at e2 meets the target
       }
       // No E needs fewer multipliers, and every smaller E needs more (or cannot meet the target).
       expect(m).toBeGreaterThanOrEqual(f.multipliers);
       if (e2 < e) expect(m).toBeGreaterThan(f.multipliers);
+    }
+  });
+
+  test('window lanes: the smallest V among the plans of fewest multipliers, found by enumerating V', () => {
+    // The zoo's pools (5 and 3 planes): the fastest plan at one plane per cycle, and a target under it that only
+    // more window lanes (or elementwise lanes) can meet; E fixed at 1 so that V alone makes the difference.
+    const fastest1 = solveFoldPlan(graph, { cycles: Infinity, objective: 'cycles', minUtilization: 0, elementwise: 1, windowLanes: 1 }).cycles.total;
+    const loose = solveFoldPlan(graph, { cycles: fastest1 * 3, minUtilization: 0, elementwise: 1 });
+    expect(loose.folding.windowLanes ?? 1).toBe(1);
+    const target = fastest1 - 100;
+    const f = solveFoldPlan(graph, { cycles: target, minUtilization: 0, elementwise: 1 });
+    const v = f.folding.windowLanes ?? 1;
+    expect(v).toBeGreaterThan(1);
+    expect(f.cycles.total).toBeLessThanOrEqual(target);
+    expect(predictCycles(scheduleAccelerator(planAccelerator(f.graph), f.folding)).total).toBe(f.cycles.total);
+    for (let v2 = 1; v2 <= 16; v2++) {
+      let m = Infinity;
+      try {
+        m = solveFoldPlan(graph, { cycles: target, minUtilization: 0, elementwise: 1, windowLanes: v2 }).multipliers;
+      } catch {
+        // no plan at v2 meets the target
+      }
+      // No V needs fewer multipliers, and every smaller V needs more (or cannot meet the target).
+      expect(m).toBeGreaterThanOrEqual(f.multipliers);
+      if (v2 < v) expect(m).toBeGreaterThan(f.multipliers);
     }
   });
 

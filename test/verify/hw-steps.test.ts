@@ -205,8 +205,12 @@ describe('elementwise lanes (--eltwise-lanes E): E elements per cycle', () => {
 });
 
 describe('window lanes (--window-lanes V): V output planes per cycle', () => {
+  let zoo: { ir: string; inputs: string };
+  beforeAll(async () => {
+    zoo = await quantizedZoo(join(work, 'window-lanes'), 4);
+  }, 120_000);
+
   testWithTool('verilator', 'Verilator, V = 3 with W = 2 taps: a padded MaxPool on 5 planes and an AveragePool on 3, every layer bit for bit, the cycles G*P*ceil(K/W) + 5', async () => {
-    const zoo = await quantizedZoo(join(work, 'window-lanes'), 4);
     const j = await verilogRoundTrip(zoo.ir, zoo.inputs, join(work, 'window-lanes3'), ['--window-lanes', '3', '--window-taps', '2'], 4);
     // MaxPool 3x3 (pads 1) on 5 planes of 5x5: G = ceil(5/3) = 2 planes per pipeline (the third pipeline has one),
     // 2*25*ceil(9/2) + 5 = 255 cycles (630 at one plane per cycle); AveragePool 2x2 on 3 planes of 3x3 (an odd
@@ -217,6 +221,16 @@ describe('window lanes (--window-lanes V): V output planes per cycle', () => {
     expect(manifest.folding.windowLanes).toBe(3);
     // The two pool outputs split by plane region: 3 banks of 2 planes (50 words), 3 banks of 1 plane (9 words).
     expect(manifest.memories.filter((m) => (m.regions ?? 1) > 1).map((m) => [m.regions, m.regionChannels, m.words])).toEqual([[3, 2, 50], [3, 1, 9]]);
+  }, 300_000);
+
+  testWithTool('g++', 'HLS: UNROLL factor V on the pooling planes loops; C simulation bit for bit in every layer', async () => {
+    const build = join(work, 'window-lanes-hls3');
+    const emit = await runCliAsync(['emit', 'hls', zoo.ir, '-o', build, '--window-lanes', '3']);
+    expect(emit.code, emit.stderr).toBe(0);
+    expect(readFileSync(join(build, 'adequate_top.cpp'), 'utf8').match(/ADQ_HLS\(UNROLL factor=3\)/g)).toHaveLength(2);
+    const r = await runCliAsync(['verify', build, '--hls', '--inputs', zoo.inputs, '--count', '4', '--layers', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ count: 4, mismatches: 0, passed: true });
   }, 300_000);
 });
 

@@ -131,6 +131,9 @@ export interface HlsView extends HlsBuildView {
   /** Elementwise lanes (Folding.elementwise) as the UNROLL factor of the elementwise loops (QSum, QMul, QTable,
    *  QThreshold); false for one element per iteration. */
   readonly eltUnroll: number | false;
+  /** Window lanes (Folding.windowLanes) as the UNROLL factor of the pooling functions' planes loops; false for one
+   *  plane at a time. */
+  readonly winUnroll: number | false;
   /** Tiles, each with whether its SIMD lanes read replicas (`replicas`). */
   readonly tiles: readonly (TileView & { readonly replicated: boolean })[];
   /** Per SIMD tile (S > 1), its read replicas. */
@@ -191,6 +194,7 @@ export function hlsView(plan: AcceleratorPlan, options: HlsOptions): HlsView {
     memSize: mem.size, memBits, memSigned,
     input: types.input(plan.input), output: types.output(plan.output), tiles: tiles.map((t) => ({ ...t, replicated: replicas.some((r) => r.tile === t.index) })), replicas, layers,
     eltUnroll: (options.folding?.elementwise ?? 1) > 1 ? options.folding!.elementwise! : false,
+    winUnroll: (options.folding?.windowLanes ?? 1) > 1 ? options.folding!.windowLanes! : false,
     traceSize, hasMaxPool: layers.some((l) => l.maxPool), hasAvgPool: layers.some((l) => l.avgPool), hasCopy: layers.some((l) => (l.copy?.length ?? 0) > 0),
     macs: plan.layers.reduce((s, l) => s + l.macs, 0),
     interface: interfaceLines(hostInterface(plan, stream)),

@@ -164,7 +164,9 @@ function solveSerial(graph: Graph, target: FoldTarget): FoldedPlan {
       // fastest plan). Fewer lanes only raise the fixed cycles, so the multipliers a plan needs fall as V or E grows:
       // a binary search finds the smallest V that needs no more at the most E, then one the smallest E at that V
       // (improves prefers them: lanes cost pipelines).
-      const vMax = laneValues.at(-1)!, eMax = eValues.at(-1)!;
+      // At most MAX_WINDOW read lanes in the window unit (V*W, fold.ts).
+      const lanesAt = laneValues.filter((v) => v * window <= MAX_WINDOW);
+      const vMax = lanesAt.at(-1) ?? 1, eMax = eValues.at(-1)!;
       let pick = solve(vMax, eMax);
       if (objective === 'multipliers' && pick.solution.feasible) {
         const smallest = (values: readonly number[], at: (x: number) => Pick): number => {
@@ -176,7 +178,7 @@ function solveSerial(graph: Graph, target: FoldTarget): FoldedPlan {
           }
           return values[lo]!;
         };
-        const v = smallest(laneValues, (x) => solve(x, eMax));
+        const v = lanesAt.length ? smallest(lanesAt, (x) => solve(x, eMax)) : 1;
         const e = smallest(eValues, (x) => solve(v, x));
         const low = solve(v, e);
         if (improves(low, pick, objective)) pick = low;

@@ -52,12 +52,19 @@ export function uniformFolding(plan: AcceleratorPlan, pe: number, simd = 1, wind
   checkFactor('window taps', window, MAX_WINDOW);
   checkFactor('elementwise lanes', elementwise, MAX_ELEMENTWISE);
   checkFactor('window lanes', windowLanes, MAX_WINDOW_LANES);
+  checkWindowPorts(window, windowLanes);
   return { tiles: plan.tiles.map(() => ({ pe, simd, ...(wide ? { wide } : {}) })), window, ...(elementwise > 1 ? { elementwise } : {}), ...(windowLanes > 1 ? { windowLanes } : {}) };
 }
 
 /** Elements per cycle of the elementwise unit (1 when the folding does not say). */
 export function elementRate(f: Folding): number {
   return f.elementwise ?? 1;
+}
+
+/** The window unit's read lanes, V pipelines of W taps, each a replica of the pooled memory: at most MAX_WINDOW in
+ *  all (the bound of W alone), so that the replicas stay a memory's handful, not hundreds. */
+function checkWindowPorts(window: number, lanes: number): void {
+  if (window * lanes > MAX_WINDOW) throw userError('E_HW', `window lanes ${lanes} x window taps ${window} = ${window * lanes} read ports of the pooled memory; at most ${MAX_WINDOW}: lower --window-lanes or --window-taps`);
 }
 
 /** Output planes per cycle of the window unit (1 when the folding does not say). */
@@ -75,6 +82,7 @@ export function checkFolding(plan: AcceleratorPlan, f: Folding): Folding {
   checkFactor('window taps', f.window, MAX_WINDOW);
   checkFactor('elementwise lanes', elementRate(f), MAX_ELEMENTWISE);
   checkFactor('window lanes', windowLaneRate(f), MAX_WINDOW_LANES);
+  checkWindowPorts(f.window, windowLaneRate(f));
   return f;
 }
 

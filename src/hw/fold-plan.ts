@@ -147,16 +147,22 @@ function solveSerial(graph: Graph, target: FoldTarget): FoldedPlan {
   let best: Pick | undefined;
   const eValues = elementValues.length ? elementValues : [1];
   const objective = target.objective ?? 'multipliers';
+  // The optimizer's answer depends on a table and the fixed cycles only: (W, V, E) that leave the same fixed cycles
+  // (a pool as fast at more taps and fewer planes) share one solve.
+  const byFixed = tables.map(() => new Map<number, FoldSolution>());
   for (const window of windows.length ? windows : [1]) {
     const fixed = new Map<string, number>();
-    for (const { candidates, layers, pe } of tables) {
+    for (const [ti, { candidates, layers, pe }] of tables.entries()) {
       const fixedAt = (v: number, e: number) => fixed.get(`${v},${e},${pe}`) ?? fixed.set(`${v},${e},${pe}`, otherCycles(base, window, e, pe, target.streamWidth, v)).get(`${v},${e},${pe}`)!;
       const solved = new Map<string, Pick>();
       const solve = (windowLanes: number, elementwise: number) => {
         const hit = solved.get(`${windowLanes},${elementwise}`);
         if (hit) return hit;
-        const problem: FoldProblem = { candidates, layers, fixedCycles: fixedAt(windowLanes, elementwise), target: target.cycles, ...(target.maxMultipliers !== undefined ? { maxMultipliers: target.maxMultipliers } : {}), minUtilization: target.minUtilization ?? 0, objective };
-        const next = { solution: solveFolding(problem), window, elementwise, windowLanes };
+        const fixedCycles = fixedAt(windowLanes, elementwise), known = byFixed[ti]!.get(fixedCycles);
+        const problem: FoldProblem = { candidates, layers, fixedCycles, target: target.cycles, ...(target.maxMultipliers !== undefined ? { maxMultipliers: target.maxMultipliers } : {}), minUtilization: target.minUtilization ?? 0, objective };
+        const solution = known ?? solveFolding(problem);
+        byFixed[ti]!.set(fixedCycles, solution);
+        const next = { solution, window, elementwise, windowLanes };
         solved.set(`${windowLanes},${elementwise}`, next);
         return next;
       };

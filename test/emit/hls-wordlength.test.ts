@@ -5,7 +5,7 @@
  *  transB). Every build is compiled with g++ -Wall -Wextra -Werror and compared bit for bit with the word-length
  *  golden model on 100 inputs in every layer. A corrupted weight code must fail naming the layer; emit verilog of a
  *  tuned IR is one E_HW line. */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { runGraph } from '../../src/golden/evaluate.js';
@@ -210,6 +210,13 @@ describe('HLS C++ of word-length-tuned IRs, verified by C simulation', () => {
       // The host conversions with doubles exist in adequate_types.h but the design never calls them.
       for (const host of ['encode', 'decode', 'from_double', 'to_double']) expect(reached.has(host), `${dir}: ${host}`).toBe(false);
     }
+  });
+
+  test('emit hls --simd of a word-length-tuned IR is one E_USAGE line (tap order defines its sums)', async () => {
+    const r = await runCliAsync(['emit', 'hls', tuned['mlp-fixed']!, '-o', join(work, 'never-s'), '--simd', '2']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^adequate: error\[E_USAGE\]: '.+' is word-length tuned: .*tap order.*drop --simd and --eltwise-lanes\)$/)]);
+    expect(existsSync(join(work, 'never-s'))).toBe(false);
   });
 
   test('emit verilog of a word-length-tuned IR is one E_HW line: what, where, how to fix', async () => {

@@ -95,6 +95,7 @@ async function emit(kind: BuildKind, args: Args): Promise<void> {
   // A tuned layer's accumulator rounds or saturates in tap order (docs/wordlength.md): S chunks summed side by side
   // would give other results than the golden model, so tuned builds run P lanes and one tap per cycle.
   if (kind === 'hls' && isTuned(loaded) && (args.simd > 1 || args['eltwise-lanes'] > 1)) throw userError('E_USAGE', `'${args.model}' is word-length tuned: its accumulators round and saturate in tap order, which --simd would change, and its HLS build has one elementwise lane; use --pe/--lanes only (drop --simd and --eltwise-lanes)`);
+  if (kind === 'hls' && isTuned(loaded) && args['window-lanes'] > 1) throw userError('E_USAGE', `'${args.model}' is word-length tuned: its HLS build has no folding and pools one plane at a time; drop --window-lanes`);
   const folded = target ? solveFoldPlan(loaded, target) : undefined;
   // --exact-multipliers: the same accelerator (tiles, P x S, weights) with every multiplier exact: the exact twin
   // the compile flow synthesizes next to an approximate design. With a target it is folded as the approximate design

@@ -217,6 +217,9 @@ describe('HLS C++ of word-length-tuned IRs, verified by C simulation', () => {
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^adequate: error\[E_USAGE\]: '.+' is word-length tuned: .*tap order.*drop --simd and --eltwise-lanes\)$/)]);
     expect(existsSync(join(work, 'never-s'))).toBe(false);
+    const v = await runCliAsync(['emit', 'hls', tuned['mlp-fixed']!, '-o', join(work, 'never-v'), '--window-lanes', '2']);
+    expect(v.code).toBe(2);
+    expect(v.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^adequate: error\[E_USAGE\]: '.+' is word-length tuned: .*drop --window-lanes$/)]);
   });
 
   test('emit verilog of a word-length-tuned IR is one E_HW line: what, where, how to fix', async () => {

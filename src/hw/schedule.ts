@@ -462,15 +462,22 @@ function wideOutputs(plan: AcceleratorPlan, folding: Folding, banked: ReadonlySe
  *  with wide beats is interleaved by the beat's codes already: E at most that many. */
 function eltwiseLanes(plan: AcceleratorPlan, e: number, placements: ReadonlyMap<string, Placement>, outCodes: number): (buffer: string) => number {
   if (e === 1) return () => 1;
-  const reshapeOf = new Map(plan.layers.filter((l) => l.node.op === 'Reshape').map((l) => [l.output, l.inputs[0]!]));
-  const source = (b: string): string => (reshapeOf.has(b) ? source(reshapeOf.get(b)!) : b);
-  const streamed = source(plan.output.name);
-  const placedInto = new Set([...placements.values()].map((p) => p.into));
-  const candidates = bankedInputs(plan);
+  const { fixed, streamed } = fixedLayouts(plan, placements);
   return (b) => {
-    if (candidates.has(b) || placements.has(b) || placedInto.has(b) || !plan.buffers.has(b)) return 1;
+    if (fixed(b) || !plan.buffers.has(b)) return 1;
     return b === streamed && outCodes > 1 ? Math.min(e, outCodes) : e;
   };
+}
+
+/** The buffers whose memory layout a multi-lane writer cannot choose (a depthwise layer's possibly lane-banked
+ *  input, a placed Concat input, a Concat's memory holding placed inputs), and the buffer streamed out (through
+ *  Reshapes). */
+function fixedLayouts(plan: AcceleratorPlan, placements: ReadonlyMap<string, Placement>): { fixed: (buffer: string) => boolean; streamed: string } {
+  const reshapeOf = new Map(plan.layers.filter((l) => l.node.op === 'Reshape').map((l) => [l.output, l.inputs[0]!]));
+  const source = (b: string): string => (reshapeOf.has(b) ? source(reshapeOf.get(b)!) : b);
+  const placedInto = new Set([...placements.values()].map((p) => p.into));
+  const candidates = bankedInputs(plan);
+  return { fixed: (b) => candidates.has(b) || placements.has(b) || placedInto.has(b), streamed: source(plan.output.name) };
 }
 
 /** Pipelines of a window step over C planes at V lanes: G = ceil(C / V) planes each, ceil(C / G) pipelines busy
@@ -486,12 +493,8 @@ function windowSplit(v: number, c: number): { windowLanes?: { lanes: number; pla
  *  else 1. */
 function windowLanesOf(plan: AcceleratorPlan, v: number, placements: ReadonlyMap<string, Placement>): (buffer: string) => number {
   if (v === 1) return () => 1;
-  const reshapeOf = new Map(plan.layers.filter((l) => l.node.op === 'Reshape').map((l) => [l.output, l.inputs[0]!]));
-  const source = (b: string): string => (reshapeOf.has(b) ? source(reshapeOf.get(b)!) : b);
-  const streamed = source(plan.output.name);
-  const placedInto = new Set([...placements.values()].map((p) => p.into));
-  const candidates = bankedInputs(plan);
-  return (b) => (candidates.has(b) || placements.has(b) || placedInto.has(b) || b === streamed ? 1 : v);
+  const { fixed, streamed } = fixedLayouts(plan, placements);
+  return (b) => (fixed(b) || b === streamed ? 1 : v);
 }
 
 /** The Concat placements of the Verilog accelerator: the shared rule (src/hw/concat-placement.ts) where the memories

@@ -74,17 +74,7 @@ describe('solveFoldPlan (the folding solver on a plan, cycles from the cycle mod
     expect(e).toBeGreaterThan(1);
     expect(f.cycles.total).toBeLessThanOrEqual(target);
     expect(predictCycles(scheduleAccelerator(planAccelerator(f.graph), f.folding)).total).toBe(f.cycles.total);
-    for (let e2 = 1; e2 <= 16; e2++) {
-      let m = Infinity;
-      try {
-        m = solveFoldPlan(graph, { cycles: target, minUtilization: 0, elementwise: e2, windowLanes: 1 }).multipliers;
-      } catch {
-        // no plan at e2 meets the target
-      }
-      // No E needs fewer multipliers, and every smaller E needs more (or cannot meet the target).
-      expect(m).toBeGreaterThanOrEqual(f.multipliers);
-      if (e2 < e) expect(m).toBeGreaterThan(f.multipliers);
-    }
+    expectSmallestOfFewest(e, f.multipliers, (e2) => ({ cycles: target, minUtilization: 0, elementwise: e2, windowLanes: 1 }));
   });
 
   test('window lanes: the smallest V among the plans of fewest multipliers, found by enumerating V', () => {
@@ -99,18 +89,23 @@ describe('solveFoldPlan (the folding solver on a plan, cycles from the cycle mod
     expect(v).toBeGreaterThan(1);
     expect(f.cycles.total).toBeLessThanOrEqual(target);
     expect(predictCycles(scheduleAccelerator(planAccelerator(f.graph), f.folding)).total).toBe(f.cycles.total);
-    for (let v2 = 1; v2 <= 16; v2++) {
+    expectSmallestOfFewest(v, f.multipliers, (v2) => ({ cycles: target, minUtilization: 0, elementwise: 1, windowLanes: v2 }));
+  });
+
+  /** The solver's lane count `chosen` (with `multipliers`) against every count 1..16 solved on its own: no count
+   *  needs fewer multipliers, and every smaller one needs more (or cannot meet the target). */
+  const expectSmallestOfFewest = (chosen: number, multipliers: number, targetAt: (lanes: number) => Parameters<typeof solveFoldPlan>[1]) => {
+    for (let lanes = 1; lanes <= 16; lanes++) {
       let m = Infinity;
       try {
-        m = solveFoldPlan(graph, { cycles: target, minUtilization: 0, elementwise: 1, windowLanes: v2 }).multipliers;
+        m = solveFoldPlan(graph, targetAt(lanes)).multipliers;
       } catch {
-        // no plan at v2 meets the target
+        // no plan at this count meets the target
       }
-      // No V needs fewer multipliers, and every smaller V needs more (or cannot meet the target).
-      expect(m).toBeGreaterThanOrEqual(f.multipliers);
-      if (v2 < v) expect(m).toBeGreaterThan(f.multipliers);
+      expect(m).toBeGreaterThanOrEqual(multipliers);
+      if (lanes < chosen) expect(m).toBeGreaterThan(multipliers);
     }
-  });
+  };
 
   test('an unreachable target is a user error naming the fastest plan', () => {
     expectUserError(() => solveFoldPlan(graph, { cycles: 50 }), 'E_HW', /meets 50 cycles/, /fastest plan found takes \d+ cycles.*--wide-write/);

@@ -1,5 +1,8 @@
 /** Top-1 accuracy over a dataset on every core: the samples are split into contiguous slices, one worker thread per
  *  slice, each running the golden model (float or integer, with library multipliers) on its own copy of the graph.
+ *  The threads are kept for the next call (the selection of an exploration measures every candidate of its front:
+ *  a new thread per candidate spent more time starting than classifying), idle ones unref'ed so they never keep
+ *  the process alive.
  *  Falls back to one thread for small datasets or when the built worker script is missing (tests run from src/). */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -82,17 +85,9 @@ export async function evaluateParallel(original: Graph, data: Dataset, options: 
         sampleShape: data.inputs.shape.slice(1),
         tables,
       };
-      return new Promise<Int32Array>((resolve, reject) => {
-        const worker = new Worker(WORKER_SCRIPT, { workerData: job });
-        worker.on('message', (m: { done?: number; predictions?: Int32Array; error?: string; code?: string }) => {
-          if (m.error !== undefined) reject(m.code ? userError(m.code as ErrorCode, m.error) : new Error(m.error));
-          else if (m.predictions) resolve(m.predictions);
-          else if (m.done !== undefined) {
-            done[w] = m.done;
-            options.onProgress?.(done.reduce((a, b) => a + b, 0), data.count);
-          }
-        });
-        worker.on('error', reject);
+      return runOnPooledWorker(job, (m) => {
+        done[w] = m;
+        options.onProgress?.(done.reduce((a, b) => a + b, 0), data.count);
       });
     }),
   );
@@ -101,4 +96,39 @@ export async function evaluateParallel(original: Graph, data: Dataset, options: 
   let correct = 0;
   for (let i = 0; i < data.count; i++) if (predictions[i] === labels[i]) correct++;
   return { top1: correct / data.count, correct, count: data.count, predictions, workers };
+}
+
+/** Worker threads between jobs, for the next evaluateParallel. */
+const idleWorkers: Worker[] = [];
+
+/** Idle pooled threads (for tests of the pool). */
+export function pooledWorkerCount(): number {
+  return idleWorkers.length;
+}
+
+/** Runs one slice on an idle pooled thread (or a new one); the thread goes back to the pool when it answered. */
+export function runOnPooledWorker(job: WorkerJob, onDone: (done: number) => void): Promise<Int32Array> {
+  const worker = idleWorkers.pop() ?? new Worker(WORKER_SCRIPT);
+  worker.ref();
+  return new Promise<Int32Array>((resolve, reject) => {
+    const finish = (settle: () => void, reuse: boolean) => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      if (reuse) {
+        worker.unref();
+        idleWorkers.push(worker);
+      } else void worker.terminate();
+      settle();
+    };
+    const onMessage = (m: { done?: number; predictions?: Int32Array; error?: string; code?: string }) => {
+      if (m.error !== undefined) finish(() => reject(m.code ? userError(m.code as ErrorCode, m.error!) : new Error(m.error)), true);
+      else if (m.predictions) finish(() => resolve(m.predictions!), true);
+      else if (m.done !== undefined) onDone(m.done);
+    };
+    // A thread that crashed is not reused.
+    const onError = (e: Error) => finish(() => reject(e), false);
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.postMessage(job);
+  });
 }

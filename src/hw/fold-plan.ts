@@ -10,7 +10,7 @@ import { isUserError, userError } from '../errors.js';
 import type { Graph } from '../ir/types.js';
 import { predictCycles, stepCycles, type InferenceCycles } from './cycles.js';
 import { MAX_ELEMENTWISE, MAX_PE, MAX_SIMD, MAX_WINDOW, MAX_WINDOW_LANES, multiplierCount, type Folding } from './fold.js';
-import { solveFolding, type Fold, type FoldProblem, type FoldSolution } from './fold-solver.js';
+import { multiplierLowerBound, solveFolding, type Fold, type FoldProblem, type FoldSolution } from './fold-solver.js';
 import { bindMultipliers } from '../passes/bind-multipliers.js';
 import { planAccelerator, type AcceleratorPlan, type MacNode } from './plan.js';
 import { scheduleAccelerator, type Step } from './schedule.js';
@@ -93,7 +93,7 @@ export function solveFoldPlan(graph: Graph, target: FoldTarget): FoldedPlan {
   return best;
 }
 
-/** Solves of the serial optimizer the overlap search may make (about one second each on LeNet-5). */
+/** Solves of the serial optimizer the overlap search may make (about 0.1 s each on LeNet-5). */
 export const OVERLAP_SOLVES = 10;
 
 /** A serial plan with the cycles of its overlapped steps when the target asks for them (the target kept). */
@@ -155,6 +155,11 @@ function solveSerial(graph: Graph, target: FoldTarget): FoldedPlan {
     for (const [ti, { candidates, layers, pe }] of tables.entries()) {
       const fixedAt = (v: number, e: number) => fixed.get(`${v},${e},${pe}`) ?? fixed.set(`${v},${e},${pe}`, otherCycles(base, window, e, pe, target.streamWidth, v)).get(`${v},${e},${pe}`)!;
       const solved = new Map<string, Pick>();
+      // Whether no plan at (V, E) can have fewer than `than` multipliers (the lower bound of fold-solver.ts): such
+      // solves are skipped, which changes no answer (a plan of more multipliers never wins the multipliers
+      // objective) and saves most solves of a model solved once per common P.
+      const cannotBeat = (windowLanes: number, elementwise: number, than: number) =>
+        objective === 'multipliers' && multiplierLowerBound({ candidates, layers, fixedCycles: fixedAt(windowLanes, elementwise), target: target.cycles }) > than;
       const solve = (windowLanes: number, elementwise: number) => {
         const hit = solved.get(`${windowLanes},${elementwise}`);
         if (hit) return hit;
@@ -173,19 +178,28 @@ function solveSerial(graph: Graph, target: FoldTarget): FoldedPlan {
       // At most MAX_WINDOW read lanes in the window unit (V*W, fold.ts).
       const lanesAt = laneValues.filter((v) => v * window <= MAX_WINDOW);
       const vMax = lanesAt.at(-1) ?? 1, eMax = eValues.at(-1)!;
+      // The most lanes leave the fewest fixed cycles: when even they cannot beat the best plan, no (V, E) can.
+      if (best?.solution.feasible && cannotBeat(vMax, eMax, best.solution.multipliers)) continue;
       let pick = solve(vMax, eMax);
       if (objective === 'multipliers' && pick.solution.feasible) {
-        const smallest = (values: readonly number[], at: (x: number) => Pick): number => {
+        // The smallest value whose plan needs no more multipliers than `pick`; `lanes` maps a value to its (V, E).
+        const smallest = (values: readonly number[], lanes: (x: number) => [number, number]): number => {
+          const fits = (x: number) => {
+            const [v, e] = lanes(x);
+            if (cannotBeat(v, e, pick.solution.multipliers)) return false;
+            const s = solve(v, e).solution;
+            return s.feasible && s.multipliers <= pick.solution.multipliers;
+          };
           let lo = 0, hi = values.length - 1;
           while (lo < hi) {
-            const mid = (lo + hi) >> 1, s = at(values[mid]!);
-            if (s.solution.feasible && s.solution.multipliers <= pick.solution.multipliers) hi = mid;
+            const mid = (lo + hi) >> 1;
+            if (fits(values[mid]!)) hi = mid;
             else lo = mid + 1;
           }
           return values[lo]!;
         };
-        const v = lanesAt.length ? smallest(lanesAt, (x) => solve(x, eMax)) : 1;
-        const e = smallest(eValues, (x) => solve(v, x));
+        const v = lanesAt.length ? smallest(lanesAt, (x) => [x, eMax]) : 1;
+        const e = smallest(eValues, (x) => [v, x]);
         const low = solve(v, e);
         if (improves(low, pick, objective)) pick = low;
       }

@@ -61,11 +61,20 @@ export interface FoldSolution {
   readonly feasible: boolean;
 }
 
-/** One point of a tile's (or tiles') Pareto front: multipliers, cycles, and the candidate picked per tile. */
+/** One point of a tile's (or tiles') Pareto front: multipliers, cycles, and the candidate picked for the last tile
+ *  merged in, with the point of the tiles before it (the picks are read back only for the chosen point: copying
+ *  them into every merged point made the merges allocation-bound). */
 interface Point {
   readonly cost: number;
   readonly cycles: number;
-  readonly picks: readonly number[];
+  readonly pick: number;
+  readonly before?: Point;
+}
+
+function picksOf(p: Point): number[] {
+  const out: number[] = [];
+  for (let q: Point | undefined = p; q; q = q.before) out.push(q.pick);
+  return out.reverse();
 }
 
 export function solveFolding(problem: FoldProblem): FoldSolution {
@@ -97,6 +106,26 @@ export function solveFolding(problem: FoldProblem): FoldSolution {
   return better(problem, single, best) ? single : best;
 }
 
+/** A lower bound on the multipliers of any plan that meets the target: the fewest multipliers c such that the
+ *  layers meet it when each may take any fold of at most c multipliers (its own tile, free of charge). A real plan's
+ *  largest tile is such a c, and its multipliers are at least its largest tile's. The bound ignores the multiplier
+ *  bound and the utilization floor (it relaxes them), so it holds with them too; Infinity when no fold meets it.
+ *  The folding plan uses it to skip solves that cannot beat the plan it has (src/hw/fold-plan.ts). */
+export function multiplierLowerBound(problem: Omit<FoldProblem, 'maxMultipliers' | 'objective' | 'minUtilization'>): number {
+  const order = problem.candidates.map((c, i) => ({ cost: c.pe * c.simd, i })).sort((a, b) => a.cost - b.cost);
+  const fastest = problem.layers.map(() => Infinity);
+  let sum = Infinity;
+  for (let k = 0; k < order.length; k++) {
+    const { cost, i } = order[k]!;
+    problem.layers.forEach((l, j) => (fastest[j] = Math.min(fastest[j]!, l.cycles[i]!)));
+    // Candidates of one cost enter together.
+    if (order[k + 1]?.cost === cost) continue;
+    sum = fastest.reduce((a, c) => a + c, problem.fixedCycles);
+    if (sum <= problem.target) return cost;
+  }
+  return Infinity;
+}
+
 /** Whether a is better than b: feasible first; then by the objective (fewer multipliers, or fewer cycles), then by
  *  the other, then fewer tiles. Infeasible plans compare by cycles. */
 function better(problem: FoldProblem, a: FoldSolution, b: FoldSolution): boolean {
@@ -125,27 +154,34 @@ function initialGroups(problem: FoldProblem): { fixed: boolean; layers: number[]
  *  answer is the fastest plan, each tile at its fastest fold. */
 function bestOf(problem: FoldProblem, groups: readonly (readonly number[])[]): FoldSolution {
   const bound = problem.maxMultipliers ?? Infinity;
-  let front: Point[] = [{ cost: 0, cycles: problem.fixedCycles, picks: [] }];
-  for (const g of groups) {
+  const tileFronts = groups.map((g) => tileFront(problem, g));
+  // The fewest cycles the tiles after each one can add: a partial sum that misses the target even with them is
+  // dropped at once (the answer is the same; the fronts stay small).
+  const rest = new Array<number>(groups.length + 1).fill(0);
+  for (let t = groups.length - 1; t >= 0; t--) rest[t] = rest[t + 1]! + (tileFronts[t]!.at(-1)?.cycles ?? Infinity);
+  let front: Point[] = [{ cost: 0, cycles: problem.fixedCycles, pick: -1 }];
+  for (const [t, tf] of tileFronts.entries()) {
     if (front.length === 0) break;
-    front = mergeFronts(front, tileFront(problem, g), bound, problem.target);
+    front = mergeFronts(front, tf, bound, problem.target - rest[t + 1]!);
   }
   // Sorted by cost ascending, cycles descending: the first point is the cheapest that meets the target, the last
   // the fastest within the bound.
   const pick = (problem.objective === 'cycles' ? front.at(-1) : front[0]) ?? fastest(problem, groups);
   if (!pick) return { tiles: [], multipliers: Infinity, cycles: Infinity, feasible: false };
-  const tiles = groups.map((g, t) => ({ fold: problem.candidates[pick.picks[t]!]!, layers: [...g].sort((a, b) => a - b) }));
+  // The first pick is the start point's (fixed cycles, no tile).
+  const picks = picksOf(pick).slice(1);
+  const tiles = groups.map((g, t) => ({ fold: problem.candidates[picks[t]!]!, layers: [...g].sort((a, b) => a - b) }));
   tiles.sort((a, b) => a.layers[0]! - b.layers[0]!);
   return { tiles, multipliers: pick.cost, cycles: pick.cycles, feasible: front.length > 0 };
 }
 
 /** Every tile at its fastest fold (the fewest multipliers among equally fast ones). */
 function fastest(problem: FoldProblem, groups: readonly (readonly number[])[]): Point | undefined {
-  let total: Point = { cost: 0, cycles: problem.fixedCycles, picks: [] };
+  let total: Point = { cost: 0, cycles: problem.fixedCycles, pick: -1 };
   for (const g of groups) {
     const f = tileFront(problem, g).at(-1);
     if (!f) return undefined;
-    total = { cost: total.cost + f.cost, cycles: total.cycles + f.cycles, picks: [...total.picks, ...f.picks] };
+    total = { cost: total.cost + f.cost, cycles: total.cycles + f.cycles, pick: f.pick, before: total };
   }
   return total;
 }
@@ -164,17 +200,40 @@ function tileFront(problem: FoldProblem, layers: readonly number[]): Point[] {
   const macs = layers.reduce((a, l) => a + problem.layers[l]!.macs, 0), u = problem.minUtilization ?? 0;
   problem.candidates.forEach((c, i) => {
     const cycles = layers.reduce((a, l) => a + problem.layers[l]!.cycles[i]!, 0);
-    if (Number.isFinite(cycles) && macs >= u * cycles * c.pe * c.simd) points.push({ cost: c.pe * c.simd, cycles, picks: [i] });
+    if (Number.isFinite(cycles) && macs >= u * cycles * c.pe * c.simd) points.push({ cost: c.pe * c.simd, cycles, pick: i });
   });
   const front = pareto(points);
   cache.set(key, front);
   return front;
 }
 
-function mergeFronts(a: readonly Point[], b: readonly Point[], bound: number, target: number): Point[] {
-  const points: Point[] = [];
-  for (const p of a) for (const q of b) if (p.cost + q.cost <= bound && p.cycles + q.cycles <= target) points.push({ cost: p.cost + q.cost, cycles: p.cycles + q.cycles, picks: [...p.picks, ...q.picks] });
-  return pareto(points);
+/** The Pareto front of every sum of a point of `a` and one of `b` within the multiplier bound and the cycle limit.
+ *  Both fronts are sorted by cost ascending; multipliers are integers, so the sums go into one bucket per cost
+ *  (the fewest cycles, the first pair in (a, b) order on ties, as a stable sort would keep), read back in cost
+ *  order: |a| x |b| additions and no sort. */
+function mergeFronts(a: readonly Point[], b: readonly Point[], bound: number, limit: number): Point[] {
+  if (a.length === 0 || b.length === 0) return [];
+  const lo = a[0]!.cost + b[0]!.cost, hi = Math.min(Math.floor(bound), a.at(-1)!.cost + b.at(-1)!.cost);
+  if (hi < lo) return [];
+  const n = hi - lo + 1;
+  const cycles = new Float64Array(n).fill(Infinity);
+  const fromA = new Int32Array(n), fromB = new Int32Array(n);
+  for (let i = 0; i < a.length; i++) {
+    const p = a[i]!;
+    for (let j = 0; j < b.length; j++) {
+      const q = b[j]!, c = p.cost + q.cost - lo;
+      if (c >= n) break;
+      const y = p.cycles + q.cycles;
+      if (y <= limit && y < cycles[c]!) (cycles[c] = y, fromA[c] = i, fromB[c] = j);
+    }
+  }
+  const out: Point[] = [];
+  for (let c = 0; c < n; c++) {
+    if (cycles[c]! === Infinity || (out.length > 0 && cycles[c]! >= out.at(-1)!.cycles)) continue;
+    const q = b[fromB[c]!]!;
+    out.push({ cost: c + lo, cycles: cycles[c]!, pick: q.pick, before: a[fromA[c]!]! });
+  }
+  return out;
 }
 
 /** Points no other point beats in both multipliers and cycles, by multipliers ascending. */

@@ -37,6 +37,16 @@ function verilatorVersion(): string {
   return r.stdout.trim();
 }
 
+export interface BuildOptions {
+  /** Compile the model's C++ without optimization (QUICK_CXX): about half the build time of Verilator's default
+   *  -Os on large designs, for a slower simulation; verify picks it for short runs (rtl.ts). */
+  readonly quick?: boolean;
+}
+
+/** The make variables of a quick build: the model's own files at -O0 (the runtime objects keep OPT_GLOBAL, so the
+ *  cached ones still fit). */
+const QUICK_CXX = ['OPT_FAST=-O0', 'OPT_SLOW=-O0'];
+
 export interface BuiltModel {
   readonly binary: string;
   /** Seconds the build took; 0 when a cached model was reused. */
@@ -47,12 +57,13 @@ export interface BuiltModel {
 /** Builds (or reuses) the Verilator model of a build folder: verilate, then make. Verilator's own runtime
  *  (verilated.cpp and friends, most of a small model's compile time) is compiled once per Verilator version and
  *  variant into a per-user cache and copied into each new model folder, where make finds it up to date. */
-export async function buildModel(build: string, variant: SimVariant, onLine?: (line: string) => void): Promise<BuiltModel> {
+export async function buildModel(build: string, variant: SimVariant, onLine?: (line: string) => void, options: BuildOptions = {}): Promise<BuiltModel> {
   const version = verilatorVersion();
-  const hash = createHash('sha256').update(version).update(variant);
+  const cxx = options.quick ? QUICK_CXX : [];
+  const hash = createHash('sha256').update(version).update(variant).update(cxx.join(' '));
   for (const f of sourcesOf(build)) hash.update(f).update(readFileSync(join(build, f)));
   const cacheRoot = join(resolve(build), '.verilator');
-  const dir = join(cacheRoot, `${variant}-${hash.digest('hex').slice(0, 16)}`);
+  const dir = join(cacheRoot, `${variant}${options.quick ? '-quick' : ''}-${hash.digest('hex').slice(0, 16)}`);
   const binary = join(dir, SIM_BINARY);
   if (existsSync(binary)) return { binary, seconds: 0, cached: true };
   mkdirSync(cacheRoot, { recursive: true });
@@ -70,7 +81,7 @@ export async function buildModel(build: string, variant: SimVariant, onLine?: (l
   if (verilate.code !== 0) fail(verilate.output);
   const runtime = runtimeCache(version, variant);
   const seeded = runtime ? seedRuntime(runtime, tmp) : false;
-  const make = await runTool('make', ['-C', tmp, '-f', `${SIM_BINARY}.mk`, '-j', '2', SIM_BINARY], build, `the C++ build of the Verilator model of ${build}`, onLine);
+  const make = await runTool('make', ['-C', tmp, '-f', `${SIM_BINARY}.mk`, '-j', '2', ...cxx, SIM_BINARY], build, `the C++ build of the Verilator model of ${build}`, onLine);
   if (make.code !== 0 || !existsSync(join(tmp, SIM_BINARY))) fail(verilate.output + make.output);
   if (runtime && !seeded) saveRuntime(tmp, runtime);
   rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { solveFolding, type Fold, type FoldProblem } from '../../src/hw/fold-solver.js';
+import { multiplierLowerBound, solveFolding, type Fold, type FoldProblem } from '../../src/hw/fold-solver.js';
 
 /** Mulberry32: a seeded generator, so every problem below is the same on every run. */
 function rng(seed: number): () => number {
@@ -146,5 +146,26 @@ describe('solveFolding', () => {
   test('respects a multiplier bound', () => {
     const p: FoldProblem = { candidates: [{ pe: 1, simd: 1 }, { pe: 4, simd: 4 }], fixedCycles: 0, target: 100, maxMultipliers: 8, layers: [{ name: 'a', key: 'x', macs: 200, cycles: [200, 20] }] };
     expect(solveFolding(p).feasible).toBe(false);
+  });
+
+  test('the multiplier lower bound: never above the exhaustive optimum, equal to it for a single layer, Infinity when nothing meets the target', () => {
+    let tight = 0;
+    for (let seed = 1; seed <= 200; seed++) {
+      const p = randomProblem(seed * 31337, seed % 2 === 0);
+      const lb = multiplierLowerBound(p), ref = bruteForce(p);
+      if (!ref.feasible) {
+        // Infeasible plans may still have a finite bound (a relaxation), never a bound above a feasible optimum.
+        continue;
+      }
+      expect(lb).toBeLessThanOrEqual(ref.multipliers);
+      if (lb === ref.multipliers) tight++;
+      // One layer: its own tile at the cheapest fold that meets the target is both the bound and the optimum.
+      const one: FoldProblem = { ...p, layers: [p.layers[0]!], target: p.fixedCycles + Math.min(...p.layers[0]!.cycles) + (seed % 7) };
+      expect(multiplierLowerBound(one)).toBe(bruteForce(one).multipliers);
+    }
+    // It is not a trivial bound: some problems reach it.
+    expect(tight).toBeGreaterThan(10);
+    const p = randomProblem(5, true);
+    expect(multiplierLowerBound({ ...p, target: p.fixedCycles - 1 })).toBe(Infinity);
   });
 });

@@ -33,7 +33,7 @@ export const verifyCommand: CommandModule<object, Args> = {
       .option('hls', { type: 'boolean', describe: 'verify an HLS build by C simulation (g++)' })
       .option('count', intOption('count', { default: 100, min: 1, describe: 'inferences to run' }))
       .option('tool-timeout', toolTimeoutOption(DEFAULT_TOOL_TIMEOUT_SECONDS))
-      .option('layers', { type: 'boolean', describe: 'compare every intermediate layer too' })
+      .option('layers', { type: 'boolean', describe: 'compare every intermediate layer too (on the debug build, which then also gives the outputs and cycles)' })
       .option('trace', { type: 'boolean', describe: 'write an FST waveform (Verilog builds)' })
       .option('json', { type: 'boolean', describe: 'print one JSON object (count, mismatches, top1, ...)' }) as never,
   handler: async (args) => {

@@ -1,7 +1,7 @@
 /** `--queue redis://HOST:PORT` and `--shared-dir DIR` of the commands that can hand their work to `adequate worker`
  *  processes (approx, share-explore, wordlength, verify), and the one way they open, report on and close the queue. */
 import type { Argv } from 'yargs';
-import { JobQueue } from '../queue/submit.js';
+import type { JobQueue } from '../queue/submit.js';
 
 export interface QueueArgs {
   readonly queue?: string | undefined;
@@ -17,6 +17,8 @@ export function withQueueOptions<T>(y: Argv<T>) {
 /** Opens the queue the flags name (undefined without --queue). */
 export async function openQueue(args: QueueArgs): Promise<JobQueue | undefined> {
   if (args.queue === undefined) return undefined;
+  // BullMQ and its Redis client load only for a queued run (they cost every command's start-up otherwise).
+  const { JobQueue } = await import('../queue/submit.js');
   return JobQueue.open({ url: args.queue, sharedDir: args['shared-dir'] });
 }
 

@@ -23,6 +23,7 @@ import { REPO, runCliAsync } from '../helpers/cli.js';
 import { depthwiseOnnx, quantizedModel } from '../helpers/hw-models.js';
 import { buildModel as onnxModel } from '../helpers/onnx-builder.js';
 import { buildModel, runModel } from '../../src/verify/verilator.js';
+import { QUICK_BUILD_CYCLES } from '../../src/verify/rtl.js';
 import { staticChecks } from '../helpers/hls-static.js';
 import { tempDir } from '../helpers/tmp.js';
 import { testWithTool } from '../helpers/tools.js';
@@ -166,7 +167,8 @@ describe('partial last beats (25 input codes, 5 output codes), unsigned and sign
         const build = join(work, `odd-${scheme}-v${width}`);
         const x = readNpy(m.inputs), per = sizeOf(plan.hostInput.shape);
         const inputs = [0, 1, 2, 3].map((i) => quantizeSample(plan, x.data.subarray(i * per, (i + 1) * per) as Float32Array));
-        const model = await buildModel(build, 'plain');
+        // The model verify --layers built: the debug one, quick for a short run (src/verify/rtl.ts).
+        const model = await buildModel(build, 'debug', undefined, { quick: 20 * j.cycles <= QUICK_BUILD_CYCLES });
         expect(model.cached).toBe(true);
         const run = await runModel(build, model, inputs.map((t) => t.data), plan.output.size, tempDir(), { backpressure: 50, seed: 3 });
         run.results.forEach((r, i) => {

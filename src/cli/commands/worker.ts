@@ -3,7 +3,6 @@
 import { availableParallelism } from 'node:os';
 import type { CommandModule } from 'yargs';
 import { userError } from '../../errors.js';
-import { runWorker } from '../../queue/worker.js';
 import { intOption } from '../options.js';
 
 interface Args {
@@ -20,6 +19,7 @@ export const workerCommand: CommandModule<object, Args> = {
       .option('concurrency', { ...intOption('concurrency', { min: 1, default: availableParallelism(), describe: 'jobs run at once (one thread each)' }), defaultDescription: 'the number of cores' }) as never,
   handler: async (args) => {
     if (!(Number.isInteger(args.concurrency) && args.concurrency >= 1)) throw userError('E_USAGE', `--concurrency ${args.concurrency} must be a positive integer`);
+    const { runWorker } = await import('../../queue/worker.js');
     await runWorker({ url: args.queue, concurrency: args.concurrency, log: (line) => process.stderr.write(`${line}\n`) });
     // Stopped: BullMQ's connections may still be trying to reach a Redis that went away; do not wait for them.
     process.exit(0);

@@ -1,7 +1,9 @@
 /** The view of the HLS templates for a word-length-tuned IR (ir/arithmetic.md section 6): every number the emitted
  *  C++ holds, computed from the tuned plan (src/hw/plan-tuned.ts); templates/hls/tuned/ print it.
- *  Tiles: one datapath per distinct set of layer formats (the plan's tiles), with the integer tiles' loop nest (lanes
- *  of output channels, one lane ROM each, the reduction in ir/arithmetic.md's order). Weights and biases are stored
+ *  Tiles: one datapath per distinct set of layer formats and reduction lanes (the plan's tiles), with the integer
+ *  tiles' P x S loop nest (P lanes of output channels; S SIMD lanes, each summing its chunk of Kc = ceil(K/S) taps,
+ *  then the S sums added left to right: ir/arithmetic.md 6, Reduction lanes). Weight ROM (l, s) holds, for output
+ *  channel b*P + l of each block b, the taps [s*Kc, (s+1)*Kc) of its row (zeros past K), as the integer tiles'. Weights and biases are stored
  *  as codes of their formats; activations as codes of their buffers' formats in one activation memory. */
 import { userError } from '../../errors.js';
 import { codeOfValue, codesOf, type TunedLayer, type TunedPlan, type TunedTile } from '../../hw/plan-tuned.js';
@@ -13,6 +15,7 @@ import { allocateMemory } from './memory.js';
 import { loopBounds, macWindow, type MacCallView, type TileLoopBounds } from './tiles.js';
 import { memoryTypes, tunedHlsStream, type HlsBuildView } from './view.js';
 import { streamText } from '../../hw/stream.js';
+import { chunkOf } from '../../hw/fold.js';
 
 /** A Conv/Gemm layer's call of its tile function (struct adq_tuned_layer in templates/hls/tuned/adequate_top.cpp.hbs). */
 export interface TunedMacView extends MacCallView {
@@ -41,9 +44,14 @@ export interface TunedTileView extends TileLoopBounds {
   readonly bCode: CodeType;
   /** Fixed point: bits of the exact product of an activation and a weight code (signed). */
   readonly prodBits: number;
-  /** Lane ROMs: `lanes` rows of `depth` weight codes; bias codes per output channel of every layer (concatenated). */
+  /** S: SIMD lanes (taps per cycle per output channel), and the chunk loop's trip counts over the tile's layers. */
+  readonly simd: number;
+  readonly minKc: number;
+  readonly maxKc: number;
+  /** Lane ROMs: per lane, per SIMD lane, `depth` weight codes (rows of Kc per block); bias codes per output channel of
+   *  every layer (concatenated). */
   readonly depth: number;
-  readonly laneWeights: readonly (readonly number[])[];
+  readonly laneWeights: readonly (readonly (readonly number[])[])[];
   readonly biasCodes: readonly number[];
   readonly channels: number;
 }
@@ -130,9 +138,11 @@ export function tunedHlsView(plan: TunedPlan, options: Pick<HlsOptions, 'lanes' 
 function tileView(plan: TunedPlan, t: TunedTile, lanes: number, off: (b: string) => number, calls: Map<number, TunedMacView>): TunedTileView {
   const f = t.formats;
   const layers = t.layers.map((i) => plan.layers[i]!);
-  const laneWeights: number[][] = Array.from({ length: lanes }, () => []);
+  const simd = t.simd;
+  const laneWeights: number[][][] = Array.from({ length: lanes }, () => Array.from({ length: simd }, () => []));
   const biasCodes: number[] = [];
   const bounds = loopBounds();
+  const kcs: number[] = [];
   for (const layer of layers) {
     const n = layer.node;
     if (n.op !== 'Conv' && n.op !== 'Gemm') throw new Error(`internal error: layer '${layer.name}' on a tile is ${n.op}`);
@@ -140,12 +150,15 @@ function tileView(plan: TunedPlan, t: TunedTile, lanes: number, off: (b: string)
     const g = macWindow(layer.name, inBuf.shape, outBuf.shape, n.op === 'Conv' ? n.attrs : undefined);
     const cPerGroup = g.c / g.groups, mPerGroup = g.m / g.groups, K = cPerGroup * g.kh * g.kw, blocks = Math.ceil(mPerGroup / lanes);
     const w = weightCodes(layer, f.weight, K, g.m, n.op === 'Gemm' && !n.attrs.transB);
-    const wRow = laneWeights[0]!.length, ch = biasCodes.length;
+    const kc = chunkOf(K, simd);
+    kcs.push(kc);
+    const wRow = laneWeights[0]![0]!.length, ch = biasCodes.length;
     for (let grp = 0; grp < g.groups; grp++)
       for (let b = 0; b < blocks; b++)
         for (let l = 0; l < lanes; l++) {
           const mi = b * lanes + l, m = grp * mPerGroup + mi, live = mi < mPerGroup;
-          for (let k = 0; k < K; k++) laneWeights[l]!.push(live ? w(m, k) : 0);
+          // Tap k in SIMD lane ROM k div Kc at k mod Kc; taps past K and idle lanes are zeros (never multiplied).
+          for (let s = 0; s < simd; s++) for (let j = 0; j < kc; j++) laneWeights[l]![s]!.push(live && s * kc + j < K ? w(m, s * kc + j) : 0);
         }
     // No bias is a bias of 0: code 0 is the value 0 (+0) in every format, as the golden model starts from 0.
     const bias = layer.bias ? codesOf(layer.bias, f.bias, `bias of '${layer.name}'`) : new Float64Array(g.m);
@@ -165,7 +178,8 @@ function tileView(plan: TunedPlan, t: TunedTile, lanes: number, off: (b: string)
     layerNames: layers.map((l) => l.name).join(', '),
     act: t.input, weight: f.weight, bias: f.bias, acc: f.accumulator, out: f.activation,
     actCode, wCode, bCode: codeType(f.bias), prodBits: signedBits(Math.min(...products), Math.max(...products)),
-    depth: laneWeights[0]!.length, laneWeights, biasCodes, channels: biasCodes.length,
+    simd, minKc: Math.min(...kcs), maxKc: Math.max(...kcs),
+    depth: laneWeights[0]![0]!.length, laneWeights, biasCodes, channels: biasCodes.length,
     ...bounds.bounds(),
   };
 }

@@ -192,7 +192,7 @@ function buildReport(args: Args, graph: Graph, space: Space, r: SearchResult, fl
     model: args.model,
     out: args.out,
     kind: space.kind,
-    simd: space.reductionLanes,
+    simd: space.reductionLanes ?? 1,
     search: r.method,
     max_drop: args['max-drop'],
     confidence: args.confidence,

@@ -43,7 +43,8 @@ export interface Space {
   readonly kind: NumberSystem;
   readonly variables: readonly Variable[];
   readonly layers: readonly LayerSpace[];
-  readonly reductionLanes: number;
+  /** S of SpaceOptions.simd (absent: 1), given to every tuned graph the search evaluates. */
+  readonly reductionLanes?: number;
 }
 
 export type Config = readonly number[];
@@ -109,7 +110,7 @@ export function formatsOf(space: Space, config: Config): { input: NumFormat; lay
   return {
     input: f(0),
     layers: new Map(space.layers.map((l) => [l.name, { weight: f(l.vars.weight), bias: f(l.vars.bias), accumulator: f(l.vars.accumulator), activation: f(l.vars.activation) }])),
-    reductionLanes: space.reductionLanes,
+    reductionLanes: space.reductionLanes ?? 1,
   };
 }
 

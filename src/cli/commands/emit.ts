@@ -92,13 +92,13 @@ async function emit(kind: BuildKind, args: Args): Promise<void> {
   if (args['wide-write'] && kind !== 'verilog') throw userError('E_USAGE', '--wide-write is a Verilog tile option; drop it for emit hls');
   if (args.overlap && kind !== 'verilog') throw userError('E_USAGE', '--overlap is a Verilog option (the HLS accelerator runs its layers one after another); drop it for emit hls');
   const target = foldTargetOf(args, allExact, streamWidth);
-  if (target && (args.pe !== undefined || args.simd !== undefined || args['window-taps'] !== 1 || args['eltwise-lanes'] !== 1 || args['window-lanes'] !== 1)) throw userError('E_USAGE', 'a target (--target-cycles, --target-latency-us) chooses P, S, the window taps and lanes and the elementwise lanes itself; drop --pe, --simd, --window-taps, --window-lanes and --eltwise-lanes');
+  if (target && (args.pe !== undefined || (args.simd ?? 1) !== 1 || args['window-taps'] !== 1 || args['eltwise-lanes'] !== 1 || args['window-lanes'] !== 1)) throw userError('E_USAGE', 'a target (--target-cycles, --target-latency-us) chooses P, S, the window taps and lanes and the elementwise lanes itself; drop --pe, --simd, --window-taps, --window-lanes and --eltwise-lanes');
   if (target && kind === 'hls' && isTuned(loaded)) throw userError('E_USAGE', `'${args.model}' is word-length tuned; the folding solver plans integer accelerators (quantized IRs): drop the target`);
   // A tuned layer's accumulator rounds or saturates in its recorded order (S reduction lanes, ir/arithmetic.md 6):
   // the build runs the S the IR was tuned for, and another S would give other results than the golden model.
   if (kind === 'hls' && isTuned(loaded)) checkTunedSimd(args.model, loaded, args.simd);
   if (kind === 'hls' && isTuned(loaded) && args['eltwise-lanes'] > 1) throw userError('E_USAGE', `'${args.model}' is word-length tuned: its HLS build has one elementwise lane; drop --eltwise-lanes`);
-  if (kind === 'hls' && isTuned(loaded) && args['window-lanes'] > 1) throw userError('E_USAGE', `'${args.model}' is word-length tuned: its HLS build has no folding and pools one plane at a time; drop --window-lanes`);
+  if (kind === 'hls' && isTuned(loaded) && args['window-lanes'] > 1) throw userError('E_USAGE', `'${args.model}' is word-length tuned: its HLS build pools one plane at a time; drop --window-lanes`);
   const folded = target ? solveFoldPlan(loaded, target) : undefined;
   // --exact-multipliers: the same accelerator (tiles, P x S, weights) with every multiplier exact: the exact twin
   // the compile flow synthesizes next to an approximate design. With a target it is folded as the approximate design

@@ -252,7 +252,13 @@ describe('HLS C++ of word-length-tuned IRs at P x S (reduction lanes, ir/arithme
       const build = join(work, `small-${kind}-s3-build`);
       const emitted = JSON.parse(await cli(['emit', 'hls', ir, '-o', build, '--pe', '2', '--json'])) as { lanes: number; simd: number; multipliers_total: number };
       expect(emitted).toMatchObject({ lanes: 2, simd: 3, multipliers_total: 3 * 2 * 3 });
-      expect(readFileSync(join(build, 'adequate_top.cpp'), 'utf8').match(/^#define TILE\d+_SIMD 3$/gm)).toHaveLength(3);
+      const top = readFileSync(join(build, 'adequate_top.cpp'), 'utf8');
+      expect(top.match(/^#define TILE\d+_SIMD 3$/gm)).toHaveLength(3);
+      // SIMD lanes 1 and 2 read the activation memory's replicas (a stale replica would fail the C simulation).
+      expect(top.match(/^#define TILE\d+_REPLICAS 2$/gm)).toHaveLength(3);
+      expect(top).toMatch(/adq_load_0\(mem, s, /);
+      const reached = staticChecks(build, kind === 'fixed' ? ['scale', 'add', 'cast', 'fx_round_shift', 'overflow'] : ['mul', 'add', 'cast', 'round', 'unpack', 'pack']);
+      for (const host of ['encode', 'decode', 'from_double', 'to_double']) expect(reached.has(host), host).toBe(false);
       expect(readFileSync(join(build, 'adequate_weights.h'), 'utf8')).toMatch(/TILE0_W\[ADQ_LANES\]\[3\]\[\d+\] = \{/);
       const v = JSON.parse(await cli(['verify', build, '--hls', '--count', '100', '--layers', '--json', '--inputs', x])) as VerifyJson;
       expect(v).toMatchObject({ count: 100, mismatches: 0, passed: true, first_mismatching_layer: null, layers_compared: 8 });

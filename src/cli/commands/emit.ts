@@ -1,5 +1,5 @@
 /** `adequate emit hls|verilog DIR -o BUILD [--lanes N | --pe P --simd S] [--window-taps W] [--eltwise-lanes E] [--window-lanes V]`: the accelerator of a quantized IR as HLS C++ or Verilog (or of
- *  a word-length-tuned IR as HLS C++), in a self-contained build folder (sources, a copy of the IR, build.json) that
+ *  a word-length-tuned IR as HLS C++, at the SIMD lanes S it was tuned for), in a self-contained build folder (sources, a copy of the IR, build.json) that
  *  `adequate verify BUILD` checks. */
 import type { Argv, CommandModule } from 'yargs';
 import { userError } from '../../errors.js';

@@ -3,8 +3,9 @@
  *  Tiles: one datapath per distinct set of layer formats and reduction lanes (the plan's tiles), with the integer
  *  tiles' P x S loop nest (P lanes of output channels; S SIMD lanes, each summing its chunk of Kc = ceil(K/S) taps,
  *  then the S sums added left to right: ir/arithmetic.md 6, Reduction lanes). Weight ROM (l, s) holds, for output
- *  channel b*P + l of each block b, the taps [s*Kc, (s+1)*Kc) of its row (zeros past K), as the integer tiles'. Weights and biases are stored
- *  as codes of their formats; activations as codes of their buffers' formats in one activation memory. */
+ *  channel b*P + l of each block b, the taps [s*Kc, (s+1)*Kc) of its row (zeros past K), as the integer tiles'.
+ *  Weights and biases are stored as codes of their formats; activations as codes of their buffers' formats in one
+ *  activation memory, with S - 1 read replicas per tile of S > 1 (as the integer tiles have). */
 import { userError } from '../../errors.js';
 import { codeOfValue, codesOf, type TunedLayer, type TunedPlan, type TunedTile } from '../../hw/plan-tuned.js';
 import { windowOf, type WindowGeometry } from '../../hw/schedule.js';
@@ -13,7 +14,7 @@ import type { NumFormat } from '../../ir/types.js';
 import type { HlsOptions } from './index.js';
 import { allocateMemory } from './memory.js';
 import { loopBounds, macWindow, type MacCallView, type TileLoopBounds } from './tiles.js';
-import { memoryTypes, tunedHlsStream, type HlsBuildView } from './view.js';
+import { memoryTypes, tunedHlsStream, type HlsBuildView, type ReadReplicasView } from './view.js';
 import { streamText } from '../../hw/stream.js';
 import { chunkOf } from '../../hw/fold.js';
 
@@ -54,6 +55,8 @@ export interface TunedTileView extends TileLoopBounds {
   readonly laneWeights: readonly (readonly (readonly number[])[])[];
   readonly biasCodes: readonly number[];
   readonly channels: number;
+  /** SIMD lanes s > 0 read the activation memory's replicas (adq_load_T), as the integer tiles do. */
+  readonly replicated: boolean;
 }
 
 export interface TunedLayerView {
@@ -82,13 +85,17 @@ export interface TunedHlsView extends HlsBuildView {
   readonly hostOutput: string;
   readonly tiles: readonly TunedTileView[];
   readonly layers: readonly TunedLayerView[];
+  /** Per tile of S > 1: S - 1 read replicas of the span holding the buffers its layers read (view.ts). */
+  readonly replicas: readonly ReadReplicasView[];
 }
 
 export function tunedHlsView(plan: TunedPlan, options: Pick<HlsOptions, 'lanes' | 'part' | 'clockNs' | 'streamWidth'>): TunedHlsView {
   const mem = allocateMemory(plan);
   const off = (b: string) => mem.offsets.get(b)!;
   const calls = new Map<number, TunedMacView>();
-  const tiles = plan.tiles.map((t) => tileView(plan, t, options.lanes, off, calls));
+  const tileViews = plan.tiles.map((t) => tileView(plan, t, options.lanes, off, calls));
+  const replicas = readReplicas(plan, off);
+  const tiles = tileViews.map((t) => ({ ...t, replicated: replicas.some((r) => r.tile === t.index) }));
   let traceSize = 0;
   const layers = plan.layers.map((layer): TunedLayerView => {
     const out = plan.buffers.get(layer.output)!, input = plan.buffers.get(layer.inputs[0]!)!;
@@ -129,13 +136,24 @@ export function tunedHlsView(plan: TunedPlan, options: Pick<HlsOptions, 'lanes' 
     hostOutput: `codes of ${formatName(plan.output.format)}`,
     model: plan.name, lanes: options.lanes, part: options.part, clockNs: options.clockNs,
     memSize: mem.size, memBits, memSigned,
-    input: types.input(plan.input), output: types.output(plan.output), tiles, layers, traceSize, hasMaxPool: layers.some((l) => l.maxPool),
+    input: types.input(plan.input), output: types.output(plan.output), tiles, replicas, layers, traceSize, hasMaxPool: layers.some((l) => l.maxPool),
     macs: plan.layers.reduce((s, l) => s + l.macs, 0),
     interface: [`input: ${plan.input.size} codes of the input's format (the host casts each value into it); output: ${plan.output.size} codes of the last layer's format; C order, ${stream.width === undefined ? 'one code per stream word' : streamText(stream)}`],
   };
 }
 
-function tileView(plan: TunedPlan, t: TunedTile, lanes: number, off: (b: string) => number, calls: Map<number, TunedMacView>): TunedTileView {
+/** The read replicas of each tile of S > 1: its S SIMD lanes read S activations per cycle, lane 0 from the memory,
+ *  lane s from replica s - 1 of the span of every buffer the tile's layers read (each write into it writes them too). */
+function readReplicas(plan: TunedPlan, off: (b: string) => number): ReadReplicasView[] {
+  return plan.tiles.flatMap((t) => {
+    if (t.simd === 1) return [];
+    const inputs = t.layers.map((i) => plan.layers[i]!.inputs[0]!);
+    const lo = Math.min(...inputs.map(off)), hi = Math.max(...inputs.map((b) => off(b) + plan.buffers.get(b)!.size));
+    return [{ tile: t.index, count: t.simd - 1, lo, size: hi - lo }];
+  });
+}
+
+function tileView(plan: TunedPlan, t: TunedTile, lanes: number, off: (b: string) => number, calls: Map<number, TunedMacView>): Omit<TunedTileView, 'replicated'> {
   const f = t.formats;
   const layers = t.layers.map((i) => plan.layers[i]!);
   const simd = t.simd;

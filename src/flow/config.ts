@@ -67,6 +67,7 @@ export const CONFIG_SCHEMA = {
     wordlength: section({
       kind: { enum: ['fixed', 'float'] }, 'max-drop': { type: 'number', minimum: 0 }, confidence: { type: 'number', minimum: 0 }, search: { enum: ['budget', 'greedy'] },
       eval: posInt, holdout: { type: 'integer', minimum: 0 }, calib: posInt, rounding: { enum: ['truncate', 'half-up', 'half-even'] }, 'acc-overflow': { enum: ['wrap', 'saturate'] },
+      simd: posInt,
     }),
     approx: section({
       tiles: posInt, library: str, mode: { enum: ['free', 'ordered'] }, pop: posInt, gen: posInt, 'max-drop': { type: 'number', minimum: 0 }, confidence: { type: 'number', minimum: 0 },

@@ -72,7 +72,10 @@ export function stageCommands(s: StageDef, ctx: StageContext): string[][] {
   const { config, input, folder } = ctx;
   // The emitters also take the config's hardware folding (their own section's keys win).
   const emitFlags = (section: StageSection | undefined) => sectionFlags({ ...(config.hardware ?? {}), ...(section ?? {}) });
-  const flags = s.id === 'hls' || s.id === 'verilog' ? emitFlags(config[s.id]) : sectionFlags(config[s.id] as StageSection | undefined);
+  // The word-length search measures the order of the tiles' SIMD lanes, so it takes the hardware's S unless its own
+  // section says otherwise.
+  const wordlengthSection = config.hardware?.simd !== undefined ? { simd: config.hardware.simd, ...(config.wordlength ?? {}) } : config.wordlength;
+  const flags = s.id === 'hls' || s.id === 'verilog' ? emitFlags(config[s.id]) : sectionFlags(s.id === 'wordlength' ? wordlengthSection : (config[s.id] as StageSection | undefined));
   const data = datasetFlags(config);
   const seed = config.seed !== undefined ? ['--seed', String(config.seed)] : [];
   const queue = queueFlags(config);
@@ -90,7 +93,8 @@ export function stageCommands(s: StageDef, ctx: StageContext): string[][] {
       const tune = ['wordlength', input, '-o', folder, ...data, ...flags, ...queue, '--json'];
       if (!(stageOn('hls', config) && stageOn('csim', config))) return [tune];
       const build = `${folder}/hls`;
-      return [tune, ['emit', 'hls', folder, '-o', build, ...emitFlags(config.hls), '--json'], ['verify', build, '--hls', ...data, ...sectionFlags(config.csim), ...queue, '--json']];
+      // The tuned IR records its S (wordlength --simd), which the emitter builds; an --simd here could only disagree.
+      return [tune, ['emit', 'hls', folder, '-o', build, ...withoutFlag(emitFlags(config.hls), '--simd'), '--json'], ['verify', build, '--hls', ...data, ...sectionFlags(config.csim), ...queue, '--json']];
     }
     case 'approx':
       return [['approx', input, '-o', folder, ...data, ...seed, ...flags, ...queue, '--json']];
@@ -123,6 +127,11 @@ export function sectionFlags(section: StageSection | undefined): string[] {
     else out.push(`--${k}`, String(v));
   }
   return out;
+}
+
+/** argv without one valued flag (`--simd 3`). */
+function withoutFlag(argv: readonly string[], flag: string): string[] {
+  return argv.filter((a, i) => a !== flag && argv[i - 1] !== flag);
 }
 
 /** `--queue URL [--shared-dir DIR]` of the stages that can use the job queue (the config's `queue:`). */

@@ -6,7 +6,8 @@
  *  streams the last layer's codes out, one inference at a time (batch 1).
  *  Tiles: tuned layers with the same formats (input, weight, bias, accumulator, output) share a tile; each distinct
  *  set of formats is its own datapath, because the point of word-length tuning is a multiplier and an adder of each
- *  layer's own width (one shared tile would be as wide as the widest layer). */
+ *  layer's own width (one shared tile would be as wide as the widest layer). Layers that record other reduction lanes
+ *  (ir/arithmetic.md 6: S, the tile's SIMD lanes) sit on other tiles too: a tile has one S. */
 import { userError } from '../errors.js';
 import { decodeFloat, dequantizeFixed, encodeFloat, fixedRange, quantizeFixed } from '../ir/numformats.js';
 import { rebatch } from '../ir/rebatch.js';
@@ -52,6 +53,8 @@ export interface TunedTile {
   /** The format of the activations the tile's layers read, and their layer formats. */
   readonly input: NumFormat;
   readonly formats: LayerFormats;
+  /** S: the SIMD lanes its layers' terms are summed in (their reductionLanes). */
+  readonly simd: number;
   readonly layers: readonly number[];
 }
 
@@ -135,21 +138,31 @@ export function planTunedAccelerator(source: Graph): TunedPlan {
 
 /** One tile per distinct (input format, layer formats), numbered in order of first use. */
 function tileAssignment(layers: readonly TunedLayer[], buffers: ReadonlyMap<string, TunedBuffer>): { tiles: TunedTile[]; tileOf: Map<number, number> } {
-  const tiles: { index: number; kind: 'fixed' | 'float'; input: NumFormat; formats: LayerFormats; layers: number[] }[] = [];
+  const tiles: { index: number; kind: 'fixed' | 'float'; input: NumFormat; formats: LayerFormats; simd: number; layers: number[] }[] = [];
   const byKey = new Map<string, number>();
   const tileOf = new Map<number, number>();
   for (const l of layers) {
     if (l.node.op !== 'Conv' && l.node.op !== 'Gemm') continue;
-    const input = buffers.get(l.inputs[0]!)!.format, formats = l.node.attrs.formats!;
-    const key = JSON.stringify([input, formats.weight, formats.bias, formats.accumulator, formats.activation]);
+    const input = buffers.get(l.inputs[0]!)!.format, formats = l.node.attrs.formats!, simd = reductionLanesOf(l.node);
+    const key = JSON.stringify([input, formats.weight, formats.bias, formats.accumulator, formats.activation, simd]);
     if (!byKey.has(key)) {
       byKey.set(key, tiles.length);
-      tiles.push({ index: tiles.length, kind: formats.accumulator.kind, input, formats, layers: [] });
+      tiles.push({ index: tiles.length, kind: formats.accumulator.kind, input, formats, simd, layers: [] });
     }
     tiles[byKey.get(key)!]!.layers.push(l.index);
     tileOf.set(l.index, byKey.get(key)!);
   }
   return { tiles, tileOf };
+}
+
+/** The reduction lanes S a tuned Conv/Gemm records (ir/arithmetic.md 6; absent = 1). */
+export function reductionLanesOf(n: Node): number {
+  return (n.op === 'Conv' || n.op === 'Gemm') && n.attrs.reductionLanes !== undefined ? n.attrs.reductionLanes : 1;
+}
+
+/** The distinct reduction lanes of a tuned graph's Conv/Gemm layers, ascending (what `emit hls` builds). */
+export function recordedReductionLanes(graph: Graph): number[] {
+  return [...new Set(graph.nodes.filter((n) => n.op === 'Conv' || n.op === 'Gemm').map(reductionLanesOf))].sort((a, b) => a - b);
 }
 
 /** A tuned layer's formats, checked for what the datapaths implement: one number system per layer. */

@@ -100,11 +100,11 @@ export interface WeightSharing {
 
 export interface ConvNode extends NodeBase {
   readonly op: 'Conv';
-  readonly attrs: WindowAttrs & { readonly group: number; readonly sharing?: WeightSharing; readonly formats?: LayerFormats };
+  readonly attrs: WindowAttrs & { readonly group: number; readonly sharing?: WeightSharing; readonly formats?: LayerFormats; readonly reductionLanes?: number };
 }
 export interface GemmNode extends NodeBase {
   readonly op: 'Gemm';
-  readonly attrs: { readonly alpha: number; readonly beta: number; readonly transA: boolean; readonly transB: boolean; readonly sharing?: WeightSharing; readonly formats?: LayerFormats };
+  readonly attrs: { readonly alpha: number; readonly beta: number; readonly transA: boolean; readonly transB: boolean; readonly sharing?: WeightSharing; readonly formats?: LayerFormats; readonly reductionLanes?: number };
 }
 export interface MatMulNode extends NodeBase {
   readonly op: 'MatMul';

@@ -16,6 +16,9 @@ export interface WordlengthOptions {
   readonly input: NumFormat;
   /** Formats of every Conv/Gemm, by node name. */
   readonly layers: ReadonlyMap<string, LayerFormats>;
+  /** S: the lanes every Conv/Gemm sums its terms in (the hardware's SIMD lanes; ir/arithmetic.md 6, Reduction
+   *  lanes), recorded as the node attribute `reductionLanes` when above 1. Default 1. */
+  readonly reductionLanes?: number;
 }
 
 export const wordlengthPass: Pass<WordlengthOptions> = {
@@ -56,6 +59,8 @@ export function tunableLayers(graph: Graph): Node[] {
 
 function run(graph: Graph, options: WordlengthOptions): PassResult {
   const layers = tunableLayers(graph);
+  const lanes = options.reductionLanes ?? 1;
+  if (!(Number.isInteger(lanes) && lanes >= 1)) throw userError('E_CONFIG', `reduction lanes ${lanes} must be a positive integer (the SIMD lanes S)`);
   const inputName = graph.inputs[0]!.name;
   checkFormat(options.input, 'activation', `graph input '${inputName}'`);
   // Propagate formats value by value: every layer must read a value of known format.
@@ -80,7 +85,7 @@ function run(graph: Graph, options: WordlengthOptions): PassResult {
         values.set(fresh, { name: fresh, dtype: 'float32', shape: graph.constants.get(name)!.shape });
         inputs[slot] = fresh;
       }
-      return n.op === 'Conv' ? { ...n, inputs, attrs: { ...n.attrs, formats: f } } : { ...n, inputs, attrs: { ...n.attrs, formats: f } };
+      return n.op === 'Conv' ? { ...n, inputs, attrs: withLanes({ ...n.attrs, formats: f }, lanes) } : { ...n, inputs, attrs: withLanes({ ...n.attrs, formats: f }, lanes) };
     }
     const formatted = n.inputs.filter((i) => formatOf.has(i));
     if (formatted.length === 0 || HOST_OPS.has(n.op)) return n;
@@ -102,6 +107,12 @@ function run(graph: Graph, options: WordlengthOptions): PassResult {
     graph: { ...graph, inputs: [{ ...graph.inputs[0]!, format: options.input }], values, constants, nodes },
     stats: { layers: layers.length },
   };
+}
+
+/** attrs with reductionLanes = S when S > 1, without it when S = 1 (absent means one lane). */
+function withLanes<A extends { readonly reductionLanes?: number }>(attrs: A, lanes: number): A {
+  const { reductionLanes: _old, ...rest } = attrs;
+  return (lanes > 1 ? { ...rest, reductionLanes: lanes } : rest) as A;
 }
 
 /** Each element rounded into the format (its rounding and overflow modes), as float32 (exact: checkFormat). */

@@ -80,3 +80,45 @@ describe('adequate wordlength', () => {
     expect(r.stderr).toMatch(message);
   });
 });
+
+describe('adequate wordlength --simd: the reduction lanes S of the HLS tiles', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wl-simd-'));
+  const out = join(dir, 'mlp-s3');
+  beforeAll(async () => {
+    const r = await runCliAsync(['wordlength', MLP, '-o', out, '--simd', '3', '--acc-overflow', 'saturate', '--eval', '100', '--holdout', '0', '--calib', '32', '--confidence', '0', '--max-drop', '1', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).simd).toBe(3);
+  }, 120_000);
+
+  test('records S on every Conv/Gemm; emit hls without --simd builds S = 3; --simd 2 is one E_USAGE line', async () => {
+    const ir = JSON.parse(readFileSync(join(out, 'model.ir.json'), 'utf8'));
+    const layers = ir.nodes.filter((n: { op: string }) => n.op === 'Gemm' || n.op === 'Conv');
+    expect(layers.length).toBeGreaterThan(1);
+    for (const n of layers) expect(n.attrs.reductionLanes).toBe(3);
+    const build = join(dir, 'hls');
+    const e = await runCliAsync(['emit', 'hls', out, '-o', build, '--pe', '2', '--json']);
+    expect(e.code, e.stderr).toBe(0);
+    expect(JSON.parse(e.stdout)).toMatchObject({ lanes: 2, simd: 3 });
+    expect(readFileSync(join(build, 'adequate_top.cpp'), 'utf8')).toMatch(/^#define TILE0_SIMD 3$/m);
+    const bad = await runCliAsync(['emit', 'hls', out, '-o', join(dir, 'never'), '--simd', '2']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^adequate: error\[E_USAGE\]: '.+' is word-length tuned for S = 3 \(.*\), not --simd 2; emit it with --simd 3 or without --simd, or re-run adequate wordlength --simd 2$/)]);
+    expect(existsSync(join(dir, 'never'))).toBe(false);
+  }, 120_000);
+
+  test('--simd on a quantized IR is unchanged: the build folds at S and needs no tuned order', async () => {
+    const q = join(dir, 'q');
+    const r = await runCliAsync(['quantize', MLP, '-o', q, '--calib', '32', '--eval-limit', '50', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const e = await runCliAsync(['emit', 'hls', q, '-o', join(dir, 'q-hls'), '--pe', '2', '--simd', '2', '--json']);
+    expect(e.code, e.stderr).toBe(0);
+    expect(JSON.parse(e.stdout).folding.tiles[0]).toMatchObject({ pe: 2, simd: 2 });
+    expect(readFileSync(join(dir, 'q-hls', 'adequate_top.cpp'), 'utf8')).toMatch(/^#define TILE0_SIMD 2$/m);
+  }, 120_000);
+
+  test('bad --simd: 0 is one E_USAGE line', async () => {
+    const r = await runCliAsync(['wordlength', MLP, '-o', join(dir, 'never-0'), '--simd', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/E_USAGE.*--simd/);
+  });
+});

@@ -150,6 +150,20 @@ describe('word-length evaluator', () => {
     expect(oracle.evaluations).toBe(5);
   });
 
+  test('with --simd S the search measures the S-lane order: the golden model of the graph tuned at S, not at 1', async () => {
+    const base = mlp(60);
+    // Custom float: every addition rounds, so the order shows (fixed point with ranged accumulators rarely saturates).
+    const input = { ...base.input, kind: 'float' as const, options: { ...base.input.options, simd: 3 } };
+    const oracle = localOracle(input), one = localOracle({ ...input, options: { ...input.options, simd: 1 } });
+    let differs = false;
+    for (const c of configs(oracle.space)) {
+      const got = await oracle.evaluate(c);
+      expect(got, c.join(',')).toEqual(plainEvaluation(base.graph, { ...one.space, reductionLanes: 3 }, c, base.data.inputs, base.data.labels!));
+      if (got.noise !== (await one.evaluate(c)).noise) differs = true;
+    }
+    expect(differs).toBe(true);
+  });
+
   test('worker threads return exactly the numbers of one thread', async () => {
     // The worker script is the built one (dist/): CI builds before testing.
     expect(existsSync(join(PACKAGE_ROOT, 'dist/src/dse/wordlength/pool-worker.js'))).toBe(true);

@@ -15,7 +15,7 @@ import { encodeFloat, fixedFormat, fixedRange, floatFormat, floatMaxFinite } fro
 import { loadIr, saveIr } from '../../src/ir/serialize.js';
 import type { Graph, LayerFormats, NumFormat } from '../../src/ir/types.js';
 import { makeTensor } from '../../src/ir/types.js';
-import { writeNpy } from '../../src/io/npy.js';
+import { readNpy, writeNpy } from '../../src/io/npy.js';
 import { wordlengthPass } from '../../src/passes/wordlength.js';
 import { buildModel, seeded } from '../helpers/onnx-builder.js';
 import { REPO, runCliAsync } from '../helpers/cli.js';
@@ -186,7 +186,7 @@ describe('HLS C++ of word-length-tuned IRs, verified by C simulation', () => {
       const big = wf.kind === 'fixed' ? fixedRange(wf).max : encodeFloat(floatMaxFinite(wf), wf);
       const small = wf.kind === 'fixed' ? fixedRange(wf).min : encodeFloat(-floatMaxFinite(wf), wf);
       const weights = readFileSync(join(build, 'adequate_weights.h'), 'utf8');
-      const corrupted = weights.replace(/(TILE0_W\[ADQ_LANES\]\[\d+\] = \{\n  \{\n  )(-?\d+)/, (_, head: string, w: string) => `${head}${Number(w) === big ? small : big}`);
+      const corrupted = weights.replace(/(TILE0_W\[ADQ_LANES\]\[1\]\[\d+\] = \{\n  \{\n    \{\n  )(-?\d+)/, (_, head: string, w: string) => `${head}${Number(w) === big ? small : big}`);
       expect(corrupted).not.toBe(weights);
       writeFileSync(join(build, 'adequate_weights.h'), corrupted);
       try {
@@ -212,11 +212,14 @@ describe('HLS C++ of word-length-tuned IRs, verified by C simulation', () => {
     }
   });
 
-  test('emit hls --simd of a word-length-tuned IR is one E_USAGE line (tap order defines its sums)', async () => {
+  test('emit hls --simd other than the tuned S is one E_USAGE line (the order of the additions defines the sums)', async () => {
     const r = await runCliAsync(['emit', 'hls', tuned['mlp-fixed']!, '-o', join(work, 'never-s'), '--simd', '2']);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^adequate: error\[E_USAGE\]: '.+' is word-length tuned: .*tap order.*drop --simd and --eltwise-lanes\)$/)]);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^adequate: error\[E_USAGE\]: '.+' is word-length tuned for S = 1 .*not --simd 2; emit it with --simd 1 or without --simd, or re-run adequate wordlength --simd 2$/)]);
     expect(existsSync(join(work, 'never-s'))).toBe(false);
+    const e = await runCliAsync(['emit', 'hls', tuned['mlp-fixed']!, '-o', join(work, 'never-e'), '--eltwise-lanes', '2']);
+    expect(e.code).toBe(2);
+    expect(e.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^adequate: error\[E_USAGE\]: '.+' is word-length tuned: .*drop --eltwise-lanes$/)]);
     const v = await runCliAsync(['emit', 'hls', tuned['mlp-fixed']!, '-o', join(work, 'never-v'), '--window-lanes', '2']);
     expect(v.code).toBe(2);
     expect(v.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^adequate: error\[E_USAGE\]: '.+' is word-length tuned: .*drop --window-lanes$/)]);
@@ -231,9 +234,47 @@ describe('HLS C++ of word-length-tuned IRs, verified by C simulation', () => {
   });
 });
 
+describe('HLS C++ of word-length-tuned IRs at P x S (reduction lanes, ir/arithmetic.md 6)', () => {
+  // P = 2 output channels x S = 3 taps per cycle; K = 18, 6 and 5 (the Gemm's last lane holds one term).
+  for (const kind of ['fixed', 'float'] as const)
+    testWithTool('g++', `${kind}${kind === 'fixed' ? ', saturating accumulators' : ''}: S = 3 recorded in the IR, built without --simd, bit for bit in every layer`, async () => {
+      const { ir, x, graph } = smallModel(kind, { lanes: 3, saturating: kind === 'fixed', name: `small-${kind}-s3` });
+      expect(graph.nodes.filter((n) => n.op === 'Conv' || n.op === 'Gemm').map((n) => (n.op === 'Conv' || n.op === 'Gemm' ? n.attrs.reductionLanes : 0))).toEqual([3, 3, 3]);
+      // The order matters here: the same formats at S = 1 give other values in some layer (so S = 1 hardware fails).
+      const one = smallModel(kind, { saturating: kind === 'fixed', name: `small-${kind}-s1` }).graph;
+      const xs = readNpy(x);
+      const per = xs.data.length / xs.shape[0]!, info = graph.inputs[0]!;
+      const layerValues = (g: Graph, n: number) => {
+        const env = runGraph(g, new Map([[info.name, makeTensor('float32', info.shape, (xs.data as Float32Array).slice(n * per, (n + 1) * per))]]));
+        return g.nodes.filter((node) => node.op !== 'Softmax').map((node) => Array.from(env.get(node.outputs[0]!)!.data));
+      };
+      expect(Array.from({ length: 20 }, (_, n) => n).some((n) => JSON.stringify(layerValues(graph, n)) !== JSON.stringify(layerValues(one, n)))).toBe(true);
+      const build = join(work, `small-${kind}-s3-build`);
+      const emitted = JSON.parse(await cli(['emit', 'hls', ir, '-o', build, '--pe', '2', '--json'])) as { lanes: number; simd: number; multipliers_total: number };
+      expect(emitted).toMatchObject({ lanes: 2, simd: 3, multipliers_total: 3 * 2 * 3 });
+      const top = readFileSync(join(build, 'adequate_top.cpp'), 'utf8');
+      expect(top.match(/^#define TILE\d+_SIMD 3$/gm)).toHaveLength(3);
+      // SIMD lanes 1 and 2 read the activation memory's replicas (a stale replica would fail the C simulation).
+      expect(top.match(/^#define TILE\d+_REPLICAS 2$/gm)).toHaveLength(3);
+      expect(top).toMatch(/adq_load_0\(mem, s, /);
+      const reached = staticChecks(build, kind === 'fixed' ? ['scale', 'add', 'cast', 'fx_round_shift', 'overflow'] : ['mul', 'add', 'cast', 'round', 'unpack', 'pack']);
+      for (const host of ['encode', 'decode', 'from_double', 'to_double']) expect(reached.has(host), host).toBe(false);
+      expect(readFileSync(join(build, 'adequate_weights.h'), 'utf8')).toMatch(/TILE0_W\[ADQ_LANES\]\[3\]\[\d+\] = \{/);
+      const v = JSON.parse(await cli(['verify', build, '--hls', '--count', '100', '--layers', '--json', '--inputs', x])) as VerifyJson;
+      expect(v).toMatchObject({ count: 100, mismatches: 0, passed: true, first_mismatching_layer: null, layers_compared: 8 });
+      // --simd equal to the recorded S is accepted; another is one E_USAGE line.
+      await cli(['emit', 'hls', ir, '-o', join(work, `small-${kind}-s3-again`), '--pe', '2', '--simd', '3']);
+      const r = await runCliAsync(['emit', 'hls', ir, '-o', join(work, `small-${kind}-never`), '--simd', '2']);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^adequate: error\[E_USAGE\]: '.+' is word-length tuned for S = 3 .*not --simd 2; emit it with --simd 3 or without --simd, or re-run adequate wordlength --simd 2$/)]);
+    }, 300_000);
+});
+
 /** A model with every op of a tuned accelerator, tuned by hand (the wordlength pass) in fixed point or custom float,
- *  with random inputs of both signs (so -0, padding with +0, negative sums and every rounding mode occur). */
-function smallModel(kind: 'fixed' | 'float'): { ir: string; x: string } {
+ *  with random inputs of both signs (so -0, padding with +0, negative sums and every rounding mode occur).
+ *  `lanes`: the reduction lanes S recorded on its layers; `saturating`: fixed accumulators that saturate (narrow,
+ *  so that they do) in every layer, where the order of the additions, and so S, matters. */
+function smallModel(kind: 'fixed' | 'float', variant: { lanes?: number; saturating?: boolean; name?: string } = {}): { ir: string; x: string; graph: Graph } {
   const onnxFile = join(work, 'small.onnx');
   writeFileSync(onnxFile, buildModel({
     inputs: [{ name: 'x', shape: [1, 4, 9, 9] }],
@@ -263,7 +304,13 @@ function smallModel(kind: 'fixed' | 'float'): { ir: string; x: string } {
   const [c1, c2, fc] = g.nodes.filter((n) => n.op === 'Conv' || n.op === 'Gemm').map((n) => n.name);
   const fx = (w: number, i: number, rounding: 'truncate' | 'half-up' | 'half-even' = 'half-even', overflow: 'wrap' | 'saturate' = 'saturate', signed = true) => fixedFormat(w, i, { rounding, overflow, signed });
   const fl = (e: number, m: number, bias: number, subnormals = true) => floatFormat(e, m, { bias, subnormals, specials: 'none' });
-  const layers = new Map<string, LayerFormats>(kind === 'fixed'
+  const layers = new Map<string, LayerFormats>(kind === 'fixed' && variant.saturating
+    ? [
+        [c1!, { weight: fx(6, 1), bias: fx(6, 1), accumulator: fx(8, 3, 'half-up', 'saturate'), activation: fx(8, 3) }],
+        [c2!, { weight: fx(5, 1), bias: fx(4, 1), accumulator: fx(9, 3, 'truncate', 'saturate'), activation: fx(7, 2, 'truncate') }],
+        [fc!, { weight: fx(7, 1), bias: fx(8, 2), accumulator: fx(10, 3, 'half-even', 'saturate'), activation: fx(12, 6, 'half-up', 'saturate') }],
+      ]
+    : kind === 'fixed'
     ? [
         [c1!, { weight: fx(6, 1), bias: fx(6, 1), accumulator: fx(12, 5, 'half-up', 'wrap'), activation: fx(8, 3) }],
         [c2!, { weight: fx(5, 1), bias: fx(4, 1), accumulator: fx(9, 3, 'truncate', 'saturate'), activation: fx(7, 2, 'truncate') }],
@@ -275,10 +322,11 @@ function smallModel(kind: 'fixed' | 'float'): { ir: string; x: string } {
         [fc!, { weight: fl(4, 4, 7), bias: fl(4, 1, 7), accumulator: fl(6, 10, 31), activation: fl(5, 6, 15) }],
       ]);
   const input = kind === 'fixed' ? fx(8, 3) : fl(4, 3, 6);
-  const dir = join(work, `small-${kind}`);
+  const dir = join(work, variant.name ?? `small-${kind}`);
   mkdirSync(dir);
-  saveIr(dir, wordlengthPass.run(g, { input, layers }).graph);
+  const graph = wordlengthPass.run(g, { input, layers, reductionLanes: variant.lanes ?? 1 }).graph;
+  saveIr(dir, graph);
   const x = join(work, 'small-x.npy');
   writeNpy(x, makeTensor('float32', [100, 4, 9, 9], seeded(9, 100 * 4 * 81).map((v) => 3 * v)));
-  return { ir: dir, x };
+  return { ir: dir, x, graph };
 }

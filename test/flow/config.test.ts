@@ -103,6 +103,20 @@ describe('stage command lines', () => {
     expect(stageCommands(def, { ...ctx, config: { ...config, csim: { enabled: false } } })).toEqual([['wordlength', 'o/1-import', '-o', 'o/4-wordlength', '--kind', 'float', '--json']]);
   });
 
+  test('wordlength.simd (or the hardware section\'s S) tunes for S; the tuned build takes the recorded S, no --simd', () => {
+    const def = STAGES.find((s) => s.id === 'wordlength')!;
+    const ctx = { model: 'm.onnx', out: 'o', input: 'o/1-import', folder: 'o/4-wordlength' };
+    const config = applyOverrides({}, ['wordlength.simd=3', 'hls.pe=2', 'hls.simd=4', 'csim.count=10']);
+    expect(stageCommands(def, { ...ctx, config })).toEqual([
+      ['wordlength', 'o/1-import', '-o', 'o/4-wordlength', '--simd', '3', '--json'],
+      ['emit', 'hls', 'o/4-wordlength', '-o', 'o/4-wordlength/hls', '--pe', '2', '--json'],
+      ['verify', 'o/4-wordlength/hls', '--hls', '--count', '10', '--json'],
+    ]);
+    const hardware = { hardware: { pe: 2, simd: 5 }, wordlength: { kind: 'float' } };
+    expect(stageCommands(def, { ...ctx, config: hardware })[0]).toEqual(['wordlength', 'o/1-import', '-o', 'o/4-wordlength', '--simd', '5', '--kind', 'float', '--json']);
+    expectUserError(() => applyOverrides({}, ['wordlength.simd=0']), 'E_USAGE', /simd/);
+  });
+
   test('synthesis: the chosen design with and without DSPs, then its exact twin built from the approx stage\'s IR', () => {
     const def = STAGES.find((s) => s.id === 'synth')!;
     const ctx = { model: 'm.onnx', out: 'o', config: { verilog: { lanes: 4 } }, input: 'o/8-verilog', folder: 'o/10-synth' };

@@ -8,6 +8,8 @@ import { importOnnxFile } from '../../src/onnx/import.js';
 import { REPO } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { readNpy } from '../../src/io/npy.js';
+import { fixedFormat } from '../../src/ir/numformats.js';
+import { wordlengthPass } from '../../src/passes/wordlength.js';
 
 const ALL_OPS: Record<OpName, true> = {
   Conv: true, Gemm: true, MatMul: true, Add: true, Sub: true, Mul: true, Div: true, Sum: true, Max: true, Min: true,
@@ -51,4 +53,19 @@ test('a value whose shape disagrees with its node is rejected on load', () => {
   const doc = JSON.parse(json);
   doc.values.find((v: { name: string }) => v.name === g.outputs[0]).shape = [1, 11];
   expect(() => decodeIr(doc, weights, 'edited')).toThrow(/should be float32/);
+});
+
+test('reductionLanes of a word-length-tuned layer round-trips; a count below 1 does not match the schema', () => {
+  const float = importOnnxFile(join(REPO, 'examples/mlp-mnist/model.onnx'));
+  const f = fixedFormat(12, 4), layers = new Map(float.nodes.filter((n) => n.op === 'Gemm').map((n) => [n.name, { weight: f, bias: f, accumulator: fixedFormat(24, 8, { overflow: 'saturate' }), activation: f }]));
+  const g = wordlengthPass.run(float, { input: f, layers, reductionLanes: 3 }).graph;
+  const { json, weights } = encodeIr(g);
+  const back = decodeIr(JSON.parse(json), weights, 'test');
+  expect(back.nodes.filter((n) => n.op === 'Gemm').map((n) => (n.op === 'Gemm' ? n.attrs.reductionLanes : 0))).toEqual([3, 3, 3]);
+  expect(back.nodes).toEqual(g.nodes);
+  const doc = JSON.parse(json);
+  doc.nodes.find((n: { op: string }) => n.op === 'Gemm').attrs.reductionLanes = 0;
+  expect(() => decodeIr(doc, weights, 'edited')).toThrow(/schema.*reductionLanes|reductionLanes.*>= 1/);
+  // S = 1 is the attribute's absence, so one-lane IRs are unchanged.
+  expect(JSON.stringify(encodeIr(wordlengthPass.run(float, { input: f, layers, reductionLanes: 1 }).graph).json)).not.toContain('reductionLanes');
 });

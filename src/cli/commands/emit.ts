@@ -1,5 +1,5 @@
 /** `adequate emit hls|verilog DIR -o BUILD [--lanes N | --pe P --simd S] [--window-taps W] [--eltwise-lanes E] [--window-lanes V]`: the accelerator of a quantized IR as HLS C++ or Verilog (or of
- *  a word-length-tuned IR as HLS C++), in a self-contained build folder (sources, a copy of the IR, build.json) that
+ *  a word-length-tuned IR as HLS C++, at the SIMD lanes S it was tuned for), in a self-contained build folder (sources, a copy of the IR, build.json) that
  *  `adequate verify BUILD` checks. */
 import type { Argv, CommandModule } from 'yargs';
 import { userError } from '../../errors.js';
@@ -16,7 +16,8 @@ import { foldingRecord, MAX_ELEMENTWISE, MAX_PE, MAX_SIMD, MAX_WINDOW, MAX_WINDO
 import { memoryRecords, scheduleAccelerator, verilogStream } from '../../hw/schedule.js';
 import { parseStreamWidth } from '../../hw/stream.js';
 import { hlsStream, tunedHlsStream } from '../../emit/hls/view.js';
-import { isTuned, planTunedAccelerator } from '../../hw/plan-tuned.js';
+import { isTuned, planTunedAccelerator, recordedReductionLanes } from '../../hw/plan-tuned.js';
+import type { Graph } from '../../ir/types.js';
 import { writeDirAtomically, yieldToSignals } from '../../io/atomic-dir.js';
 import { claimOutput } from '../../io/output-guard.js';
 import { requireLibraryDir } from '../../multipliers/store.js';
@@ -28,7 +29,8 @@ interface Args {
   out: string;
   lanes: number;
   pe?: number;
-  simd: number;
+  /** Absent: 1, or a tuned IR's recorded S. */
+  simd?: number;
   'window-taps': number;
   'eltwise-lanes': number;
   'window-lanes': number;
@@ -55,7 +57,7 @@ function builder(y: Argv): Argv<Args> {
     .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'build folder to write' })
     .option('lanes', intOption('lanes', { default: 4, min: 1, max: 256, describe: 'multiply-accumulate lanes per tile (= --pe L --simd 1)' }))
     .option('pe', intOption('pe', { min: 1, max: MAX_PE, describe: 'output channels per tile computed at once (P; overrides --lanes)' }))
-    .option('simd', intOption('simd', { default: 1, min: 1, max: MAX_SIMD, describe: 'products per lane per cycle (S): each output\'s taps walked in S chunks side by side, S replicas of the input memory' }))
+    .option('simd', intOption('simd', { min: 1, max: MAX_SIMD, describe: 'products per lane per cycle (S): each output\'s taps walked in S chunks side by side, S replicas of the input memory [default: 1; a word-length-tuned IR: the S it was tuned for (wordlength --simd)]' }))
     .option('window-taps', intOption('window-taps', { default: 1, min: 1, max: MAX_WINDOW, describe: 'window-unit (pooling) taps per cycle, Verilog (W replicas of its input memory; the HLS pooling loops keep one tap per cycle)' }))
     .option('eltwise-lanes', intOption('eltwise-lanes', { default: 1, min: 1, max: MAX_ELEMENTWISE, describe: 'elementwise-unit (QSum, QMul, Clip, QTable, QThreshold) elements per cycle: E pipelines, E replicas of their input memories, the output memory interleaved by address (Verilog; HLS: UNROLL factor E on the elementwise loops)' }))
     .option('window-lanes', intOption('window-lanes', { default: 1, min: 1, max: MAX_WINDOW_LANES, describe: 'window-unit (MaxPool, QAveragePool) output planes per cycle: V pipelines of --window-taps taps each, pipeline v walking planes [v*G, (v+1)*G) (G = ceil(C/V)), V*W replicas of the pooled memory, the output memory split by plane region (Verilog; HLS: UNROLL factor V on the pooling loops\' planes)' }))
@@ -90,12 +92,13 @@ async function emit(kind: BuildKind, args: Args): Promise<void> {
   if (args['wide-write'] && kind !== 'verilog') throw userError('E_USAGE', '--wide-write is a Verilog tile option; drop it for emit hls');
   if (args.overlap && kind !== 'verilog') throw userError('E_USAGE', '--overlap is a Verilog option (the HLS accelerator runs its layers one after another); drop it for emit hls');
   const target = foldTargetOf(args, allExact, streamWidth);
-  if (target && (args.pe !== undefined || args.simd !== 1 || args['window-taps'] !== 1 || args['eltwise-lanes'] !== 1 || args['window-lanes'] !== 1)) throw userError('E_USAGE', 'a target (--target-cycles, --target-latency-us) chooses P, S, the window taps and lanes and the elementwise lanes itself; drop --pe, --simd, --window-taps, --window-lanes and --eltwise-lanes');
+  if (target && (args.pe !== undefined || (args.simd ?? 1) !== 1 || args['window-taps'] !== 1 || args['eltwise-lanes'] !== 1 || args['window-lanes'] !== 1)) throw userError('E_USAGE', 'a target (--target-cycles, --target-latency-us) chooses P, S, the window taps and lanes and the elementwise lanes itself; drop --pe, --simd, --window-taps, --window-lanes and --eltwise-lanes');
   if (target && kind === 'hls' && isTuned(loaded)) throw userError('E_USAGE', `'${args.model}' is word-length tuned; the folding solver plans integer accelerators (quantized IRs): drop the target`);
-  // A tuned layer's accumulator rounds or saturates in tap order (docs/wordlength.md): S chunks summed side by side
-  // would give other results than the golden model, so tuned builds run P lanes and one tap per cycle.
-  if (kind === 'hls' && isTuned(loaded) && (args.simd > 1 || args['eltwise-lanes'] > 1)) throw userError('E_USAGE', `'${args.model}' is word-length tuned: its accumulators round and saturate in tap order, which --simd would change, and its HLS build has one elementwise lane; use --pe/--lanes only (drop --simd and --eltwise-lanes)`);
-  if (kind === 'hls' && isTuned(loaded) && args['window-lanes'] > 1) throw userError('E_USAGE', `'${args.model}' is word-length tuned: its HLS build has no folding and pools one plane at a time; drop --window-lanes`);
+  // A tuned layer's accumulator rounds or saturates in its recorded order (S reduction lanes, ir/arithmetic.md 6):
+  // the build runs the S the IR was tuned for, and another S would give other results than the golden model.
+  if (kind === 'hls' && isTuned(loaded)) checkTunedSimd(args.model, loaded, args.simd);
+  if (kind === 'hls' && isTuned(loaded) && args['eltwise-lanes'] > 1) throw userError('E_USAGE', `'${args.model}' is word-length tuned: its HLS build has one elementwise lane; drop --eltwise-lanes`);
+  if (kind === 'hls' && isTuned(loaded) && args['window-lanes'] > 1) throw userError('E_USAGE', `'${args.model}' is word-length tuned: its HLS build pools one plane at a time; drop --window-lanes`);
   const folded = target ? solveFoldPlan(loaded, target) : undefined;
   // --exact-multipliers: the same accelerator (tiles, P x S, weights) with every multiplier exact: the exact twin
   // the compile flow synthesizes next to an approximate design. With a target it is folded as the approximate design
@@ -103,8 +106,10 @@ async function emit(kind: BuildKind, args: Args): Promise<void> {
   const chosen = folded ? folded.graph : loaded;
   const graph = args['exact-multipliers'] ? withExactMultipliers(chosen) : chosen;
   const plan = folded && !args['exact-multipliers'] ? folded.plan : kind === 'hls' && isTuned(graph) ? planTunedAccelerator(graph) : planAccelerator(graph);
+  // S: the flag, else a tuned IR's recorded S (its tiles'), else 1.
+  const simd = args.simd ?? ('arithmetic' in plan ? Math.max(1, ...plan.tiles.map((t) => t.simd)) : 1);
   const pe = folded ? Math.max(...folded.folding.tiles.map((t) => t.pe)) : args.pe ?? args.lanes;
-  const folding = folded ? folded.folding : 'arithmetic' in plan ? undefined : uniformFolding(plan, pe, args.simd, args['window-taps'], args['wide-write'] === true, args['eltwise-lanes'], args['window-lanes']);
+  const folding = folded ? folded.folding : 'arithmetic' in plan ? undefined : uniformFolding(plan, pe, simd, args['window-taps'], args['wide-write'] === true, args['eltwise-lanes'], args['window-lanes']);
   if (folded && !args.json) process.stdout.write(foldPlanTable(folded, args.clock));
   const options = { lanes: pe, ...(folding ? { folding } : {}), part: args.part, clockNs: args.clock, multiplierImpl: args['mult-impl'], ...(args.library !== undefined ? { library: args.library } : {}), ...(streamWidth !== undefined ? { streamWidth } : {}), ...(args.overlap ? { overlap: true } : {}) };
   // The beats each emitter streams (E_USAGE when the codes do not fit the width).
@@ -120,9 +125,19 @@ async function emit(kind: BuildKind, args: Args): Promise<void> {
     return kind === 'hls' ? emitHls(plan, options, tmp) : emitVerilog(plan, options, tmp);
   }, { cleanupOnSignal: true });
   for (const m of multipliers) if (m.rom) process.stderr.write(`emit: ${m.rom.note}\n`);
-  const summary = { kind, build: args.out, model: plan.name, lanes: pe, ...(folding ? { folding: foldingRecord(folding), multipliers_total: multiplierCount(folding) } : {}), ...(folded ? { fold_plan: foldPlanJson(folded) } : {}), stream_width: streamWidth ?? null, ...(kind === 'verilog' ? { overlap: args.overlap === true } : {}), tiles: plan.tiles.length, layers: plan.layers.length, multipliers, files };
+  const summary = { kind, build: args.out, model: plan.name, lanes: pe, ...('arithmetic' in plan ? { simd, multipliers_total: plan.tiles.reduce((n, t) => n + pe * t.simd, 0) } : {}), ...(folding ? { folding: foldingRecord(folding), multipliers_total: multiplierCount(folding) } : {}), ...(folded ? { fold_plan: foldPlanJson(folded) } : {}), stream_width: streamWidth ?? null, ...(kind === 'verilog' ? { overlap: args.overlap === true } : {}), tiles: plan.tiles.length, layers: plan.layers.length, multipliers, files };
   if (args.json) console.log(JSON.stringify(summary, null, 2));
-  else console.log(`wrote ${kind === 'hls' ? 'HLS C++' : 'Verilog'} for ${plan.name} to ${args.out}: ${plan.layers.length} layers on ${plan.tiles.length} tile(s), ${folded ? `${folded.multipliers} multipliers (P x S per tile above)` : `${pe} lanes${args.simd > 1 ? ` x ${args.simd} SIMD` : ''}`}${folding && folding.window > 1 ? `, ${folding.window} window taps` : ''}${folding && (folding.elementwise ?? 1) > 1 ? `, ${folding.elementwise} elementwise lanes` : ''}${folding && (folding.windowLanes ?? 1) > 1 ? `, ${folding.windowLanes} window lanes` : ''}, ${files.length} files`);
+  else console.log(`wrote ${kind === 'hls' ? 'HLS C++' : 'Verilog'} for ${plan.name} to ${args.out}: ${plan.layers.length} layers on ${plan.tiles.length} tile(s), ${folded ? `${folded.multipliers} multipliers (P x S per tile above)` : `${pe} lanes${simd > 1 ? ` x ${simd} SIMD` : ''}`}${folding && folding.window > 1 ? `, ${folding.window} window taps` : ''}${folding && (folding.elementwise ?? 1) > 1 ? `, ${folding.elementwise} elementwise lanes` : ''}${folding && (folding.windowLanes ?? 1) > 1 ? `, ${folding.windowLanes} window lanes` : ''}, ${files.length} files`);
+}
+
+/** E_USAGE when --simd asks a tuned IR for another S than the one its layers record (wordlength --simd). */
+function checkTunedSimd(model: string, graph: Graph, simd: number | undefined): void {
+  if (simd === undefined) return;
+  const recorded = recordedReductionLanes(graph);
+  if (recorded.length === 1 && recorded[0] === simd) return;
+  const said = recorded.length === 1 ? `S = ${recorded[0]}` : `S = ${recorded.join(', ')} (per layer)`;
+  const fix = recorded.length === 1 ? `emit it with --simd ${recorded[0]} or without --simd` : 'emit it without --simd';
+  throw userError('E_USAGE', `'${model}' is word-length tuned for ${said} (its layers sum their terms in that order, ir/arithmetic.md 6), not --simd ${simd}; ${fix}, or re-run adequate wordlength --simd ${simd}`);
 }
 
 export const emitCommand: CommandModule<object, Args> = {

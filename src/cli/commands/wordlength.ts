@@ -18,6 +18,7 @@ import { chooseOnSelection, selectionReport, splitLabelled } from '../../dse/sel
 import { calibrate } from '../../passes/calibrate.js';
 import { wordlengthPass } from '../../passes/wordlength.js';
 import { paretoFront } from '../../dse/pareto.js';
+import { MAX_SIMD } from '../../hw/fold.js';
 import { costOf } from '../../dse/wordlength/cost.js';
 import { formatBits } from '../../ir/stats.js';
 import { createOracle, queueOracle } from '../../dse/wordlength/pool.js';
@@ -44,6 +45,7 @@ interface Args extends ModelArgs, DatasetArgs, QueueArgs {
   calib: number;
   rounding: 'truncate' | 'half-up' | 'half-even';
   'acc-overflow': 'wrap' | 'saturate';
+  simd: number;
   json?: boolean;
   force?: boolean;
 }
@@ -65,6 +67,7 @@ export const wordlengthCommand: CommandModule<object, Args> = {
       .option('calib', intOption('calib', { default: 500, min: 1, describe: 'calibration images for the range analysis' }))
       .option('rounding', { choices: ['truncate', 'half-up', 'half-even'] as const, default: 'half-even' as const, describe: 'fixed point: rounding of accumulators and activations' })
       .option('acc-overflow', { choices: ['wrap', 'saturate'] as const, default: 'wrap' as const, describe: 'fixed point: overflow of accumulators' })
+      .option('simd', intOption('simd', { default: 1, min: 1, max: MAX_SIMD, describe: 'SIMD lanes S of the HLS tiles: each layer sums its terms in S lanes (taps split as emit --simd splits them) and then adds the lanes (ir/arithmetic.md 6); recorded in the tuned IR, and the search measures that order' }))
       .option('force', FORCE_OPTION)
       .option('json', { type: 'boolean', describe: 'print one JSON object' }) as never,
   handler: async (args) => {
@@ -86,7 +89,7 @@ export const wordlengthCommand: CommandModule<object, Args> = {
     const stats = calibrate(graph, calib.inputs);
     calibration.end(`(${calib.count} samples)`);
     const reference = startProgress('float reference', 1);
-    const oracleInput = { graph, kind: args.kind, stats, options: { rounding: args.rounding, accOverflow: args['acc-overflow'] }, samples: tuning.inputs, labels: tuning.labels! };
+    const oracleInput = { graph, kind: args.kind, stats, options: { rounding: args.rounding, accOverflow: args['acc-overflow'], simd: args.simd }, samples: tuning.inputs, labels: tuning.labels! };
     const queue = await openQueue(args);
     const evaluator = queue ? await queueOracle(queue, oracleInput) : await createOracle(oracleInput);
     reference.end(`(${tuning.count} tuning images, ${evaluator.workers} ${queue ? 'slice' : 'thread'}${evaluator.workers > 1 ? 's' : ''}${workersNote(queue)})`);
@@ -189,6 +192,7 @@ function buildReport(args: Args, graph: Graph, space: Space, r: SearchResult, fl
     model: args.model,
     out: args.out,
     kind: space.kind,
+    simd: space.reductionLanes ?? 1,
     search: r.method,
     max_drop: args['max-drop'],
     confidence: args.confidence,
@@ -232,7 +236,7 @@ function printReport(rep: ReturnType<typeof buildReport>): void {
     ['layer', 'weight', 'bias', 'accumulator', 'activation', 'bits saved'],
     rep.layers.map((l) => [l.layer, l.weight, l.bias, l.accumulator, l.activation, l.bits_saved_vs_float32.toLocaleString('en-US')]),
   ));
-  console.log(`input ${rep.input}; ${rep.avg_bits_per_weight} bits per weight, ${rep.avg_bits_per_activation} bits per activation on average; MAC area ${(100 * rep.relative_mac_area).toFixed(1)}% of the widest formats`);
+  console.log(`input ${rep.input}; ${rep.simd > 1 ? `layers summed in ${rep.simd} SIMD lanes; ` : ''}${rep.avg_bits_per_weight} bits per weight, ${rep.avg_bits_per_activation} bits per activation on average; MAC area ${(100 * rep.relative_mac_area).toFixed(1)}% of the widest formats`);
   console.log(`${rep.search} search: ${rep.evaluations} accuracy evaluations in ${rep.seconds}s; top-1 on ${rep.tuning_images} tuning images: float ${(100 * rep.float_top1).toFixed(2)}%, tuned ${(100 * rep.tuned_top1).toFixed(2)}% (drop ${rep.drop_points.toFixed(2)} points, bound ${rep.max_drop})`);
   if (rep.heldout) console.log(`held-out check on ${rep.heldout.count} images: float ${(100 * rep.heldout.float_top1).toFixed(2)}%, tuned ${(100 * rep.heldout.tuned_top1).toFixed(2)}% (drop ${rep.heldout.drop_points.toFixed(2)} points) -> ${rep.out}`);
 }

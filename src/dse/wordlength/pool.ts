@@ -57,7 +57,7 @@ const MIN_PER_WORKER = 50;
 const CACHE_BYTES = 256 << 20;
 
 export function spaceSignature(space: Space): string {
-  return space.variables.map((v) => `${v.layer}/${v.role}/${v.range}/${v.lo}..${v.hi}`).join(';');
+  return space.variables.map((v) => `${v.layer}/${v.role}/${v.range}/${v.lo}..${v.hi}`).join(';') + `;S=${space.reductionLanes ?? 1}`;
 }
 
 /** An oracle on the calling thread. */

@@ -43,6 +43,8 @@ export interface Space {
   readonly kind: NumberSystem;
   readonly variables: readonly Variable[];
   readonly layers: readonly LayerSpace[];
+  /** S of SpaceOptions.simd (absent: 1), given to every tuned graph the search evaluates. */
+  readonly reductionLanes?: number;
 }
 
 export type Config = readonly number[];
@@ -52,6 +54,9 @@ export interface SpaceOptions {
   readonly rounding: FixedRounding;
   /** Overflow of fixed accumulators (activations, weights and biases saturate). */
   readonly accOverflow: 'wrap' | 'saturate';
+  /** S, the lanes each layer's terms are summed in (the HLS tile's SIMD lanes; ir/arithmetic.md 6), so that the search
+   *  measures the hardware's order. Default 1. */
+  readonly simd?: number;
 }
 
 /** Fraction of nonzero magnitudes allowed below the smallest normal binade of a float format. */
@@ -96,15 +101,16 @@ export function buildSpace(graph: Graph, kind: NumberSystem, stats: CalibrationS
     source.set(out, vars.activation);
     layers.push({ name: n.name, op: n.op, macs: macsOf(n, graph), inputVar, vars });
   }
-  return { kind, variables, layers };
+  return { kind, variables, layers, reductionLanes: o.simd ?? 1 };
 }
 
 /** The formats a configuration (one precision per variable) gives the wordlength pass. */
-export function formatsOf(space: Space, config: Config): { input: NumFormat; layers: Map<string, LayerFormats> } {
+export function formatsOf(space: Space, config: Config): { input: NumFormat; layers: Map<string, LayerFormats>; reductionLanes: number } {
   const f = (i: number) => space.variables[i]!.format(config[i]!);
   return {
     input: f(0),
     layers: new Map(space.layers.map((l) => [l.name, { weight: f(l.vars.weight), bias: f(l.vars.bias), accumulator: f(l.vars.accumulator), activation: f(l.vars.activation) }])),
+    reductionLanes: space.reductionLanes ?? 1,
   };
 }
 

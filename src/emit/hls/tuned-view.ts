@@ -1,8 +1,11 @@
 /** The view of the HLS templates for a word-length-tuned IR (ir/arithmetic.md section 6): every number the emitted
  *  C++ holds, computed from the tuned plan (src/hw/plan-tuned.ts); templates/hls/tuned/ print it.
- *  Tiles: one datapath per distinct set of layer formats (the plan's tiles), with the integer tiles' loop nest (lanes
- *  of output channels, one lane ROM each, the reduction in ir/arithmetic.md's order). Weights and biases are stored
- *  as codes of their formats; activations as codes of their buffers' formats in one activation memory. */
+ *  Tiles: one datapath per distinct set of layer formats and reduction lanes (the plan's tiles), with the integer
+ *  tiles' P x S loop nest (P lanes of output channels; S SIMD lanes, each summing its chunk of Kc = ceil(K/S) taps,
+ *  then the S sums added left to right: ir/arithmetic.md 6, Reduction lanes). Weight ROM (l, s) holds, for output
+ *  channel b*P + l of each block b, the taps [s*Kc, (s+1)*Kc) of its row (zeros past K), as the integer tiles'.
+ *  Weights and biases are stored as codes of their formats; activations as codes of their buffers' formats in one
+ *  activation memory, with S - 1 read replicas per tile of S > 1 (as the integer tiles have). */
 import { userError } from '../../errors.js';
 import { codeOfValue, codesOf, type TunedLayer, type TunedPlan, type TunedTile } from '../../hw/plan-tuned.js';
 import { windowOf, type WindowGeometry } from '../../hw/schedule.js';
@@ -11,8 +14,9 @@ import type { NumFormat } from '../../ir/types.js';
 import type { HlsOptions } from './index.js';
 import { allocateMemory } from './memory.js';
 import { loopBounds, macWindow, type MacCallView, type TileLoopBounds } from './tiles.js';
-import { memoryTypes, tunedHlsStream, type HlsBuildView } from './view.js';
+import { memoryTypes, tunedHlsStream, type HlsBuildView, type ReadReplicasView } from './view.js';
 import { streamText } from '../../hw/stream.js';
+import { chunkOf } from '../../hw/fold.js';
 
 /** A Conv/Gemm layer's call of its tile function (struct adq_tuned_layer in templates/hls/tuned/adequate_top.cpp.hbs). */
 export interface TunedMacView extends MacCallView {
@@ -41,11 +45,18 @@ export interface TunedTileView extends TileLoopBounds {
   readonly bCode: CodeType;
   /** Fixed point: bits of the exact product of an activation and a weight code (signed). */
   readonly prodBits: number;
-  /** Lane ROMs: `lanes` rows of `depth` weight codes; bias codes per output channel of every layer (concatenated). */
+  /** S: SIMD lanes (taps per cycle per output channel), and the chunk loop's trip counts over the tile's layers. */
+  readonly simd: number;
+  readonly minKc: number;
+  readonly maxKc: number;
+  /** Lane ROMs: per lane, per SIMD lane, `depth` weight codes (rows of Kc per block); bias codes per output channel of
+   *  every layer (concatenated). */
   readonly depth: number;
-  readonly laneWeights: readonly (readonly number[])[];
+  readonly laneWeights: readonly (readonly (readonly number[])[])[];
   readonly biasCodes: readonly number[];
   readonly channels: number;
+  /** SIMD lanes s > 0 read the activation memory's replicas (adq_load_T), as the integer tiles do. */
+  readonly replicated: boolean;
 }
 
 export interface TunedLayerView {
@@ -74,13 +85,17 @@ export interface TunedHlsView extends HlsBuildView {
   readonly hostOutput: string;
   readonly tiles: readonly TunedTileView[];
   readonly layers: readonly TunedLayerView[];
+  /** Per tile of S > 1: S - 1 read replicas of the span holding the buffers its layers read (view.ts). */
+  readonly replicas: readonly ReadReplicasView[];
 }
 
 export function tunedHlsView(plan: TunedPlan, options: Pick<HlsOptions, 'lanes' | 'part' | 'clockNs' | 'streamWidth'>): TunedHlsView {
   const mem = allocateMemory(plan);
   const off = (b: string) => mem.offsets.get(b)!;
   const calls = new Map<number, TunedMacView>();
-  const tiles = plan.tiles.map((t) => tileView(plan, t, options.lanes, off, calls));
+  const tileViews = plan.tiles.map((t) => tileView(plan, t, options.lanes, off, calls));
+  const replicas = readReplicas(plan, off);
+  const tiles = tileViews.map((t) => ({ ...t, replicated: replicas.some((r) => r.tile === t.index) }));
   let traceSize = 0;
   const layers = plan.layers.map((layer): TunedLayerView => {
     const out = plan.buffers.get(layer.output)!, input = plan.buffers.get(layer.inputs[0]!)!;
@@ -121,18 +136,31 @@ export function tunedHlsView(plan: TunedPlan, options: Pick<HlsOptions, 'lanes' 
     hostOutput: `codes of ${formatName(plan.output.format)}`,
     model: plan.name, lanes: options.lanes, part: options.part, clockNs: options.clockNs,
     memSize: mem.size, memBits, memSigned,
-    input: types.input(plan.input), output: types.output(plan.output), tiles, layers, traceSize, hasMaxPool: layers.some((l) => l.maxPool),
+    input: types.input(plan.input), output: types.output(plan.output), tiles, replicas, layers, traceSize, hasMaxPool: layers.some((l) => l.maxPool),
     macs: plan.layers.reduce((s, l) => s + l.macs, 0),
     interface: [`input: ${plan.input.size} codes of the input's format (the host casts each value into it); output: ${plan.output.size} codes of the last layer's format; C order, ${stream.width === undefined ? 'one code per stream word' : streamText(stream)}`],
   };
 }
 
-function tileView(plan: TunedPlan, t: TunedTile, lanes: number, off: (b: string) => number, calls: Map<number, TunedMacView>): TunedTileView {
+/** The read replicas of each tile of S > 1: its S SIMD lanes read S activations per cycle, lane 0 from the memory,
+ *  lane s from replica s - 1 of the span of every buffer the tile's layers read (each write into it writes them too). */
+function readReplicas(plan: TunedPlan, off: (b: string) => number): ReadReplicasView[] {
+  return plan.tiles.flatMap((t) => {
+    if (t.simd === 1) return [];
+    const inputs = t.layers.map((i) => plan.layers[i]!.inputs[0]!);
+    const lo = Math.min(...inputs.map(off)), hi = Math.max(...inputs.map((b) => off(b) + plan.buffers.get(b)!.size));
+    return [{ tile: t.index, count: t.simd - 1, lo, size: hi - lo }];
+  });
+}
+
+function tileView(plan: TunedPlan, t: TunedTile, lanes: number, off: (b: string) => number, calls: Map<number, TunedMacView>): Omit<TunedTileView, 'replicated'> {
   const f = t.formats;
   const layers = t.layers.map((i) => plan.layers[i]!);
-  const laneWeights: number[][] = Array.from({ length: lanes }, () => []);
+  const simd = t.simd;
+  const laneWeights: number[][][] = Array.from({ length: lanes }, () => Array.from({ length: simd }, () => []));
   const biasCodes: number[] = [];
   const bounds = loopBounds();
+  const kcs: number[] = [];
   for (const layer of layers) {
     const n = layer.node;
     if (n.op !== 'Conv' && n.op !== 'Gemm') throw new Error(`internal error: layer '${layer.name}' on a tile is ${n.op}`);
@@ -140,12 +168,15 @@ function tileView(plan: TunedPlan, t: TunedTile, lanes: number, off: (b: string)
     const g = macWindow(layer.name, inBuf.shape, outBuf.shape, n.op === 'Conv' ? n.attrs : undefined);
     const cPerGroup = g.c / g.groups, mPerGroup = g.m / g.groups, K = cPerGroup * g.kh * g.kw, blocks = Math.ceil(mPerGroup / lanes);
     const w = weightCodes(layer, f.weight, K, g.m, n.op === 'Gemm' && !n.attrs.transB);
-    const wRow = laneWeights[0]!.length, ch = biasCodes.length;
+    const kc = chunkOf(K, simd);
+    kcs.push(kc);
+    const wRow = laneWeights[0]![0]!.length, ch = biasCodes.length;
     for (let grp = 0; grp < g.groups; grp++)
       for (let b = 0; b < blocks; b++)
         for (let l = 0; l < lanes; l++) {
           const mi = b * lanes + l, m = grp * mPerGroup + mi, live = mi < mPerGroup;
-          for (let k = 0; k < K; k++) laneWeights[l]!.push(live ? w(m, k) : 0);
+          // Tap k in SIMD lane ROM k div Kc at k mod Kc; taps past K and idle lanes are zeros (never multiplied).
+          for (let s = 0; s < simd; s++) for (let j = 0; j < kc; j++) laneWeights[l]![s]!.push(live && s * kc + j < K ? w(m, s * kc + j) : 0);
         }
     // No bias is a bias of 0: code 0 is the value 0 (+0) in every format, as the golden model starts from 0.
     const bias = layer.bias ? codesOf(layer.bias, f.bias, `bias of '${layer.name}'`) : new Float64Array(g.m);
@@ -165,7 +196,8 @@ function tileView(plan: TunedPlan, t: TunedTile, lanes: number, off: (b: string)
     layerNames: layers.map((l) => l.name).join(', '),
     act: t.input, weight: f.weight, bias: f.bias, acc: f.accumulator, out: f.activation,
     actCode, wCode, bCode: codeType(f.bias), prodBits: signedBits(Math.min(...products), Math.max(...products)),
-    depth: laneWeights[0]!.length, laneWeights, biasCodes, channels: biasCodes.length,
+    simd, minKc: Math.min(...kcs), maxKc: Math.max(...kcs),
+    depth: laneWeights[0]![0]!.length, laneWeights, biasCodes, channels: biasCodes.length,
     ...bounds.bounds(),
   };
 }

@@ -6,7 +6,11 @@
  *  Shape: both layers become columns (K rows of P positions; im2col for Conv, op(A) transposed for Gemm) and one
  *  float64 weight row per output channel; each output channel accumulates over k = 0..K-1 for all P positions at
  *  once, so each output's additions run in the specified order while the inner loop streams memory. The loops are
- *  top-level functions over one object shape per number system, so V8 keeps them monomorphic. */
+ *  top-level functions over one object shape per number system, so V8 keeps them monomorphic.
+ *  Reduction lanes (the node's `reductionLanes` S, ir/arithmetic.md 6): lane s sums the terms
+ *  [s*Kc, min(K, (s+1)*Kc)), Kc = ceil(K/S), lane 0 from the bias and the others from 0, then the lanes are added left
+ *  to right in the accumulator's arithmetic. S = 1 and fixed point with wrap (the same sum for every S, modulo 2^Wc)
+ *  take the one-lane loops. */
 import type { ConvNode, GemmNode, LayerFormats, Tensor } from '../../ir/types.js';
 import { makeTensor } from '../../ir/types.js';
 import { quantizeFixed, type FixedFormat } from '../../ir/numformats.js';
@@ -67,6 +71,7 @@ export function tunedConv(node: ConvNode, formats: LayerFormats, x: Tensor, w: T
   const plan = planOf(formats, node.name), rows = weightsOf(convCache, w);
   const col = new Float64Array(K * P), acc = new Float64Array(P);
   const mode = macMode(plan, maxAbs(x.data), rows.maxAbs, K);
+  const lanes = laneBuffers(plan, node.attrs.reductionLanes, K, P);
   for (let n = 0; n < N; n++)
     for (let grp = 0; grp < g; grp++) {
       const xBase = (n * C + grp * cPerG) * inPlane;
@@ -74,7 +79,8 @@ export function tunedConv(node: ConvNode, formats: LayerFormats, x: Tensor, w: T
       for (let mi = 0; mi < mPerG; mi++) {
         const m = grp * mPerG + mi;
         acc.fill(initialAcc(plan, b ? b.data[m]! : 0), 0, P);
-        accumulate(plan, col, K, P, rows.data, m * K, acc, mode);
+        if (lanes) reduceInLanes(plan, col, K, P, rows.data, m * K, acc, mode, lanes);
+        else accumulate(plan, col, 0, K, P, rows.data, m * K, acc, mode);
         store(plan, acc, P, out.data as Float32Array, (n * M + m) * P, 1);
       }
     }
@@ -92,9 +98,11 @@ export function tunedGemm(node: GemmNode, formats: LayerFormats, a: Tensor, b: T
   const acc = new Float64Array(N);
   const av = Float64Array.from(a.data);
   const mode = macMode(plan, maxAbs(av), cols.maxAbs, K);
+  const lanes = laneBuffers(plan, node.attrs.reductionLanes, K, N);
   for (let i = 0; i < P; i++) {
     for (let j = 0; j < N; j++) acc[j] = initialAcc(plan, c ? c.data[j]! : 0);
-    accumulate(plan, cols.data, K, N, av, i * K, acc, mode);
+    if (lanes) reduceInLanes(plan, cols.data, K, N, av, i * K, acc, mode, lanes);
+    else accumulate(plan, cols.data, 0, K, N, av, i * K, acc, mode);
     store(plan, acc, N, out.data as Float32Array, i * N, 1);
   }
   return out;
@@ -133,16 +141,39 @@ function initialAcc(plan: Plan, bias: number): number {
   return plan.fixedAcc ? quantizeFixed(bias, plan.formats.accumulator as FixedFormat) : roundFloat(bias, plan.floatAcc!);
 }
 
-/** acc[p] += the K terms col[k * P + p] * w[wOff + k], k = 0..K-1 in order, in the accumulator's arithmetic. */
-function accumulate(plan: Plan, col: Float64Array, K: number, P: number, w: Float64Array, wOff: number, acc: Float64Array, mode: MacMode): void {
-  if (plan.fixedAcc) fixedMac(plan.fixedAcc, col, K, P, w, wOff, acc, mode);
-  else floatMac(plan.floatAcc!, col, K, P, w, wOff, acc);
+/** The partial sums of lanes 1..S-1 when a layer's S lanes change its result (S > 1, and not fixed with wrap), else
+ *  undefined (the one-lane loops). */
+function laneBuffers(plan: Plan, reductionLanes: number | undefined, K: number, P: number): { readonly S: number; readonly sums: Float64Array } | undefined {
+  const S = reductionLanes ?? 1;
+  if (S <= 1 || (plan.fixedAcc && !plan.fixedAcc.saturate)) return undefined;
+  return { S, sums: new Float64Array(P) };
 }
 
-function fixedMac(r: FixedCastPlan, col: Float64Array, K: number, P: number, w: Float64Array, wOff: number, acc: Float64Array, mode: MacMode): void {
+/** acc (holding acc_0) becomes the S-lane sum: lane 0 continues acc over [0, Kc), lane s sums [s*Kc, min(K, (s+1)*Kc))
+ *  from 0, and each lane is added to acc in turn (fixed: exact sum then overflow; float: one rounding). */
+function reduceInLanes(plan: Plan, col: Float64Array, K: number, P: number, w: Float64Array, wOff: number, acc: Float64Array, mode: MacMode, lanes: { readonly S: number; readonly sums: Float64Array }): void {
+  const kc = Math.ceil(K / lanes.S), sums = lanes.sums;
+  accumulate(plan, col, 0, Math.min(K, kc), P, w, wOff, acc, mode);
+  // Every lane is added, also one with no terms (K = 4, S = 3 leaves lane 2 empty): its +0 turns a float -0 into +0.
+  for (let s = 1; s < lanes.S; s++) {
+    const k0 = Math.min(K, s * kc);
+    sums.fill(0, 0, P); // fixed code 0; float +0
+    accumulate(plan, col, k0, Math.min(K, k0 + kc), P, w, wOff, sums, mode);
+    if (plan.fixedAcc) for (let p = 0; p < P; p++) acc[p] = overflowCode(acc[p]! + sums[p]!, plan.fixedAcc);
+    else for (let p = 0; p < P; p++) acc[p] = roundFloat(acc[p]! + sums[p]!, plan.floatAcc!);
+  }
+}
+
+/** acc[p] += the terms col[k * P + p] * w[wOff + k], k = k0..k1-1 in order, in the accumulator's arithmetic. */
+function accumulate(plan: Plan, col: Float64Array, k0: number, k1: number, P: number, w: Float64Array, wOff: number, acc: Float64Array, mode: MacMode): void {
+  if (plan.fixedAcc) fixedMac(plan.fixedAcc, col, k0, k1, P, w, wOff, acc, mode);
+  else floatMac(plan.floatAcc!, col, k0, k1, P, w, wOff, acc);
+}
+
+function fixedMac(r: FixedCastPlan, col: Float64Array, k0: number, k1: number, P: number, w: Float64Array, wOff: number, acc: Float64Array, mode: MacMode): void {
   const { min, max, rounding, saturate } = r;
   const { wrapOnce, magic } = mode;
-  for (let k = 0; k < K; k++) {
+  for (let k = k0; k < k1; k++) {
     const ws = w[wOff + k]! * r.scale; // exact: a power-of-two scaling; q = round(ws * x), x * ws exact
     if (ws === 0) continue; // q = 0 changes nothing, in either overflow mode
     const row = k * P;
@@ -165,8 +196,8 @@ function fixedMac(r: FixedCastPlan, col: Float64Array, K: number, P: number, w: 
   if (wrapOnce) for (let p = 0; p < P; p++) acc[p] = overflowCode(acc[p]!, r);
 }
 
-function floatMac(r: FloatCastPlan, col: Float64Array, K: number, P: number, w: Float64Array, wOff: number, acc: Float64Array): void {
-  for (let k = 0; k < K; k++) {
+function floatMac(r: FloatCastPlan, col: Float64Array, k0: number, k1: number, P: number, w: Float64Array, wOff: number, acc: Float64Array): void {
+  for (let k = k0; k < k1; k++) {
     const wv = w[wOff + k]!;
     const row = k * P;
     for (let p = 0; p < P; p++) acc[p] = roundFloat(acc[p]! + roundFloat(wv * col[row + p]!, r), r);

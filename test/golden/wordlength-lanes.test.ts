@@ -4,50 +4,15 @@
  *  0, then the lanes are added left to right in the accumulator's arithmetic. K not divisible by S, an empty last
  *  lane, and S > K are covered; wrap gives the S = 1 result at every S, saturate and float do not. */
 import { describe, expect, test } from 'vitest';
-import { decodeFloat, fixedFormat, fixedRange, floatFormat, floatMaxFinite, type FixedFormat, type FixedRounding, type FloatFormat } from '../../src/ir/numformats.js';
+import { type FixedFormat, type FixedRounding, type FloatFormat } from '../../src/ir/numformats.js';
 import { tunedConv, tunedGemm } from '../../src/golden/wordlength/linear.js';
-import type { ConvNode, GemmNode, LayerFormats, NumFormat, Tensor } from '../../src/ir/types.js';
+import type { ConvNode, GemmNode, LayerFormats, Tensor } from '../../src/ir/types.js';
 import { makeTensor } from '../../src/ir/types.js';
 import { inferOutputs } from '../../src/ir/shapes.js';
-import { createRng } from '../../src/dse/prng.js';
+import { big, codeOf, convFixtureTerms, EXACT_SHIFT, fl, type FormatCase, frac, fx, overflow, randomTensor, roundExact, roundShift } from '../helpers/exact-formats.js';
 
-function randomTensor(shape: number[], f: NumFormat, seed: number): Tensor {
-  const r = createRng(seed);
-  const t = makeTensor('float32', shape);
-  for (let i = 0; i < t.data.length; i++) {
-    if (f.kind === 'fixed') {
-      const { min, max } = fixedRange(f);
-      t.data[i] = (min + Math.floor(r.float() * (max - min + 1))) * 2 ** (f.intBits - f.width);
-    } else {
-      let v = NaN;
-      while (!Number.isFinite(v)) v = decodeFloat(Math.floor(r.float() * 2 ** (1 + f.expBits + f.mantBits)), f);
-      t.data[i] = v;
-    }
-  }
-  return t;
-}
 
 // ---- the reference: one output from its K (activation, weight) pairs, S lanes, plain loops ----
-function roundShift(n: bigint, s: bigint, mode: FixedRounding): bigint {
-  if (s <= 0n) return n << -s;
-  const d = 1n << s;
-  const fl = n >= 0n ? n / d : -((-n + d - 1n) / d);
-  const rem = n - fl * d;
-  if (mode === 'truncate') return fl;
-  if (mode === 'half-up') return 2n * rem >= d ? fl + 1n : fl;
-  return 2n * rem > d || (2n * rem === d && (fl & 1n) === 1n) ? fl + 1n : fl;
-}
-function overflow(n: bigint, f: FixedFormat): bigint {
-  const { min, max } = fixedRange(f);
-  if (n >= BigInt(min) && n <= BigInt(max)) return n;
-  if (f.overflow === 'saturate') return n < BigInt(min) ? BigInt(min) : BigInt(max);
-  const m = 1n << BigInt(f.width);
-  let v = ((n % m) + m) % m;
-  if (f.signed && v > BigInt(max)) v -= m;
-  return v;
-}
-const frac = (f: FixedFormat) => BigInt(f.width - f.intBits);
-const codeOf = (v: number, f: FixedFormat) => BigInt(v * 2 ** (f.width - f.intBits));
 
 /** The lanes' term ranges: lane s holds [s*Kc, min(K, (s+1)*Kc)), possibly empty. */
 function laneRanges(K: number, S: number): [number, number][] {
@@ -68,38 +33,19 @@ function fixedRef(xs: number[], ws: number[], bias: number, A: FixedFormat, c: L
 }
 
 // Custom float on exact rationals n * 2^-400 (formats without specials, saturating).
-const SH = 400n;
-const big = (v: number) => BigInt(v * 2 ** Number(SH));
-function roundExact(n: bigint, f: FloatFormat): bigint {
-  if (n === 0n) return 0n;
-  const neg = n < 0n, a = neg ? -n : n;
-  const e = a.toString(2).length - 1 - Number(SH);
-  const emin = 1 - f.bias;
-  const q = e >= emin ? e - f.mantBits : f.subnormals ? emin - f.mantBits : emin;
-  const m = roundShift(a, BigInt(q) + SH, 'half-even');
-  let r = q + Number(SH) >= 0 ? m << (BigInt(q) + SH) : m >> -(BigInt(q) + SH);
-  if (r > big(floatMaxFinite(f))) r = big(floatMaxFinite(f));
-  return neg ? -r : r;
-}
 function floatRef(xs: number[], ws: number[], bias: number, c: LayerFormats, S: number): number {
   const C = c.accumulator as FloatFormat;
   const lanes = laneRanges(xs.length, S).map(([k0, k1], s) => {
     let acc = s === 0 ? roundExact(big(bias), C) : 0n;
-    for (let k = k0; k < k1; k++) acc = roundExact(acc + roundExact((big(xs[k]!) * big(ws[k]!)) >> SH, C), C);
+    for (let k = k0; k < k1; k++) acc = roundExact(acc + roundExact((big(xs[k]!) * big(ws[k]!)) >> EXACT_SHIFT, C), C);
     return acc;
   });
   let acc = lanes[0]!;
   for (let s = 1; s < S; s++) acc = roundExact(acc + lanes[s]!, C);
-  return Number(roundExact(acc, c.activation as FloatFormat)) / 2 ** Number(SH);
+  return Number(roundExact(acc, c.activation as FloatFormat)) / 2 ** Number(EXACT_SHIFT);
 }
 
-interface Case {
-  readonly name: string;
-  readonly A: NumFormat;
-  readonly f: LayerFormats;
-}
-const fx = fixedFormat;
-const fl = (e: number, m: number, o: Parameters<typeof floatFormat>[2] = {}) => floatFormat(e, m, { specials: 'none', ...o });
+type Case = FormatCase;
 const narrow = (rounding: FixedRounding, o: 'wrap' | 'saturate'): Case => ({
   name: `fixed ${rounding} ${o}`, A: fx(6, 2), f: { weight: fx(5, 1), bias: fx(8, 3), accumulator: fx(9, 3, { rounding, overflow: o }), activation: fx(7, 3, { rounding }) },
 });
@@ -127,14 +73,7 @@ function conv(c: Case, S: number, seed: number): { got: number[]; one: number[];
   for (let m = 0; m < 6; m++)
     for (let oy = 0; oy < OH; oy++)
       for (let ox = 0; ox < OW; ox++) {
-        const xs: number[] = [], ws: number[] = [];
-        for (let ci = 0; ci < 2; ci++)
-          for (let ky = 0; ky < 3; ky++)
-            for (let kx = 0; kx < 3; kx++) {
-              const iy = oy * 2 + ky - 1, ix = ox + kx, cin = Math.floor(m / 3) * 2 + ci;
-              xs.push(iy >= 0 && iy < 5 && ix < 6 ? x.data[(cin * 5 + iy) * 6 + ix]! : 0);
-              ws.push(w.data[((m * 2 + ci) * 3 + ky) * 3 + kx]!);
-            }
+        const { xs, ws } = convFixtureTerms(x.data, w.data, m, oy, ox);
         want.push(ref(c, xs, ws, b.data[m]!, S));
       }
   return { got: Array.from(y.data), one: Array.from(y1.data), want };

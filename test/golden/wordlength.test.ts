@@ -3,58 +3,16 @@
  *  accumulators narrower than the products), custom float on exact rationals (subnormals on and off, saturation,
  *  a wide-spread case where float64 sums are inexact and the double-rounding argument matters). */
 import { describe, expect, test } from 'vitest';
-import { decodeFloat, fixedFormat, fixedRange, floatFormat, floatMaxFinite, type FixedFormat, type FixedRounding, type FloatFormat } from '../../src/ir/numformats.js';
+import { floatFormat, type FixedFormat, type FixedRounding, type FloatFormat } from '../../src/ir/numformats.js';
 import { tunedConv, tunedGemm } from '../../src/golden/wordlength/linear.js';
-import type { ConvNode, GemmNode, LayerFormats, NumFormat, Tensor } from '../../src/ir/types.js';
+import type { ConvNode, GemmNode, LayerFormats, Tensor } from '../../src/ir/types.js';
 import { makeTensor } from '../../src/ir/types.js';
 import { inferOutputs } from '../../src/ir/shapes.js';
-import { createRng } from '../../src/dse/prng.js';
+import { big, codeOf, convFixtureTerms, EXACT_SHIFT, fl, type FormatCase, frac, fx, overflow, randomTensor, roundExact, roundShift, seededUniform } from '../helpers/exact-formats.js';
 
-/** Deterministic PRNG. */
-function rng(seed: number): () => number {
-  const r = createRng(seed);
-  return () => r.float();
-}
-
-/** A random value of the format: a random code (fixed), or a random finite code (float). */
-function randomValue(f: NumFormat, r: () => number): number {
-  if (f.kind === 'fixed') {
-    const { min, max } = fixedRange(f);
-    return (min + Math.floor(r() * (max - min + 1))) * 2 ** (f.intBits - f.width);
-  }
-  for (;;) {
-    const v = decodeFloat(Math.floor(r() * 2 ** (1 + f.expBits + f.mantBits)), f);
-    if (Number.isFinite(v)) return v;
-  }
-}
-
-function randomTensor(shape: number[], f: NumFormat, r: () => number): Tensor {
-  const t = makeTensor('float32', shape);
-  for (let i = 0; i < t.data.length; i++) t.data[i] = randomValue(f, r);
-  return t;
-}
+const rng = seededUniform;
 
 // ---- fixed-point reference on BigInt codes ----
-const frac = (f: FixedFormat) => BigInt(f.width - f.intBits);
-function roundShift(n: bigint, s: bigint, mode: FixedRounding): bigint {
-  if (s <= 0n) return n << -s;
-  const d = 1n << s;
-  const fl = n >= 0n ? n / d : -((-n + d - 1n) / d);
-  const rem = n - fl * d;
-  if (mode === 'truncate') return fl;
-  if (mode === 'half-up') return 2n * rem >= d ? fl + 1n : fl;
-  return 2n * rem > d || (2n * rem === d && (fl & 1n) === 1n) ? fl + 1n : fl;
-}
-function overflow(n: bigint, f: FixedFormat): bigint {
-  const { min, max } = fixedRange(f);
-  if (n >= BigInt(min) && n <= BigInt(max)) return n;
-  if (f.overflow === 'saturate') return n < BigInt(min) ? BigInt(min) : BigInt(max);
-  const m = 1n << BigInt(f.width);
-  let v = ((n % m) + m) % m;
-  if (f.signed && v > BigInt(max)) v -= m;
-  return v;
-}
-const codeOf = (v: number, f: FixedFormat) => BigInt(v * 2 ** (f.width - f.intBits));
 
 /** One output: bias, then products in order, then the output cast; returns the output value. */
 function fixedOutput(xs: number[], ws: number[], bias: number, A: FixedFormat, W: FixedFormat, B: FixedFormat, C: FixedFormat, O: FixedFormat): number {
@@ -68,42 +26,21 @@ function fixedOutput(xs: number[], ws: number[], bias: number, A: FixedFormat, W
 }
 
 // ---- custom-float reference on exact rationals: value = n * 2^-S ----
-const S = 400n;
-const big = (v: number) => BigInt(v * 2 ** Number(S)); // exact: every value here is a multiple of 2^-300 below 2^128
-function roundExact(n: bigint, f: FloatFormat): bigint {
-  if (n === 0n) return 0n;
-  const neg = n < 0n, a = neg ? -n : n;
-  const e = a.toString(2).length - 1 - Number(S); // floor(log2 |value|)
-  const emin = 1 - f.bias;
-  const q = e >= emin ? e - f.mantBits : f.subnormals ? emin - f.mantBits : emin; // quantum 2^q
-  let m = roundShift(a, BigInt(q) + S, 'half-even');
-  let r = q + Number(S) >= 0 ? m << (BigInt(q) + S) : m >> -(BigInt(q) + S);
-  if (r > big(floatMaxFinite(f))) {
-    expect(f.overflow).toBe('saturate');
-    r = big(floatMaxFinite(f));
-  }
-  m = 0n;
-  return neg ? -r : r;
-}
+// Overflow in these cases saturates (the tests use saturating formats).
+const saturates = (f: FloatFormat) => expect(f.overflow).toBe('saturate');
 function floatOutput(xs: number[], ws: number[], bias: number, C: FloatFormat, O: FloatFormat): number {
-  let acc = roundExact(big(bias), C);
+  let acc = roundExact(big(bias), C, saturates);
   for (let k = 0; k < xs.length; k++) {
-    const p = (big(xs[k]!) * big(ws[k]!)) >> S; // exact (asserted below)
-    expect((p << S) === big(xs[k]!) * big(ws[k]!)).toBe(true);
-    acc = roundExact(acc + roundExact(p, C), C);
+    const p = (big(xs[k]!) * big(ws[k]!)) >> EXACT_SHIFT; // exact (asserted below)
+    expect((p << EXACT_SHIFT) === big(xs[k]!) * big(ws[k]!)).toBe(true);
+    acc = roundExact(acc + roundExact(p, C, saturates), C, saturates);
   }
-  const y = roundExact(acc, O);
-  return Number(y) / 2 ** Number(S); // exact: y has at most 24 significant bits
+  const y = roundExact(acc, O, saturates);
+  return Number(y) / 2 ** Number(EXACT_SHIFT); // exact: y has at most 24 significant bits
 }
 
-interface Case {
-  readonly name: string;
-  readonly A: NumFormat;
-  readonly f: LayerFormats;
-}
+type Case = FormatCase;
 
-const fx = fixedFormat;
-const fl = (e: number, m: number, o: Parameters<typeof floatFormat>[2] = {}) => floatFormat(e, m, { specials: 'none', ...o });
 const ROUNDINGS: FixedRounding[] = ['truncate', 'half-up', 'half-even'];
 const FIXED_CASES: Case[] = ROUNDINGS.flatMap((rounding) =>
   (['wrap', 'saturate'] as const).flatMap((overflowMode) => [
@@ -133,15 +70,7 @@ function conv(seed: number, c: Case): void {
   for (let m = 0; m < 6; m++)
     for (let oy = 0; oy < OH; oy++)
       for (let ox = 0; ox < OW; ox++) {
-        const xs: number[] = [], ws: number[] = [];
-        for (let ci = 0; ci < 2; ci++)
-          for (let ky = 0; ky < 3; ky++)
-            for (let kx = 0; kx < 3; kx++) {
-              const iy = oy * 2 + ky - 1, ix = ox + kx;
-              const cin = Math.floor(m / 3) * 2 + ci;
-              xs.push(iy >= 0 && iy < 5 && ix < 6 ? x.data[(cin * 5 + iy) * 6 + ix]! : 0);
-              ws.push(w.data[((m * 2 + ci) * 3 + ky) * 3 + kx]!);
-            }
+        const { xs, ws } = convFixtureTerms(x.data, w.data, m, oy, ox);
         const want = reference(c, xs, ws, b.data[m]!);
         const got = y.data[(m * OH + oy) * OW + ox]!;
         if (!Object.is(got, want) && got !== want) bad.push(`m${m} (${oy},${ox}): ${got} != ${want}`);

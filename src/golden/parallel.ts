@@ -106,14 +106,27 @@ export function pooledWorkerCount(): number {
   return idleWorkers.length;
 }
 
+/** A new pool thread: one that fails or ends while idle leaves the pool (its error is not the process's). */
+function pooledWorker(): Worker {
+  const worker = new Worker(WORKER_SCRIPT);
+  const leave = () => {
+    const i = idleWorkers.indexOf(worker);
+    if (i >= 0) idleWorkers.splice(i, 1);
+  };
+  worker.on('error', leave);
+  worker.on('exit', leave);
+  return worker;
+}
+
 /** Runs one slice on an idle pooled thread (or a new one); the thread goes back to the pool when it answered. */
 export function runOnPooledWorker(job: WorkerJob, onDone: (done: number) => void): Promise<Int32Array> {
-  const worker = idleWorkers.pop() ?? new Worker(WORKER_SCRIPT);
+  const worker = idleWorkers.pop() ?? pooledWorker();
   worker.ref();
   return new Promise<Int32Array>((resolve, reject) => {
     const finish = (settle: () => void, reuse: boolean) => {
       worker.off('message', onMessage);
       worker.off('error', onError);
+      worker.off('exit', onExit);
       if (reuse) {
         worker.unref();
         idleWorkers.push(worker);
@@ -127,8 +140,11 @@ export function runOnPooledWorker(job: WorkerJob, onDone: (done: number) => void
     };
     // A thread that crashed is not reused.
     const onError = (e: Error) => finish(() => reject(e), false);
+    // A thread that ended without answering (killed, out of memory) rejects instead of leaving the call waiting.
+    const onExit = (code: number) => finish(() => reject(new Error(`an evaluation thread exited with code ${code} before it answered`)), false);
     worker.on('message', onMessage);
     worker.on('error', onError);
+    worker.on('exit', onExit);
     worker.postMessage(job);
   });
 }

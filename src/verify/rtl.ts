@@ -58,7 +58,8 @@ export async function verifyRtl(request: VerifyRequest): Promise<VerifyOutcome> 
     // With --layers (and no trace) one debug build runs every input: its outputs and cycles are the plain build's
     // (ADEQUATE_DEBUG only adds prints and memory dumps), so the plain build is not made as well.
     const layersOnly = request.layers === true && !request.trace;
-    const quick = count * predicted.total <= QUICK_BUILD_CYCLES;
+    const quickFor = (inferences: number) => inferences * predicted.total <= QUICK_BUILD_CYCLES;
+    const quick = quickFor(count);
     const model = await buildModel(build, request.trace ? 'trace' : layersOnly ? 'debug' : 'plain', undefined, { quick });
     const dumpDir = layersOnly ? mkdtempSync(join(scratch, 'dump-')) : undefined;
     const run = await runModel(build, model, inputs.map((t) => t.data), plan.output.size, scratch, {
@@ -72,7 +73,7 @@ export async function verifyRtl(request: VerifyRequest): Promise<VerifyOutcome> 
     let layerMismatches: LayerMismatch[] = [];
     if (dumpDir) layerMismatches = compareDumps(dumpDir, schedule, expected);
     else if (request.layers || badOutputs.length > 0) {
-      const debugModel = await buildModel(build, 'debug', undefined, { quick: (request.layers ? count : 1) * predicted.total <= QUICK_BUILD_CYCLES });
+      const debugModel = await buildModel(build, 'debug', undefined, { quick: quickFor(request.layers ? count : 1) });
       const which = request.layers ? inputs.map((_, i) => i) : [badOutputs[0]!];
       layerMismatches = await compareLayers(build, debugModel, schedule, which.map((i) => inputs[i]!), which.map((i) => expected[i]!), scratch);
       layerMismatches = layerMismatches.map((m) => ({ ...m, inference: which[m.inference]! }));

@@ -154,7 +154,7 @@ async function compileTestbench(buildDir: string): Promise<string> {
   const exe = join(cache, `tb-${hash.digest('hex').slice(0, 16)}`);
   if (existsSync(exe)) return exe;
   mkdirSync(cache, { recursive: true });
-  const tmp = `${exe}.${process.pid}.tmp`;
+  const tmp = `${exe}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   const r = await runTool('g++', [...CSIM_FLAGS, '-o', tmp, ...HLS_SOURCES], { cwd: build, what: `the g++ build of the C simulation of ${build}` });
   if (r.error?.code === 'ENOENT') throw userError('E_TOOL', 'g++ is not installed; the HLS C simulation needs it (apt-get install -y g++)');
   if (r.error) throw userError('E_TOOL', `cannot run g++: ${r.error.message}`);

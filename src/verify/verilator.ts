@@ -67,7 +67,7 @@ export async function buildModel(build: string, variant: SimVariant, onLine?: (l
   const binary = join(dir, SIM_BINARY);
   if (existsSync(binary)) return { binary, seconds: 0, cached: true };
   mkdirSync(cacheRoot, { recursive: true });
-  const tmp = `${dir}.tmp-${process.pid}`;
+  const tmp = `${dir}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   rmSync(tmp, { recursive: true, force: true });
   const t0 = performance.now();
   const fail = (output: string): never => {
@@ -84,9 +84,26 @@ export async function buildModel(build: string, variant: SimVariant, onLine?: (l
   const make = await runTool('make', ['-C', tmp, '-f', `${SIM_BINARY}.mk`, '-j', '2', ...cxx, SIM_BINARY], build, `the C++ build of the Verilator model of ${build}`, onLine);
   if (make.code !== 0 || !existsSync(join(tmp, SIM_BINARY))) fail(verilate.output + make.output);
   if (runtime && !seeded) saveRuntime(tmp, runtime);
+  publishBuild(tmp, dir, binary);
+  return { binary, seconds: (performance.now() - t0) / 1000, cached: false };
+}
+
+/** Moves a finished build into place. Another process (a second queue worker on the same machine) may have built the
+ *  same model meanwhile and be running it: its complete folder is kept and ours dropped; only a folder without the
+ *  binary (left by a crash) is replaced. */
+export function publishBuild(tmp: string, dir: string, binary: string): void {
+  try {
+    renameSync(tmp, dir);
+    return;
+  } catch (e) {
+    if (!existsSync(dir)) throw e;
+  }
+  if (existsSync(binary)) {
+    rmSync(tmp, { recursive: true, force: true });
+    return;
+  }
   rmSync(dir, { recursive: true, force: true });
   renameSync(tmp, dir);
-  return { binary, seconds: (performance.now() - t0) / 1000, cached: false };
 }
 
 /** Verilator runtime objects every model links; the same for every design of one Verilator version and variant. */

@@ -20,7 +20,7 @@ export const approxBench: Benchmark = {
     const layers = layerInfo(graph, names, makeTensor('float32', [200, ...samples.inputs.shape.slice(1)], samples.inputs.data.slice(0, 200 * 784)));
     const library = await libraryCandidates('builtin', false);
     const t0 = performance.now();
-    const runner = createRunner(graph, samples.inputs, samples.labels!, library, layers, 'histogram');
+    const runner = createRunner(graph, samples.inputs, samples.labels!, library, layers, { weights: 'histogram', bias: true });
     const setup = (performance.now() - t0) / 1000;
     const r = await explore(runner, layers, library, { tiles: 3, mode: 'free', pop: 16, gen: 3, seed: 1, weightUpdate: 'histogram', maxDrop: 0.5 });
     await runner.close();

@@ -31,9 +31,9 @@ export const queueBench: Benchmark = {
       const local = [], queued = [];
       let uploaded = 0;
       for (let round = 0; round < 2; round++) {
-        local.push(await search(createRunner(graph, samples.inputs, samples.labels!, library, layers, 'histogram', WORKERS)));
+        local.push(await search(createRunner(graph, samples.inputs, samples.labels!, library, layers, { weights: 'histogram', bias: true }, WORKERS)));
         const queue = await JobQueue.open({ url: redis.url });
-        queued.push(await search(await queueRunner(queue, graph, samples.inputs, samples.labels!, library, layers, 'histogram')));
+        queued.push(await search(await queueRunner(queue, graph, samples.inputs, samples.labels!, library, layers, { weights: 'histogram', bias: true })));
         uploaded += queue.blobs.uploaded;
       }
       if (new Set([...local, ...queued].map((r) => r.front)).size !== 1) throw new Error('internal error: the queued search found another front than the local pool');

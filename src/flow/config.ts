@@ -71,7 +71,7 @@ export const CONFIG_SCHEMA = {
     }),
     approx: section({
       tiles: posInt, library: str, mode: { enum: ['free', 'ordered'] }, pop: posInt, gen: posInt, 'max-drop': { type: 'number', minimum: 0 }, confidence: { type: 'number', minimum: 0 },
-      'max-energy': num, 'weight-update': { enum: ['none', 'uniform', 'histogram'] }, eval: posInt, holdout: { type: 'integer', minimum: 0 }, pick: { type: 'integer', minimum: 0 },
+      'max-energy': num, 'weight-update': { enum: ['none', 'uniform', 'histogram'] }, 'bias-correction': bool, eval: posInt, holdout: { type: 'integer', minimum: 0 }, pick: { type: 'integer', minimum: 0 },
     }),
     hls: section({ lanes: posInt, pe: posInt, simd: posInt, 'window-taps': posInt, 'eltwise-lanes': posInt, 'window-lanes': posInt, part: str, clock: { type: 'number', exclusiveMinimum: 0 }, 'mult-impl': { enum: ['auto', 'table', 'netlist'] }, 'stream-width': { enum: [8, 32, 64] }, ...FOLD_TARGET }),
     csim: section({ count: posInt }),

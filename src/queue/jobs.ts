@@ -6,7 +6,7 @@
 import { decodeIr } from '../ir/serialize.js';
 import { localEvaluator } from '../dse/approx/pool.js';
 import type { Candidate, LayerInfo } from '../dse/approx/explore.js';
-import type { WeightUpdateMode } from '../dse/approx/weight-update.js';
+import type { Compensation } from '../dse/approx/weight-update.js';
 import { SharingEvaluator } from '../dse/share/evaluator.js';
 import type { ShareQueuePayload, ShareQueueSetup } from '../dse/share/pool.js';
 import { ShareSpace } from '../dse/share/space.js';
@@ -30,7 +30,7 @@ export interface ApproxSetup {
   readonly labels: Int32Array;
   readonly library: readonly Candidate[];
   readonly layers: readonly LayerInfo[];
-  readonly weightUpdate: WeightUpdateMode;
+  readonly compensation: Compensation;
 }
 export interface ApproxPayload {
   readonly perLayer: readonly number[];
@@ -38,7 +38,7 @@ export interface ApproxPayload {
 }
 
 const approx: JobKind<ApproxSetup, ReturnType<typeof localEvaluator>, ApproxPayload, { correct: number; count: number }> = {
-  setup: (s) => localEvaluator(decodeIr(JSON.parse(s.json), s.weights, 'queue'), { dtype: 'float32', shape: s.inputShape, data: s.inputs }, s.labels, s.library, s.layers, s.weightUpdate),
+  setup: (s) => localEvaluator(decodeIr(JSON.parse(s.json), s.weights, 'queue'), { dtype: 'float32', shape: s.inputShape, data: s.inputs }, s.labels, s.library, s.layers, s.compensation),
   run: (local, p) => local.evaluate(p.perLayer, p.chunks),
 };
 

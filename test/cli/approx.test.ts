@@ -30,6 +30,13 @@ describe('adequate approx', () => {
     expect(report.front.length).toBeGreaterThan(0);
     expect(new Set(report.chosen.layers.map((l: { tile: number }) => l.tile)).size).toBeLessThanOrEqual(2);
     expect(readFileSync(join(out, 'pareto.svg'), 'utf8')).toContain('<svg');
+    // Bias correction (on by default): the saved IR's approximate layers carry new bias constants.
+    expect(report.bias_correction).toBe(true);
+    expect(typeof report.chosen.heldout.chosen_without_bias_correction).toBe('number');
+    const saved = JSON.parse(readFileSync(join(out, 'model.ir.json'), 'utf8')) as { nodes: { op: string; inputs: string[]; attrs: { multiplier?: string } }[] };
+    const approximate = saved.nodes.filter((n) => n.attrs?.multiplier !== undefined);
+    expect(approximate.length).toBeGreaterThan(0);
+    for (const n of approximate) expect(n.inputs[2]).toMatch(/\.bias\./);
     // The saved IR, run by eval on the same 250 images, measures exactly what the search measured.
     const e = await runCliAsync(['eval', out, '--limit', '250', '--json']);
     expect(e.code, e.stderr).toBe(0);

@@ -2,7 +2,8 @@
  *  design evaluator against the plain golden model. */
 import { describe, expect, test } from 'vitest';
 import { canonicalize, relativeEnergy, type Candidate, type ExploredDesign, type LayerInfo } from '../../src/dse/approx/explore.js';
-import { weightMap } from '../../src/dse/approx/weight-update.js';
+import { meanProductError, weightMap } from '../../src/dse/approx/weight-update.js';
+import type { Graph } from '../../src/ir/types.js';
 import { exactTable } from '../../src/multipliers/index.js';
 import { getMultiplier } from '../../src/multipliers/index.js';
 
@@ -63,6 +64,79 @@ describe('weight update', () => {
   });
 });
 
+describe('bias correction', () => {
+  // P(x, w) = x * (w & ~3): drops the weight's two low bits. Every activation code is 10 (a one-point histogram).
+  const table = new Int32Array(65536);
+  for (let x = 0; x < 256; x++) for (let w = 0; w < 256; w++) table[x * 256 + w] = x * (w & ~3);
+  const histogram = new Float64Array(256);
+  histogram[10] = 1;
+
+  test('expected product error per weight code, with and without a weight map (worked by hand)', () => {
+    const err = meanProductError(table, false, histogram);
+    expect([err[7], err[8], err[5], err[1]]).toEqual([40 - 70, 0, 40 - 50, 0 - 10]);
+    const map = Int32Array.from({ length: 256 }, (_, w) => (w === 7 ? 8 : w));
+    expect(meanProductError(table, false, histogram, map)[7]).toBe(80 - 70); // 7 stored as 8
+  });
+
+  test('the bind pass lowers each channel\'s bias by its expected accumulator error, zero-point term included (worked by hand)', async () => {
+    const { bindMultipliers } = await import('../../src/passes/bind-multipliers.js');
+    const { makeTensor } = await import('../../src/ir/types.js');
+    // A 2-output dense layer with activation zero point 3: weights [[7, 8], [5, 1]], biases [100, -50].
+    const w = makeTensor('uint8', [2, 2], Uint8Array.from([7, 8, 5, 1]));
+    const b = makeTensor('int32', [2], Int32Array.from([100, -50]));
+    const node = { op: 'QGemm', name: 'fc', inputs: ['x', 'w', 'b'], outputs: ['y'], attrs: { aZeroPoint: 3, wZeroPoint: [0] } };
+    const graph = { name: 'g', inputs: [], outputs: ['y'], nodes: [node], constants: new Map([['w', w], ['b', b]]), values: new Map() } as unknown as Graph;
+    const biasOf = (g: Graph) => Array.from(g.constants.get(g.nodes[0]!.inputs[2]!)!.data);
+    // No weight map: channel 0 errs by 10*4 - 70 + 10*8 - 80 = -30 per output, channel 1 by (40 - 50) + (0 - 10) = -20.
+    const plain = bindMultipliers.run(graph, { layers: new Map([['fc', { multiplier: 'm', productError: meanProductError(table, false, histogram) }]]) }).graph;
+    expect(biasOf(plain)).toEqual([130, -30]);
+    // Weight 7 stored as 8: its product errs by 80 - 70 = +10 and the corrections (ir/arithmetic.md 2) subtract
+    // za * (8 - 7) = 3 more: channel 0 errs by +7 (bias 93), channel 1 as before.
+    const map = Int32Array.from({ length: 256 }, (_, v) => (v === 7 ? 8 : v));
+    const mapped = bindMultipliers.run(graph, { layers: new Map([['fc', { multiplier: 'm', weightMap: map, productError: meanProductError(table, false, histogram, map) }]]) }).graph;
+    expect(biasOf(mapped)).toEqual([93, -30]);
+    expect(Array.from(mapped.constants.get(mapped.nodes[0]!.inputs[1]!)!.data)).toEqual([8, 8, 5, 1]);
+    expect(biasOf(graph)).toEqual([100, -50]); // the input graph is not changed
+  });
+
+  test('on random activations drawn from the histogram, the corrected accumulator\'s mean error is within rounding of zero', () => {
+    // The accumulator of ir/arithmetic.md 2, computed here from its expansion, with mul8u_1AGV, random 8-bit weights
+    // (zero point 128), a skewed activation histogram (zero point 5) and the histogram-weighted weight update.
+    const m = getMultiplier('mul8u_1AGV');
+    const hist = Float64Array.from({ length: 256 }, (_, x) => (x < 5 ? 0 : Math.exp(-x / 40)));
+    const cdf: number[] = [];
+    hist.reduce((s, v, i) => ((cdf[i] = s + v), s + v), 0);
+    let seed = 7;
+    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const draw = () => {
+      const u = rand() * cdf[255]!;
+      return cdf.findIndex((c) => c >= u);
+    };
+    const K = 64, za = 5, zw = 128;
+    const w = Array.from({ length: K }, () => Math.floor(rand() * 256));
+    const map = weightMap(m.table, false, hist);
+    const err = meanProductError(m.table, false, hist, map);
+    let expected = 0;
+    for (let k = 0; k < K; k++) expected += err[w[k]!]! - za * (map[w[k]!]! - w[k]!);
+    const correction = -Math.round(expected);
+    let sum = 0, squares = 0;
+    const samples = 20000;
+    for (let s = 0; s < samples; s++) {
+      let approx = 0, exact = 0;
+      for (let k = 0; k < K; k++) {
+        const a = draw(), v = map[w[k]!]!;
+        approx += m.table[a * 256 + v]! - zw * a - za * v + za * zw;
+        exact += (a - za) * (w[k]! - zw);
+      }
+      sum += approx - exact;
+      squares += (approx - exact) ** 2;
+    }
+    const mean = sum / samples, se = Math.sqrt((squares / samples - mean * mean) / samples);
+    expect(Math.abs(mean), 'without the correction the mean error is significant').toBeGreaterThan(10 * se);
+    expect(Math.abs(mean + correction)).toBeLessThan(0.5 + 4 * se);
+  });
+});
+
 /** The example LeNet-5, quantized with calibration on the first `limit` MNIST test images, and those images. */
 async function quantizedLenet(limit: number) {
   const { join } = await import('node:path');
@@ -117,8 +191,8 @@ describe('design pool', () => {
     const names = graph.nodes.filter((n) => n.op === 'QConv' || n.op === 'QGemm').map((n) => n.name);
     const layers = layerInfo(graph, names, data.inputs);
     const library = (await libraryCandidates('builtin', false)).slice(0, 6);
-    const one = localRunner(graph, data.inputs, data.labels!, library, layers, 'histogram');
-    const pool = createRunner(graph, data.inputs, data.labels!, library, layers, 'histogram', 2);
+    const one = localRunner(graph, data.inputs, data.labels!, library, layers, { weights: 'histogram', bias: true });
+    const pool = createRunner(graph, data.inputs, data.labels!, library, layers, { weights: 'histogram', bias: true }, 2);
     try {
       expect(pool.chunkCount).toBe(3); // 250 + 250 + 200 images
       for (const design of [[1, 1, 1, 1, 1], [0, 2, 3, 0, 5], [1, 1, 4, 4, 0], [0, 2, 3, 0, 5]])
@@ -137,6 +211,19 @@ test('the search\'s own view of the best design: lowest energy within --max-drop
   expect(bestWithin(front, 0.99, 0.5)!.relativeEnergy).toBe(0.25); // drop 0.44 <= 0.5
   expect(bestWithin(front, 0.99, 0.3)!.relativeEnergy).toBe(0.3); // 0.44 > 0.3; 0.24 <= 0.3
   expect(bestWithin(front, 0.99, 0.1)!.relativeEnergy).toBe(1); // only the exact design
+});
+
+test('the choice\'s candidates: the first fronts of the feasible approximate designs, most energy first (worked by hand)', async () => {
+  const { leadingFronts } = await import('../../src/dse/approx/explore.js');
+  const d = (top1: number, relativeEnergy: number, full = true, perLayer = [1, 0]) => ({ top1, relativeEnergy, perLayer, full, genome: [top1, relativeEnergy] }) as unknown as ExploredDesign;
+  // Exact top-1 0.99, max drop 0.5 points: top-1 0.985 or better is feasible.
+  const a = d(0.99, 0.2), b = d(0.989, 0.4), c = d(0.988, 0.3), e = d(0.987, 0.5), f = d(0.986, 0.6);
+  const designs = [a, b, c, e, f, d(0.99, 0.1, false), d(0.98, 0.05), d(0.991, 1, true, [0, 0])];
+  // Front 1: a (dominates the rest); front 2: b and c; front 3: e; front 4: f. Not candidates: the partly measured
+  // design, the infeasible one (drop 1 point) and the exact design.
+  expect(leadingFronts(designs, 0.99, 0.5, 1)).toEqual([a]);
+  expect(leadingFronts(designs, 0.99, 0.5, 2)).toEqual([b, c, a]);
+  expect(leadingFronts(designs, 0.99, 0.5, 3)).toEqual([e, b, c, a]);
 });
 
 describe('refinement around the front', () => {

@@ -15,10 +15,10 @@ import { copyDatasetConfig } from '../dataset-copy.js';
 import { sliceDataset, type Dataset } from '../../io/dataset.js';
 import { bindMultipliers } from '../../passes/bind-multipliers.js';
 import { createRunner, queueRunner } from '../../dse/approx/pool.js';
-import { designBindings, explore, type Candidate, type ExploredDesign, type LayerInfo } from '../../dse/approx/explore.js';
+import { designBindings, explore, leadingFronts, type Candidate, type ExploredDesign, type LayerInfo } from '../../dse/approx/explore.js';
 import { chooseOnSelection, selectionReport, splitLabelled } from '../../dse/selection.js';
 import { layerInfo, libraryCandidates, type MultiplierCost } from '../../dse/approx/setup.js';
-import type { WeightUpdateMode } from '../../dse/approx/weight-update.js';
+import type { Compensation, WeightUpdateMode } from '../../dse/approx/weight-update.js';
 import { loadDatasetFor, loadHoldout, requireLabels, withDatasetOptions, type DatasetArgs } from '../dataset-options.js';
 import { claimOutput, type OutputClaim } from '../../io/output-guard.js';
 import { requireLibraryDir } from '../../multipliers/store.js';
@@ -33,6 +33,12 @@ import { formatTable } from '../table.js';
  *  finds designs that dominate NSGA-II's on the search images but not on unseen ones, and a denser front gives the
  *  fixed-sequence choice more chances to stop early: with 3 steps, two of three runs chose the exact design. */
 const REFINE_STEPS = 0;
+
+/** Pareto fronts of the search (on the search images) whose designs the choice re-measures. More than the first:
+ *  with 500 search images a cheap design that those images flatter dominates every costlier one, the first front
+ *  then holds only designs too aggressive for the selection images, and the exact design was chosen (LeNet-5,
+ *  `--eval 1000 --seed 2`); the next fronts hold the moderate designs the noise hid. Measured in docs/selection.md. */
+const CANDIDATE_FRONTS = 3;
 
 interface Args extends DatasetArgs, QueueArgs {
   model: string;
@@ -50,6 +56,7 @@ interface Args extends DatasetArgs, QueueArgs {
   cost: MultiplierCost;
   'max-energy'?: number;
   'weight-update': WeightUpdateMode;
+  'bias-correction': boolean;
   eval: number;
   holdout: number;
   pick?: number;
@@ -75,6 +82,7 @@ export const approxCommand: CommandModule<object, Args> = {
       .option('max-energy', numberOption('max-energy', { above: 0, describe: 'constraint on relative multiplier energy (exact = 1)' }))
       .option('cost', { choices: ['power', 'luts', 'cells'] as const, default: 'power' as const, describe: 'multiplier cost the search minimises: published 45 nm power (else switching estimate), xc7 LUTs without DSP, or CMOS transistors of the generic cells (Yosys)' })
       .option('weight-update', { choices: ['none', 'uniform', 'histogram'] as const, default: 'histogram' as const, describe: 'retraining-free weight compensation' })
+      .option('bias-correction', { type: 'boolean', default: true, describe: 'lower each approximate layer\'s biases by its expected multiplier error (--no-bias-correction: off)' })
       .option('eval', intOption('eval', { default: 2000, min: 2, describe: 'labelled images for the search and the choice (split by --selection)' }))
       .option('selection', numberOption('selection', { default: 0.5, above: 0, below: 1, describe: 'fraction of the --eval images kept from the search to choose the design on (docs/selection.md)' }))
       .option('holdout', intOption('holdout', { default: 5000, min: 0, describe: 'images after those for the final report (used by neither the search nor the choice)' }))
@@ -113,7 +121,8 @@ export const approxCommand: CommandModule<object, Args> = {
     const searchData = sliceDataset(evalData, 0, split.search), selectionData = sliceDataset(evalData, split.search, evalData.count);
     const layers = layerInfo(graph, layerNodes.map((n) => n.name), calibrationSamples(args, input.shape, searchData).inputs);
     const queue = await openQueue(args);
-    const runner = queue ? await queueRunner(queue, graph, searchData.inputs, searchData.labels!, library, layers, args['weight-update']) : createRunner(graph, searchData.inputs, searchData.labels!, library, layers, args['weight-update']);
+    const compensation: Compensation = { weights: args['weight-update'], bias: args['bias-correction'] };
+    const runner = queue ? await queueRunner(queue, graph, searchData.inputs, searchData.labels!, library, layers, compensation) : createRunner(graph, searchData.inputs, searchData.labels!, library, layers, compensation);
     // Two bars: the seed designs of the first generation (every single-multiplier design, measured in full: the
     // longest generation), then the generations, whose rate and ETA the first one would otherwise distort.
     const seeds = startProgress('seed designs', library.length);
@@ -139,25 +148,26 @@ export const approxCommand: CommandModule<object, Args> = {
     queueSummary(queue, 'approx');
     (progress ?? seeds).end(`(${result.evaluations} designs, ${result.fullEvaluations} on the full set; refinement: ${result.refinement.designs} designs in ${result.refinement.steps} steps, ${result.refinement.frontDesigns} on the front)`);
     const libraryDir = args.library.includes('/') ? args.library : undefined;
-    const bindDesign = (d: ExploredDesign, mode: WeightUpdateMode) => bindMultipliers.run(graph, { layers: designBindings(d.perLayer, layers, library, mode, undefined, d.layerTile) }).graph;
+    const bindDesign = (d: ExploredDesign, c: Compensation) => bindMultipliers.run(graph, { layers: designBindings(d.perLayer, layers, library, c, undefined, d.layerTile) }).graph;
     const predict = async (g: Graph) => (await evaluateParallel(g, selectionData, { multiplierLibrary: libraryDir })).predictions;
-    // The choice: the front's approximate designs, most energy first, re-measured on the selection images against the
+    // The choice: the approximate designs of the first CANDIDATE_FRONTS fronts, most energy first, re-measured on the selection images against the
     // exact design on the same images (src/dse/selection.ts); the exact design when none passes.
-    const approximate = result.front.filter((d) => d !== result.exact).sort((a, b) => b.relativeEnergy - a.relativeEnergy);
+    const approximate = leadingFronts(result.designs, result.exactTop1, args['max-drop'], CANDIDATE_FRONTS);
     const selectionOpts = { maxDrop: args['max-drop'], confidence: args.confidence };
     const selection = args.pick !== undefined ? undefined
-      : await chooseOnSelection(approximate, (d) => predict(bindDesign(d, args['weight-update'])), await predict(graph), selectionData.labels!, selectionOpts);
+      : await chooseOnSelection(approximate, (d) => predict(bindDesign(d, compensation)), await predict(graph), selectionData.labels!, selectionOpts);
     const chosen = args.pick !== undefined ? result.front[args.pick] : (selection!.chosen ?? result.exact);
     if (chosen && chosen === result.exact && args.pick === undefined)
       process.stderr.write(`approx: no approximate design keeps --max-drop ${args['max-drop']} with --confidence ${args.confidence} on the ${split.selection} selection images; the exact design is chosen (more --eval images, a larger --max-drop or a lower --confidence let approximate ones in)\n`);
     if (!chosen) throw userError('E_DSE', `no design on the front has index ${args.pick}; the front has ${result.front.length} designs`);
-    const bound = bindDesign(chosen, args['weight-update']);
-    const withoutUpdate = bindDesign(chosen, 'none');
+    const bound = bindDesign(chosen, compensation);
+    const withoutUpdate = bindDesign(chosen, { ...compensation, weights: 'none' });
+    const withoutBias = bindDesign(chosen, { ...compensation, bias: false });
     const holdout = loadHoldout(args.model, args, args.holdout, input.shape, evalData);
     const measure = async (g: Graph) => (holdout ? (await evaluateParallel(g, holdout, { multiplierLibrary: libraryDir })).top1 : undefined);
-    const held = { exact: await measure(graph), chosen: await measure(bound), chosen_without_weight_update: await measure(withoutUpdate), count: holdout?.count ?? 0 };
+    const held = { exact: await measure(graph), chosen: await measure(bound), chosen_without_weight_update: await measure(withoutUpdate), chosen_without_bias_correction: await measure(withoutBias), count: holdout?.count ?? 0 };
     const describeShort = (d: ExploredDesign) => ({ relative_energy: +d.relativeEnergy.toFixed(6), tiles: d.tiles.map((m) => library[m]!.id) });
-    const selectionJson = selection ? selectionReport(split, selection, selectionOpts, describeShort) : { search_images: split.search, selection_images: split.selection, picked: args.pick };
+    const selectionJson = selection ? { ...selectionReport(split, selection, selectionOpts, describeShort), candidate_fronts: CANDIDATE_FRONTS } : { search_images: split.search, selection_images: split.selection, picked: args.pick };
     const chosenTrial = selection?.trials.find((t) => t.candidate === chosen);
     const report = paretoReport(args, split.search, result, chosen, layers, library, held, selectionJson, chosenTrial ? { paired_drop: chosenTrial.paired.drop, bound: chosenTrial.paired.bound, selection_top1: chosenTrial.paired.top1 } : undefined);
     // The file holds no timings, so the same inputs and seed give the same bytes; --json prints them too.
@@ -216,6 +226,7 @@ interface HeldOut {
   readonly exact: number | undefined;
   readonly chosen: number | undefined;
   readonly chosen_without_weight_update: number | undefined;
+  readonly chosen_without_bias_correction: number | undefined;
   readonly count: number;
 }
 
@@ -238,6 +249,7 @@ function paretoReport(
     tiles: args.tiles,
     mode: args.mode,
     weight_update: args['weight-update'],
+    bias_correction: args['bias-correction'],
     cost: args.cost,
     library: args.library,
     multipliers: library.length,
@@ -270,6 +282,6 @@ function printReport(rep: ReturnType<typeof paretoReport>): void {
   if (rep.chosen.paired_drop !== undefined)
     console.log(`choice on ${(rep.selection as { selection_images: number }).selection_images} selection images: paired drop ${rep.chosen.paired_drop.toFixed(2)} points, bound ${rep.chosen.bound!.toFixed(2)} <= --max-drop ${rep.max_drop}`);
   console.log(`chosen: ${label} ${rep.chosen.relative_energy.toFixed(3)} (saves ${(100 * (1 - rep.chosen.relative_energy)).toFixed(1)}%), top-1 ${(100 * rep.chosen.top1).toFixed(2)}%` +
-    (h.chosen !== undefined ? `; on ${h.count} held-out images: ${(100 * h.chosen).toFixed(2)}% (exact ${(100 * h.exact!).toFixed(2)}%, without weight update ${(100 * h.chosen_without_weight_update!).toFixed(2)}%)` : ''));
+    (h.chosen !== undefined ? `; on ${h.count} held-out images: ${(100 * h.chosen).toFixed(2)}% (exact ${(100 * h.exact!).toFixed(2)}%, without weight update ${(100 * h.chosen_without_weight_update!).toFixed(2)}%, without bias correction ${(100 * h.chosen_without_bias_correction!).toFixed(2)}%)` : ''));
   for (const l of rep.chosen.layers) console.log(`  ${l.layer}: tile ${l.tile}, ${l.multiplier}`);
 }

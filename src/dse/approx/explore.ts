@@ -9,8 +9,9 @@
  *  multiplier one step along the cost order, or one layer moved, measured on the same search images. */
 import { runNsga2, type Design, type EvaluationContext } from '../nsga2.js';
 import { refineFront } from '../local-search.js';
+import { nonDominatedSort } from '../pareto.js';
 import type { LayerBinding } from '../../passes/bind-multipliers.js';
-import { weightMap, type WeightUpdateMode } from './weight-update.js';
+import { meanProductError, weightMap, type Compensation, type WeightUpdateMode } from './weight-update.js';
 import type { DesignRunner, DesignScore } from './pool.js';
 
 export interface Candidate {
@@ -209,18 +210,35 @@ export function designNeighbours(genome: readonly number[], tiles: number, order
   return out;
 }
 
-/** The layer bindings of a design (library index per layer), with weight maps for `mode` (cached in `maps`). */
-export function designBindings(perLayer: readonly number[], layers: readonly LayerInfo[], library: readonly Candidate[], mode: WeightUpdateMode, maps = new Map<string, Int32Array>(), layerTile?: readonly number[]): Map<string, LayerBinding> {
+/** Weight maps and product errors of (layer, multiplier, compensation), computed once per search. */
+export type BindingCache = Map<string, Pick<LayerBinding, 'weightMap' | 'productError'>>;
+
+/** The layer bindings of a design (library index per layer), compensated as `compensation` asks: weight maps and,
+ *  with `bias`, the product errors of the updated weights (bias correction, weight-update.ts), over the layer's
+ *  activation histogram. */
+export function designBindings(perLayer: readonly number[], layers: readonly LayerInfo[], library: readonly Candidate[], compensation: Compensation, cache: BindingCache = new Map(), layerTile?: readonly number[]): Map<string, LayerBinding> {
+  const { weights, bias } = compensation;
   return new Map(layers.map((l, i): [string, LayerBinding] => {
     const c = library[perLayer[i]!]!;
     const tile = layerTile ? { tile: layerTile[i]! } : {};
     if (perLayer[i] === 0) return [l.name, { multiplier: undefined, ...tile }];
-    if (mode === 'none') return [l.name, { multiplier: c.id, ...tile }];
-    const key = `${l.name}|${c.id}|${mode}`;
-    let map = maps.get(key);
-    if (!map) maps.set(key, (map = weightMap(c.table, c.signed, mode === 'histogram' ? l.histogram : undefined, l.weightRange)));
-    return [l.name, { multiplier: c.id, weightMap: map, ...tile }];
+    const key = `${l.name}|${c.id}|${weights}|${bias}`;
+    let found = cache.get(key);
+    if (!found) {
+      const map = weights === 'none' ? undefined : weightMap(c.table, c.signed, weights === 'histogram' ? l.histogram : undefined, l.weightRange);
+      const productError = bias ? meanProductError(c.table, c.signed, l.histogram, map) : undefined;
+      cache.set(key, (found = { ...(map ? { weightMap: map } : {}), ...(productError ? { productError } : {}) }));
+    }
+    return [l.name, { multiplier: c.id, ...found, ...tile }];
   }));
+}
+
+/** The designs of the first `ranks` Pareto fronts (non-dominated sorting on energy and search top-1) among the fully
+ *  measured approximate designs within `maxDrop` on the search images, most energy first. */
+export function leadingFronts(designs: readonly ExploredDesign[], exactTop1: number, maxDrop: number, ranks: number): ExploredDesign[] {
+  const feasible = designs.filter((d) => d.full && d.perLayer.some((m) => m !== 0) && 100 * (exactTop1 - d.top1) <= maxDrop + 1e-9);
+  const fronts = nonDominatedSort(feasible.map((d) => ({ objectives: [1 - d.top1, d.relativeEnergy] })));
+  return fronts.slice(0, ranks).flat().map((i) => feasible[i]!).sort((a, b) => b.relativeEnergy - a.relativeEnergy || b.top1 - a.top1);
 }
 
 /** The lowest-energy design that loses at most `maxDrop` points against the exact design on the search images: the

@@ -6,7 +6,7 @@ import { localEvaluator, type PoolInit } from './pool.js';
 
 const init = workerData as PoolInit;
 const graph = decodeIr(JSON.parse(init.json), init.weights, 'worker');
-const local = localEvaluator(graph, { dtype: 'float32', shape: init.inputShape, data: init.inputs }, init.labels, init.library, init.layers, init.weightUpdate, (c) => c % init.workers === init.worker);
+const local = localEvaluator(graph, { dtype: 'float32', shape: init.inputShape, data: init.inputs }, init.labels, init.library, init.layers, init.compensation, (c) => c % init.workers === init.worker);
 parentPort!.on('message', (m: { perLayer: number[]; chunks: number[] }) => {
   try {
     parentPort!.postMessage(local.evaluate(m.perLayer, m.chunks));

@@ -16,8 +16,8 @@ import type { ApproxPayload, ApproxSetup } from '../../queue/jobs.js';
 import type { JobQueue } from '../../queue/submit.js';
 import { orderedWorker } from '../worker-channel.js';
 import { chunkCountOf, DesignEvaluator } from './evaluator.js';
-import { designBindings, type Candidate, type LayerInfo } from './explore.js';
-import type { WeightUpdateMode } from './weight-update.js';
+import { designBindings, type BindingCache, type Candidate, type LayerInfo } from './explore.js';
+import type { Compensation } from './weight-update.js';
 
 export interface DesignScore {
   readonly correct: number;
@@ -39,7 +39,7 @@ export interface PoolInit {
   readonly labels: Int32Array;
   readonly library: readonly Candidate[];
   readonly layers: readonly LayerInfo[];
-  readonly weightUpdate: WeightUpdateMode;
+  readonly compensation: Compensation;
   /** This worker's chunks are those with index % workers === worker. */
   readonly worker: number;
   readonly workers: number;
@@ -51,15 +51,15 @@ const WORKER = packagePath('dist', 'src', 'dse', 'approx', 'pool-worker.js');
 const range = (first: number, chunks: number) => Array.from({ length: Math.max(0, chunks - first) }, (_, i) => first + i);
 
 /** A runner in this thread; with `owns`, it measures only the chunks it owns (the pool's workers). */
-export function localEvaluator(graph: Graph, inputs: Tensor, labels: Int32Array, library: readonly Candidate[], layers: readonly LayerInfo[], mode: WeightUpdateMode, owns?: (chunk: number) => boolean) {
+export function localEvaluator(graph: Graph, inputs: Tensor, labels: Int32Array, library: readonly Candidate[], layers: readonly LayerInfo[], compensation: Compensation, owns?: (chunk: number) => boolean) {
   const tables = new Map(library.map((c) => [c.id, c.table]));
   const evaluator = new DesignEvaluator(graph, inputs, labels, { productTable: (id) => tables.get(id)! }, owns);
-  const maps = new Map<string, Int32Array>();
-  return { evaluator, evaluate: (perLayer: readonly number[], chunks: readonly number[]) => evaluator.evaluate(designBindings(perLayer, layers, library, mode, maps), chunks) };
+  const cache: BindingCache = new Map();
+  return { evaluator, evaluate: (perLayer: readonly number[], chunks: readonly number[]) => evaluator.evaluate(designBindings(perLayer, layers, library, compensation, cache), chunks) };
 }
 
-export function localRunner(graph: Graph, inputs: Tensor, labels: Int32Array, library: readonly Candidate[], layers: readonly LayerInfo[], mode: WeightUpdateMode): DesignRunner {
-  const local = localEvaluator(graph, inputs, labels, library, layers, mode);
+export function localRunner(graph: Graph, inputs: Tensor, labels: Int32Array, library: readonly Candidate[], layers: readonly LayerInfo[], compensation: Compensation): DesignRunner {
+  const local = localEvaluator(graph, inputs, labels, library, layers, compensation);
   return {
     chunkCount: local.evaluator.chunkCount,
     evaluate: async (perLayer, chunks = local.evaluator.chunkCount, first = 0) => local.evaluate(perLayer, range(first, chunks)),
@@ -67,13 +67,13 @@ export function localRunner(graph: Graph, inputs: Tensor, labels: Int32Array, li
   };
 }
 
-export function createRunner(graph: Graph, inputs: Tensor, labels: Int32Array, library: readonly Candidate[], layers: readonly LayerInfo[], mode: WeightUpdateMode, workers = availableParallelism()): DesignRunner {
+export function createRunner(graph: Graph, inputs: Tensor, labels: Int32Array, library: readonly Candidate[], layers: readonly LayerInfo[], compensation: Compensation, workers = availableParallelism()): DesignRunner {
   const chunkCount = chunkCountOf(graph, labels.length);
   const W = Math.min(workers, chunkCount);
-  if (W <= 1 || !existsSync(WORKER)) return localRunner(graph, inputs, labels, library, layers, mode);
+  if (W <= 1 || !existsSync(WORKER)) return localRunner(graph, inputs, labels, library, layers, compensation);
   const { json, weights } = encodeIr(graph);
   const pool = Array.from({ length: W }, (_, worker) => {
-    const init: PoolInit = { json, weights, inputs: inputs.data as Float32Array, inputShape: inputs.shape, labels, library, layers, weightUpdate: mode, worker, workers: W };
+    const init: PoolInit = { json, weights, inputs: inputs.data as Float32Array, inputShape: inputs.shape, labels, library, layers, compensation, worker, workers: W };
     return orderedWorker<DesignScore>(WORKER, init);
   });
   return {
@@ -94,10 +94,10 @@ export function createRunner(graph: Graph, inputs: Tensor, labels: Int32Array, l
 
 /** A runner whose evaluations are jobs on the queue: the graph, images, labels and multiplier tables are stored
  *  once (content-addressed), each job carries a design and its chunks. The runner owns the queue: close() closes it. */
-export async function queueRunner(queue: JobQueue, graph: Graph, inputs: Tensor, labels: Int32Array, library: readonly Candidate[], layers: readonly LayerInfo[], mode: WeightUpdateMode): Promise<DesignRunner> {
+export async function queueRunner(queue: JobQueue, graph: Graph, inputs: Tensor, labels: Int32Array, library: readonly Candidate[], layers: readonly LayerInfo[], compensation: Compensation): Promise<DesignRunner> {
   const chunkCount = chunkCountOf(graph, labels.length);
   const { json, weights } = encodeIr(graph);
-  const setup: ApproxSetup = { json, weights, inputs: inputs.data as Float32Array, inputShape: inputs.shape, labels, library, layers, weightUpdate: mode };
+  const setup: ApproxSetup = { json, weights, inputs: inputs.data as Float32Array, inputShape: inputs.shape, labels, library, layers, compensation };
   const hash = await queue.putSetup({ ...setup }).catch(async (e: unknown) => {
     await queue.close();
     throw e;

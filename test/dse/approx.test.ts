@@ -226,6 +226,15 @@ test('the choice\'s candidates: the first fronts of the feasible approximate des
   expect(leadingFronts(designs, 0.99, 0.5, 3)).toEqual([e, b, c, a]);
 });
 
+test('the energy ladder: one design per band (ratio^(k+1), ratio^k], the best on the search images (worked by hand)', async () => {
+  const { energyLadder } = await import('../../src/dse/approx/explore.js');
+  const d = (top1: number, relativeEnergy: number) => ({ top1, relativeEnergy }) as unknown as ExploredDesign;
+  // Ratio 0.5: bands (0.5, 1], (0.25, 0.5], (0.125, 0.25].
+  const a = d(0.99, 0.9), b = d(0.985, 0.6), c = d(0.988, 0.45), e = d(0.988, 0.3), f = d(0.98, 0.2);
+  // Band (0.5, 1]: a beats b; band (0.25, 0.5]: c and e tie, e has less energy; band (0.125, 0.25]: f alone.
+  expect(energyLadder([b, a, c, e, f], 0.5)).toEqual([a, e, f]);
+});
+
 describe('refinement around the front', () => {
   test('neighbours of a design: tile multipliers one step along the cost order, one layer moved, one layer split off (worked by hand)', async () => {
     const { designNeighbours, powerOrder } = await import('../../src/dse/approx/explore.js');

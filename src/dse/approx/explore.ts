@@ -241,6 +241,18 @@ export function leadingFronts(designs: readonly ExploredDesign[], exactTop1: num
   return fronts.slice(0, ranks).flat().map((i) => feasible[i]!).sort((a, b) => b.relativeEnergy - a.relativeEnergy || b.top1 - a.top1);
 }
 
+/** One design per energy band (ratio^(k+1), ratio^k]: the one with the best search top-1 (ties: less energy); most
+ *  energy first. */
+export function energyLadder(designs: readonly ExploredDesign[], ratio: number): ExploredDesign[] {
+  const best = new Map<number, ExploredDesign>();
+  for (const d of designs) {
+    const band = Math.floor(Math.log(d.relativeEnergy) / Math.log(ratio));
+    const b = best.get(band);
+    if (!b || d.top1 > b.top1 || (d.top1 === b.top1 && d.relativeEnergy < b.relativeEnergy)) best.set(band, d);
+  }
+  return [...best.values()].sort((a, b) => b.relativeEnergy - a.relativeEnergy);
+}
+
 /** The lowest-energy design that loses at most `maxDrop` points against the exact design on the search images: the
  *  search's own view, shown while it runs. The design a user gets is chosen on other images (src/dse/selection.ts). */
 export function bestWithin(designs: readonly ExploredDesign[], exactTop1: number, maxDrop: number): ExploredDesign | undefined {

@@ -68,7 +68,8 @@ function run(graph: Graph, { layers }: BindOptions): PassResult {
       updated++;
     }
     if (b.productError) {
-      const bias = constants.get(n.inputs[2]!)!;
+      // A layer without a bias gets one (zeros, int32 [M]) to hold the correction.
+      const bias = (n.inputs[2] !== undefined ? constants.get(n.inputs[2]) : undefined) ?? makeTensor('int32', [w.shape[0]!]);
       const corrected = correctedBias(bias, w, stored, b.productError, n.attrs.aZeroPoint);
       const name = `${n.name}.bias.${b.multiplier ?? 'exact'}`;
       constants.set(name, corrected);

@@ -97,6 +97,10 @@ describe('bias correction', () => {
     expect(biasOf(mapped)).toEqual([93, -30]);
     expect(Array.from(mapped.constants.get(mapped.nodes[0]!.inputs[1]!)!.data)).toEqual([8, 8, 5, 1]);
     expect(biasOf(graph)).toEqual([100, -50]); // the input graph is not changed
+    // A layer without a bias input gets one holding the correction alone.
+    const noBias = { ...graph, nodes: [{ ...node, inputs: ['x', 'w'] }], constants: new Map([['w', w]]) } as unknown as Graph;
+    const added = bindMultipliers.run(noBias, { layers: new Map([['fc', { multiplier: 'm', productError: meanProductError(table, false, histogram) }]]) }).graph;
+    expect(biasOf(added)).toEqual([30, 20]);
   });
 
   test('on random activations drawn from the histogram, the corrected accumulator\'s mean error is within rounding of zero', () => {

@@ -2,6 +2,7 @@
  *  worked by hand, the fixed-sequence test (stops at the first failure), and its error rate simulated against the
  *  guarantee docs/selection.md states. */
 import { describe, expect, test } from 'vitest';
+import { normalCdf, normalQuantile } from '../../src/dse/normal.js';
 import { chooseOnSelection, pairedDrop, splitLabelled } from '../../src/dse/selection.js';
 import { createRng } from '../../src/dse/prng.js';
 
@@ -46,16 +47,40 @@ describe('paired drop (worked by hand)', () => {
   });
 });
 
-describe('fixed-sequence choice', () => {
-  const n = 200, labels = new Int32Array(n);
+describe('fallback-sequence choice', () => {
+  const n = 400, labels = new Int32Array(n);
   const reference = preds(n, []);
-  test('takes the last candidate before the first failure, reports the rest', async () => {
-    // Candidates most costly first: lose 0, 0, 3 images (fails at 0.5: 1.5 + sqrt(4 - 0.045)/2 > 0.5), then 0 again.
+  const alpha = normalCdf(-1); // confidence 1
+  test('levels: 90 % of the unspent error rate each, plus the level before when it passed (worked by hand)', async () => {
+    // Candidates most costly first: lose 0, 0, 3 images of 400, then 0 again.
     const wrong: Record<string, number[]> = { a: [], b: [], c: [0, 1, 2], d: [] };
     const s = await chooseOnSelection(['a', 'b', 'c', 'd'], async (c) => preds(n, wrong[c]!), reference, labels, { maxDrop: 0.5, confidence: 1 });
+    // a: 0.9 alpha; b: 0.09 alpha + a's; c: 0.009 alpha + b's (it fails: 0.75 points lost); d: the last 0.001 alpha.
+    const levels = [0.9 * alpha, 0.99 * alpha, 0.999 * alpha, 0.001 * alpha];
+    s.trials.forEach((t, i) => {
+      expect(t.level).toBeCloseTo(levels[i]!, 12);
+      expect(t.critical).toBeCloseTo(normalQuantile(1 - levels[i]!), 12);
+    });
+    // d loses nothing, but its standard error on 400 images is 0.25 points (the + 1) and z(1 - 0.001 alpha) = 3.6.
+    expect(s.trials.map((t) => [t.candidate, t.passed])).toEqual([['a', true], ['b', true], ['c', false], ['d', false]]);
     expect(s.chosen).toBe('b');
-    expect(s.trials.map((t) => [t.candidate, t.passed, t.afterStop])).toEqual([['a', true, false], ['b', true, false], ['c', false, false], ['d', true, true]]);
     expect(s.referenceTop1).toBe(1);
+  });
+  test('a failure does not end the sequence: a later candidate that passes its own stricter test is chosen', async () => {
+    const m = 2000, labels = new Int32Array(m), reference = preds(m, []);
+    const wrong: Record<string, number[]> = { a: [], b: Array.from({ length: 20 }, (_, i) => i), c: [] };
+    const s = await chooseOnSelection(['a', 'b', 'c'], async (c) => preds(m, wrong[c]!), reference, labels, { maxDrop: 0.5, confidence: 1 });
+    // b loses 1 point and fails; c, tested at its own 0.1 x 0.1 alpha (z 2.93), loses nothing: bound 2.93 x 0.05.
+    expect(s.trials.map((t) => t.passed)).toEqual([true, false, true]);
+    expect(s.trials[2]!.level).toBeCloseTo(0.01 * alpha, 12);
+    expect(s.trials[2]!.paired.bound).toBeCloseTo(normalQuantile(1 - 0.01 * alpha) * 0.05, 9);
+    expect(s.chosen).toBe('c');
+  });
+  test('confidence 0: no test, the measured drop alone', async () => {
+    const s = await chooseOnSelection(['a', 'b'], async (c) => preds(n, c === 'a' ? [0, 1] : [0, 1, 2]), reference, labels, { maxDrop: 0.5, confidence: 0 });
+    // a loses 2 images of 400 (0.5 points: within), b 3 (0.75 points).
+    expect(s.trials.map((t) => [t.critical, t.passed])).toEqual([[0, true], [0, false]]);
+    expect(s.chosen).toBe('a');
   });
   test('none passes: undefined (the caller keeps its reference)', async () => {
     const s = await chooseOnSelection(['x'], async () => preds(n, [0, 1, 2, 3]), reference, labels, { maxDrop: 0.5, confidence: 1 });

@@ -31,16 +31,16 @@ import { formatTable } from '../table.js';
 
 /** Default steps of Pareto local search after NSGA-II: none. Measured on LeNet-5 (docs/approx.md), the refinement
  *  finds designs that dominate NSGA-II's on the search images but not on unseen ones, and a denser front gives the
- *  fixed-sequence choice more chances to stop early: with 3 steps, two of three runs chose the exact design. */
+ *  choice (then a fixed sequence) more chances to stop early: with 3 steps, two of three runs chose the exact design. */
 const REFINE_STEPS = 0;
 
 /** The choice's candidates (docs/selection.md): the designs of the search's first CANDIDATE_FRONTS Pareto fronts
  *  (on the search images), one per energy band of ratio CANDIDATE_BAND (the best on the search images), so an
  *  energy ladder from safe to aggressive. More than the first front: with 500 search images a cheap design that
  *  those images flatter dominates every costlier one, so the first front held only designs too aggressive for the
- *  selection images, and the exact design was chosen (LeNet-5, `--eval 1000 --seed 2`). One per band: the test
- *  stops at the first failure, and with 500 selection images each marginal candidate is nearly a coin toss, so ten
- *  near-equal candidates in a row ended the sequence early far more often than one did (seed 3). */
+ *  selection images, and the exact design was chosen (LeNet-5, `--eval 1000 --seed 2`). One per band: the levels of
+ *  the fallback sequence shrink after each failure, and with 500 selection images each marginal candidate is nearly
+ *  a coin toss, so ten near-equal candidates in a row failed early far more often than one did (seed 3). */
 const CANDIDATE_FRONTS = 3;
 const CANDIDATE_BAND = 0.9;
 

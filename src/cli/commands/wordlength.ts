@@ -113,7 +113,7 @@ export const wordlengthCommand: CommandModule<object, Args> = {
     // The choice: every configuration the search met within the bound, most costly first, re-measured on the
     // selection images against float (src/dse/selection.ts); the reference formats when none passes. Not only the
     // front: on the search images the cheapest feasible configurations often match float and dominate every safer
-    // one, and a fixed sequence needs the safer ones before them.
+    // one, and the sequence needs the safer ones before them.
     const widest = result.trace[0]!;
     const candidates = result.trace.filter((p) => p.feasible && p !== widest).sort((a, b) => b.cost - a.cost);
     const selectionOpts = { maxDrop: args['max-drop'], confidence: args.confidence };

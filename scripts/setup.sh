@@ -4,7 +4,7 @@
 # simulation), libonnx-testdata (ONNX conformance tests), NumPy (npy cross-checks), chromium (the report's browser
 # test), Fashion-MNIST (dataset-fashion-mnist, the residual example's data), redis-server (the job queue of
 # `adequate worker`, and its tests). Then `npm ci` when node_modules is missing or older than package-lock.json,
-# which also builds dist/.
+# which also builds dist/; else a build when dist/ is missing or older than a source.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +29,8 @@ fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci" >&2
   npm ci --no-audit --no-fund
-elif [ ! -f dist/src/cli/main.js ]; then
+elif [ ! -f dist/src/cli/main.js ] || [ -n "$(find src bench -newer dist/src/cli/main.js -print -quit)" ]; then
+  # dist/ is missing or older than a source (after a pull): the example would run the old code.
+  echo "setup: npm run build" >&2
   npm run build
 fi

@@ -29,7 +29,7 @@ fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci" >&2
   npm ci --no-audit --no-fund
-elif [ ! -f dist/.built ] || [ -n "$(find src bench -newer dist/.built -print -quit)" ]; then
+elif [ ! -f dist/.built ] || [ -n "$(find src bench scripts/build-wasm.mjs scripts/wasm-mac.mjs tsconfig.json -newer dist/.built -print -quit)" ]; then
   # dist/ is missing or older than a source (after a pull): the example would run the old code.
   echo "setup: npm run build" >&2
   npm run build

@@ -37,7 +37,7 @@ export interface ApproxPayload {
   readonly chunks: readonly number[];
 }
 
-const approx: JobKind<ApproxSetup, ReturnType<typeof localEvaluator>, ApproxPayload, { correct: number; count: number }> = {
+const approx: JobKind<ApproxSetup, ReturnType<typeof localEvaluator>, ApproxPayload, { correct: number; count: number; outputError: number }> = {
   setup: (s) => localEvaluator(decodeIr(JSON.parse(s.json), s.weights, 'queue'), { dtype: 'float32', shape: s.inputShape, data: s.inputs }, s.labels, s.library, s.layers, s.compensation),
   run: (local, p) => local.evaluate(p.perLayer, p.chunks),
 };

@@ -27,6 +27,16 @@ describe('adequate approx', () => {
     expect(report.chosen.bound).toBeLessThanOrEqual(1 + 1e-9);
     const trial = report.selection.trials.find((t: { candidate: { relative_energy: number } }) => t.candidate.relative_energy === report.chosen.relative_energy);
     expect(trial.paired_drop).toBeCloseTo(100 * (trial.lost - trial.gained) / 250, 9);
+    // The candidates: the output-error ladder, most energy first, one per band of 0.8, each costlier design straying
+    // less from the exact one (its output error measured on the search images).
+    const ladder = report.selection.trials.map((t: { candidate: { relative_energy: number; output_error: number } }) => t.candidate);
+    expect(report.selection.candidates).toBe('output-error ladder');
+    for (let i = 1; i < ladder.length; i++) {
+      expect(ladder[i].relative_energy).toBeLessThan(ladder[i - 1].relative_energy);
+      expect(ladder[i].output_error).toBeGreaterThan(ladder[i - 1].output_error);
+      expect(Math.floor(Math.log(ladder[i].relative_energy) / Math.log(0.8))).toBeGreaterThan(Math.floor(Math.log(ladder[i - 1].relative_energy) / Math.log(0.8)));
+    }
+    expect(report.chosen.output_error).toBeGreaterThan(0);
     expect(report.front.length).toBeGreaterThan(0);
     expect(new Set(report.chosen.layers.map((l: { tile: number }) => l.tile)).size).toBeLessThanOrEqual(2);
     expect(readFileSync(join(out, 'pareto.svg'), 'utf8')).toContain('<svg');

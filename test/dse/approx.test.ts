@@ -157,7 +157,7 @@ async function quantizedLenet(limit: number) {
 }
 
 describe('design evaluator', () => {
-  test('checkpointed, batched evaluation equals the plain golden model, design after design', async () => {
+  test('checkpointed, batched evaluation equals the plain golden model, design after design (top-1 and output error)', async () => {
     const { graphRunner, top1 } = await import('../../src/golden/accuracy.js');
     const { DesignEvaluator } = await import('../../src/dse/approx/evaluator.js');
     const { bindMultipliers } = await import('../../src/passes/bind-multipliers.js');
@@ -172,12 +172,24 @@ describe('design evaluator', () => {
       [undefined, undefined, undefined, 'mul8u_DM1', undefined], // exact prefix
       ['mul8u_1AGV', 'mul8u_1AGV', 'mul8u_DM1', 'mul8u_DM1', 'mul8u_DM1'],
     ];
+    // The plain output error: both graphs run one image at a time (batch 1), the squared differences added up.
+    const outputs = (g: typeof graph) => {
+      const run = graphRunner(g, ctx), per = 28 * 28;
+      return Array.from({ length: 300 }, (_, i) => run({ dtype: 'float32', shape: [1, 1, 28, 28], data: (data.inputs.data as Float32Array).slice(i * per, (i + 1) * per) }).data);
+    };
+    const exactOut = outputs(graph);
+    expect(evaluator.evaluate(new Map()).outputError).toBe(0);
     for (const d of designs) {
       const layers = new Map(names.map((n, i) => [n, { multiplier: d[i] }]));
       const got = evaluator.evaluate(layers);
-      const plain = top1(graphRunner(bindMultipliers.run(graph, { layers }).graph, ctx), graph.inputs[0]!.shape, data);
+      const bound = bindMultipliers.run(graph, { layers }).graph;
+      const plain = top1(graphRunner(bound, ctx), graph.inputs[0]!.shape, data);
       expect(got.correct, d.join(',')).toBe(plain.correct);
       expect(got.count).toBe(300);
+      let error = 0;
+      outputs(bound).forEach((y, i) => y.forEach((v, j) => (error += (v - exactOut[i]![j]!) ** 2)));
+      expect(error, d.join(',')).toBeGreaterThan(0);
+      expect(got.outputError / error, d.join(',')).toBeCloseTo(1, 9);
     }
   }, 120000);
 });
@@ -200,8 +212,13 @@ describe('design pool', () => {
     try {
       expect(pool.chunkCount).toBe(3); // 250 + 250 + 200 images
       for (const design of [[1, 1, 1, 1, 1], [0, 2, 3, 0, 5], [1, 1, 4, 4, 0], [0, 2, 3, 0, 5]])
-        for (const [chunks, first] of [[1, 0], [2, 1], [3, 2], [3, 0]] as const)
-          expect(await pool.evaluate(design, chunks, first), `${design} chunks [${first}, ${chunks})`).toEqual(await one.evaluate(design, chunks, first));
+        for (const [chunks, first] of [[1, 0], [2, 1], [3, 2], [3, 0]] as const) {
+          const [got, want] = [await pool.evaluate(design, chunks, first), await one.evaluate(design, chunks, first)];
+          expect({ ...got, outputError: 0 }, `${design} chunks [${first}, ${chunks})`).toEqual({ ...want, outputError: 0 });
+          // The workers' partial sums are added in another order: equal to rounding.
+          expect(got.outputError).toBeCloseTo(want.outputError, 6);
+          if (design.some((m) => m !== 0)) expect(got.outputError).toBeGreaterThan(0);
+        }
     } finally {
       await pool.close();
     }
@@ -217,26 +234,17 @@ test('the search\'s own view of the best design: lowest energy within --max-drop
   expect(bestWithin(front, 0.99, 0.1)!.relativeEnergy).toBe(1); // only the exact design
 });
 
-test('the choice\'s candidates: the first fronts of the feasible approximate designs, most energy first (worked by hand)', async () => {
-  const { leadingFronts } = await import('../../src/dse/approx/explore.js');
-  const d = (top1: number, relativeEnergy: number, full = true, perLayer = [1, 0]) => ({ top1, relativeEnergy, perLayer, full, genome: [top1, relativeEnergy] }) as unknown as ExploredDesign;
-  // Exact top-1 0.99, max drop 0.5 points: top-1 0.985 or better is feasible.
-  const a = d(0.99, 0.2), b = d(0.989, 0.4), c = d(0.988, 0.3), e = d(0.987, 0.5), f = d(0.986, 0.6);
-  const designs = [a, b, c, e, f, d(0.99, 0.1, false), d(0.98, 0.05), d(0.991, 1, true, [0, 0])];
-  // Front 1: a (dominates the rest); front 2: b and c; front 3: e; front 4: f. Not candidates: the partly measured
-  // design, the infeasible one (drop 1 point) and the exact design.
-  expect(leadingFronts(designs, 0.99, 0.5, 1)).toEqual([a]);
-  expect(leadingFronts(designs, 0.99, 0.5, 2)).toEqual([b, c, a]);
-  expect(leadingFronts(designs, 0.99, 0.5, 3)).toEqual([e, b, c, a]);
-});
-
-test('the energy ladder: one design per band (ratio^(k+1), ratio^k], the best on the search images (worked by hand)', async () => {
-  const { energyLadder } = await import('../../src/dse/approx/explore.js');
-  const d = (top1: number, relativeEnergy: number) => ({ top1, relativeEnergy }) as unknown as ExploredDesign;
-  // Ratio 0.5: bands (0.5, 1], (0.25, 0.5], (0.125, 0.25].
-  const a = d(0.99, 0.9), b = d(0.985, 0.6), c = d(0.988, 0.45), e = d(0.988, 0.3), f = d(0.98, 0.2);
-  // Band (0.5, 1]: a beats b; band (0.25, 0.5]: c and e tie, e has less energy; band (0.125, 0.25]: f alone.
-  expect(energyLadder([b, a, c, e, f], 0.5)).toEqual([a, e, f]);
+test('the output-error ladder: the energy/output-error front of the feasible cheaper designs, one per band, least error first in each (worked by hand)', async () => {
+  const { outputErrorLadder } = await import('../../src/dse/approx/explore.js');
+  const d = (top1: number, relativeEnergy: number, outputError: number, full = true, perLayer = [1, 0]) => ({ top1, relativeEnergy, outputError, perLayer, full }) as unknown as ExploredDesign;
+  // Exact top-1 0.99, max drop 0.5 points; ratio 0.5: bands (0.5, 1], (0.25, 0.5], (0.125, 0.25].
+  const a = d(0.99, 0.9, 1), b = d(0.985, 0.6, 2), c = d(0.99, 0.45, 3), e = d(0.986, 0.3, 3), f = d(0.987, 0.2, 9);
+  const dominated = d(0.99, 0.7, 2.5); // b has less energy and less error
+  const notCandidates = [d(0.99, 0.1, 0.5, false), d(0.98, 0.05, 1), d(0.99, 1.04, 0.1), d(0.991, 1, 0, true, [0, 0])];
+  // Band (0.5, 1]: a (error 1) before b (2); band (0.25, 0.5]: c and e tie on error, e has less energy (c is
+  // dominated by e anyway); band (0.125, 0.25]: f. Not candidates: partly measured, infeasible (drop 1 point), dearer
+  // than exact, the exact design.
+  expect(outputErrorLadder([b, a, c, dominated, e, f, ...notCandidates], 0.99, 0.5, 0.5)).toEqual([a, e, f]);
 });
 
 describe('refinement around the front', () => {

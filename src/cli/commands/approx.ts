@@ -15,7 +15,7 @@ import { copyDatasetConfig } from '../dataset-copy.js';
 import { sliceDataset, type Dataset } from '../../io/dataset.js';
 import { bindMultipliers } from '../../passes/bind-multipliers.js';
 import { createRunner, queueRunner } from '../../dse/approx/pool.js';
-import { designBindings, energyLadder, explore, leadingFronts, type Candidate, type ExploredDesign, type LayerInfo } from '../../dse/approx/explore.js';
+import { designBindings, explore, outputErrorLadder, type Candidate, type ExploredDesign, type LayerInfo } from '../../dse/approx/explore.js';
 import { chooseOnSelection, selectionReport, splitLabelled } from '../../dse/selection.js';
 import { layerInfo, libraryCandidates, type MultiplierCost } from '../../dse/approx/setup.js';
 import type { Compensation, WeightUpdateMode } from '../../dse/approx/weight-update.js';
@@ -34,15 +34,12 @@ import { formatTable } from '../table.js';
  *  choice (then a fixed sequence) more chances to stop early: with 3 steps, two of three runs chose the exact design. */
 const REFINE_STEPS = 0;
 
-/** The choice's candidates (docs/selection.md): the designs of the search's first CANDIDATE_FRONTS Pareto fronts
- *  (on the search images), one per energy band of ratio CANDIDATE_BAND (the best on the search images), so an
- *  energy ladder from safe to aggressive. More than the first front: with 500 search images a cheap design that
- *  those images flatter dominates every costlier one, so the first front held only designs too aggressive for the
- *  selection images, and the exact design was chosen (LeNet-5, `--eval 1000 --seed 2`). One per band: the levels of
- *  the fallback sequence shrink after each failure, and with 500 selection images each marginal candidate is nearly
- *  a coin toss, so ten near-equal candidates in a row failed early far more often than one did (seed 3). */
-const CANDIDATE_FRONTS = 3;
-const CANDIDATE_BAND = 0.9;
+/** The choice's candidates (docs/selection.md): the designs of the energy/output-error front (on the search images),
+ *  one per energy band of ratio CANDIDATE_BAND, so a ladder from safe to aggressive ordered by how far the designs
+ *  stray from the exact one. Why bands, and 0.8: the levels of the fallback sequence shrink after each failure, and
+ *  on 500 selection images a good design still loses 2 images and gains none now and then; every rung is a chance of
+ *  such a failure, so the ladder has few rungs (about 8 from 1 to 0.2). */
+const CANDIDATE_BAND = 0.8;
 
 interface Args extends DatasetArgs, QueueArgs {
   model: string;
@@ -154,9 +151,9 @@ export const approxCommand: CommandModule<object, Args> = {
     const libraryDir = args.library.includes('/') ? args.library : undefined;
     const bindDesign = (d: ExploredDesign, c: Compensation) => bindMultipliers.run(graph, { layers: designBindings(d.perLayer, layers, library, c, undefined, d.layerTile) }).graph;
     const predict = async (g: Graph) => (await evaluateParallel(g, selectionData, { multiplierLibrary: libraryDir })).predictions;
-    // The choice: the energy ladder of the first CANDIDATE_FRONTS fronts, most energy first, re-measured on the selection images against the
-    // exact design on the same images (src/dse/selection.ts); the exact design when none passes.
-    const approximate = energyLadder(leadingFronts(result.designs, result.exactTop1, args['max-drop'], CANDIDATE_FRONTS), CANDIDATE_BAND);
+    // The choice: the output-error ladder, most energy first, re-measured on the selection images against the exact
+    // design on the same images (src/dse/selection.ts); the exact design when none passes.
+    const approximate = outputErrorLadder(result.designs, result.exactTop1, args['max-drop'], CANDIDATE_BAND);
     const selectionOpts = { maxDrop: args['max-drop'], confidence: args.confidence };
     const selection = args.pick !== undefined ? undefined
       : await chooseOnSelection(approximate, (d) => predict(bindDesign(d, compensation)), await predict(graph), selectionData.labels!, selectionOpts);
@@ -170,8 +167,8 @@ export const approxCommand: CommandModule<object, Args> = {
     const holdout = loadHoldout(args.model, args, args.holdout, input.shape, evalData);
     const measure = async (g: Graph) => (holdout ? (await evaluateParallel(g, holdout, { multiplierLibrary: libraryDir })).top1 : undefined);
     const held = { exact: await measure(graph), chosen: await measure(bound), chosen_without_weight_update: await measure(withoutUpdate), chosen_without_bias_correction: await measure(withoutBias), count: holdout?.count ?? 0 };
-    const describeShort = (d: ExploredDesign) => ({ relative_energy: +d.relativeEnergy.toFixed(6), tiles: d.tiles.map((m) => library[m]!.id) });
-    const selectionJson = selection ? { ...selectionReport(split, selection, selectionOpts, describeShort), candidate_fronts: CANDIDATE_FRONTS, candidate_band: CANDIDATE_BAND } : { search_images: split.search, selection_images: split.selection, picked: args.pick };
+    const describeShort = (d: ExploredDesign) => ({ relative_energy: +d.relativeEnergy.toFixed(6), output_error: +d.outputError.toPrecision(6), tiles: d.tiles.map((m) => library[m]!.id) });
+    const selectionJson = selection ? { ...selectionReport(split, selection, selectionOpts, describeShort), candidates: 'output-error ladder', candidate_band: CANDIDATE_BAND } : { search_images: split.search, selection_images: split.selection, picked: args.pick };
     const chosenTrial = selection?.trials.find((t) => t.candidate === chosen);
     const report = paretoReport(args, split.search, result, chosen, layers, library, held, selectionJson, chosenTrial ? { paired_drop: chosenTrial.paired.drop, bound: chosenTrial.paired.bound, selection_top1: chosenTrial.paired.top1 } : undefined);
     // The file holds no timings, so the same inputs and seed give the same bytes; --json prints them too.
@@ -220,7 +217,8 @@ async function passThrough(args: Args, out: OutputClaim, graph: Graph, macNodes:
 function calibrationSamples(args: Args, shape: readonly number[], searchData: Dataset): Dataset {
   if (args.inputs !== undefined) return searchData;
   try {
-    return loadDatasetFor(args.model, { ...args, limit: 200 }, shape, 'calib');
+    // --offset skips evaluation images; the calibration split has its own first images.
+    return loadDatasetFor(args.model, { ...args, offset: undefined, limit: 200 }, shape, 'calib');
   } catch {
     return searchData;
   }
@@ -238,6 +236,7 @@ function describe(d: ExploredDesign, layers: readonly LayerInfo[], library: read
   return {
     genome: d.genome,
     top1: d.top1,
+    output_error: +d.outputError.toPrecision(6),
     relative_energy: +d.relativeEnergy.toFixed(6),
     tiles: d.tiles.map((m) => library[m]!.id),
     layers: layers.map((l, i) => ({ layer: l.name, tile: d.layerTile[i], multiplier: library[d.perLayer[i]!]!.id, macs: l.macs })),

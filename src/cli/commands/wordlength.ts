@@ -140,7 +140,8 @@ export const wordlengthCommand: CommandModule<object, Args> = {
 function calibrationData(args: Args, shape: readonly number[], tuning: Dataset): Dataset {
   if (args.inputs !== undefined) return loadDatasetFor(args.model, { ...args, limit: args.calib }, shape);
   try {
-    return loadDatasetFor(args.model, { ...args, limit: args.calib }, shape, 'calib');
+    // --offset skips tuning images; the calibration split has its own first images.
+    return loadDatasetFor(args.model, { ...args, offset: undefined, limit: args.calib }, shape, 'calib');
   } catch {
     return tuning;
   }

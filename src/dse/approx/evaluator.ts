@@ -82,8 +82,11 @@ export class DesignEvaluator {
     return bindMultipliers.run(this.base, { layers }).graph;
   }
 
-  /** Correct predictions and samples over the given chunks (default: all), which this evaluator must own. */
-  evaluate(layers: ReadonlyMap<string, LayerBinding>, chunks: readonly number[] = this.chunks.map((_, i) => i)): { correct: number; count: number } {
+  /** Correct predictions, samples and the output error (the sum over samples of the squared difference between the
+   *  design's output and the exact design's: a continuous measure of how far the design strays, which every sample
+   *  adds to, where top-1 only counts the few samples that flip) over the given chunks (default: all), which this
+   *  evaluator must own. */
+  evaluate(layers: ReadonlyMap<string, LayerBinding>, chunks: readonly number[] = this.chunks.map((_, i) => i)): { correct: number; count: number; outputError: number } {
     const g = this.bound(layers);
     const L = this.layerNodes.length;
     const keys = Array.from({ length: L }, (_, j) => this.prefixKey(layers, j));
@@ -91,7 +94,7 @@ export class DesignEvaluator {
     const firstChanged = this.layerNodes.findIndex((l) => layers.get(l.name)?.multiplier !== undefined || layers.get(l.name)?.weightMap !== undefined);
     const exactUntil = Math.max(0, Math.min(firstChanged < 0 ? L : firstChanged, L - 1));
     const out = g.outputs[0]!;
-    let correct = 0, count = 0;
+    let correct = 0, count = 0, outputError = 0;
     for (const ci of chunks) {
       const c = this.chunks[ci]!;
       if (!c.env) throw new Error(`internal error: chunk ${ci} is not evaluated here`);
@@ -118,8 +121,10 @@ export class DesignEvaluator {
       const pred = argmaxRows(logits, logits.shape[0]!);
       for (let i = 0; i < c.count; i++) if (pred[i] === c.labels[i]) correct++;
       count += c.count;
+      const exact = c.env.get(out)!.data, row = sizeOf(logits.shape.slice(1));
+      for (let i = 0; i < c.count * row; i++) outputError += (logits.data[i]! - exact[i]!) ** 2;
     }
-    return { correct, count };
+    return { correct, count, outputError };
   }
 
   private remember(key: string, chunk: number, env: Map<string, Tensor>): void {

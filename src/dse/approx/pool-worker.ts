@@ -11,6 +11,6 @@ parentPort!.on('message', (m: { perLayer: number[]; chunks: number[] }) => {
   try {
     parentPort!.postMessage(local.evaluate(m.perLayer, m.chunks));
   } catch (e) {
-    parentPort!.postMessage({ correct: 0, count: 0, error: e instanceof Error ? e.message : String(e) });
+    parentPort!.postMessage({ correct: 0, count: 0, outputError: 0, error: e instanceof Error ? e.message : String(e) });
   }
 });

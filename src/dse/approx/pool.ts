@@ -22,6 +22,8 @@ import type { Compensation } from './weight-update.js';
 export interface DesignScore {
   readonly correct: number;
   readonly count: number;
+  /** Sum over the samples of the squared difference between the design's output and the exact design's. */
+  readonly outputError: number;
 }
 
 /** Evaluates designs given as a library index per layer, on the first `chunks` chunks (all when absent). */
@@ -82,9 +84,9 @@ export function createRunner(graph: Graph, inputs: Tensor, labels: Int32Array, l
       const asked = range(first, chunks);
       const parts = await Promise.all(pool.map((w, i) => {
         const mine = asked.filter((c) => c % W === i);
-        return mine.length > 0 ? w.ask({ perLayer, chunks: mine }) : Promise.resolve({ correct: 0, count: 0 });
+        return mine.length > 0 ? w.ask({ perLayer, chunks: mine }) : Promise.resolve({ correct: 0, count: 0, outputError: 0 });
       }));
-      return parts.reduce((a, b) => ({ correct: a.correct + b.correct, count: a.count + b.count }));
+      return parts.reduce((a, b) => ({ correct: a.correct + b.correct, count: a.count + b.count, outputError: a.outputError + b.outputError }));
     },
     close: async () => {
       await Promise.all(pool.map((w) => w.terminate()));

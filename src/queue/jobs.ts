@@ -4,7 +4,7 @@
  *  beside its local pool (src/dse/approx/pool.ts, ...), and both call the same evaluator, so a job gives exactly
  *  what the local pool gives for the same work. */
 import { decodeIr } from '../ir/serialize.js';
-import { localEvaluator } from '../dse/approx/pool.js';
+import { localEvaluator, type DesignScore } from '../dse/approx/pool.js';
 import type { Candidate, LayerInfo } from '../dse/approx/explore.js';
 import type { Compensation } from '../dse/approx/weight-update.js';
 import { SharingEvaluator } from '../dse/share/evaluator.js';
@@ -37,7 +37,7 @@ export interface ApproxPayload {
   readonly chunks: readonly number[];
 }
 
-const approx: JobKind<ApproxSetup, ReturnType<typeof localEvaluator>, ApproxPayload, { correct: number; count: number; outputError: number }> = {
+const approx: JobKind<ApproxSetup, ReturnType<typeof localEvaluator>, ApproxPayload, DesignScore> = {
   setup: (s) => localEvaluator(decodeIr(JSON.parse(s.json), s.weights, 'queue'), { dtype: 'float32', shape: s.inputShape, data: s.inputs }, s.labels, s.library, s.layers, s.compensation),
   run: (local, p) => local.evaluate(p.perLayer, p.chunks),
 };

@@ -241,8 +241,8 @@ test('the output-error ladder: the energy/output-error front of the feasible che
   const a = d(0.99, 0.9, 1), b = d(0.985, 0.6, 2), c = d(0.99, 0.45, 3), e = d(0.986, 0.3, 3), f = d(0.987, 0.2, 9);
   const dominated = d(0.99, 0.7, 2.5); // b has less energy and less error
   const notCandidates = [d(0.99, 0.1, 0.5, false), d(0.98, 0.05, 1), d(0.99, 1.04, 0.1), d(0.991, 1, 0, true, [0, 0])];
-  // Band (0.5, 1]: a (error 1) before b (2); band (0.25, 0.5]: c and e tie on error, e has less energy (c is
-  // dominated by e anyway); band (0.125, 0.25]: f. Not candidates: partly measured, infeasible (drop 1 point), dearer
+  // Band (0.5, 1]: a (error 1) before b (2); band (0.25, 0.5]: c and e tie on error, e has less energy, so c is
+  // off the front; band (0.125, 0.25]: f. Not candidates: partly measured, infeasible (drop 1 point), dearer
   // than exact, the exact design.
   expect(outputErrorLadder([b, a, c, dominated, e, f, ...notCandidates], 0.99, 0.5, 0.5)).toEqual([a, e, f]);
 });

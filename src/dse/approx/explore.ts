@@ -248,9 +248,10 @@ export function outputErrorLadder(designs: readonly ExploredDesign[], exactTop1:
   const front = nonDominatedSort(feasible.map((d) => ({ objectives: [d.outputError, d.relativeEnergy] })))[0] ?? [];
   const best = new Map<number, ExploredDesign>();
   for (const d of front.map((i) => feasible[i]!)) {
+    // On the front, less error means more energy: no two designs tie on error unless they tie on energy too.
     const band = Math.floor(Math.log(d.relativeEnergy) / Math.log(ratio));
     const b = best.get(band);
-    if (!b || d.outputError < b.outputError || (d.outputError === b.outputError && d.relativeEnergy < b.relativeEnergy)) best.set(band, d);
+    if (!b || d.outputError < b.outputError) best.set(band, d);
   }
   return [...best.values()].sort((a, b) => b.relativeEnergy - a.relativeEnergy);
 }
